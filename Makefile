@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0
+# openvswitch_rs developer entry points. `make help` lists them.
+#
+# The module is built out of tree by Kbuild (see ./Kbuild) in a build
+# directory per kernel, so the source tree stays clean and the default and
+# debug kernels each get a module built against their own headers.
+
+FLAVOUR ?= default
+ifeq ($(origin KDIR), undefined)
+  # The project's own test kernel, built (and cached) on first use.
+  KDIR = $(shell scripts/build-kernel $(FLAVOUR))/build
+  BUILD_DIR ?= build/$(FLAVOUR)
+else
+  BUILD_DIR ?= build/kdir
+endif
+MODULE_SRCS := Kbuild $(shell find src include -type f)
+
+.PHONY: all module setup kernel modules_install clean check host-test vm-test demo help
+
+all: module
+
+help:
+	@echo "make setup            install toolchain and packages (Debian 12, root)"
+	@echo "make [module]         build $(BUILD_DIR)/openvswitch_rs.ko (FLAVOUR=debug, or KDIR=/your/kernel/build)"
+	@echo "make kernel           build the cached test kernel (FLAVOUR=default|debug)"
+	@echo "make check            everything CI runs: build, KUnit + VM tests, host tests"
+	@echo "make vm-test T=name   one VM test from tests/vm/ (e.g. T=families)"
+	@echo "make host-test        cargo test of the pure logic"
+	@echo "make demo             boot the VM, load the module, start ovs-vswitchd, pass traffic"
+	@echo "make modules_install  install into /lib/modules (or INSTALL_MOD_PATH)"
+
+setup:
+	scripts/setup
+
+kernel:
+	scripts/build-kernel $(FLAVOUR)
+
+# Kbuild writes objects next to the sources it compiles, so it compiles a
+# copy of them in BUILD_DIR.
+module: $(BUILD_DIR)/openvswitch_rs.ko
+
+$(BUILD_DIR)/openvswitch_rs.ko: $(MODULE_SRCS)
+	@test -f "$(KDIR)/Makefile" || { echo "KDIR=$(KDIR) is not a kernel build tree"; exit 1; }
+	mkdir -p $(BUILD_DIR)
+	rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
+		--exclude '*.mod*' --exclude 'modules.order' --exclude 'Module.symvers' \
+		--exclude '.tmp*' --exclude '*.d' --exclude '*.rmeta' \
+		Kbuild src include $(BUILD_DIR)/
+	$(MAKE) -C $(KDIR) M=$(abspath $(BUILD_DIR)) LLVM= modules
+
+modules_install: module
+	$(MAKE) -C $(KDIR) M=$(abspath $(BUILD_DIR)) LLVM= modules_install
+
+host-test:
+	cd host && cargo test
+
+vm-test:
+	scripts/check --only "$(T)"
+
+check:
+	scripts/check
+
+demo:
+	scripts/demo
+
+clean:
+	rm -rf build host/target

@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The pure-logic part of openvswitch_rs, built on the host.
+//!
+//! These are the very source files the kernel module compiles (`#[path]`
+//! points into `../src`), so `cargo test` and the fuzz targets exercise the
+//! module's own code. Their `#[test]`s run here and, as KUnit suites, in
+//! the kernel.
+
+#[path = "../../src/netlink/mod.rs"]
+pub mod netlink;
+#[path = "../../src/uapi.rs"]
+pub mod uapi;

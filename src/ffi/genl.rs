@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Generic netlink: the six OVS families and their command entry points.
+//!
+//! The families themselves are static C tables (`src/glue/`); this file
+//! registers them and turns the netlink core's `doit`/`dumpit` calls into
+//! calls of safe Rust handlers.
+
+use core::{marker::PhantomData, ptr::NonNull};
+
+use kernel::{
+    bindings,
+    error::{code::*, to_result},
+    ffi::{c_int, c_uint},
+    prelude::*,
+    str::CStr,
+};
+
+use super::glue;
+use crate::uapi::{FamilySpec, FAMILIES};
+
+/// One of the C glue's static families.
+///
+/// # Invariants
+///
+/// `raw` points to a `genl_family` in the glue's static data, which lives
+/// as long as the module.
+pub(crate) struct Family {
+    raw: NonNull<bindings::genl_family>,
+    spec: &'static FamilySpec,
+}
+
+// SAFETY: the family is static data, and the netlink core serialises
+// (un)registration under its own lock; nothing here is tied to a thread.
+unsafe impl Send for Family {}
+// SAFETY: shared references only read fields the netlink core sets once.
+unsafe impl Sync for Family {}
+
+impl Family {
+    /// The family described by `FAMILIES[index]`, or `None` where this
+    /// kernel lacks it (`ovs_ct_limit` without connection counting).
+    pub(crate) fn get(index: usize) -> Option<Family> {
+        let spec = FAMILIES.get(index)?;
+        let index = c_uint::try_from(index).ok()?;
+        // SAFETY: the glue function has no preconditions; it returns a
+        // pointer to static data or null.
+        let raw = NonNull::new(unsafe { glue::ovs_rs_genl_family(index) })?;
+        Some(Family { raw, spec })
+    }
+
+    /// What userspace should see of this family.
+    pub(crate) fn spec(&self) -> &'static FamilySpec {
+        self.spec
+    }
+
+    fn raw(&self) -> &bindings::genl_family {
+        // SAFETY: by the type invariant the pointer is valid for the
+        // module's life; the fields read through it are written only while
+        // the family is (un)registered, by the thread doing that.
+        unsafe { self.raw.as_ref() }
+    }
+
+    /// The name the glue gave the family.
+    pub(crate) fn name(&self) -> &CStr {
+        let name = &self.raw().name;
+        // SAFETY: `genl_family::name` is a NUL-terminated string of at most
+        // GENL_NAMSIZ bytes inside the static family.
+        unsafe { CStr::from_char_ptr(name.as_ptr()) }
+    }
+
+    pub(crate) fn version(&self) -> u32 {
+        self.raw().version.into()
+    }
+
+    pub(crate) fn hdrsize(&self) -> usize {
+        self.raw().hdrsize as usize
+    }
+
+    /// The name of the family's multicast group, if it has one.
+    pub(crate) fn mcgroup(&self) -> Option<&CStr> {
+        let family = self.raw();
+        if family.n_mcgrps == 0 || family.mcgrps.is_null() {
+            return None;
+        }
+        // SAFETY: `mcgrps` points to `n_mcgrps` (here at least one) static
+        // groups, each with a NUL-terminated name.
+        Some(unsafe { CStr::from_char_ptr((*family.mcgrps).name.as_ptr()) })
+    }
+
+    /// The id the netlink core assigned; 0 while unregistered.
+    pub(crate) fn id(&self) -> i32 {
+        self.raw().id
+    }
+}
+
+/// A family registered with the netlink core; unregistered on drop.
+pub(crate) struct Registration {
+    family: Family,
+}
+
+impl Registration {
+    /// Registers `family`. Fails with `EEXIST` when a family of the same
+    /// name exists already, e.g. while `openvswitch.ko` is loaded.
+    pub(crate) fn new(family: Family) -> Result<Self> {
+        // SAFETY: the family is valid static data (type invariant). The core
+        // refuses a second registration of the same name with EEXIST, so a
+        // family is registered by at most one `Registration` at a time.
+        to_result(unsafe { bindings::genl_register_family(family.raw.as_ptr()) })?;
+        Ok(Registration { family })
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // SAFETY: `self` exists only for a family it registered, and only
+        // this drop unregisters it.
+        let err = unsafe { bindings::genl_unregister_family(self.family.raw.as_ptr()) };
+        if err != 0 {
+            pr_warn!("unregistering {} failed: {}\n", self.family.spec.name, err);
+        }
+    }
+}
+
+/// Registers every family this kernel supports, in C's order. On failure
+/// the ones already registered are unregistered again.
+pub(crate) fn register_families() -> Result<KVec<Registration>> {
+    let mut registered = KVec::with_capacity(FAMILIES.len(), GFP_KERNEL)?;
+    for index in 0..FAMILIES.len() {
+        let Some(family) = Family::get(index) else {
+            continue;
+        };
+        let name = family.spec().name;
+        match Registration::new(family) {
+            Ok(reg) => registered.push(reg, GFP_KERNEL)?,
+            Err(e) if e == EEXIST => {
+                pr_err!(
+                    "generic netlink family {} is already registered (is openvswitch.ko loaded?)\n",
+                    name
+                );
+                return Err(e);
+            }
+            Err(e) => {
+                pr_err!("registering generic netlink family {} failed: {:?}\n", name, e);
+                return Err(e);
+            }
+        }
+    }
+    Ok(registered)
+}
+
+/// A request being handled by a `doit` callback.
+///
+/// # Invariants
+///
+/// `info` is the netlink core's valid `genl_info` for the request, for
+/// lifetime `'a`.
+pub(crate) struct Request<'a> {
+    info: NonNull<bindings::genl_info>,
+    _call: PhantomData<&'a bindings::genl_info>,
+}
+
+impl Request<'_> {
+    /// Sets the extended-ack message userspace receives with the error
+    /// (`NL_SET_ERR_MSG`).
+    pub(crate) fn set_err_msg(&self, msg: &'static CStr) {
+        // SAFETY: `info` is valid (type invariant); its `extack` is null or
+        // valid for the request.
+        unsafe { set_extack_msg((*self.info.as_ptr()).extack, msg) }
+    }
+}
+
+/// A dump in progress (`dumpit` callback).
+///
+/// # Invariants
+///
+/// `cb` is the netlink core's valid callback state, for lifetime `'a`.
+pub(crate) struct Dump<'a> {
+    cb: NonNull<bindings::netlink_callback>,
+    _call: PhantomData<&'a bindings::netlink_callback>,
+}
+
+impl Dump<'_> {
+    /// Sets the extended-ack message of the dump's error.
+    pub(crate) fn set_err_msg(&self, msg: &'static CStr) {
+        // SAFETY: `cb` is valid (type invariant); its `extack` is null or
+        // valid during the callback.
+        unsafe { set_extack_msg((*self.cb.as_ptr()).extack, msg) }
+    }
+}
+
+/// `NL_SET_ERR_MSG()`.
+///
+/// # Safety
+///
+/// `extack` is null or points to a valid `netlink_ext_ack`.
+unsafe fn set_extack_msg(extack: *mut bindings::netlink_ext_ack, msg: &'static CStr) {
+    if !extack.is_null() {
+        // SAFETY: non-null and valid per the caller; the message is static,
+        // so it outlives the ack that points at it.
+        unsafe { (*extack)._msg = msg.as_char_ptr() };
+    }
+}
+
+/// Commands whose handlers have not landed yet answer like a kernel that
+/// lacks the operation, with a message saying so.
+fn not_implemented(req: &Request<'_>) -> Result {
+    req.set_err_msg(c"openvswitch_rs: this command is not implemented yet");
+    Err(EOPNOTSUPP)
+}
+
+fn dump_not_implemented(dump: &Dump<'_>) -> Result<usize> {
+    dump.set_err_msg(c"openvswitch_rs: this dump is not implemented yet");
+    Err(EOPNOTSUPP)
+}
+
+/// Defines `doit` entry points named in `include/ovs_rs_glue.h`.
+macro_rules! doit {
+    ($($name:ident => $handler:path),* $(,)?) => {$(
+        #[no_mangle]
+        unsafe extern "C" fn $name(
+            _skb: *mut bindings::sk_buff,
+            info: *mut bindings::genl_info,
+        ) -> c_int {
+            let Some(info) = NonNull::new(info) else {
+                return EINVAL.to_errno();
+            };
+            // INVARIANT: the netlink core passes a valid `genl_info` that
+            // lives until this callback returns.
+            let req = Request { info, _call: PhantomData };
+            match $handler(&req) {
+                Ok(()) => 0,
+                Err(e) => e.to_errno(),
+            }
+        }
+    )*};
+}
+
+/// Defines `dumpit` entry points; a handler returns the bytes it added
+/// (0 ends the dump).
+macro_rules! dumpit {
+    ($($name:ident => $handler:path),* $(,)?) => {$(
+        #[no_mangle]
+        unsafe extern "C" fn $name(
+            _skb: *mut bindings::sk_buff,
+            cb: *mut bindings::netlink_callback,
+        ) -> c_int {
+            let Some(cb) = NonNull::new(cb) else {
+                return EINVAL.to_errno();
+            };
+            // INVARIANT: the netlink core passes valid callback state that
+            // lives until this callback returns.
+            let dump = Dump { cb, _call: PhantomData };
+            match $handler(&dump) {
+                Ok(len) => c_int::try_from(len).unwrap_or(c_int::MAX),
+                Err(e) => e.to_errno(),
+            }
+        }
+    )*};
+}
+
+doit! {
+    ovs_rs_dp_cmd_new => not_implemented,
+    ovs_rs_dp_cmd_del => not_implemented,
+    ovs_rs_dp_cmd_get => not_implemented,
+    ovs_rs_dp_cmd_set => not_implemented,
+    ovs_rs_vport_cmd_new => not_implemented,
+    ovs_rs_vport_cmd_del => not_implemented,
+    ovs_rs_vport_cmd_get => not_implemented,
+    ovs_rs_vport_cmd_set => not_implemented,
+    ovs_rs_flow_cmd_new => not_implemented,
+    ovs_rs_flow_cmd_del => not_implemented,
+    ovs_rs_flow_cmd_get => not_implemented,
+    ovs_rs_flow_cmd_set => not_implemented,
+    ovs_rs_packet_cmd_execute => not_implemented,
+    ovs_rs_meter_cmd_features => not_implemented,
+    ovs_rs_meter_cmd_set => not_implemented,
+    ovs_rs_meter_cmd_get => not_implemented,
+    ovs_rs_meter_cmd_del => not_implemented,
+    ovs_rs_ct_limit_cmd_set => not_implemented,
+    ovs_rs_ct_limit_cmd_del => not_implemented,
+    ovs_rs_ct_limit_cmd_get => not_implemented,
+}
+
+dumpit! {
+    ovs_rs_dp_cmd_dump => dump_not_implemented,
+    ovs_rs_vport_cmd_dump => dump_not_implemented,
+    ovs_rs_flow_cmd_dump => dump_not_implemented,
+}
+
+#[kunit_tests(ovs_rs_genl)]
+mod tests {
+    use super::*;
+    use crate::uapi::OVS_HEADER_SIZE;
+
+    /// The glue's static tables say what the UAPI says, and module init
+    /// registered every family the kernel supports.
+    #[test]
+    fn glue_families_match_uapi() {
+        let mut present = 0;
+        for (index, spec) in FAMILIES.iter().enumerate() {
+            let Some(family) = Family::get(index) else {
+                // Only ovs_ct_limit is optional, as in the C module.
+                assert_eq!(spec.name, "ovs_ct_limit");
+                continue;
+            };
+            present += 1;
+            assert_eq!(family.name().to_bytes(), spec.name.as_bytes());
+            assert_eq!(family.version(), u32::from(spec.version));
+            assert_eq!(family.hdrsize(), OVS_HEADER_SIZE);
+            assert_eq!(family.mcgroup().map(|g| g.to_bytes()), spec.mcgroup.map(str::as_bytes));
+            assert!(family.id() > 0);
+        }
+        assert!(present >= 5);
+        assert!(Family::get(FAMILIES.len()).is_none());
+    }
+}

@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The abstraction layer: openvswitch_rs's only door to C.
+//!
+//! Every `unsafe` block of the module lives below this directory, each with
+//! a `// SAFETY:` comment. The datapath code above it is safe Rust.
+
+pub(crate) mod genl;
+mod glue;

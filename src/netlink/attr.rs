@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Reading netlink attributes (`struct nlattr` streams) from byte slices.
+//!
+//! Mirrors the kernel's `nla_for_each_attr()` exactly, including its
+//! `rem` bookkeeping: the Open vSwitch parsers reject a stream whose
+//! `rem` is not zero after the walk ("Message has %d unknown bytes"), so
+//! callers need the very same number C would compute. Never panics and
+//! never reads outside the slice, whatever the input.
+
+/// Size of `struct nlattr`.
+pub const NLA_HDRLEN: usize = 4;
+/// `NLA_F_NESTED`: set by strict senders on nested attributes.
+pub const NLA_F_NESTED: u16 = 1 << 15;
+/// `NLA_F_NET_BYTEORDER`: payload is in network byte order.
+pub const NLA_F_NET_BYTEORDER: u16 = 1 << 14;
+/// `NLA_TYPE_MASK`: the type bits without the two flags.
+pub const NLA_TYPE_MASK: u16 = !(NLA_F_NESTED | NLA_F_NET_BYTEORDER);
+
+/// `NLA_ALIGN()`: attributes start on 4-byte boundaries.
+pub const fn nla_align(len: usize) -> usize {
+    // Cannot overflow for netlink lengths, which are at most u16::MAX.
+    (len + 3) & !3
+}
+
+/// One attribute: its type and its payload (the bytes after the header,
+/// `nla_len - NLA_HDRLEN` of them, without trailing padding).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attr<'a> {
+    raw_type: u16,
+    payload: &'a [u8],
+}
+
+/// Why an attribute's payload could not be read as the asked-for type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadLength {
+    /// `nla_type()` of the attribute.
+    pub kind: u16,
+    /// The payload length the reader needed.
+    pub expected: usize,
+    /// The payload length it had.
+    pub actual: usize,
+}
+
+impl<'a> Attr<'a> {
+    /// `nla_type()`: the attribute type without the flag bits.
+    pub fn kind(&self) -> u16 {
+        self.raw_type & NLA_TYPE_MASK
+    }
+
+    /// The type field as sent, flags included.
+    pub fn raw_type(&self) -> u16 {
+        self.raw_type
+    }
+
+    /// Whether the sender marked it `NLA_F_NESTED`.
+    pub fn has_nested_flag(&self) -> bool {
+        self.raw_type & NLA_F_NESTED != 0
+    }
+
+    /// `nla_data()` for `nla_len()` bytes.
+    pub fn payload(&self) -> &'a [u8] {
+        self.payload
+    }
+
+    /// The payload as exactly `N` bytes.
+    pub fn array<const N: usize>(&self) -> Result<[u8; N], BadLength> {
+        self.payload.try_into().map_err(|_| BadLength {
+            kind: self.kind(),
+            expected: N,
+            actual: self.payload.len(),
+        })
+    }
+
+    /// A `u8` payload (exactly one byte).
+    pub fn u8(&self) -> Result<u8, BadLength> {
+        self.array::<1>().map(|b| b[0])
+    }
+
+    /// A host-order `u16` payload.
+    pub fn u16(&self) -> Result<u16, BadLength> {
+        self.array().map(u16::from_ne_bytes)
+    }
+
+    /// A host-order `u32` payload.
+    pub fn u32(&self) -> Result<u32, BadLength> {
+        self.array().map(u32::from_ne_bytes)
+    }
+
+    /// A host-order `u64` payload.
+    pub fn u64(&self) -> Result<u64, BadLength> {
+        self.array().map(u64::from_ne_bytes)
+    }
+
+    /// A network-order `__be16` payload, converted to host order.
+    pub fn be16(&self) -> Result<u16, BadLength> {
+        self.array().map(u16::from_be_bytes)
+    }
+
+    /// A network-order `__be32` payload, converted to host order.
+    pub fn be32(&self) -> Result<u32, BadLength> {
+        self.array().map(u32::from_be_bytes)
+    }
+
+    /// The payload read as a nested attribute stream.
+    pub fn nested(&self) -> Attrs<'a> {
+        Attrs::new(self.payload)
+    }
+}
+
+/// Iterator over an attribute stream, like `nla_for_each_attr()`.
+///
+/// It stops at the first attribute that does not fit (`!nla_ok()`), and
+/// [`Attrs::remaining`] then tells what C's `rem` would be.
+#[derive(Debug, Clone)]
+pub struct Attrs<'a> {
+    /// Bytes from the current attribute to the end of the stream.
+    rest: &'a [u8],
+    /// C's `int rem`: may go negative when the last attribute's padding
+    /// runs past the end of the stream.
+    rem: isize,
+}
+
+impl<'a> Attrs<'a> {
+    /// Walks `bytes` from its first attribute.
+    pub fn new(bytes: &'a [u8]) -> Self {
+        // A slice is never longer than isize::MAX bytes.
+        let rem = isize::try_from(bytes.len()).unwrap_or(isize::MAX);
+        Self { rest: bytes, rem }
+    }
+
+    /// C's `rem` after the walk so far: 0 when the stream was consumed
+    /// exactly, positive for trailing bytes that do not form an attribute,
+    /// negative when the last attribute lacks its padding.
+    pub fn remaining(&self) -> isize {
+        self.rem
+    }
+
+    /// The header of the current attribute, when `nla_ok()` holds for it.
+    fn current(&self) -> Option<(u16, usize)> {
+        if self.rem < NLA_HDRLEN as isize {
+            return None;
+        }
+        let header = self.rest.get(..NLA_HDRLEN)?;
+        let len = usize::from(u16::from_ne_bytes([header[0], header[1]]));
+        let raw_type = u16::from_ne_bytes([header[2], header[3]]);
+        if len < NLA_HDRLEN || len as isize > self.rem {
+            return None;
+        }
+        Some((raw_type, len))
+    }
+}
+
+impl<'a> Iterator for Attrs<'a> {
+    type Item = Attr<'a>;
+
+    fn next(&mut self) -> Option<Attr<'a>> {
+        let (raw_type, len) = self.current()?;
+        let payload = self.rest.get(NLA_HDRLEN..len)?;
+        let step = nla_align(len);
+        // `nla_next()`: step over the padding, which may run past the end.
+        self.rem -= step as isize;
+        self.rest = self.rest.get(step..).unwrap_or(&[]);
+        Some(Attr { raw_type, payload })
+    }
+}
+
+#[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_netlink_attr))]
+#[cfg_attr(not(MODULE), cfg(test))]
+mod tests {
+    use super::*;
+
+    // Tests return errors instead of unwrapping: in the kernel a panic
+    // is a BUG, even in a test.
+    type TestResult = Result<(), &'static str>;
+
+    /// One attribute with its header and padding, the way `nla_put()` lays
+    /// it out, into `buf` at `at`; returns the next offset.
+    fn put(buf: &mut [u8], at: usize, raw_type: u16, payload: &[u8]) -> usize {
+        let len = NLA_HDRLEN + payload.len();
+        let hdr = [(len as u16).to_ne_bytes(), raw_type.to_ne_bytes()];
+        for (dst, src) in buf.iter_mut().skip(at).zip(hdr.iter().flatten().chain(payload)) {
+            *dst = *src;
+        }
+        at + nla_align(len)
+    }
+
+    #[test]
+    fn walks_padded_stream() -> TestResult {
+        let mut buf = [0u8; 64];
+        let mut end = put(&mut buf, 0, 1, &7u32.to_ne_bytes());
+        end = put(&mut buf, end, 2, &[9]);
+        end = put(&mut buf, end, 3 | NLA_F_NESTED, &[]);
+        let mut it = Attrs::new(buf.get(..end).ok_or("short buffer")?);
+        let a = it.next().ok_or("first attribute missing")?;
+        assert_eq!((a.kind(), a.u32()), (1, Ok(7)));
+        let b = it.next().ok_or("second attribute missing")?;
+        assert_eq!((b.kind(), b.u8(), b.payload().len()), (2, Ok(9), 1));
+        let c = it.next().ok_or("third attribute missing")?;
+        assert_eq!((c.kind(), c.has_nested_flag(), c.raw_type()), (3, true, 3 | NLA_F_NESTED));
+        assert!(it.next().is_none());
+        assert_eq!(it.remaining(), 0);
+        Ok(())
+    }
+
+    #[test]
+    fn rem_matches_c_for_bad_tails() -> TestResult {
+        // Trailing bytes too short for a header: rem stays positive.
+        let mut buf = [0u8; 16];
+        let end = put(&mut buf, 0, 1, &[1, 2, 3, 4]);
+        let mut it = Attrs::new(buf.get(..end + 3).ok_or("short buffer")?);
+        assert_eq!(it.by_ref().count(), 1);
+        assert_eq!(it.remaining(), 3);
+
+        // Last attribute without its padding: C's rem goes to -3.
+        let mut buf = [0u8; 8];
+        put(&mut buf, 0, 5, &[0xaa]);
+        let mut it = Attrs::new(buf.get(..5).ok_or("short buffer")?);
+        assert_eq!(it.next().map(|a| a.payload().len()), Some(1));
+        assert!(it.next().is_none());
+        assert_eq!(it.remaining(), -3);
+        Ok(())
+    }
+
+    #[test]
+    fn stops_on_malformed_length() {
+        // nla_len below the header size.
+        let buf = [2u8, 0, 1, 0, 0, 0, 0, 0];
+        let mut it = Attrs::new(&buf);
+        assert!(it.next().is_none());
+        assert_eq!(it.remaining(), 8);
+
+        // nla_len beyond the stream.
+        let buf = [200u8, 0, 1, 0, 0, 0, 0, 0];
+        let mut it = Attrs::new(&buf);
+        assert!(it.next().is_none());
+        assert_eq!(it.remaining(), 8);
+
+        // Empty and short streams yield nothing.
+        assert!(Attrs::new(&[]).next().is_none());
+        assert!(Attrs::new(&[4, 0, 1]).next().is_none());
+    }
+
+    #[test]
+    fn typed_reads_check_length() -> TestResult {
+        let mut buf = [0u8; 16];
+        let end = put(&mut buf, 0, 7, &[0x12, 0x34]);
+        let a = Attrs::new(buf.get(..end).ok_or("short buffer")?).next().ok_or("no attribute")?;
+        assert_eq!(a.be16(), Ok(0x1234));
+        assert_eq!(a.u16(), Ok(u16::from_ne_bytes([0x12, 0x34])));
+        assert_eq!(a.u32(), Err(BadLength { kind: 7, expected: 4, actual: 2 }));
+        assert!(a.u8().is_err());
+        assert!(a.u64().is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn nested_streams() -> TestResult {
+        let mut inner = [0u8; 16];
+        let inner_end = put(&mut inner, 0, 1, &0xdead_beefu32.to_be_bytes());
+        let mut buf = [0u8; 32];
+        let end = put(&mut buf, 0, 4 | NLA_F_NESTED, inner.get(..inner_end).ok_or("short")?);
+        let outer = Attrs::new(buf.get(..end).ok_or("short")?).next().ok_or("no attribute")?;
+        let mut it = outer.nested();
+        assert_eq!(it.next().map(|a| a.be32()), Some(Ok(0xdead_beef)));
+        assert!(it.next().is_none());
+        assert_eq!(it.remaining(), 0);
+        Ok(())
+    }
+}

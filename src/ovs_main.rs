@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! openvswitch_rs: the Open vSwitch kernel datapath, in Rust.
+//!
+//! Layout follows `net/openvswitch`: domain modules (datapath, vport,
+//! flow, actions, ...) above a small abstraction layer, [`ffi`], which is
+//! the only place with `unsafe`. Pure logic ([`netlink`], [`uapi`])
+//! compiles on the host too, for `cargo test` and fuzzing.
+
+use kernel::prelude::*;
+
+mod ffi;
+// Pure logic is `pub` for the host test crate, which builds these files as
+// its library; in the module nothing outside the crate sees them.
+#[allow(unreachable_pub)]
+mod netlink;
+#[allow(unreachable_pub)]
+mod uapi;
+
+module! {
+    type: OpenVswitch,
+    name: "openvswitch_rs",
+    authors: ["openvswitch_rs developers"],
+    description: "Open vSwitch switching datapath, in Rust",
+    license: "GPL",
+    alias: [
+        "net-pf-16-proto-16-family-ovs_datapath",
+        "net-pf-16-proto-16-family-ovs_vport",
+        "net-pf-16-proto-16-family-ovs_flow",
+        "net-pf-16-proto-16-family-ovs_packet",
+        "net-pf-16-proto-16-family-ovs_meter",
+        "net-pf-16-proto-16-family-ovs_ct_limit",
+    ],
+}
+
+struct OpenVswitch {
+    /// Held for their `Drop`: unregistered when the module goes.
+    _families: KVec<ffi::genl::Registration>,
+}
+
+impl kernel::Module for OpenVswitch {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let families = ffi::genl::register_families()?;
+        pr_info!("Open vSwitch switching datapath ({} genetlink families)\n", families.len());
+        Ok(OpenVswitch { _families: families })
+    }
+}
