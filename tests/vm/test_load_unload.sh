@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Load and unload openvswitch_rs 20 times: the families come and go each
+# time, and (on the debug kernel) kmemleak finds nothing new afterwards.
+# flavours: default debug
+. "$(dirname "$0")/lib.sh"
+
+KMEMLEAK=/sys/kernel/debug/kmemleak
+if [ -w "$KMEMLEAK" ]; then
+	# Settle boot-time objects first, so only the loop's leaks count.
+	echo scan >"$KMEMLEAK"; sleep 6; echo scan >"$KMEMLEAK"
+	echo clear >"$KMEMLEAK"
+fi
+
+block_c_module
+for i in $(seq 1 20); do
+	insmod "$OVSRS_KO"
+	assert_datapath_module openvswitch_rs
+	for f in "${OVS_FAMILIES[@]}"; do
+		family_exists "$f" || fail "round $i: $f missing while loaded"
+	done
+	rmmod openvswitch_rs
+	assert_datapath_module none
+	family_exists ovs_datapath && fail "round $i: ovs_datapath still there after rmmod"
+done
+pass "20 load/unload rounds, families registered and unregistered each time"
+
+if [ -w "$KMEMLEAK" ]; then
+	# kmemleak reports objects unreferenced for at least 5 s, after 2 scans.
+	sleep 6; echo scan >"$KMEMLEAK"; sleep 1; echo scan >"$KMEMLEAK"
+	leaks=$(cat "$KMEMLEAK")
+	[ -z "$leaks" ] || { echo "$leaks" >&2; fail "kmemleak reports leaks"; }
+	pass "kmemleak: no leak"
+fi
