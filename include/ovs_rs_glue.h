@@ -65,4 +65,43 @@ OVS_RS_DOIT(ovs_rs_ct_limit_cmd_set);
 OVS_RS_DOIT(ovs_rs_ct_limit_cmd_del);
 OVS_RS_DOIT(ovs_rs_ct_limit_cmd_get);
 
+/* Network devices and namespaces (src/glue/netdev.c). */
+
+struct net;
+struct net_device;
+
+/*
+ * Allocate and register an internal port device named @name (may hold
+ * "%d") in @net, with @ifindex (0: any). On success the device holds
+ * @owner and hands it to ovs_rs_internal_dev_release() once destroyed and
+ * unreferenced; on failure returns NULL with *@err set, @owner untouched.
+ * Takes rtnl.
+ */
+struct net_device *ovs_rs_internal_dev_create(struct net *net, const char *name,
+					      int ifindex, bool netns_immutable,
+					      void *owner, int *err);
+/* Unregister a device from ovs_rs_internal_dev_create(). Takes rtnl. */
+void ovs_rs_internal_dev_destroy(struct net_device *dev);
+int ovs_rs_netdev_ifindex(const struct net_device *dev);
+/* Copy the device name into @buf, which has room for IFNAMSIZ bytes. */
+void ovs_rs_netdev_name(const struct net_device *dev, char *buf);
+struct net *ovs_rs_genl_info_net(const struct genl_info *info);
+struct net *ovs_rs_skb_sock_net(const struct sk_buff *skb);
+unsigned int ovs_rs_nr_cpu_ids(void);
+bool ovs_rs_tc_skb_ext_available(void);
+void ovs_rs_tc_skb_ext_enable(bool on);
+void ovs_rs_kfree_skb(struct sk_buff *skb);
+unsigned int ovs_rs_skb_len(const struct sk_buff *skb);
+int ovs_rs_genlmsg_reply(struct sk_buff *skb, struct genl_info *info);
+u32 ovs_rs_netlink_cb_portid(const struct netlink_callback *cb);
+const void *ovs_rs_skb_data(const struct sk_buff *skb);
+/* rtnl link kind "openvswitch" and the pernet hooks. */
+int ovs_rs_net_register(void);
+void ovs_rs_net_unregister(void);
+
+/* Implemented in Rust (src/ffi/netdev.rs). */
+int ovs_rs_internal_dev_receive(void *owner, struct sk_buff *skb);
+void ovs_rs_internal_dev_release(void *owner);
+void ovs_rs_net_exit_rust(struct net *net);
+
 #endif /* OVS_RS_GLUE_H */

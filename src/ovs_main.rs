@@ -9,9 +9,14 @@
 
 use kernel::prelude::*;
 
+mod datapath;
 mod ffi;
+mod vport;
+
 // Pure logic is `pub` for the host test crate, which builds these files as
 // its library; in the module nothing outside the crate sees them.
+#[allow(unreachable_pub)]
+mod dp_config;
 #[allow(unreachable_pub)]
 mod netlink;
 #[allow(unreachable_pub)]
@@ -34,14 +39,20 @@ module! {
 }
 
 struct OpenVswitch {
-    /// Held for their `Drop`: unregistered when the module goes.
+    // Held for their `Drop`, which runs in field order: first no more
+    // requests, then every namespace's datapaths are destroyed.
     _families: KVec<ffi::genl::Registration>,
+    _net_hooks: ffi::netdev::NetHooks,
+    _registry: datapath::RegistryRelease,
 }
 
 impl kernel::Module for OpenVswitch {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        ffi::lock::init();
+        let registry = datapath::RegistryRelease::new();
+        let net_hooks = ffi::netdev::NetHooks::register()?;
         let families = ffi::genl::register_families()?;
         pr_info!("Open vSwitch switching datapath ({} genetlink families)\n", families.len());
-        Ok(OpenVswitch { _families: families })
+        Ok(OpenVswitch { _families: families, _net_hooks: net_hooks, _registry: registry })
     }
 }

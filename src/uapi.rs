@@ -30,3 +30,43 @@ pub const FAMILIES: [FamilySpec; 6] = [
     FamilySpec { name: "ovs_meter", version: 1, mcgroup: Some("ovs_meter") },
     FamilySpec { name: "ovs_ct_limit", version: 1, mcgroup: Some("ovs_ct_limit") },
 ];
+
+/// Index of `ovs_datapath` in [`FAMILIES`].
+pub const FAMILY_DATAPATH: usize = 0;
+
+/// `NLM_F_MULTI`: a message of a multipart (dump) reply.
+pub const NLM_F_MULTI: u16 = 0x2;
+
+/// `enum ovs_datapath_cmd`.
+pub mod dp_cmd {
+    /// `OVS_DP_CMD_NEW`.
+    pub const NEW: u8 = 1;
+    /// `OVS_DP_CMD_DEL`.
+    pub const DEL: u8 = 2;
+    /// `OVS_DP_CMD_GET`.
+    pub const GET: u8 = 3;
+    /// `OVS_DP_CMD_SET`.
+    pub const SET: u8 = 4;
+}
+
+/// `enum ovs_datapath_attr`.
+pub mod dp_attr {
+    /// `OVS_DP_ATTR_NAME`: name of the dp_ifindex netdev.
+    pub const NAME: u16 = 1;
+    /// `OVS_DP_ATTR_UPCALL_PID`: Netlink PID(s) to receive upcalls.
+    pub const UPCALL_PID: u16 = 2;
+    /// `OVS_DP_ATTR_STATS`: `struct ovs_dp_stats`.
+    pub const STATS: u16 = 3;
+    /// `OVS_DP_ATTR_MEGAFLOW_STATS`: `struct ovs_dp_megaflow_stats`.
+    pub const MEGAFLOW_STATS: u16 = 4;
+    /// `OVS_DP_ATTR_USER_FEATURES`: `OVS_DP_F_*`.
+    pub const USER_FEATURES: u16 = 5;
+    /// `OVS_DP_ATTR_PAD`.
+    pub const PAD: u16 = 6;
+    /// `OVS_DP_ATTR_MASKS_CACHE_SIZE`.
+    pub const MASKS_CACHE_SIZE: u16 = 7;
+    /// `OVS_DP_ATTR_PER_CPU_PIDS`: per-CPU upcall Netlink PIDs.
+    pub const PER_CPU_PIDS: u16 = 8;
+    /// `OVS_DP_ATTR_IFINDEX`: ifindex for the datapath's device.
+    pub const IFINDEX: u16 = 9;
+}

@@ -7,6 +7,8 @@
 //! module's own code. Their `#[test]`s run here and, as KUnit suites, in
 //! the kernel.
 
+#[path = "../../src/dp_config.rs"]
+pub mod dp_config;
 #[path = "../../src/netlink/mod.rs"]
 pub mod netlink;
 #[path = "../../src/uapi.rs"]

@@ -17,7 +17,14 @@ use kernel::{
 };
 
 use super::glue;
-use crate::uapi::{FamilySpec, FAMILIES};
+use super::netdev::NetNs;
+use super::nlmsg::MsgWriter;
+use crate::netlink::attr::{nla_align, Attr, NLA_HDRLEN};
+use crate::datapath;
+use crate::uapi::{FamilySpec, FAMILIES, OVS_HEADER_SIZE};
+
+/// `GENL_HDRLEN`: the generic netlink header, padded (a C macro).
+const GENL_HDRLEN: usize = nla_align(core::mem::size_of::<bindings::genlmsghdr>());
 
 /// One of the C glue's static families.
 ///
@@ -85,6 +92,10 @@ impl Family {
         // SAFETY: `mcgrps` points to `n_mcgrps` (here at least one) static
         // groups, each with a NUL-terminated name.
         Some(unsafe { CStr::from_char_ptr((*family.mcgrps).name.as_ptr()) })
+    }
+
+    pub(super) fn as_ptr(&self) -> *mut bindings::genl_family {
+        self.raw.as_ptr()
     }
 
     /// The id the netlink core assigned; 0 while unregistered.
@@ -160,6 +171,83 @@ pub(crate) struct Request<'a> {
 }
 
 impl Request<'_> {
+    fn info(&self) -> &bindings::genl_info {
+        // SAFETY: valid for the request (type invariant); the core does not
+        // change it while the handler runs.
+        unsafe { self.info.as_ref() }
+    }
+
+    pub(super) fn as_ptr(&self) -> *mut bindings::genl_info {
+        self.info.as_ptr()
+    }
+
+    /// The attribute of type `kind`, as parsed and validated against the
+    /// family's policy by the netlink core (`info->attrs[kind]`).
+    pub(crate) fn attr(&self, kind: u16) -> Option<Attr<'_>> {
+        let info = self.info();
+        if info.attrs.is_null() || info.family.is_null() {
+            return None;
+        }
+        // SAFETY: `family` is the static family that received the request.
+        let maxattr = unsafe { (*info.family).maxattr };
+        if u32::from(kind) > maxattr {
+            return None;
+        }
+        // SAFETY: with a policy, `attrs` has `maxattr + 1` entries.
+        let nla = unsafe { *info.attrs.add(usize::from(kind)) };
+        if nla.is_null() {
+            return None;
+        }
+        // SAFETY: a parsed attribute lies inside the request message, which
+        // outlives the handler; `nla_len >= NLA_HDRLEN` was checked by the
+        // parser, and the payload is the `nla_len - NLA_HDRLEN` bytes after
+        // the header.
+        unsafe {
+            let len = usize::from((*nla).nla_len).saturating_sub(NLA_HDRLEN);
+            let payload = core::slice::from_raw_parts(nla.cast::<u8>().add(NLA_HDRLEN), len);
+            Some(Attr::from_parts((*nla).nla_type, payload))
+        }
+    }
+
+    /// `ovs_header->dp_ifindex` of the request.
+    pub(crate) fn dp_ifindex(&self) -> i32 {
+        // `genl_info_userhdr()`: the family header follows the genl header.
+        let genlhdr = self.info().genlhdr.cast::<u8>();
+        // SAFETY: the core rejects messages shorter than GENL_HDRLEN plus
+        // the family's `hdrsize` (an `ovs_header`), so these bytes are in
+        // the request; they may be unaligned.
+        let bytes = unsafe {
+            let hdr = genlhdr.add(GENL_HDRLEN);
+            core::ptr::read_unaligned(hdr.cast::<[u8; OVS_HEADER_SIZE]>())
+        };
+        i32::from_ne_bytes(bytes)
+    }
+
+    /// `genlmsghdr->version` of the request.
+    pub(crate) fn genl_version(&self) -> u8 {
+        // SAFETY: the core validated the message holds a genl header.
+        unsafe { (*self.info().genlhdr).version }
+    }
+
+    /// The namespace of the requesting socket.
+    pub(crate) fn net(&self) -> Result<NetNs> {
+        // SAFETY: `info` is valid (type invariant); its namespace is the
+        // requester's, alive during the request.
+        let net = unsafe { glue::ovs_rs_genl_info_net(self.info.as_ptr()) };
+        // SAFETY: as above; `NetNs` holders die before their namespace.
+        unsafe { NetNs::from_raw(net) }.ok_or(EINVAL)
+    }
+
+    /// Netlink port id of the sender.
+    pub(crate) fn snd_portid(&self) -> u32 {
+        self.info().snd_portid
+    }
+
+    /// Sequence number of the request.
+    pub(crate) fn snd_seq(&self) -> u32 {
+        self.info().snd_seq
+    }
+
     /// Sets the extended-ack message userspace receives with the error
     /// (`NL_SET_ERR_MSG`).
     pub(crate) fn set_err_msg(&self, msg: &'static CStr) {
@@ -173,18 +261,67 @@ impl Request<'_> {
 ///
 /// # Invariants
 ///
-/// `cb` is the netlink core's valid callback state, for lifetime `'a`.
+/// `cb` is the netlink core's valid callback state and `skb` the dump's
+/// output buffer, which only this callback writes, for lifetime `'a`.
 pub(crate) struct Dump<'a> {
+    skb: NonNull<bindings::sk_buff>,
     cb: NonNull<bindings::netlink_callback>,
     _call: PhantomData<&'a bindings::netlink_callback>,
 }
 
 impl Dump<'_> {
+    fn cb(&self) -> &bindings::netlink_callback {
+        // SAFETY: valid for the callback (type invariant).
+        unsafe { self.cb.as_ref() }
+    }
+
     /// Sets the extended-ack message of the dump's error.
     pub(crate) fn set_err_msg(&self, msg: &'static CStr) {
-        // SAFETY: `cb` is valid (type invariant); its `extack` is null or
-        // valid during the callback.
-        unsafe { set_extack_msg((*self.cb.as_ptr()).extack, msg) }
+        // SAFETY: `extack` is null or valid during the callback.
+        unsafe { set_extack_msg(self.cb().extack, msg) }
+    }
+
+    /// The namespace of the dumping socket.
+    pub(crate) fn net(&self) -> Result<NetNs> {
+        // SAFETY: the output skb belongs to the requester's socket, alive
+        // during the dump; `NetNs` holders die before their namespace.
+        unsafe { NetNs::from_raw(glue::ovs_rs_skb_sock_net(self.skb.as_ptr())) }.ok_or(EINVAL)
+    }
+
+    /// Netlink port id of the requester (`NETLINK_CB(cb->skb).portid`).
+    pub(crate) fn portid(&self) -> u32 {
+        // SAFETY: valid callback state (type invariant).
+        unsafe { glue::ovs_rs_netlink_cb_portid(self.cb.as_ptr()) }
+    }
+
+    /// Sequence number of the dump request.
+    pub(crate) fn seq(&self) -> u32 {
+        let nlh = self.cb().nlh;
+        if nlh.is_null() {
+            return 0;
+        }
+        // SAFETY: `cb->nlh` is the dump request, alive during the dump.
+        unsafe { (*nlh).nlmsg_seq }
+    }
+
+    /// Resume cursor `i` (`cb->args[i]`), 0 on the first round.
+    pub(crate) fn arg(&self, i: usize) -> usize {
+        // SAFETY: `args` overlays the initialised callback state (the core
+        // zeroes it before the first round); any bits are a valid `long`.
+        let args = unsafe { &self.cb().__bindgen_anon_1.args };
+        args.get(i).map_or(0, |&v| v as usize)
+    }
+
+    /// Sets resume cursor `i` for the next round.
+    pub(crate) fn set_arg(&self, i: usize, value: usize) {
+        let cb = self.cb.as_ptr();
+        // SAFETY: the core does not touch `args` during the callback, and
+        // nothing else refers to it; the index is bounds-checked.
+        unsafe {
+            if let Some(slot) = (*cb).__bindgen_anon_1.args.get_mut(i) {
+                *slot = value as _;
+            }
+        }
     }
 }
 
@@ -208,7 +345,7 @@ fn not_implemented(req: &Request<'_>) -> Result {
     Err(EOPNOTSUPP)
 }
 
-fn dump_not_implemented(dump: &Dump<'_>) -> Result<usize> {
+fn dump_not_implemented(dump: &Dump<'_>, _out: &mut MsgWriter<'_>) -> Result<usize> {
     dump.set_err_msg(c"openvswitch_rs: this dump is not implemented yet");
     Err(EOPNOTSUPP)
 }
@@ -235,22 +372,25 @@ macro_rules! doit {
     )*};
 }
 
-/// Defines `dumpit` entry points; a handler returns the bytes it added
-/// (0 ends the dump).
+/// Defines `dumpit` entry points; a handler writes its entries with the
+/// given writer and returns the bytes in the buffer (0 ends the dump).
 macro_rules! dumpit {
     ($($name:ident => $handler:path),* $(,)?) => {$(
         #[no_mangle]
         unsafe extern "C" fn $name(
-            _skb: *mut bindings::sk_buff,
+            skb: *mut bindings::sk_buff,
             cb: *mut bindings::netlink_callback,
         ) -> c_int {
-            let Some(cb) = NonNull::new(cb) else {
+            let (Some(skb), Some(cb)) = (NonNull::new(skb), NonNull::new(cb)) else {
                 return EINVAL.to_errno();
             };
-            // INVARIANT: the netlink core passes valid callback state that
-            // lives until this callback returns.
-            let dump = Dump { cb, _call: PhantomData };
-            match $handler(&dump) {
+            // INVARIANT: the netlink core passes valid callback state and
+            // an output skb that live until this callback returns.
+            let dump = Dump { skb, cb, _call: PhantomData };
+            // SAFETY: the output skb is written only by this callback, and
+            // only through this one writer, whose lifetime is this call's.
+            let mut out = unsafe { MsgWriter::new(skb, &dump) };
+            match $handler(&dump, &mut out) {
                 Ok(len) => c_int::try_from(len).unwrap_or(c_int::MAX),
                 Err(e) => e.to_errno(),
             }
@@ -259,10 +399,10 @@ macro_rules! dumpit {
 }
 
 doit! {
-    ovs_rs_dp_cmd_new => not_implemented,
-    ovs_rs_dp_cmd_del => not_implemented,
-    ovs_rs_dp_cmd_get => not_implemented,
-    ovs_rs_dp_cmd_set => not_implemented,
+    ovs_rs_dp_cmd_new => datapath::cmd_new,
+    ovs_rs_dp_cmd_del => datapath::cmd_del,
+    ovs_rs_dp_cmd_get => datapath::cmd_get,
+    ovs_rs_dp_cmd_set => datapath::cmd_set,
     ovs_rs_vport_cmd_new => not_implemented,
     ovs_rs_vport_cmd_del => not_implemented,
     ovs_rs_vport_cmd_get => not_implemented,
@@ -282,7 +422,7 @@ doit! {
 }
 
 dumpit! {
-    ovs_rs_dp_cmd_dump => dump_not_implemented,
+    ovs_rs_dp_cmd_dump => datapath::cmd_dump,
     ovs_rs_vport_cmd_dump => dump_not_implemented,
     ovs_rs_flow_cmd_dump => dump_not_implemented,
 }

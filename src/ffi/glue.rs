@@ -3,7 +3,10 @@
 //! Prototypes of `include/ovs_rs_glue.h`, implemented by the C glue in
 //! `src/glue/`. Keep them in step with the header.
 
-use kernel::{bindings, ffi::c_uint};
+use kernel::{
+    bindings,
+    ffi::{c_char, c_int, c_uint, c_void},
+};
 
 // Only pointers to `genl_family` cross here; the lint objects to a
 // zero-sized member deep inside the struct, which no call passes by value.
@@ -12,4 +15,31 @@ extern "C" {
     /// The static family at `index` (`enum ovs_rs_family_index`), or null
     /// where this kernel lacks what the family needs.
     pub(super) fn ovs_rs_genl_family(index: c_uint) -> *mut bindings::genl_family;
+
+    pub(super) fn ovs_rs_internal_dev_create(
+        net: *mut bindings::net,
+        name: *const c_char,
+        ifindex: c_int,
+        netns_immutable: bool,
+        owner: *mut c_void,
+        err: *mut c_int,
+    ) -> *mut bindings::net_device;
+    pub(super) fn ovs_rs_internal_dev_destroy(dev: *mut bindings::net_device);
+    pub(super) fn ovs_rs_netdev_ifindex(dev: *const bindings::net_device) -> c_int;
+    pub(super) fn ovs_rs_netdev_name(dev: *const bindings::net_device, buf: *mut c_char);
+    pub(super) fn ovs_rs_genl_info_net(info: *const bindings::genl_info) -> *mut bindings::net;
+    pub(super) fn ovs_rs_skb_sock_net(skb: *const bindings::sk_buff) -> *mut bindings::net;
+    pub(super) fn ovs_rs_nr_cpu_ids() -> c_uint;
+    pub(super) fn ovs_rs_tc_skb_ext_available() -> bool;
+    pub(super) fn ovs_rs_tc_skb_ext_enable(on: bool);
+    pub(super) fn ovs_rs_kfree_skb(skb: *mut bindings::sk_buff);
+    pub(super) fn ovs_rs_skb_len(skb: *const bindings::sk_buff) -> c_uint;
+    pub(super) fn ovs_rs_genlmsg_reply(
+        skb: *mut bindings::sk_buff,
+        info: *mut bindings::genl_info,
+    ) -> c_int;
+    pub(super) fn ovs_rs_netlink_cb_portid(cb: *const bindings::netlink_callback) -> u32;
+    pub(super) fn ovs_rs_skb_data(skb: *const bindings::sk_buff) -> *const c_void;
+    pub(super) fn ovs_rs_net_register() -> c_int;
+    pub(super) fn ovs_rs_net_unregister();
 }

@@ -43,6 +43,12 @@ pub struct BadLength {
 }
 
 impl<'a> Attr<'a> {
+    /// An attribute whose header says `raw_type` and whose payload is
+    /// `payload` (already bounded by its `nla_len`).
+    pub fn from_parts(raw_type: u16, payload: &'a [u8]) -> Self {
+        Attr { raw_type, payload }
+    }
+
     /// `nla_type()`: the attribute type without the flag bits.
     pub fn kind(&self) -> u16 {
         self.raw_type & NLA_TYPE_MASK
@@ -70,6 +76,25 @@ impl<'a> Attr<'a> {
             expected: N,
             actual: self.payload.len(),
         })
+    }
+
+    /// The first `N` bytes of the payload, as `nla_get_*()` reads an
+    /// attribute that a lenient policy (the OVS families') let through with
+    /// more bytes than its type has.
+    pub fn prefix<const N: usize>(&self) -> Result<[u8; N], BadLength> {
+        let short = BadLength { kind: self.kind(), expected: N, actual: self.payload.len() };
+        let bytes = self.payload.get(..N).ok_or(short)?;
+        bytes.try_into().map_err(|_| short)
+    }
+
+    /// `nla_get_u32()`: the first four bytes, host order.
+    pub fn get_u32(&self) -> Result<u32, BadLength> {
+        self.prefix().map(u32::from_ne_bytes)
+    }
+
+    /// `nla_get_s32()`: the first four bytes, host order.
+    pub fn get_s32(&self) -> Result<i32, BadLength> {
+        self.prefix().map(i32::from_ne_bytes)
     }
 
     /// A `u8` payload (exactly one byte).
@@ -251,6 +276,15 @@ mod tests {
         assert_eq!(a.u32(), Err(BadLength { kind: 7, expected: 4, actual: 2 }));
         assert!(a.u8().is_err());
         assert!(a.u64().is_err());
+        assert!(a.get_u32().is_err());
+
+        // Lenient reads take the first bytes of a longer payload.
+        let mut buf = [0u8; 16];
+        let end = put(&mut buf, 0, 8, &[1, 0, 0, 0, 9, 9, 9, 9]);
+        let b = Attrs::new(buf.get(..end).ok_or("short buffer")?).next().ok_or("no attribute")?;
+        assert_eq!(b.get_u32(), Ok(u32::from_ne_bytes([1, 0, 0, 0])));
+        assert_eq!(b.get_s32(), Ok(i32::from_ne_bytes([1, 0, 0, 0])));
+        assert!(b.u32().is_err());
         Ok(())
     }
 

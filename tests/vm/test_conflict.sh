@@ -14,7 +14,7 @@ cat "$OVSRS_OUT/insmod.err"
 # genl_register_family() fails with EEXIST; the module loader turns an
 # init's EEXIST into EBUSY, since userspace reads EEXIST as "already loaded".
 grep -q 'Device or resource busy' "$OVSRS_OUT/insmod.err" || fail "insmod did not fail with EBUSY"
-dmesg | grep -q 'openvswitch_rs: generic netlink family ovs_datapath is already registered (is openvswitch.ko loaded?)' ||
+dmesg | grep 'openvswitch_rs: .* is already registered (is openvswitch.ko loaded?)' ||
 	fail "no clear kernel log message"
 assert_datapath_module openvswitch
 dump_families "$OVSRS_OUT/after.json"

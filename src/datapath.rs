@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Datapaths and the `ovs_datapath` family (`OVS_DP_CMD_*`).
+//!
+//! A datapath lives in the network namespace that created it and owns its
+//! ports; port 0 is an internal device named after the datapath. All
+//! datapaths sit in one [`Registry`] behind `ovs_mutex`
+//! ([`crate::ffi::lock::OVS_MUTEX`]), which every command takes, as in C.
+//! What the packet path reads lock-free is in [`DpShared`].
+
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use kernel::{prelude::*, str::CStr, sync::Arc};
+
+use crate::dp_config::{self, ConfigError, DpStats, MegaflowStats, MASKS_CACHE_DEFAULT};
+use crate::dp_config::{OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_TC_RECIRC_SHARING};
+use crate::ffi::genl::{Dump, Family, Request};
+use crate::ffi::lock::OVS_MUTEX;
+use crate::ffi::netdev::{self, name_bytes, InternalDev, NetNs, SkBuff};
+use crate::ffi::nlmsg::{Msg, MsgWriter};
+use crate::uapi::{self, dp_attr, dp_cmd};
+use crate::vport::{Vport, OVSP_LOCAL};
+
+/// `OVS_DP_VER_FEATURES`: clients older than this know no user features.
+const OVS_DP_VER_FEATURES: u8 = 2;
+
+/// Every datapath of every namespace, in creation order.
+pub(crate) struct Registry {
+    dps: KVec<Datapath>,
+}
+
+impl Registry {
+    pub(crate) const fn new() -> Self {
+        Registry { dps: KVec::new() }
+    }
+}
+
+/// Frees the registry's storage at module unload: the registry is a
+/// static, which is never dropped. Declared after the namespace hooks in
+/// the module, whose teardown empties the registry first.
+pub(crate) struct RegistryRelease(());
+
+impl RegistryRelease {
+    pub(crate) fn new() -> Self {
+        RegistryRelease(())
+    }
+}
+
+impl Drop for RegistryRelease {
+    fn drop(&mut self) {
+        let mut reg = OVS_MUTEX.lock();
+        if !reg.dps.is_empty() {
+            pr_warn!("{} datapaths left at unload\n", reg.dps.len());
+        }
+        drop(core::mem::replace(&mut reg.dps, KVec::new()));
+    }
+}
+
+/// The part of a datapath the packet path uses without `ovs_mutex`.
+pub(crate) struct DpShared {
+    user_features: AtomicU32,
+    n_hit: AtomicU64,
+    n_missed: AtomicU64,
+    n_lost: AtomicU64,
+}
+
+impl DpShared {
+    /// A packet entered the datapath. With no flow table yet every packet
+    /// misses, and without the upcall path it cannot reach userspace: it
+    /// is counted as C counts an upcall that fails, and dropped.
+    pub(crate) fn receive(&self, skb: SkBuff) {
+        self.n_missed.fetch_add(1, Ordering::Relaxed);
+        self.n_lost.fetch_add(1, Ordering::Relaxed);
+        drop(skb);
+    }
+
+    fn stats(&self) -> DpStats {
+        DpStats {
+            n_hit: self.n_hit.load(Ordering::Relaxed),
+            n_missed: self.n_missed.load(Ordering::Relaxed),
+            n_lost: self.n_lost.load(Ordering::Relaxed),
+            n_flows: 0,
+        }
+    }
+
+    fn user_features(&self) -> u32 {
+        self.user_features.load(Ordering::Relaxed)
+    }
+}
+
+/// A port with its device.
+struct Port {
+    vport: Arc<Vport>,
+    /// Unregistered when the port goes; the device then drops its own
+    /// reference to `vport`.
+    dev: InternalDev,
+}
+
+/// One datapath.
+struct Datapath {
+    net: NetNs,
+    shared: Arc<DpShared>,
+    /// The local port first.
+    ports: KVec<Port>,
+    masks_cache_size: u32,
+    /// `OVS_DP_ATTR_PER_CPU_PIDS`, once userspace set them.
+    per_cpu_pids: Option<KVec<u32>>,
+}
+
+impl Datapath {
+    fn local(&self) -> Option<&Port> {
+        self.ports.iter().find(|p| p.vport.port_no() == OVSP_LOCAL)
+    }
+
+    /// `get_dpifindex()`.
+    fn ifindex(&self) -> i32 {
+        self.local().map_or(0, |p| p.dev.ifindex())
+    }
+
+    /// The datapath's name: its local port's device name.
+    fn name(&self) -> [u8; netdev::IFNAMSIZ] {
+        self.local().map_or([0; netdev::IFNAMSIZ], |p| p.dev.name())
+    }
+
+    /// `ovs_dp_cmd_fill_info()`.
+    fn fill_info(&self, msg: &mut MsgWriter<'_>, portid: u32, seq: u32, flags: u16, cmd: u8) -> Result {
+        let family = datapath_family()?;
+        msg.put_header(&family, portid, seq, flags, cmd, self.ifindex())?;
+        let name = self.name();
+        msg.put_str(dp_attr::NAME, CStr::from_bytes_until_nul(&name).map_err(|_| EINVAL)?)?;
+        msg.put_bytes_64bit(dp_attr::STATS, &self.shared.stats().to_ne_bytes(), dp_attr::PAD)?;
+        // No flow table yet: no masks, no lookups through them.
+        let megaflow = MegaflowStats::default();
+        msg.put_bytes_64bit(dp_attr::MEGAFLOW_STATS, &megaflow.to_ne_bytes(), dp_attr::PAD)?;
+        let features = self.shared.user_features();
+        msg.put_u32(dp_attr::USER_FEATURES, features)?;
+        msg.put_u32(dp_attr::MASKS_CACHE_SIZE, self.masks_cache_size)?;
+        if let Some(pids) = &self.per_cpu_pids {
+            if features & OVS_DP_F_DISPATCH_UPCALL_PER_CPU != 0 {
+                let n = pids.len().min(netdev::nr_cpu_ids() as usize);
+                let mut bytes = KVec::with_capacity(n * 4, GFP_KERNEL)?;
+                for pid in pids.iter().take(n) {
+                    bytes.extend_from_slice(&pid.to_ne_bytes(), GFP_KERNEL)?;
+                }
+                msg.put_bytes(dp_attr::PER_CPU_PIDS, &bytes)?;
+            }
+        }
+        msg.end();
+        Ok(())
+    }
+
+    /// Applies a validated [`Change`] (`ovs_dp_change()`).
+    fn apply(&mut self, change: Change) {
+        let old = self.shared.user_features();
+        let new = change.user_features;
+        if let Some(size) = change.masks_cache_size {
+            self.masks_cache_size = size;
+        }
+        self.shared.user_features.store(new, Ordering::Relaxed);
+        if new & OVS_DP_F_DISPATCH_UPCALL_PER_CPU != 0 {
+            if let Some(pids) = change.per_cpu_pids {
+                self.per_cpu_pids = Some(pids);
+            }
+        }
+        let (was, is) = (old & OVS_DP_F_TC_RECIRC_SHARING != 0, new & OVS_DP_F_TC_RECIRC_SHARING != 0);
+        if is != was {
+            netdev::tc_skb_ext_enable(is);
+        }
+    }
+}
+
+impl Drop for Datapath {
+    /// `__dp_destroy()`: the other ports first, the local port last.
+    fn drop(&mut self) {
+        if self.shared.user_features() & OVS_DP_F_TC_RECIRC_SHARING != 0 {
+            netdev::tc_skb_ext_enable(false);
+        }
+        while let Some(port) = self.ports.pop() {
+            drop(port);
+        }
+    }
+}
+
+/// A parsed and fully validated `OVS_DP_ATTR_*` configuration request.
+///
+/// C applies the attributes one by one and may fail half-way; this checks
+/// them all first, so a refused request returns C's errno and changes
+/// nothing.
+struct Change {
+    user_features: u32,
+    masks_cache_size: Option<u32>,
+    per_cpu_pids: Option<KVec<u32>>,
+}
+
+impl Change {
+    fn parse(req: &Request<'_>, current_cache_size: u32) -> Result<Self> {
+        let refuse = |e: ConfigError| {
+            req.set_err_msg(e.message());
+            match e {
+                ConfigError::UnsupportedFeatures => EOPNOTSUPP,
+                ConfigError::BadMasksCacheSize | ConfigError::BadPortIds => EINVAL,
+            }
+        };
+        // The policy checked these u32s are at least 4 bytes; C reads the
+        // first 4 of a longer one.
+        let user_features = match req.attr(dp_attr::USER_FEATURES) {
+            Some(a) => a.get_u32().map_err(|_| EINVAL)?,
+            None => 0,
+        };
+        dp_config::check_user_features(user_features, netdev::tc_skb_ext_available())
+            .map_err(refuse)?;
+        let masks_cache_size = match req.attr(dp_attr::MASKS_CACHE_SIZE) {
+            Some(a) => {
+                let size = a.get_u32().map_err(|_| EINVAL)?;
+                dp_config::check_masks_cache_size(current_cache_size, size).map_err(refuse)?;
+                Some(size)
+            }
+            None => None,
+        };
+        let per_cpu_pids = match req.attr(dp_attr::PER_CPU_PIDS) {
+            Some(a) if user_features & OVS_DP_F_DISPATCH_UPCALL_PER_CPU != 0 => {
+                Some(collect_port_ids(a.payload()).map_err(|e| match e {
+                    PortIdsError::Config(e) => refuse(e),
+                    PortIdsError::NoMemory => ENOMEM,
+                })?)
+            }
+            _ => None,
+        };
+        Ok(Change { user_features, masks_cache_size, per_cpu_pids })
+    }
+}
+
+enum PortIdsError {
+    Config(ConfigError),
+    NoMemory,
+}
+
+fn collect_port_ids(bytes: &[u8]) -> core::result::Result<KVec<u32>, PortIdsError> {
+    let ids = dp_config::port_ids(bytes).map_err(PortIdsError::Config)?;
+    let mut out = KVec::with_capacity(bytes.len() / 4, GFP_KERNEL).map_err(|_| PortIdsError::NoMemory)?;
+    for id in ids {
+        out.push(id, GFP_KERNEL).map_err(|_| PortIdsError::NoMemory)?;
+    }
+    Ok(out)
+}
+
+fn datapath_family() -> Result<Family> {
+    Family::get(uapi::FAMILY_DATAPATH).ok_or(ENOENT)
+}
+
+/// The name attribute's bytes before its NUL (the policy guarantees one).
+fn name_of<'a>(req: &'a Request<'_>) -> Option<&'a [u8]> {
+    let payload = req.attr(dp_attr::NAME)?.payload();
+    let end = payload.iter().position(|&b| b == 0).unwrap_or(payload.len());
+    payload.get(..end)
+}
+
+impl Registry {
+    /// `lookup_datapath()`: by `OVS_DP_ATTR_NAME` when given (the datapath
+    /// whose local port has that name), else by `ovs_header->dp_ifindex`
+    /// (the datapath owning that internal device).
+    fn lookup(&mut self, net: NetNs, req: &Request<'_>) -> Result<usize> {
+        let found = match name_of(req) {
+            Some(name) => self.dps.iter().position(|dp| {
+                dp.net == net && dp.local().is_some_and(|p| name_bytes(&p.dev.name()) == name)
+            }),
+            None => {
+                let ifindex = req.dp_ifindex();
+                self.dps.iter().position(|dp| {
+                    dp.net == net && dp.ports.iter().any(|p| p.dev.ifindex() == ifindex)
+                })
+            }
+        };
+        found.ok_or_else(|| {
+            req.set_err_msg(c"No such datapath");
+            ENODEV
+        })
+    }
+}
+
+fn new_reply() -> Result<Msg> {
+    Msg::new(dp_config::dp_msg_size(netdev::nr_cpu_ids() as usize))
+}
+
+/// `OVS_DP_CMD_NEW`.
+pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
+    let (Some(name_attr), Some(pid_attr)) = (req.attr(dp_attr::NAME), req.attr(dp_attr::UPCALL_PID))
+    else {
+        req.set_err_msg(c"OVS_DP_ATTR_NAME and OVS_DP_ATTR_UPCALL_PID are required");
+        return Err(EINVAL);
+    };
+    let mut reply = new_reply()?;
+    let net = req.net()?;
+    let name = CStr::from_bytes_until_nul(name_attr.payload()).map_err(|_| EINVAL)?;
+    let ifindex = match req.attr(dp_attr::IFINDEX) {
+        Some(a) => a.get_s32().map_err(|_| EINVAL)?,
+        None => 0,
+    };
+    // The local port's upcall port ids: checked as C checks them; kept
+    // once the vport family reports them.
+    if let Err(e) = dp_config::port_ids(pid_attr.payload()) {
+        req.set_err_msg(e.message());
+        return Err(EINVAL);
+    }
+    let change = Change::parse(req, MASKS_CACHE_DEFAULT)?;
+
+    let shared = Arc::new(
+        DpShared {
+            user_features: AtomicU32::new(0),
+            n_hit: AtomicU64::new(0),
+            n_missed: AtomicU64::new(0),
+            n_lost: AtomicU64::new(0),
+        },
+        GFP_KERNEL,
+    )?;
+    let vport = Vport::new(OVSP_LOCAL, shared.clone())?;
+
+    let mut reg = OVS_MUTEX.lock();
+    let mut dp = Datapath {
+        net,
+        shared,
+        ports: KVec::new(),
+        masks_cache_size: MASKS_CACHE_DEFAULT,
+        per_cpu_pids: None,
+    };
+    dp.apply(change);
+    let dev = match InternalDev::create(net, name, ifindex, true, vport.clone()) {
+        Ok(dev) => dev,
+        Err(e) => {
+            let e = if e == EBUSY { EEXIST } else { e };
+            if e == EEXIST {
+                if req.genl_version() < OVS_DP_VER_FEATURES {
+                    reg.reset_user_features(net, req);
+                }
+                req.set_err_msg(c"A device with this name or ifindex exists");
+            }
+            return Err(e);
+        }
+    };
+    dp.ports.push(Port { vport, dev }, GFP_KERNEL)?;
+    dp.fill_info(&mut reply, req.snd_portid(), req.snd_seq(), 0, dp_cmd::NEW)?;
+    reg.dps.push(dp, GFP_KERNEL)?;
+    drop(reg);
+    reply.notify(&datapath_family()?, req, 0);
+    Ok(())
+}
+
+impl Registry {
+    /// An outdated client that does not know user features tried to
+    /// create an existing datapath and will likely reuse it: drop the
+    /// features announced before (`ovs_dp_reset_user_features()`).
+    fn reset_user_features(&mut self, net: NetNs, req: &Request<'_>) {
+        if let Ok(i) = self.lookup(net, req) {
+            if let Some(dp) = self.dps.get(i) {
+                let name = dp.name();
+                let name = core::str::from_utf8(name_bytes(&name)).unwrap_or("?");
+                pr_warn!("{}: Dropping previously announced user features\n", name);
+                dp.shared.user_features.store(0, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// `OVS_DP_CMD_DEL`.
+pub(crate) fn cmd_del(req: &Request<'_>) -> Result {
+    let mut reply = new_reply()?;
+    let mut reg = OVS_MUTEX.lock();
+    let i = reg.lookup(req.net()?, req)?;
+    let dp = reg.dps.remove(i).map_err(|_| ENODEV)?;
+    dp.fill_info(&mut reply, req.snd_portid(), req.snd_seq(), 0, dp_cmd::DEL)?;
+    drop(dp);
+    drop(reg);
+    reply.notify(&datapath_family()?, req, 0);
+    Ok(())
+}
+
+/// `OVS_DP_CMD_SET`.
+pub(crate) fn cmd_set(req: &Request<'_>) -> Result {
+    let mut reply = new_reply()?;
+    let mut reg = OVS_MUTEX.lock();
+    let i = reg.lookup(req.net()?, req)?;
+    let dp = reg.dps.get_mut(i).ok_or(ENODEV)?;
+    let change = Change::parse(req, dp.masks_cache_size)?;
+    dp.apply(change);
+    dp.fill_info(&mut reply, req.snd_portid(), req.snd_seq(), 0, dp_cmd::SET)?;
+    drop(reg);
+    reply.notify(&datapath_family()?, req, 0);
+    Ok(())
+}
+
+/// `OVS_DP_CMD_GET`.
+pub(crate) fn cmd_get(req: &Request<'_>) -> Result {
+    let mut reply = new_reply()?;
+    let mut reg = OVS_MUTEX.lock();
+    let i = reg.lookup(req.net()?, req)?;
+    let dp = reg.dps.get(i).ok_or(ENODEV)?;
+    dp.fill_info(&mut reply, req.snd_portid(), req.snd_seq(), 0, dp_cmd::GET)?;
+    drop(reg);
+    reply.reply(req)
+}
+
+/// `OVS_DP_CMD_GET` dump: the datapaths of the requester's namespace, from
+/// the one after the last dumped.
+pub(crate) fn cmd_dump(dump: &Dump<'_>, out: &mut MsgWriter<'_>) -> Result<usize> {
+    let net = dump.net()?;
+    let skip = dump.arg(0);
+    let mut i: usize = 0;
+    let reg = OVS_MUTEX.lock();
+    for dp in reg.dps.iter().filter(|dp| dp.net == net) {
+        if i >= skip
+            && dp
+                .fill_info(out, dump.portid(), dump.seq(), uapi::NLM_F_MULTI, dp_cmd::GET)
+                .is_err()
+        {
+            out.cancel();
+            break;
+        }
+        i += 1;
+    }
+    drop(reg);
+    dump.set_arg(0, i);
+    Ok(out.len())
+}
+
+/// A namespace is going away: destroy its datapaths.
+pub(crate) fn net_exit(net: NetNs) {
+    let mut reg = OVS_MUTEX.lock();
+    let mut i = 0;
+    while let Some(dp) = reg.dps.get(i) {
+        if dp.net == net {
+            // Dropping it unregisters its devices.
+            drop(reg.dps.remove(i));
+        } else {
+            i += 1;
+        }
+    }
+}

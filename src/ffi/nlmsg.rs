@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Building generic netlink messages of the OVS families: replies,
+//! notifications and dump entries.
+//!
+//! Every attribute goes through the kernel's own `nla_put*()`, so the
+//! bytes equal what C's `net/openvswitch` emits for the same values.
+
+use core::{
+    marker::PhantomData,
+    ops::{Deref, DerefMut},
+    ptr::NonNull,
+};
+
+use kernel::{
+    bindings,
+    error::to_result,
+    ffi::{c_int, c_void},
+    prelude::*,
+};
+
+use super::genl::{Family, Request};
+use super::glue;
+use crate::uapi::OVS_HEADER_SIZE;
+
+/// Writes generic netlink messages into an skb: one owned by a [`Msg`],
+/// or the one a dump fills.
+///
+/// # Invariants
+///
+/// `skb` is a valid, linear netlink skb writable for `'a`. `hdr` is null
+/// or the user header returned by the last `genlmsg_put()` into `skb`.
+pub(crate) struct MsgWriter<'a> {
+    skb: NonNull<bindings::sk_buff>,
+    hdr: *mut c_void,
+    _skb: PhantomData<&'a mut bindings::sk_buff>,
+}
+
+impl<'a> MsgWriter<'a> {
+    /// A writer for `skb` that lives no longer than `_scope`, so a
+    /// borrowed buffer's writer can never be swapped with an owned
+    /// message's (`MsgWriter<'static>`).
+    ///
+    /// # Safety
+    ///
+    /// `skb` is a valid netlink skb that only this writer writes for `'a`.
+    pub(super) unsafe fn new<T: ?Sized>(skb: NonNull<bindings::sk_buff>, _scope: &'a T) -> Self {
+        MsgWriter { skb, hdr: core::ptr::null_mut(), _skb: PhantomData }
+    }
+
+    /// Starts a message: netlink and genl headers (`genlmsg_put()`) and the
+    /// `struct ovs_header`. `EMSGSIZE` when the skb lacks room.
+    pub(crate) fn put_header(
+        &mut self,
+        family: &Family,
+        portid: u32,
+        seq: u32,
+        flags: u16,
+        cmd: u8,
+        dp_ifindex: i32,
+    ) -> Result {
+        // SAFETY: valid skb and family (type invariants of both).
+        let hdr = unsafe {
+            bindings::genlmsg_put(self.skb.as_ptr(), portid, seq, family.as_ptr(), c_int::from(flags), cmd)
+        };
+        if hdr.is_null() {
+            return Err(EMSGSIZE);
+        }
+        // SAFETY: `genlmsg_put()` reserved the family's `hdrsize` bytes (an
+        // `ovs_header`) after the genl header; they may be unaligned.
+        unsafe {
+            core::ptr::write_unaligned(hdr.cast::<[u8; OVS_HEADER_SIZE]>(), dp_ifindex.to_ne_bytes())
+        };
+        self.hdr = hdr;
+        Ok(())
+    }
+
+    /// An attribute with `payload` (`nla_put()`).
+    pub(crate) fn put_bytes(&mut self, kind: u16, payload: &[u8]) -> Result {
+        let len = c_int::try_from(payload.len()).map_err(|_| EMSGSIZE)?;
+        // SAFETY: valid skb (type invariant); `payload` is readable for
+        // `len` bytes, which `nla_put()` copies.
+        to_result(unsafe {
+            bindings::nla_put(self.skb.as_ptr(), c_int::from(kind), len, payload.as_ptr().cast())
+        })
+    }
+
+    /// A `u32` attribute (`nla_put_u32()`).
+    pub(crate) fn put_u32(&mut self, kind: u16, value: u32) -> Result {
+        self.put_bytes(kind, &value.to_ne_bytes())
+    }
+
+    /// A string attribute with its NUL (`nla_put_string()`).
+    pub(crate) fn put_str(&mut self, kind: u16, value: &CStr) -> Result {
+        self.put_bytes(kind, value.to_bytes_with_nul())
+    }
+
+    /// An attribute whose payload must be 8-byte aligned: a `pad`
+    /// attribute goes first where needed (`nla_put_64bit()`).
+    pub(crate) fn put_bytes_64bit(&mut self, kind: u16, payload: &[u8], pad: u16) -> Result {
+        let len = c_int::try_from(payload.len()).map_err(|_| EMSGSIZE)?;
+        // SAFETY: as in `put_bytes`.
+        to_result(unsafe {
+            bindings::nla_put_64bit(
+                self.skb.as_ptr(),
+                c_int::from(kind),
+                len,
+                payload.as_ptr().cast(),
+                c_int::from(pad),
+            )
+        })
+    }
+
+    /// Finishes the message started by [`Self::put_header`]
+    /// (`genlmsg_end()`).
+    pub(crate) fn end(&mut self) {
+        if !self.hdr.is_null() {
+            // SAFETY: `hdr` is the header of the message in `skb` (type
+            // invariant).
+            unsafe { bindings::genlmsg_end(self.skb.as_ptr(), self.hdr) };
+            self.hdr = core::ptr::null_mut();
+        }
+    }
+
+    /// Removes the unfinished message (`genlmsg_cancel()`), e.g. a dump
+    /// entry that did not fit and is retried in the next dump round.
+    pub(crate) fn cancel(&mut self) {
+        if !self.hdr.is_null() {
+            // SAFETY: as in `end`.
+            unsafe { bindings::genlmsg_cancel(self.skb.as_ptr(), self.hdr) };
+            self.hdr = core::ptr::null_mut();
+        }
+    }
+
+    /// Bytes in the skb (`skb->len`).
+    pub(crate) fn len(&self) -> usize {
+        // SAFETY: valid skb (type invariant).
+        unsafe { glue::ovs_rs_skb_len(self.skb.as_ptr()) as usize }
+    }
+
+    /// The bytes written so far.
+    #[cfg_attr(not(CONFIG_KUNIT), allow(dead_code))]
+    pub(crate) fn data(&self) -> &[u8] {
+        // SAFETY: netlink skbs are linear: `skb->data` holds `skb->len`
+        // bytes, stable while `self` is borrowed.
+        unsafe {
+            let data = glue::ovs_rs_skb_data(self.skb.as_ptr()).cast::<u8>();
+            core::slice::from_raw_parts(data, self.len())
+        }
+    }
+}
+
+/// An owned generic netlink message, freed unless sent.
+pub(crate) struct Msg {
+    writer: MsgWriter<'static>,
+}
+
+impl Msg {
+    /// A message with room for `payload` bytes (`genlmsg_new()`), for
+    /// process context.
+    pub(crate) fn new(payload: usize) -> Result<Self> {
+        // SAFETY: no preconditions.
+        let skb = unsafe { bindings::genlmsg_new(payload, bindings::GFP_KERNEL) };
+        let skb = NonNull::new(skb).ok_or(ENOMEM)?;
+        // SAFETY: the new skb is ours alone until sent or freed.
+        Ok(Msg { writer: unsafe { MsgWriter::new(skb, &()) } })
+    }
+
+    fn into_raw(self) -> *mut bindings::sk_buff {
+        let msg = core::mem::ManuallyDrop::new(self);
+        msg.writer.skb.as_ptr()
+    }
+
+    /// Sends the message to the requester (`genlmsg_reply()`).
+    pub(crate) fn reply(self, req: &Request<'_>) -> Result {
+        // SAFETY: the skb is ours and is handed over; `req` is valid.
+        to_result(unsafe { glue::ovs_rs_genlmsg_reply(self.into_raw(), req.as_ptr()) })
+    }
+
+    /// Sends the message to the family's multicast group `group` and, when
+    /// the request asked for an echo, to the requester (`genl_notify()`,
+    /// what `ovs_notify()` does).
+    pub(crate) fn notify(self, family: &Family, req: &Request<'_>, group: u32) {
+        // SAFETY: the skb is ours and is handed over; family and request
+        // are valid.
+        unsafe {
+            bindings::genl_notify(family.as_ptr(), self.into_raw(), req.as_ptr(), group, bindings::GFP_KERNEL)
+        }
+    }
+}
+
+impl Deref for Msg {
+    type Target = MsgWriter<'static>;
+    fn deref(&self) -> &Self::Target {
+        &self.writer
+    }
+}
+
+impl DerefMut for Msg {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.writer
+    }
+}
+
+impl Drop for Msg {
+    fn drop(&mut self) {
+        // SAFETY: the skb is ours (not sent: sending forgets `self`).
+        unsafe { bindings::nlmsg_free(self.writer.skb.as_ptr()) }
+    }
+}
+
+#[kunit_tests(ovs_rs_nlmsg)]
+mod tests {
+    use super::*;
+    use crate::netlink::attr::Attrs;
+    use crate::uapi::FAMILY_DATAPATH;
+
+    type TestResult = core::result::Result<(), &'static str>;
+
+    /// A message laid out as C lays it out: headers, then attributes, the
+    /// 64-bit one 8-byte aligned behind a pad attribute where needed.
+    #[test]
+    fn message_layout() -> TestResult {
+        let family = Family::get(FAMILY_DATAPATH).ok_or("no family")?;
+        let mut msg = Msg::new(256).map_err(|_| "alloc")?;
+        msg.put_header(&family, 7, 9, 0, 3, 42).map_err(|_| "header")?;
+        msg.put_u32(5, 0xabcd).map_err(|_| "u32")?;
+        msg.put_str(1, c"dp0").map_err(|_| "str")?;
+        msg.put_bytes_64bit(3, &[0x11; 32], 6).map_err(|_| "64bit")?;
+        msg.end();
+
+        let data = msg.data();
+        // nlmsghdr (16) + genlmsghdr (4) + ovs_header (4).
+        let total = data.get(0..4).ok_or("short")?;
+        assert_eq!(u32::from_ne_bytes([total[0], total[1], total[2], total[3]]) as usize, data.len());
+        assert_eq!(data.get(16), Some(&3u8)); // cmd
+        assert_eq!(data.get(20..24), Some(&42i32.to_ne_bytes()[..]));
+        let attrs = data.get(24..).ok_or("no attributes")?;
+        let mut it = Attrs::new(attrs);
+        let a = it.next().ok_or("u32 missing")?;
+        assert_eq!((a.kind(), a.u32()), (5, Ok(0xabcd)));
+        let b = it.next().ok_or("string missing")?;
+        assert_eq!((b.kind(), b.payload()), (1, &b"dp0\0"[..]));
+        let mut c = it.next().ok_or("64-bit attribute missing")?;
+        let padded = c.kind() == 6;
+        if padded {
+            c = it.next().ok_or("64-bit attribute missing after pad")?;
+        }
+        assert_eq!((c.kind(), c.payload()), (3, &[0x11u8; 32][..]));
+        // nla_put_64bit() pads to an 8-byte aligned payload only where
+        // unaligned access is slow; x86_64 never pads.
+        if cfg!(CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS) {
+            assert!(!padded);
+        } else {
+            assert_eq!(c.payload().as_ptr() as usize % 8, 0);
+        }
+        assert!(it.next().is_none());
+        assert_eq!(it.remaining(), 0);
+        Ok(())
+    }
+
+    /// A full skb answers EMSGSIZE and keeps what was written.
+    #[test]
+    fn full_message() -> TestResult {
+        let family = Family::get(FAMILY_DATAPATH).ok_or("no family")?;
+        let mut msg = Msg::new(16).map_err(|_| "alloc")?;
+        msg.put_header(&family, 0, 0, 0, 1, 0).map_err(|_| "header")?;
+        let before = msg.len();
+        let mut filled = 0;
+        while msg.put_u32(1, 1).is_ok() {
+            filled += 1;
+            if filled > 10_000 {
+                return Err("never full");
+            }
+        }
+        assert_eq!(msg.put_bytes(2, &[0; 64]), Err(EMSGSIZE));
+        assert_eq!(msg.len(), before + filled * 8);
+        msg.cancel();
+        assert_eq!(msg.len(), 0);
+        Ok(())
+    }
+}

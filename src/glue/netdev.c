@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Network devices and namespaces for openvswitch_rs: the internal port's
+ * net_device (static ops tables, enum-returning callbacks) and the hooks
+ * the kernel crate has no binding for (rtnl, pernet operations).
+ *
+ * Mirrors net/openvswitch/vport-internal_dev.c. The Rust side owns the
+ * policy: this file only builds, registers and tears down devices and
+ * forwards their callbacks to the ovs_rs_* functions in Rust.
+ */
+#include <linux/etherdevice.h>
+#include <linux/ethtool.h>
+#include <linux/if_vlan.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <net/genetlink.h>
+#include <net/net_namespace.h>
+#include <net/pkt_cls.h>
+#include <net/rtnetlink.h>
+#include <net/sock.h>
+
+#include <ovs_rs_glue.h>
+
+/* What net_device's private area holds: Rust's owner of the device. */
+struct ovs_rs_internal_dev {
+	void *owner;
+};
+
+static struct ovs_rs_internal_dev *ovs_rs_internal_priv(struct net_device *dev)
+{
+	return netdev_priv(dev);
+}
+
+static netdev_tx_t ovs_rs_internal_dev_xmit(struct sk_buff *skb,
+					    struct net_device *dev)
+{
+	unsigned int len = skb->len;
+	int err;
+
+	rcu_read_lock();
+	err = ovs_rs_internal_dev_receive(ovs_rs_internal_priv(dev)->owner, skb);
+	rcu_read_unlock();
+
+	if (likely(!err))
+		dev_sw_netstats_tx_add(dev, 1, len);
+	else
+		dev->stats.tx_errors++;
+	return NETDEV_TX_OK;
+}
+
+static int ovs_rs_internal_dev_open(struct net_device *dev)
+{
+	netif_start_queue(dev);
+	return 0;
+}
+
+static int ovs_rs_internal_dev_stop(struct net_device *dev)
+{
+	netif_stop_queue(dev);
+	return 0;
+}
+
+static void ovs_rs_internal_dev_getinfo(struct net_device *dev,
+					struct ethtool_drvinfo *info)
+{
+	strscpy(info->driver, "openvswitch", sizeof(info->driver));
+}
+
+static const struct ethtool_ops ovs_rs_internal_ethtool_ops = {
+	.get_drvinfo = ovs_rs_internal_dev_getinfo,
+	.get_link = ethtool_op_get_link,
+};
+
+/* Runs once the device is unregistered and unreferenced. */
+static void ovs_rs_internal_dev_destructor(struct net_device *dev)
+{
+	ovs_rs_internal_dev_release(ovs_rs_internal_priv(dev)->owner);
+}
+
+static const struct net_device_ops ovs_rs_internal_netdev_ops = {
+	.ndo_open = ovs_rs_internal_dev_open,
+	.ndo_stop = ovs_rs_internal_dev_stop,
+	.ndo_start_xmit = ovs_rs_internal_dev_xmit,
+	.ndo_set_mac_address = eth_mac_addr,
+};
+
+static struct rtnl_link_ops ovs_rs_internal_link_ops __read_mostly = {
+	.kind = "openvswitch",
+};
+
+static void ovs_rs_internal_dev_setup(struct net_device *dev)
+{
+	ether_setup(dev);
+
+	dev->max_mtu = ETH_MAX_MTU;
+	dev->netdev_ops = &ovs_rs_internal_netdev_ops;
+	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
+	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE | IFF_OPENVSWITCH | IFF_NO_QUEUE;
+	dev->lltx = true;
+	dev->needs_free_netdev = true;
+	dev->priv_destructor = NULL;
+	dev->ethtool_ops = &ovs_rs_internal_ethtool_ops;
+	dev->rtnl_link_ops = &ovs_rs_internal_link_ops;
+
+	dev->features = NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_HIGHDMA |
+			NETIF_F_HW_CSUM | NETIF_F_GSO_SOFTWARE |
+			NETIF_F_GSO_ENCAP_ALL;
+	dev->vlan_features = dev->features;
+	dev->hw_enc_features = dev->features;
+	dev->features |= NETIF_F_HW_VLAN_CTAG_TX | NETIF_F_HW_VLAN_STAG_TX;
+	dev->hw_features = dev->features;
+
+	eth_hw_addr_random(dev);
+}
+
+struct net_device *ovs_rs_internal_dev_create(struct net *net, const char *name,
+					      int ifindex, bool netns_immutable,
+					      void *owner, int *err)
+{
+	struct net_device *dev;
+
+	dev = alloc_netdev(sizeof(struct ovs_rs_internal_dev), name,
+			   NET_NAME_USER, ovs_rs_internal_dev_setup);
+	if (!dev) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
+	dev_net_set(dev, net);
+	dev->ifindex = ifindex;
+	dev->netns_immutable = netns_immutable;
+	ovs_rs_internal_priv(dev)->owner = owner;
+
+	rtnl_lock();
+	*err = register_netdevice(dev);
+	if (*err) {
+		rtnl_unlock();
+		/* Never registered: no destructor runs, the caller keeps owner. */
+		free_netdev(dev);
+		return NULL;
+	}
+	/* From here the device owns @owner and gives it back on destruction. */
+	dev->priv_destructor = ovs_rs_internal_dev_destructor;
+	dev_set_promiscuity(dev, 1);
+	rtnl_unlock();
+	netif_start_queue(dev);
+	return dev;
+}
+
+void ovs_rs_internal_dev_destroy(struct net_device *dev)
+{
+	netif_stop_queue(dev);
+	rtnl_lock();
+	dev_set_promiscuity(dev, -1);
+	/* Waits for an RCU grace period; the destructor runs after. */
+	unregister_netdevice(dev);
+	rtnl_unlock();
+}
+
+int ovs_rs_netdev_ifindex(const struct net_device *dev)
+{
+	return dev->ifindex;
+}
+
+/* Copies the device's name (at most IFNAMSIZ bytes with its NUL). */
+void ovs_rs_netdev_name(const struct net_device *dev, char *buf)
+{
+	/* As ovs_vport_name(): a plain read, like every C datapath reply. */
+	strscpy(buf, dev->name, IFNAMSIZ);
+}
+
+struct net *ovs_rs_genl_info_net(const struct genl_info *info)
+{
+	return genl_info_net(info);
+}
+
+struct net *ovs_rs_skb_sock_net(const struct sk_buff *skb)
+{
+	return sock_net(skb->sk);
+}
+
+unsigned int ovs_rs_nr_cpu_ids(void)
+{
+	return nr_cpu_ids;
+}
+
+bool ovs_rs_tc_skb_ext_available(void)
+{
+	return IS_ENABLED(CONFIG_NET_TC_SKB_EXT);
+}
+
+void ovs_rs_tc_skb_ext_enable(bool on)
+{
+#if IS_ENABLED(CONFIG_NET_TC_SKB_EXT)
+	if (on)
+		tc_skb_ext_tc_enable();
+	else
+		tc_skb_ext_tc_disable();
+#endif
+}
+
+/* Network namespaces: Rust tears down what lives in a dying one. */
+
+static void __net_exit ovs_rs_net_exit(struct net *net)
+{
+	ovs_rs_net_exit_rust(net);
+}
+
+static struct pernet_operations ovs_rs_net_ops = {
+	.exit = ovs_rs_net_exit,
+};
+
+int ovs_rs_net_register(void)
+{
+	int err;
+
+	err = rtnl_link_register(&ovs_rs_internal_link_ops);
+	if (err)
+		return err;
+	err = register_pernet_device(&ovs_rs_net_ops);
+	if (err)
+		rtnl_link_unregister(&ovs_rs_internal_link_ops);
+	return err;
+}
+
+void ovs_rs_net_unregister(void)
+{
+	/* Runs the exit hook for every namespace still alive. */
+	unregister_pernet_device(&ovs_rs_net_ops);
+	rtnl_link_unregister(&ovs_rs_internal_link_ops);
+}
+
+/* sk_buff release; kfree_skb() is an inline. */
+void ovs_rs_kfree_skb(struct sk_buff *skb)
+{
+	kfree_skb(skb);
+}
+
+unsigned int ovs_rs_skb_len(const struct sk_buff *skb)
+{
+	return skb->len;
+}
+
+/* Generic netlink inlines the kernel crate has no binding for. */
+
+int ovs_rs_genlmsg_reply(struct sk_buff *skb, struct genl_info *info)
+{
+	return genlmsg_reply(skb, info);
+}
+
+u32 ovs_rs_netlink_cb_portid(const struct netlink_callback *cb)
+{
+	return NETLINK_CB(cb->skb).portid;
+}
+
+const void *ovs_rs_skb_data(const struct sk_buff *skb)
+{
+	return skb->data;
+}
