@@ -306,20 +306,25 @@ def parse_done(payload, flags):
     return {"error": -err, "msg": msg, "offs": offs, "miss_type": miss}
 
 
-def decode_op_flags(flags):
-    """GENL_* op flag bits -> list of names; unknown bits as hex strings."""
+def bit_names(value, table):
+    """Names of the bits set in value, per [(bit, name)]; unknown bits as hex."""
     names = []
-    for bit, name in GENL_OP_FLAG_NAMES:
-        if flags & bit:
+    for bit, name in table:
+        if value & bit:
             names.append(name)
-            flags &= ~bit
+            value &= ~bit
     bit = 1
-    while flags:
-        if flags & bit:
+    while value:
+        if value & bit:
             names.append("0x%x" % bit)
-            flags &= ~bit
+            value &= ~bit
         bit <<= 1
     return names
+
+
+def decode_op_flags(flags):
+    """GENL_* op flag bits -> list of names; unknown bits as hex strings."""
+    return bit_names(flags, GENL_OP_FLAG_NAMES)
 
 
 def attr_type_name(value):
@@ -480,7 +485,7 @@ class GenlSocket:
             except InterruptedError:
                 continue
 
-    def request(self, family_id, cmd, attrs=(), dump=False):
+    def request(self, family_id, cmd, attrs=(), dump=False, flags=0):
         """Send one genetlink request; return [(flags, attrs bytes)] replies.
 
         For a dump, collects every NLM_F_MULTI message until NLMSG_DONE.
@@ -489,7 +494,7 @@ class GenlSocket:
         """
         self.seq += 1
         seq = self.seq
-        flags = NLM_F_REQUEST | (NLM_F_DUMP if dump else 0)
+        flags |= NLM_F_REQUEST | (NLM_F_DUMP if dump else 0)
         self._send(pack_genlmsg(family_id, cmd, flags, seq, attrs))
         replies = []
         while True:

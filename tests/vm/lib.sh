@@ -130,3 +130,26 @@ add_host_ns() {
 	ip -n "$1" link set lo up
 	ip link set "$1-out" up
 }
+
+# --- kmemleak (debug kernel) --------------------------------------------------
+# kmemleak_start before the code under test, kmemleak_check after it: only
+# objects leaked in between are reported. No-ops on kernels without it.
+
+KMEMLEAK=/sys/kernel/debug/kmemleak
+
+kmemleak_start() {
+	[ -w "$KMEMLEAK" ] || return 0
+	# Settle boot-time objects first, so only the test's leaks count.
+	echo scan >"$KMEMLEAK"; sleep 6; echo scan >"$KMEMLEAK"
+	echo clear >"$KMEMLEAK"
+}
+
+kmemleak_check() {
+	[ -w "$KMEMLEAK" ] || return 0
+	# kmemleak reports objects unreferenced for at least 5 s, after 2 scans.
+	sleep 6; echo scan >"$KMEMLEAK"; sleep 1; echo scan >"$KMEMLEAK"
+	local leaks
+	leaks=$(cat "$KMEMLEAK")
+	[ -z "$leaks" ] || { echo "$leaks" >&2; fail "kmemleak reports leaks"; }
+	pass "kmemleak: no leak"
+}

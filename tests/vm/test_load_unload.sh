@@ -4,12 +4,7 @@
 # flavours: default debug
 . "$(dirname "$0")/lib.sh"
 
-KMEMLEAK=/sys/kernel/debug/kmemleak
-if [ -w "$KMEMLEAK" ]; then
-	# Settle boot-time objects first, so only the loop's leaks count.
-	echo scan >"$KMEMLEAK"; sleep 6; echo scan >"$KMEMLEAK"
-	echo clear >"$KMEMLEAK"
-fi
+kmemleak_start
 
 block_c_module
 for i in $(seq 1 20); do
@@ -24,10 +19,4 @@ for i in $(seq 1 20); do
 done
 pass "20 load/unload rounds, families registered and unregistered each time"
 
-if [ -w "$KMEMLEAK" ]; then
-	# kmemleak reports objects unreferenced for at least 5 s, after 2 scans.
-	sleep 6; echo scan >"$KMEMLEAK"; sleep 1; echo scan >"$KMEMLEAK"
-	leaks=$(cat "$KMEMLEAK")
-	[ -z "$leaks" ] || { echo "$leaks" >&2; fail "kmemleak reports leaks"; }
-	pass "kmemleak: no leak"
-fi
+kmemleak_check
