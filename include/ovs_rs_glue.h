@@ -95,6 +95,11 @@ unsigned int ovs_rs_skb_len(const struct sk_buff *skb);
 int ovs_rs_genlmsg_reply(struct sk_buff *skb, struct genl_info *info);
 u32 ovs_rs_netlink_cb_portid(const struct netlink_callback *cb);
 const void *ovs_rs_skb_data(const struct sk_buff *skb);
+/* Eight u64s: struct ovs_vport_stats from the device's statistics. */
+void ovs_rs_netdev_vport_stats(struct net_device *dev, u64 *out);
+struct nlattr;
+struct nlattr *ovs_rs_nla_nest_start_noflag(struct sk_buff *skb, int attrtype);
+void ovs_rs_nla_nest_end(struct sk_buff *skb, struct nlattr *start);
 /* rtnl link kind "openvswitch" and the pernet hooks. */
 int ovs_rs_net_register(void);
 void ovs_rs_net_unregister(void);

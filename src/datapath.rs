@@ -26,7 +26,7 @@ const OVS_DP_VER_FEATURES: u8 = 2;
 
 /// Every datapath of every namespace, in creation order.
 pub(crate) struct Registry {
-    dps: KVec<Datapath>,
+    pub(crate) dps: KVec<Datapath>,
 }
 
 impl Registry {
@@ -83,25 +83,34 @@ impl DpShared {
         }
     }
 
-    fn user_features(&self) -> u32 {
+    pub(crate) fn user_features(&self) -> u32 {
         self.user_features.load(Ordering::Relaxed)
     }
 }
 
+impl Datapath {
+    /// The datapath's `OVS_DP_F_*` user features.
+    pub(crate) fn shared_features(&self) -> u32 {
+        self.shared.user_features()
+    }
+}
+
 /// A port with its device.
-struct Port {
-    vport: Arc<Vport>,
+pub(crate) struct Port {
+    pub(crate) vport: Arc<Vport>,
     /// Unregistered when the port goes; the device then drops its own
     /// reference to `vport`.
-    dev: InternalDev,
+    pub(crate) dev: InternalDev,
+    /// `OVS_VPORT_ATTR_UPCALL_PID`: at least one, at most `nr_cpu_ids`.
+    pub(crate) upcall_portids: KVec<u32>,
 }
 
 /// One datapath.
-struct Datapath {
-    net: NetNs,
+pub(crate) struct Datapath {
+    pub(crate) net: NetNs,
     shared: Arc<DpShared>,
     /// The local port first.
-    ports: KVec<Port>,
+    pub(crate) ports: KVec<Port>,
     masks_cache_size: u32,
     /// `OVS_DP_ATTR_PER_CPU_PIDS`, once userspace set them.
     per_cpu_pids: Option<KVec<u32>>,
@@ -113,7 +122,7 @@ impl Datapath {
     }
 
     /// `get_dpifindex()`.
-    fn ifindex(&self) -> i32 {
+    pub(crate) fn ifindex(&self) -> i32 {
         self.local().map_or(0, |p| p.dev.ifindex())
     }
 
@@ -123,15 +132,33 @@ impl Datapath {
     }
 
     /// `ovs_dp_cmd_fill_info()`.
-    fn fill_info(&self, msg: &mut MsgWriter<'_>, portid: u32, seq: u32, flags: u16, cmd: u8) -> Result {
+    fn fill_info(
+        &self,
+        msg: &mut MsgWriter<'_>,
+        portid: u32,
+        seq: u32,
+        flags: u16,
+        cmd: u8,
+    ) -> Result {
         let family = datapath_family()?;
         msg.put_header(&family, portid, seq, flags, cmd, self.ifindex())?;
         let name = self.name();
-        msg.put_str(dp_attr::NAME, CStr::from_bytes_until_nul(&name).map_err(|_| EINVAL)?)?;
-        msg.put_bytes_64bit(dp_attr::STATS, &self.shared.stats().to_ne_bytes(), dp_attr::PAD)?;
+        msg.put_str(
+            dp_attr::NAME,
+            CStr::from_bytes_until_nul(&name).map_err(|_| EINVAL)?,
+        )?;
+        msg.put_bytes_64bit(
+            dp_attr::STATS,
+            &self.shared.stats().to_ne_bytes(),
+            dp_attr::PAD,
+        )?;
         // No flow table yet: no masks, no lookups through them.
         let megaflow = MegaflowStats::default();
-        msg.put_bytes_64bit(dp_attr::MEGAFLOW_STATS, &megaflow.to_ne_bytes(), dp_attr::PAD)?;
+        msg.put_bytes_64bit(
+            dp_attr::MEGAFLOW_STATS,
+            &megaflow.to_ne_bytes(),
+            dp_attr::PAD,
+        )?;
         let features = self.shared.user_features();
         msg.put_u32(dp_attr::USER_FEATURES, features)?;
         msg.put_u32(dp_attr::MASKS_CACHE_SIZE, self.masks_cache_size)?;
@@ -162,7 +189,10 @@ impl Datapath {
                 self.per_cpu_pids = Some(pids);
             }
         }
-        let (was, is) = (old & OVS_DP_F_TC_RECIRC_SHARING != 0, new & OVS_DP_F_TC_RECIRC_SHARING != 0);
+        let (was, is) = (
+            old & OVS_DP_F_TC_RECIRC_SHARING != 0,
+            new & OVS_DP_F_TC_RECIRC_SHARING != 0,
+        );
         if is != was {
             netdev::tc_skb_ext_enable(is);
         }
@@ -226,20 +256,26 @@ impl Change {
             }
             _ => None,
         };
-        Ok(Change { user_features, masks_cache_size, per_cpu_pids })
+        Ok(Change {
+            user_features,
+            masks_cache_size,
+            per_cpu_pids,
+        })
     }
 }
 
-enum PortIdsError {
+pub(crate) enum PortIdsError {
     Config(ConfigError),
     NoMemory,
 }
 
-fn collect_port_ids(bytes: &[u8]) -> core::result::Result<KVec<u32>, PortIdsError> {
+pub(crate) fn collect_port_ids(bytes: &[u8]) -> core::result::Result<KVec<u32>, PortIdsError> {
     let ids = dp_config::port_ids(bytes).map_err(PortIdsError::Config)?;
-    let mut out = KVec::with_capacity(bytes.len() / 4, GFP_KERNEL).map_err(|_| PortIdsError::NoMemory)?;
+    let mut out =
+        KVec::with_capacity(bytes.len() / 4, GFP_KERNEL).map_err(|_| PortIdsError::NoMemory)?;
     for id in ids {
-        out.push(id, GFP_KERNEL).map_err(|_| PortIdsError::NoMemory)?;
+        out.push(id, GFP_KERNEL)
+            .map_err(|_| PortIdsError::NoMemory)?;
     }
     Ok(out)
 }
@@ -248,28 +284,19 @@ fn datapath_family() -> Result<Family> {
     Family::get(uapi::FAMILY_DATAPATH).ok_or(ENOENT)
 }
 
-/// The name attribute's bytes before its NUL (the policy guarantees one).
-fn name_of<'a>(req: &'a Request<'_>) -> Option<&'a [u8]> {
-    let payload = req.attr(dp_attr::NAME)?.payload();
-    let end = payload.iter().position(|&b| b == 0).unwrap_or(payload.len());
-    payload.get(..end)
-}
-
 impl Registry {
     /// `lookup_datapath()`: by `OVS_DP_ATTR_NAME` when given (the datapath
     /// whose local port has that name), else by `ovs_header->dp_ifindex`
     /// (the datapath owning that internal device).
     fn lookup(&mut self, net: NetNs, req: &Request<'_>) -> Result<usize> {
-        let found = match name_of(req) {
+        let found = match req.attr(dp_attr::NAME).map(|a| a.str_bytes()) {
             Some(name) => self.dps.iter().position(|dp| {
-                dp.net == net && dp.local().is_some_and(|p| name_bytes(&p.dev.name()) == name)
+                dp.net == net
+                    && dp
+                        .local()
+                        .is_some_and(|p| name_bytes(&p.dev.name()) == name)
             }),
-            None => {
-                let ifindex = req.dp_ifindex();
-                self.dps.iter().position(|dp| {
-                    dp.net == net && dp.ports.iter().any(|p| p.dev.ifindex() == ifindex)
-                })
-            }
+            None => self.find_by_ifindex(net, req.dp_ifindex()),
         };
         found.ok_or_else(|| {
             req.set_err_msg(c"No such datapath");
@@ -284,7 +311,8 @@ fn new_reply() -> Result<Msg> {
 
 /// `OVS_DP_CMD_NEW`.
 pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
-    let (Some(name_attr), Some(pid_attr)) = (req.attr(dp_attr::NAME), req.attr(dp_attr::UPCALL_PID))
+    let (Some(name_attr), Some(pid_attr)) =
+        (req.attr(dp_attr::NAME), req.attr(dp_attr::UPCALL_PID))
     else {
         req.set_err_msg(c"OVS_DP_ATTR_NAME and OVS_DP_ATTR_UPCALL_PID are required");
         return Err(EINVAL);
@@ -296,13 +324,10 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
         Some(a) => a.get_s32().map_err(|_| EINVAL)?,
         None => 0,
     };
-    // The local port's upcall port ids: checked as C checks them; kept
-    // once the vport family reports them.
-    if let Err(e) = dp_config::port_ids(pid_attr.payload()) {
-        req.set_err_msg(e.message());
-        return Err(EINVAL);
-    }
+    // C's order: the datapath's configuration (ovs_dp_change()), then the
+    // local port's upcall port ids (new_vport()).
     let change = Change::parse(req, MASKS_CACHE_DEFAULT)?;
+    let upcall_portids = crate::vport::upcall_portids(req, pid_attr.payload())?;
 
     let shared = Arc::new(
         DpShared {
@@ -337,7 +362,14 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
             return Err(e);
         }
     };
-    dp.ports.push(Port { vport, dev }, GFP_KERNEL)?;
+    dp.ports.push(
+        Port {
+            vport,
+            dev,
+            upcall_portids,
+        },
+        GFP_KERNEL,
+    )?;
     dp.fill_info(&mut reply, req.snd_portid(), req.snd_seq(), 0, dp_cmd::NEW)?;
     reg.dps.push(dp, GFP_KERNEL)?;
     drop(reg);
@@ -346,6 +378,14 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
 }
 
 impl Registry {
+    /// `get_dp()`: the datapath in `net` owning the internal device
+    /// `ifindex`.
+    pub(crate) fn find_by_ifindex(&self, net: NetNs, ifindex: i32) -> Option<usize> {
+        self.dps
+            .iter()
+            .position(|dp| dp.net == net && dp.ports.iter().any(|p| p.dev.ifindex() == ifindex))
+    }
+
     /// An outdated client that does not know user features tried to
     /// create an existing datapath and will likely reuse it: drop the
     /// features announced before (`ovs_dp_reset_user_features()`).
@@ -409,7 +449,13 @@ pub(crate) fn cmd_dump(dump: &Dump<'_>, out: &mut MsgWriter<'_>) -> Result<usize
     for dp in reg.dps.iter().filter(|dp| dp.net == net) {
         if i >= skip
             && dp
-                .fill_info(out, dump.portid(), dump.seq(), uapi::NLM_F_MULTI, dp_cmd::GET)
+                .fill_info(
+                    out,
+                    dump.portid(),
+                    dump.seq(),
+                    uapi::NLM_F_MULTI,
+                    dp_cmd::GET,
+                )
                 .is_err()
         {
             out.cancel();

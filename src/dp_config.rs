@@ -57,8 +57,7 @@ impl ConfigError {
 
 /// Checks `OVS_DP_ATTR_USER_FEATURES`.
 pub fn check_user_features(features: u32, tc_skb_ext: bool) -> Result<(), ConfigError> {
-    if features & !OVS_DP_F_ALL != 0
-        || (features & OVS_DP_F_TC_RECIRC_SHARING != 0 && !tc_skb_ext)
+    if features & !OVS_DP_F_ALL != 0 || (features & OVS_DP_F_TC_RECIRC_SHARING != 0 && !tc_skb_ext)
     {
         return Err(ConfigError::UnsupportedFeatures);
     }
@@ -106,9 +105,9 @@ impl DpStats {
     /// The C struct's bytes.
     pub fn to_ne_bytes(&self) -> [u8; 32] {
         let mut out = [0u8; 32];
-        for (chunk, v) in out
-            .chunks_exact_mut(8)
-            .zip([self.n_hit, self.n_missed, self.n_lost, self.n_flows])
+        for (chunk, v) in
+            out.chunks_exact_mut(8)
+                .zip([self.n_hit, self.n_missed, self.n_lost, self.n_flows])
         {
             chunk.copy_from_slice(&v.to_ne_bytes());
         }
@@ -168,7 +167,10 @@ mod tests {
     fn features_as_ovs_dp_change() {
         // ovs-vswitchd's first probe sends bit 31 and must be refused.
         let probe = OVS_DP_F_UNALIGNED | OVS_DP_F_VPORT_PIDS | (1 << 31);
-        assert_eq!(check_user_features(probe, true), Err(ConfigError::UnsupportedFeatures));
+        assert_eq!(
+            check_user_features(probe, true),
+            Err(ConfigError::UnsupportedFeatures)
+        );
         let per_cpu = OVS_DP_F_UNALIGNED | OVS_DP_F_DISPATCH_UPCALL_PER_CPU;
         assert_eq!(check_user_features(per_cpu, false), Ok(()));
         assert_eq!(check_user_features(OVS_DP_F_ALL, true), Ok(()));
@@ -185,8 +187,14 @@ mod tests {
         assert_eq!(check_masks_cache_size(256, 0), Ok(()));
         assert_eq!(check_masks_cache_size(256, 4096), Ok(()));
         assert_eq!(check_masks_cache_size(256, 1), Ok(()));
-        assert_eq!(check_masks_cache_size(256, 300), Err(ConfigError::BadMasksCacheSize));
-        assert_eq!(check_masks_cache_size(256, 8192), Err(ConfigError::BadMasksCacheSize));
+        assert_eq!(
+            check_masks_cache_size(256, 300),
+            Err(ConfigError::BadMasksCacheSize)
+        );
+        assert_eq!(
+            check_masks_cache_size(256, 8192),
+            Err(ConfigError::BadMasksCacheSize)
+        );
         // An out-of-range size equal to the current one is not re-checked.
         assert_eq!(check_masks_cache_size(300, 300), Ok(()));
     }
@@ -209,10 +217,21 @@ mod tests {
 
     #[test]
     fn stats_layout() {
-        let s = DpStats { n_hit: 1, n_missed: 2, n_lost: 3, n_flows: 4 }.to_ne_bytes();
+        let s = DpStats {
+            n_hit: 1,
+            n_missed: 2,
+            n_lost: 3,
+            n_flows: 4,
+        }
+        .to_ne_bytes();
         assert_eq!(s[8..16], 2u64.to_ne_bytes());
         assert_eq!(s[24..32], 4u64.to_ne_bytes());
-        let m = MegaflowStats { n_mask_hit: 5, n_masks: 6, n_cache_hit: 7 }.to_ne_bytes();
+        let m = MegaflowStats {
+            n_mask_hit: 5,
+            n_masks: 6,
+            n_cache_hit: 7,
+        }
+        .to_ne_bytes();
         assert_eq!(m[8..12], 6u32.to_ne_bytes());
         assert_eq!(m[12..16], [0u8; 4]);
         assert_eq!(m[16..24], 7u64.to_ne_bytes());

@@ -19,7 +19,8 @@ mod vport;
 mod dp_config;
 #[allow(unreachable_pub)]
 mod netlink;
-#[allow(unreachable_pub)]
+// The UAPI constants are listed whole, used or not yet.
+#[allow(unreachable_pub, dead_code)]
 mod uapi;
 
 module! {
@@ -52,7 +53,14 @@ impl kernel::Module for OpenVswitch {
         let registry = datapath::RegistryRelease::new();
         let net_hooks = ffi::netdev::NetHooks::register()?;
         let families = ffi::genl::register_families()?;
-        pr_info!("Open vSwitch switching datapath ({} genetlink families)\n", families.len());
-        Ok(OpenVswitch { _families: families, _net_hooks: net_hooks, _registry: registry })
+        pr_info!(
+            "Open vSwitch switching datapath ({} genetlink families)\n",
+            families.len()
+        );
+        Ok(OpenVswitch {
+            _families: families,
+            _net_hooks: net_hooks,
+            _registry: registry,
+        })
     }
 }

@@ -23,12 +23,36 @@ pub struct FamilySpec {
 /// The six families, in the order `net/openvswitch` registers them; the
 /// index is `enum ovs_rs_family_index` of the C glue.
 pub const FAMILIES: [FamilySpec; 6] = [
-    FamilySpec { name: "ovs_datapath", version: 2, mcgroup: Some("ovs_datapath") },
-    FamilySpec { name: "ovs_vport", version: 1, mcgroup: Some("ovs_vport") },
-    FamilySpec { name: "ovs_flow", version: 1, mcgroup: Some("ovs_flow") },
-    FamilySpec { name: "ovs_packet", version: 1, mcgroup: None },
-    FamilySpec { name: "ovs_meter", version: 1, mcgroup: Some("ovs_meter") },
-    FamilySpec { name: "ovs_ct_limit", version: 1, mcgroup: Some("ovs_ct_limit") },
+    FamilySpec {
+        name: "ovs_datapath",
+        version: 2,
+        mcgroup: Some("ovs_datapath"),
+    },
+    FamilySpec {
+        name: "ovs_vport",
+        version: 1,
+        mcgroup: Some("ovs_vport"),
+    },
+    FamilySpec {
+        name: "ovs_flow",
+        version: 1,
+        mcgroup: Some("ovs_flow"),
+    },
+    FamilySpec {
+        name: "ovs_packet",
+        version: 1,
+        mcgroup: None,
+    },
+    FamilySpec {
+        name: "ovs_meter",
+        version: 1,
+        mcgroup: Some("ovs_meter"),
+    },
+    FamilySpec {
+        name: "ovs_ct_limit",
+        version: 1,
+        mcgroup: Some("ovs_ct_limit"),
+    },
 ];
 
 /// Index of `ovs_datapath` in [`FAMILIES`].
@@ -36,6 +60,58 @@ pub const FAMILY_DATAPATH: usize = 0;
 
 /// `NLM_F_MULTI`: a message of a multipart (dump) reply.
 pub const NLM_F_MULTI: u16 = 0x2;
+
+/// Index of `ovs_vport` in [`FAMILIES`].
+pub const FAMILY_VPORT: usize = 1;
+
+/// `enum ovs_vport_cmd`.
+pub mod vport_cmd {
+    /// `OVS_VPORT_CMD_NEW`.
+    pub const NEW: u8 = 1;
+    /// `OVS_VPORT_CMD_DEL`.
+    pub const DEL: u8 = 2;
+    /// `OVS_VPORT_CMD_GET`.
+    pub const GET: u8 = 3;
+    /// `OVS_VPORT_CMD_SET`.
+    pub const SET: u8 = 4;
+}
+
+/// `enum ovs_vport_type`.
+pub mod vport_type {
+    /// `OVS_VPORT_TYPE_NETDEV`: an existing network device.
+    pub const NETDEV: u32 = 1;
+    /// `OVS_VPORT_TYPE_INTERNAL`: a device implemented by the datapath.
+    pub const INTERNAL: u32 = 2;
+}
+
+/// `enum ovs_vport_attr`.
+pub mod vport_attr {
+    /// `OVS_VPORT_ATTR_PORT_NO`: u32 port number within the datapath.
+    pub const PORT_NO: u16 = 1;
+    /// `OVS_VPORT_ATTR_TYPE`: u32 `OVS_VPORT_TYPE_*`.
+    pub const TYPE: u16 = 2;
+    /// `OVS_VPORT_ATTR_NAME`: the device name.
+    pub const NAME: u16 = 3;
+    /// `OVS_VPORT_ATTR_OPTIONS`: legacy per-type options.
+    pub const OPTIONS: u16 = 4;
+    /// `OVS_VPORT_ATTR_UPCALL_PID`: u32 Netlink PID(s) for upcalls.
+    pub const UPCALL_PID: u16 = 5;
+    /// `OVS_VPORT_ATTR_STATS`: `struct ovs_vport_stats`.
+    pub const STATS: u16 = 6;
+    /// `OVS_VPORT_ATTR_PAD`.
+    pub const PAD: u16 = 7;
+    /// `OVS_VPORT_ATTR_IFINDEX`.
+    pub const IFINDEX: u16 = 8;
+    /// `OVS_VPORT_ATTR_UPCALL_STATS`: nested `OVS_VPORT_UPCALL_ATTR_*`.
+    pub const UPCALL_STATS: u16 = 10;
+    /// `OVS_VPORT_UPCALL_ATTR_SUCCESS`, inside `UPCALL_STATS`.
+    pub const UPCALL_SUCCESS: u16 = 0;
+    /// `OVS_VPORT_UPCALL_ATTR_FAIL`, inside `UPCALL_STATS`.
+    pub const UPCALL_FAIL: u16 = 1;
+}
+
+/// `DP_MAX_PORTS`: port numbers are below this.
+pub const DP_MAX_PORTS: u32 = 65535;
 
 /// `enum ovs_datapath_cmd`.
 pub mod dp_cmd {

@@ -20,9 +20,11 @@ use super::glue;
 use super::netdev::NetNs;
 use super::nlmsg::MsgWriter;
 use crate::netlink::attr::{nla_align, Attr, NLA_HDRLEN};
-use crate::datapath;
 use crate::uapi::{FamilySpec, FAMILIES, OVS_HEADER_SIZE};
+use crate::{datapath, vport};
 
+/// `NLMSG_HDRLEN`: the netlink header, padded (a C macro).
+const NLMSG_HDRLEN: usize = nla_align(core::mem::size_of::<bindings::nlmsghdr>());
 /// `GENL_HDRLEN`: the generic netlink header, padded (a C macro).
 const GENL_HDRLEN: usize = nla_align(core::mem::size_of::<bindings::genlmsghdr>());
 
@@ -151,7 +153,11 @@ pub(crate) fn register_families() -> Result<KVec<Registration>> {
                 return Err(e);
             }
             Err(e) => {
-                pr_err!("registering generic netlink family {} failed: {:?}\n", name, e);
+                pr_err!(
+                    "registering generic netlink family {} failed: {:?}\n",
+                    name,
+                    e
+                );
                 return Err(e);
             }
         }
@@ -304,6 +310,22 @@ impl Dump<'_> {
         unsafe { (*nlh).nlmsg_seq }
     }
 
+    /// `ovs_header->dp_ifindex` of the dump request.
+    pub(crate) fn dp_ifindex(&self) -> i32 {
+        let nlh = self.cb().nlh.cast::<u8>();
+        if nlh.is_null() {
+            return 0;
+        }
+        // SAFETY: the core checked the request holds the netlink and genl
+        // headers and the family's `hdrsize` (an `ovs_header`) before
+        // starting the dump; the bytes may be unaligned.
+        let bytes = unsafe {
+            let hdr = nlh.add(NLMSG_HDRLEN + GENL_HDRLEN);
+            core::ptr::read_unaligned(hdr.cast::<[u8; OVS_HEADER_SIZE]>())
+        };
+        i32::from_ne_bytes(bytes)
+    }
+
     /// Resume cursor `i` (`cb->args[i]`), 0 on the first round.
     pub(crate) fn arg(&self, i: usize) -> usize {
         // SAFETY: `args` overlays the initialised callback state (the core
@@ -403,10 +425,10 @@ doit! {
     ovs_rs_dp_cmd_del => datapath::cmd_del,
     ovs_rs_dp_cmd_get => datapath::cmd_get,
     ovs_rs_dp_cmd_set => datapath::cmd_set,
-    ovs_rs_vport_cmd_new => not_implemented,
-    ovs_rs_vport_cmd_del => not_implemented,
-    ovs_rs_vport_cmd_get => not_implemented,
-    ovs_rs_vport_cmd_set => not_implemented,
+    ovs_rs_vport_cmd_new => vport::cmd_new,
+    ovs_rs_vport_cmd_del => vport::cmd_del,
+    ovs_rs_vport_cmd_get => vport::cmd_get,
+    ovs_rs_vport_cmd_set => vport::cmd_set,
     ovs_rs_flow_cmd_new => not_implemented,
     ovs_rs_flow_cmd_del => not_implemented,
     ovs_rs_flow_cmd_get => not_implemented,
@@ -423,7 +445,7 @@ doit! {
 
 dumpit! {
     ovs_rs_dp_cmd_dump => datapath::cmd_dump,
-    ovs_rs_vport_cmd_dump => dump_not_implemented,
+    ovs_rs_vport_cmd_dump => vport::cmd_dump,
     ovs_rs_flow_cmd_dump => dump_not_implemented,
 }
 
@@ -447,7 +469,10 @@ mod tests {
             assert_eq!(family.name().to_bytes(), spec.name.as_bytes());
             assert_eq!(family.version(), u32::from(spec.version));
             assert_eq!(family.hdrsize(), OVS_HEADER_SIZE);
-            assert_eq!(family.mcgroup().map(|g| g.to_bytes()), spec.mcgroup.map(str::as_bytes));
+            assert_eq!(
+                family.mcgroup().map(|g| g.to_bytes()),
+                spec.mcgroup.map(str::as_bytes)
+            );
             assert!(family.id() > 0);
         }
         assert!(present >= 5);

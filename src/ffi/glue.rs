@@ -40,6 +40,12 @@ extern "C" {
     ) -> c_int;
     pub(super) fn ovs_rs_netlink_cb_portid(cb: *const bindings::netlink_callback) -> u32;
     pub(super) fn ovs_rs_skb_data(skb: *const bindings::sk_buff) -> *const c_void;
+    pub(super) fn ovs_rs_netdev_vport_stats(dev: *mut bindings::net_device, out: *mut u64);
+    pub(super) fn ovs_rs_nla_nest_start_noflag(
+        skb: *mut bindings::sk_buff,
+        attrtype: c_int,
+    ) -> *mut bindings::nlattr;
+    pub(super) fn ovs_rs_nla_nest_end(skb: *mut bindings::sk_buff, start: *mut bindings::nlattr);
     pub(super) fn ovs_rs_net_register() -> c_int;
     pub(super) fn ovs_rs_net_unregister();
 }

@@ -139,6 +139,16 @@ impl InternalDev {
         unsafe { glue::ovs_rs_netdev_ifindex(self.dev.as_ptr()) }
     }
 
+    /// `struct ovs_vport_stats` of the device (`ovs_vport_get_stats()`):
+    /// rx/tx packets, bytes, errors, dropped.
+    pub(crate) fn vport_stats(&self) -> [u64; 8] {
+        let mut out = [0u64; 8];
+        // SAFETY: registered device; `out` has the eight u64s the glue
+        // writes.
+        unsafe { glue::ovs_rs_netdev_vport_stats(self.dev.as_ptr(), out.as_mut_ptr()) };
+        out
+    }
+
     /// The device's current name.
     pub(crate) fn name(&self) -> [u8; IFNAMSIZ] {
         let mut buf = [0u8; IFNAMSIZ];
@@ -210,7 +220,9 @@ impl NetHooks {
         // SAFETY: no preconditions; paired with the drop below.
         to_result(unsafe { glue::ovs_rs_net_register() }).inspect_err(|e| {
             if *e == EEXIST {
-                pr_err!("link kind openvswitch is already registered (is openvswitch.ko loaded?)\n");
+                pr_err!(
+                    "link kind openvswitch is already registered (is openvswitch.ko loaded?)\n"
+                );
             }
         })?;
         Ok(NetHooks(()))

@@ -45,7 +45,11 @@ impl<'a> MsgWriter<'a> {
     ///
     /// `skb` is a valid netlink skb that only this writer writes for `'a`.
     pub(super) unsafe fn new<T: ?Sized>(skb: NonNull<bindings::sk_buff>, _scope: &'a T) -> Self {
-        MsgWriter { skb, hdr: core::ptr::null_mut(), _skb: PhantomData }
+        MsgWriter {
+            skb,
+            hdr: core::ptr::null_mut(),
+            _skb: PhantomData,
+        }
     }
 
     /// Starts a message: netlink and genl headers (`genlmsg_put()`) and the
@@ -61,7 +65,14 @@ impl<'a> MsgWriter<'a> {
     ) -> Result {
         // SAFETY: valid skb and family (type invariants of both).
         let hdr = unsafe {
-            bindings::genlmsg_put(self.skb.as_ptr(), portid, seq, family.as_ptr(), c_int::from(flags), cmd)
+            bindings::genlmsg_put(
+                self.skb.as_ptr(),
+                portid,
+                seq,
+                family.as_ptr(),
+                c_int::from(flags),
+                cmd,
+            )
         };
         if hdr.is_null() {
             return Err(EMSGSIZE);
@@ -69,7 +80,10 @@ impl<'a> MsgWriter<'a> {
         // SAFETY: `genlmsg_put()` reserved the family's `hdrsize` bytes (an
         // `ovs_header`) after the genl header; they may be unaligned.
         unsafe {
-            core::ptr::write_unaligned(hdr.cast::<[u8; OVS_HEADER_SIZE]>(), dp_ifindex.to_ne_bytes())
+            core::ptr::write_unaligned(
+                hdr.cast::<[u8; OVS_HEADER_SIZE]>(),
+                dp_ifindex.to_ne_bytes(),
+            )
         };
         self.hdr = hdr;
         Ok(())
@@ -81,7 +95,12 @@ impl<'a> MsgWriter<'a> {
         // SAFETY: valid skb (type invariant); `payload` is readable for
         // `len` bytes, which `nla_put()` copies.
         to_result(unsafe {
-            bindings::nla_put(self.skb.as_ptr(), c_int::from(kind), len, payload.as_ptr().cast())
+            bindings::nla_put(
+                self.skb.as_ptr(),
+                c_int::from(kind),
+                len,
+                payload.as_ptr().cast(),
+            )
         })
     }
 
@@ -109,6 +128,36 @@ impl<'a> MsgWriter<'a> {
                 c_int::from(pad),
             )
         })
+    }
+
+    /// A `u64` attribute with its payload 8-byte aligned where that matters
+    /// (`nla_put_u64_64bit()`).
+    pub(crate) fn put_u64_64bit(&mut self, kind: u16, value: u64, pad: u16) -> Result {
+        self.put_bytes_64bit(kind, &value.to_ne_bytes(), pad)
+    }
+
+    /// Opens a nested attribute, without `NLA_F_NESTED` as every nest of
+    /// `net/openvswitch` (`nla_nest_start_noflag()`).
+    pub(crate) fn nest_start(&mut self, kind: u16) -> Result<Nest> {
+        // SAFETY: valid skb (type invariant).
+        let start =
+            unsafe { glue::ovs_rs_nla_nest_start_noflag(self.skb.as_ptr(), c_int::from(kind)) };
+        let start = NonNull::new(start).ok_or(EMSGSIZE)?;
+        Ok(Nest {
+            skb: self.skb,
+            start,
+        })
+    }
+
+    /// Closes a nest: its length now covers what was put since it opened.
+    pub(crate) fn nest_end(&mut self, nest: Nest) -> Result {
+        if nest.skb != self.skb {
+            return Err(EINVAL);
+        }
+        // SAFETY: `start` is a nest header inside this skb (checked above),
+        // written by `nest_start`; the skb only grew since.
+        unsafe { glue::ovs_rs_nla_nest_end(self.skb.as_ptr(), nest.start.as_ptr()) };
+        Ok(())
     }
 
     /// Finishes the message started by [`Self::put_header`]
@@ -150,6 +199,13 @@ impl<'a> MsgWriter<'a> {
     }
 }
 
+/// An open nested attribute of one message ([`MsgWriter::nest_start`]).
+#[must_use]
+pub(crate) struct Nest {
+    skb: NonNull<bindings::sk_buff>,
+    start: NonNull<bindings::nlattr>,
+}
+
 /// An owned generic netlink message, freed unless sent.
 pub(crate) struct Msg {
     writer: MsgWriter<'static>,
@@ -163,7 +219,9 @@ impl Msg {
         let skb = unsafe { bindings::genlmsg_new(payload, bindings::GFP_KERNEL) };
         let skb = NonNull::new(skb).ok_or(ENOMEM)?;
         // SAFETY: the new skb is ours alone until sent or freed.
-        Ok(Msg { writer: unsafe { MsgWriter::new(skb, &()) } })
+        Ok(Msg {
+            writer: unsafe { MsgWriter::new(skb, &()) },
+        })
     }
 
     fn into_raw(self) -> *mut bindings::sk_buff {
@@ -184,7 +242,13 @@ impl Msg {
         // SAFETY: the skb is ours and is handed over; family and request
         // are valid.
         unsafe {
-            bindings::genl_notify(family.as_ptr(), self.into_raw(), req.as_ptr(), group, bindings::GFP_KERNEL)
+            bindings::genl_notify(
+                family.as_ptr(),
+                self.into_raw(),
+                req.as_ptr(),
+                group,
+                bindings::GFP_KERNEL,
+            )
         }
     }
 }
@@ -223,16 +287,21 @@ mod tests {
     fn message_layout() -> TestResult {
         let family = Family::get(FAMILY_DATAPATH).ok_or("no family")?;
         let mut msg = Msg::new(256).map_err(|_| "alloc")?;
-        msg.put_header(&family, 7, 9, 0, 3, 42).map_err(|_| "header")?;
+        msg.put_header(&family, 7, 9, 0, 3, 42)
+            .map_err(|_| "header")?;
         msg.put_u32(5, 0xabcd).map_err(|_| "u32")?;
         msg.put_str(1, c"dp0").map_err(|_| "str")?;
-        msg.put_bytes_64bit(3, &[0x11; 32], 6).map_err(|_| "64bit")?;
+        msg.put_bytes_64bit(3, &[0x11; 32], 6)
+            .map_err(|_| "64bit")?;
         msg.end();
 
         let data = msg.data();
         // nlmsghdr (16) + genlmsghdr (4) + ovs_header (4).
         let total = data.get(0..4).ok_or("short")?;
-        assert_eq!(u32::from_ne_bytes([total[0], total[1], total[2], total[3]]) as usize, data.len());
+        assert_eq!(
+            u32::from_ne_bytes([total[0], total[1], total[2], total[3]]) as usize,
+            data.len()
+        );
         assert_eq!(data.get(16), Some(&3u8)); // cmd
         assert_eq!(data.get(20..24), Some(&42i32.to_ne_bytes()[..]));
         let attrs = data.get(24..).ok_or("no attributes")?;
@@ -264,7 +333,8 @@ mod tests {
     fn full_message() -> TestResult {
         let family = Family::get(FAMILY_DATAPATH).ok_or("no family")?;
         let mut msg = Msg::new(16).map_err(|_| "alloc")?;
-        msg.put_header(&family, 0, 0, 0, 1, 0).map_err(|_| "header")?;
+        msg.put_header(&family, 0, 0, 0, 1, 0)
+            .map_err(|_| "header")?;
         let before = msg.len();
         let mut filled = 0;
         while msg.put_u32(1, 1).is_ok() {

@@ -257,3 +257,30 @@ const void *ovs_rs_skb_data(const struct sk_buff *skb)
 {
 	return skb->data;
 }
+
+/* struct ovs_vport_stats, in its field order, as ovs_vport_get_stats(). */
+void ovs_rs_netdev_vport_stats(struct net_device *dev, u64 *out)
+{
+	const struct rtnl_link_stats64 *s;
+	struct rtnl_link_stats64 temp;
+
+	s = dev_get_stats(dev, &temp);
+	out[0] = s->rx_packets;
+	out[1] = s->tx_packets;
+	out[2] = s->rx_bytes;
+	out[3] = s->tx_bytes;
+	out[4] = s->rx_errors;
+	out[5] = s->tx_errors;
+	out[6] = s->rx_dropped;
+	out[7] = s->tx_dropped;
+}
+
+struct nlattr *ovs_rs_nla_nest_start_noflag(struct sk_buff *skb, int attrtype)
+{
+	return nla_nest_start_noflag(skb, attrtype);
+}
+
+void ovs_rs_nla_nest_end(struct sk_buff *skb, struct nlattr *start)
+{
+	nla_nest_end(skb, start);
+}

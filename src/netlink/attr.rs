@@ -78,11 +78,21 @@ impl<'a> Attr<'a> {
         })
     }
 
+    /// The payload up to its first NUL: the text of an `NLA_NUL_STRING`.
+    pub fn str_bytes(&self) -> &'a [u8] {
+        let end = self.payload.iter().position(|&b| b == 0).unwrap_or(self.payload.len());
+        self.payload.get(..end).unwrap_or(self.payload)
+    }
+
     /// The first `N` bytes of the payload, as `nla_get_*()` reads an
     /// attribute that a lenient policy (the OVS families') let through with
     /// more bytes than its type has.
     pub fn prefix<const N: usize>(&self) -> Result<[u8; N], BadLength> {
-        let short = BadLength { kind: self.kind(), expected: N, actual: self.payload.len() };
+        let short = BadLength {
+            kind: self.kind(),
+            expected: N,
+            actual: self.payload.len(),
+        };
         let bytes = self.payload.get(..N).ok_or(short)?;
         bytes.try_into().map_err(|_| short)
     }
@@ -204,7 +214,11 @@ mod tests {
     fn put(buf: &mut [u8], at: usize, raw_type: u16, payload: &[u8]) -> usize {
         let len = NLA_HDRLEN + payload.len();
         let hdr = [(len as u16).to_ne_bytes(), raw_type.to_ne_bytes()];
-        for (dst, src) in buf.iter_mut().skip(at).zip(hdr.iter().flatten().chain(payload)) {
+        for (dst, src) in buf
+            .iter_mut()
+            .skip(at)
+            .zip(hdr.iter().flatten().chain(payload))
+        {
             *dst = *src;
         }
         at + nla_align(len)
@@ -221,8 +235,12 @@ mod tests {
         assert_eq!((a.kind(), a.u32()), (1, Ok(7)));
         let b = it.next().ok_or("second attribute missing")?;
         assert_eq!((b.kind(), b.u8(), b.payload().len()), (2, Ok(9), 1));
+        assert_eq!(b.str_bytes(), &[9u8][..]);
         let c = it.next().ok_or("third attribute missing")?;
-        assert_eq!((c.kind(), c.has_nested_flag(), c.raw_type()), (3, true, 3 | NLA_F_NESTED));
+        assert_eq!(
+            (c.kind(), c.has_nested_flag(), c.raw_type()),
+            (3, true, 3 | NLA_F_NESTED)
+        );
         assert!(it.next().is_none());
         assert_eq!(it.remaining(), 0);
         Ok(())
@@ -270,10 +288,19 @@ mod tests {
     fn typed_reads_check_length() -> TestResult {
         let mut buf = [0u8; 16];
         let end = put(&mut buf, 0, 7, &[0x12, 0x34]);
-        let a = Attrs::new(buf.get(..end).ok_or("short buffer")?).next().ok_or("no attribute")?;
+        let a = Attrs::new(buf.get(..end).ok_or("short buffer")?)
+            .next()
+            .ok_or("no attribute")?;
         assert_eq!(a.be16(), Ok(0x1234));
         assert_eq!(a.u16(), Ok(u16::from_ne_bytes([0x12, 0x34])));
-        assert_eq!(a.u32(), Err(BadLength { kind: 7, expected: 4, actual: 2 }));
+        assert_eq!(
+            a.u32(),
+            Err(BadLength {
+                kind: 7,
+                expected: 4,
+                actual: 2
+            })
+        );
         assert!(a.u8().is_err());
         assert!(a.u64().is_err());
         assert!(a.get_u32().is_err());
@@ -281,7 +308,9 @@ mod tests {
         // Lenient reads take the first bytes of a longer payload.
         let mut buf = [0u8; 16];
         let end = put(&mut buf, 0, 8, &[1, 0, 0, 0, 9, 9, 9, 9]);
-        let b = Attrs::new(buf.get(..end).ok_or("short buffer")?).next().ok_or("no attribute")?;
+        let b = Attrs::new(buf.get(..end).ok_or("short buffer")?)
+            .next()
+            .ok_or("no attribute")?;
         assert_eq!(b.get_u32(), Ok(u32::from_ne_bytes([1, 0, 0, 0])));
         assert_eq!(b.get_s32(), Ok(i32::from_ne_bytes([1, 0, 0, 0])));
         assert!(b.u32().is_err());
@@ -293,8 +322,15 @@ mod tests {
         let mut inner = [0u8; 16];
         let inner_end = put(&mut inner, 0, 1, &0xdead_beefu32.to_be_bytes());
         let mut buf = [0u8; 32];
-        let end = put(&mut buf, 0, 4 | NLA_F_NESTED, inner.get(..inner_end).ok_or("short")?);
-        let outer = Attrs::new(buf.get(..end).ok_or("short")?).next().ok_or("no attribute")?;
+        let end = put(
+            &mut buf,
+            0,
+            4 | NLA_F_NESTED,
+            inner.get(..inner_end).ok_or("short")?,
+        );
+        let outer = Attrs::new(buf.get(..end).ok_or("short")?)
+            .next()
+            .ok_or("no attribute")?;
         let mut it = outer.nested();
         assert_eq!(it.next().map(|a| a.be32()), Some(Ok(0xdead_beef)));
         assert!(it.next().is_none());
