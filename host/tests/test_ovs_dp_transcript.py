@@ -56,6 +56,19 @@ def fill_info_attrs(name="tdp1", features=0, masks=256, pids=None):
     return attrs
 
 
+def vport_fill_info_attrs(name="tdpv", port_no=0, ifindex=7, pids=(0,)):
+    """As ovs_vport_cmd_fill_info builds them (x86_64: no PAD needed)."""
+    return [
+        attr(1, u32(port_no)),
+        attr(2, u32(2)),
+        attr(3, name.encode() + b"\0"),
+        attr(8, u32(ifindex)),
+        attr(6, struct.pack("=8Q", 1, 2, 3, 4, 5, 6, 7, 8)),
+        attr(10, attr(0, struct.pack("=Q", 9)) + attr(1, struct.pack("=Q", 10))),
+        attr(5, b"".join(u32(p) for p in pids)),
+    ]
+
+
 def nlmsgerr_payload(err, extack_msg=None, offs=None):
     """(flags, payload) of an NLMSG_ERROR with a capped request."""
     flags = gf.NLM_F_CAPPED
@@ -161,6 +174,61 @@ class RequestEncodingTest(unittest.TestCase):
     def test_unknown_command_rejected(self):
         with self.assertRaises(ValueError):
             t.Req("FLUSH")
+        with self.assertRaises(ValueError):
+            t.Req("GET", family="ovs_flow")
+
+
+class VportRequestTest(unittest.TestCase):
+    def test_defaults(self):
+        req = t.V("GET", t.NAME("tdpv"))
+        self.assertEqual((req.family, req.version), ("vport", 1))
+        self.assertEqual(req.flags(), gf.NLM_F_REQUEST | gf.NLM_F_ACK)
+        self.assertEqual(t.V("SET", t.NAME("a")).flags(),
+                         gf.NLM_F_REQUEST | gf.NLM_F_ACK | t.NLM_F_ECHO)
+        self.assertEqual(t.Req("GET").version, 2)
+
+    def test_encode_layout(self):
+        req = t.V("NEW", t.NAME("tdpv-in"), t.VTYPE("internal"), t.VPIDS(5, 6), t.PORT(3),
+                  t.IFX(9), t.NSID(-1), t.OPTS(), hdr=11)
+        msg = req.encode(FAMILY, 42)
+        self.assertEqual(msg[16:20], struct.pack("=BBH", 1, 1, 0))
+        self.assertEqual(msg[20:24], struct.pack("=i", 11))
+        self.assertEqual(gf.parse_attrs(msg[24:]), [
+            (3, b"tdpv-in\0"), (2, u32(2)), (5, u32(5) + u32(6)), (1, u32(3)),
+            (8, struct.pack("=i", 9)), (9, struct.pack("=i", -1)), (4, b"")])
+
+    def test_attr_encodings(self):
+        enc = lambda spec: t.attr_spec_encode(spec, t.identity, "vport")  # noqa: E731
+        self.assertEqual(enc(t.VTYPE("netdev")), attr(2, u32(1)))
+        self.assertEqual(enc(t.VTYPE(9)), attr(2, u32(9)))
+        self.assertEqual(enc(t.VPIDS(7)), attr(5, u32(7)))
+        self.assertEqual(enc(("UPCALL_PID", 7)), attr(5, u32(7)))
+        self.assertEqual(enc(t.NAME("x")), attr(3, b"x\0"))
+        self.assertEqual(enc(t.RAW("STATS", b"\0" * 8)), attr(6, b"\0" * 8))
+        self.assertEqual(enc(t.RAW("PORT_NO", b"\0\0")), attr(1, b"\0\0"))
+        self.assertEqual(enc(t.OPTS(b"\1\2")), attr(4, b"\1\2"))
+        # the same key in the ovs_datapath family has another number
+        self.assertEqual(t.attr_spec_encode(t.NAME("x"), t.identity), attr(1, b"x\0"))
+        with self.assertRaises(KeyError):
+            enc(t.FEAT(1))
+
+    def test_symbolic_ifindex_attr(self):
+        req = t.V("GET", t.NAME("tdpv"), t.IFX(t.IfindexOf("tdpv")))
+        msg = req.encode(FAMILY, 1, lambda v: 17 if isinstance(v, t.IfindexOf) else v)
+        self.assertIn(attr(8, struct.pack("=i", 17)), msg)
+
+    def test_describe(self):
+        self.assertEqual(
+            t.V("NEW", t.NAME("tdpv-in"), t.VTYPE("internal"), t.VPIDS(0, 1), t.PORT(3),
+                t.IFX(t.FREE), hdr=t.IfindexOf("tdpv")).describe(),
+            'vport:NEW v1 [echo,ack] dp_ifindex=<ifindex of tdpv> NAME="tdpv-in" '
+            'TYPE=internal UPCALL_PID=[0,1] PORT_NO=3 IFINDEX=<free ifindex>')
+        self.assertEqual(
+            t.V("SET", t.NAME("a"), t.VTYPE(9), t.OPTS(), t.RAW("UPCALL_PID", b"")).describe(),
+            'vport:SET v1 [echo,ack] dp_ifindex=0 NAME="a" TYPE=9 OPTIONS=nested[0]:- '
+            'UPCALL_PID=raw[0]:-')
+        self.assertEqual(t.V("GET", dump=True, hdr=1).describe(),
+                         "vport:GET dump v1 [no-echo,no-ack] dp_ifindex=1")
 
 
 class StepListTest(unittest.TestCase):
@@ -196,6 +264,68 @@ class StepListTest(unittest.TestCase):
             self.assertIn(needle, text)
         ctxs = {s.ctx for s in t.STEPS}
         self.assertEqual(ctxs, {"init", "netns", "nobody"})
+
+    def test_vport_coverage(self):
+        text = "\n".join(s.describe() for s in t.STEPS if s.kind != "section")
+        for needle in ['vport:GET v1 [ack] dp_ifindex=0 NAME="tdpv"',
+                       "vport:GET v1 [ack] dp_ifindex=<ifindex of tdpv> PORT_NO=0",
+                       "PORT_NO=65535", "PORT_NO=7", "vport:GET dump",
+                       "UPCALL_PID=[5]", "UPCALL_PID=[5,6]", "UPCALL_PID=[5,6,7]",
+                       "TYPE=netdev", "OPTIONS=nested[0]", "vport:DEL",
+                       "vport:NEW", 'USER_FEATURES=0x3(UNALIGNED|VPORT_PIDS)']:
+            self.assertIn(needle, text)
+
+    def numbered(self):
+        """{step number: step}, numbered as run() numbers them."""
+        steps = [s for s in t.STEPS if s.kind != "section"]
+        return {i + 1: s for i, s in enumerate(steps)}
+
+    def test_numbers_test_dp_netlink_names_are_kept(self):
+        # tests/vm/test_dp_netlink.sh asserts step 072 by its number.
+        self.assertIn('SET v2 [echo,ack] dp_ifindex=0 NAME="tdp2" '
+                      "USER_FEATURES=0x9(UNALIGNED|DISPATCH_UPCALL_PER_CPU) "
+                      "MASKS_CACHE_SIZE=256 PER_CPU_PIDS=raw[2]:0100",
+                      self.numbered()[71].describe())
+        self.assertEqual('GET v2 [ack] dp_ifindex=0 NAME="tdp2"',
+                         self.numbered()[72].describe())
+
+    def test_vport_steps_come_after_the_datapath_sequence(self):
+        numbered = self.numbered()
+        first = min(n for n, s in numbered.items() if getattr(s, "family", "") == "vport")
+        titles = [s.title for s in t.STEPS if s.kind == "section"]
+        self.assertLess(titles.index("clean up"), titles.index("ovs_vport: local ports, GET"))
+        # every step up to the first vport one belongs to the datapath sequence
+        self.assertGreater(first, 145)
+
+    def test_exactly_one_port_is_created_and_deleted_right_after(self):
+        numbered = self.numbered()
+        creating = [n for n, s in numbered.items()
+                    if getattr(s, "family", "") == "vport" and s.cmd == "NEW"
+                    and "adding ports lands later" in s.why]
+        self.assertEqual(len(creating), 1)
+        n = creating[0]
+        new, dele = numbered[n], numbered[n + 1]
+        self.assertEqual((dele.family, dele.cmd), ("vport", "DEL"))
+        self.assertIn(("NAME", "tdpv-in"), new.attrs)
+        self.assertEqual(dele.attrs, [("NAME", "tdpv-in")])
+        self.assertIn("adding ports lands later", dele.why)
+        # every other vport NEW must fail before a port is made in C: a
+        # lookup attribute is missing, or PORT_NO is too big, or the
+        # header names no datapath, or IFINDEX comes with a non-internal
+        # type, or the policy or permissions refuse it
+        for m, s in numbered.items():
+            if m == n or getattr(s, "family", "") != "vport" or s.cmd != "NEW":
+                continue
+            keys = {k for k, _ in s.attrs}
+            attrs = dict(s.attrs)
+            refused = (not {"NAME", "TYPE", "UPCALL_PID"} <= keys
+                       or attrs.get("PORT_NO", 0) >= t.DP_MAX_PORTS
+                       or ("IFINDEX" in keys and attrs.get("TYPE") != "internal")
+                       or s.hdr in (0, 1, t.FREE)
+                       or s.ctx == "nobody"
+                       or attrs.get("IFINDEX", 0) == -1
+                       or len(attrs.get("NAME", "")) > 15)
+            self.assertTrue(refused, "[%03d] %s" % (m, s.describe()))
 
     def test_names_this_tool_creates_have_the_prefix(self):
         for step in t.STEPS:
@@ -240,6 +370,49 @@ class AttrDecodingTest(unittest.TestCase):
         self.assertEqual(t.iter_attrs_raw(data), [(5 | gf.NLA_F_NET_BYTEORDER, u32(1))])
         with self.assertRaises(gf.ParseError):
             t.iter_attrs_raw(struct.pack("=HH", 40, 1) + b"x")
+
+
+class VportAttrDecodingTest(unittest.TestCase):
+    def test_fill_info_attributes(self):
+        n = namer({7: "tdpv"})
+        lines = [t.decode_vport_attr(a, p, n)
+                 for a, p in t.iter_attrs_raw(b"".join(vport_fill_info_attrs(pids=[5, 6])))]
+        self.assertEqual(lines, [
+            "PORT_NO 0",
+            "TYPE internal",
+            'NAME "tdpv"',
+            "IFINDEX <ifindex of tdpv>",
+            "STATS rx_packets=1 tx_packets=2 rx_bytes=3 tx_bytes=4 rx_errors=5 "
+            "tx_errors=6 rx_dropped=7 tx_dropped=8",
+            "UPCALL_STATS SUCCESS=9 FAIL=10",
+            "UPCALL_PID [5,6]",
+        ])
+
+    def test_odd_values(self):
+        n = namer({})
+        dec = lambda a, p: t.decode_vport_attr(a, p, n)  # noqa: E731
+        self.assertEqual(dec(2, u32(9)), "TYPE 9")
+        self.assertEqual(dec(2, u32(1)), "TYPE netdev")
+        self.assertEqual(dec(8, u32(99)), "IFINDEX <unknown ifindex>")
+        self.assertEqual(dec(8, u32(0)), "IFINDEX 0")
+        self.assertEqual(dec(9, struct.pack("=i", -1)), "NETNSID -1")
+        self.assertEqual(dec(7, b""), "PAD len=0")
+        self.assertEqual(dec(5, b""), "UPCALL_PID <bad length 0: ->")
+        self.assertEqual(dec(5, b"\1\0"), "UPCALL_PID <bad length 2: 0100>")
+        self.assertEqual(dec(6, b"\0" * 32), "STATS <bad length 32: " + "00" * 32 + ">")
+        self.assertEqual(dec(1, b"\1\0"), "PORT_NO <bad length 2: 0100>")
+        self.assertEqual(dec(4, b""), "OPTIONS len=0 -")
+        self.assertEqual(dec(42, b"\xab"), "attr42 len=1 ab")
+
+    def test_upcall_stats_variants(self):
+        n = namer({})
+        dec = lambda a, p: t.decode_vport_attr(a, p, n)  # noqa: E731
+        self.assertEqual(dec(10 | gf.NLA_F_NESTED, attr(7, b"") + attr(0, struct.pack("=Q", 1))),
+                         "UPCALL_STATS[NESTED] PAD(len=0) SUCCESS=1")
+        self.assertEqual(dec(10, b""), "UPCALL_STATS (empty)")
+        self.assertEqual(dec(10, attr(1, u32(3)) + attr(5, b"")),
+                         "UPCALL_STATS FAIL<len=4:03000000> attr5<len=0:->")
+        self.assertEqual(dec(10, b"\x28\0\0\0"), "UPCALL_STATS <malformed: 28000000>")
 
 
 class IfindexNamerTest(unittest.TestCase):
@@ -311,6 +484,23 @@ class RenderTest(unittest.TestCase):
         done = (gf.NLMSG_DONE, gf.NLM_F_MULTI, 5, 0, struct.pack("=i", -errno.EMSGSIZE))
         self.assertEqual(self.render(done)[0], ["  done error EMSGSIZE"])
 
+    def test_vport_reply_and_notification(self):
+        payload = dp_payload(3, 7, vport_fill_info_attrs(), version=1)
+        lines, notes = self.render((FAMILY, 0, 5, 100, payload), names={7: "tdpv"},
+                                   family="vport")
+        self.assertEqual(lines[0], "  reply vport:GET v1 flags=- seq=req pid=self "
+                                   "dp_ifindex=<ifindex of tdpv>")
+        self.assertEqual(lines[1:5], ["      PORT_NO 0", "      TYPE internal",
+                                      '      NAME "tdpv"', "      IFINDEX <ifindex of tdpv>"])
+        self.assertEqual(lines[-1], "      UPCALL_PID [0]")
+        self.assertEqual(notes, [])
+        lines, _ = self.render((FAMILY, 0, 5, 100, dp_payload(4, 7, [], version=1)),
+                               label="notify@init", pid_word="requester", family="vport")
+        self.assertEqual(lines, ["  notify@init vport:SET v1 flags=- seq=req pid=requester "
+                                 "dp_ifindex=<ifindex of tdp1>"])
+        lines, _ = self.render((FAMILY, 0, 5, 0, b"\1\1\0\0"), family="vport")
+        self.assertEqual(lines, ["  reply short ovs_vport message: 01010000"])
+
     def test_unexpected_and_short(self):
         lines, _ = self.render((0x99, 0, 5, 0, b"abc"))
         self.assertEqual(lines, ["  reply unexpected nlmsg type 153 flags=- len=3"])
@@ -365,6 +555,38 @@ class DrainTest(unittest.TestCase):
             b.close()
 
 
+class NotificationDrainTest(unittest.TestCase):
+    """Ctx.drain_notifications: each group's socket, decoded by its family."""
+
+    def test_both_groups(self):
+        pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM) for _ in range(2)]
+        try:
+            class Holder:
+                def __init__(self, sock):
+                    self.sock = sock
+            ctx = t.Ctx.__new__(t.Ctx)
+            ctx.label = "init"
+            ctx.namer = namer({7: "tdpv"})
+            ctx.family_ids = {"dp": FAMILY, "vport": FAMILY + 1}
+            ctx.listeners = {"dp": Holder(pairs[0][1]), "vport": Holder(pairs[1][1])}
+            pairs[1][0].send(nlmsg(FAMILY + 1, 0, 5, dp_payload(4, 7, [attr(1, u32(0))],
+                                                                version=1), pid=100))
+            pairs[0][0].send(nlmsg(FAMILY, 0, 5, dp_payload(4, 7, []), pid=100))
+            lines, notes = ctx.drain_notifications({"seq": 5, "portid": 100, "ctx": "init"})
+            self.assertEqual(lines, [
+                "  notify@init SET v2 flags=- seq=req pid=requester "
+                "dp_ifindex=<ifindex of tdpv>",
+                "  notify@init vport:SET v1 flags=- seq=req pid=requester "
+                "dp_ifindex=<ifindex of tdpv>",
+                "      PORT_NO 0",
+            ])
+            self.assertEqual(ctx.drain_notifications(None), ([], []))
+        finally:
+            for a, b in pairs:
+                a.close()
+                b.close()
+
+
 class CompareTest(unittest.TestCase):
     def test_compare(self):
         with tempfile.TemporaryDirectory() as d:
@@ -388,7 +610,7 @@ class FakeCtx:
         self.listen = listen
         self.notes = ["%s: fake context, pid %d" % (label, os.getpid())]
         self.family_id = None
-        self.listener = None
+        self.listeners = {}
         self.pending = False
 
     def run_step(self, step):

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Scripted ovs_datapath genetlink conversation, written as a canonical transcript.
+"""Scripted ovs_datapath/ovs_vport genetlink conversation, as a canonical transcript.
 
 Used inside the QEMU guest to check that openvswitch_rs answers every
-OVS_DP_CMD_* request exactly like net/openvswitch (openvswitch.ko): run the
-same fixed sequence once against each module and diff the two transcripts.
+OVS_DP_CMD_* and OVS_VPORT_CMD_* request exactly like net/openvswitch
+(openvswitch.ko): run the same fixed sequence once against each module and
+diff the two transcripts.
 Stdlib only (Python under TCG is slow; no pyroute2); reuses the raw
 genetlink client of genl_families.py.
 
@@ -16,7 +17,9 @@ genetlink client of genl_families.py.
   FILE     the transcript: for every step the request in words, then every
            message the kernel sent back (replies decoded attribute by
            attribute, "ack", "error <ERRNO>", "done"), then the
-           notifications each ovs_datapath multicast listener received.
+           notifications each multicast listener (ovs_datapath and
+           ovs_vport groups) received.  ovs_vport requests and messages
+           are written "vport:CMD"; ovs_datapath ones as before, bare.
            Nothing dynamic is in it: ifindex values are written as
            <ifindex of NAME>, sequence numbers and port ids as relations
            (seq=req, pid=self / pid=requester).
@@ -40,7 +43,9 @@ unexpected answer is recorded and the run goes on.
 
 Constants: include/uapi/linux/openvswitch.h; expected behaviour:
 net/openvswitch/datapath.c (ovs_dp_cmd_*, ovs_dp_change,
-ovs_dp_cmd_fill_info, lookup_datapath, ovs_dp_reset_user_features).
+ovs_dp_cmd_fill_info, lookup_datapath, ovs_dp_reset_user_features,
+ovs_vport_cmd_*, lookup_vport, ovs_vport_cmd_fill_info) and vport.c
+(ovs_vport_{get,set}_upcall_portids, ovs_vport_get_upcall_stats).
 """
 
 import argparse
@@ -112,11 +117,55 @@ FEATURE_NAMES = [
     (OVS_DP_F_DISPATCH_UPCALL_PER_CPU, "DISPATCH_UPCALL_PER_CPU"),
 ]
 
+OVS_VPORT_FAMILY = "ovs_vport"
+OVS_VPORT_MCGROUP = "ovs_vport"
+OVS_VPORT_VERSION = 1
+
+# OVS_VPORT_CMD_* have the same numbers as OVS_DP_CMD_* (CMDS).
+
+OVS_VPORT_ATTR_PORT_NO = 1
+OVS_VPORT_ATTR_TYPE = 2
+OVS_VPORT_ATTR_NAME = 3
+OVS_VPORT_ATTR_OPTIONS = 4
+OVS_VPORT_ATTR_UPCALL_PID = 5
+OVS_VPORT_ATTR_STATS = 6
+OVS_VPORT_ATTR_PAD = 7
+OVS_VPORT_ATTR_IFINDEX = 8
+OVS_VPORT_ATTR_NETNSID = 9
+OVS_VPORT_ATTR_UPCALL_STATS = 10
+VPORT_ATTRS = {
+    "PORT_NO": OVS_VPORT_ATTR_PORT_NO,
+    "TYPE": OVS_VPORT_ATTR_TYPE,
+    "NAME": OVS_VPORT_ATTR_NAME,
+    "OPTIONS": OVS_VPORT_ATTR_OPTIONS,
+    "UPCALL_PID": OVS_VPORT_ATTR_UPCALL_PID,
+    "STATS": OVS_VPORT_ATTR_STATS,
+    "PAD": OVS_VPORT_ATTR_PAD,
+    "IFINDEX": OVS_VPORT_ATTR_IFINDEX,
+    "NETNSID": OVS_VPORT_ATTR_NETNSID,
+    "UPCALL_STATS": OVS_VPORT_ATTR_UPCALL_STATS,
+}
+VPORT_ATTR_NAMES = {v: k for k, v in VPORT_ATTRS.items()}
+
+OVS_VPORT_UPCALL_ATTR_SUCCESS = 0       # inside OVS_VPORT_ATTR_UPCALL_STATS
+OVS_VPORT_UPCALL_ATTR_FAIL = 1
+VPORT_UPCALL_ATTR_NAMES = {OVS_VPORT_UPCALL_ATTR_SUCCESS: "SUCCESS",
+                           OVS_VPORT_UPCALL_ATTR_FAIL: "FAIL",
+                           OVS_VPORT_ATTR_PAD: "PAD"}
+
+VPORT_TYPES = {"netdev": 1, "internal": 2, "gre": 3, "vxlan": 4, "geneve": 5}
+VPORT_TYPE_NAMES = {v: k for k, v in VPORT_TYPES.items()}
+
+DP_MAX_PORTS = 65535                                  # USHRT_MAX
+
 OVS_HEADER = struct.Struct("=i")                     # struct ovs_header
 OVS_DP_STATS = struct.Struct("=QQQQ")                # struct ovs_dp_stats
 OVS_DP_STATS_FIELDS = ("n_hit", "n_missed", "n_lost", "n_flows")
 OVS_DP_MEGAFLOW_STATS = struct.Struct("=QIIQQ")      # struct ovs_dp_megaflow_stats
 OVS_DP_MEGAFLOW_STATS_FIELDS = ("n_mask_hit", "n_masks", "pad0", "n_cache_hit", "pad1")
+OVS_VPORT_STATS = struct.Struct("=8Q")               # struct ovs_vport_stats
+OVS_VPORT_STATS_FIELDS = ("rx_packets", "tx_packets", "rx_bytes", "tx_bytes",
+                          "rx_errors", "tx_errors", "rx_dropped", "tx_dropped")
 
 # --- netlink bits genl_families.py does not define --------------------------
 
@@ -209,11 +258,14 @@ def quote(text):
 
 # --- attribute specs of requests ----------------------------------------------
 #
-# A request attribute is (KEY, value): KEY is one of ATTRS (encoded the way
-# the kernel's datapath_policy expects it) or "RAW" with value (type, bytes)
-# for malformed payloads.
+# A request attribute is (KEY, value): KEY is one of ATTRS or VPORT_ATTRS,
+# by the request's family (encoded the way the kernel's datapath_policy or
+# vport_policy expects it), or "RAW" with value (type, bytes) for malformed
+# payloads.
 
-def attr_spec_encode(spec, resolve):
+def attr_spec_encode(spec, resolve, family="dp"):
+    if family == "vport":
+        return vport_attr_spec_encode(spec, resolve)
     key, value = spec
     if key == "RAW":
         atype, payload = value
@@ -231,7 +283,32 @@ def attr_spec_encode(spec, resolve):
     raise ValueError("no encoding for attribute %s" % key)
 
 
-def attr_spec_describe(spec):
+def vport_attr_spec_encode(spec, resolve):
+    key, value = spec
+    if key == "RAW":
+        atype, payload = value
+        atype = VPORT_ATTRS.get(atype, atype)
+        return pack_attr(atype, payload)
+    atype = VPORT_ATTRS[key]
+    if key == "NAME":
+        return pack_str_attr(atype, value)
+    if key == "TYPE":
+        return pack_u32_attr(atype, VPORT_TYPES.get(value, value))
+    if key == "PORT_NO":
+        return pack_u32_attr(atype, resolve(value))
+    if key == "UPCALL_PID":
+        ids = value if isinstance(value, (list, tuple)) else [value]
+        return pack_attr(atype, b"".join(struct.pack("=I", resolve(v)) for v in ids))
+    if key in ("IFINDEX", "NETNSID"):
+        return pack_attr(atype, struct.pack("=i", resolve(value)))
+    if key == "OPTIONS":
+        return pack_attr(atype, value)       # no NLA_F_NESTED, as ovs-vswitchd
+    raise ValueError("no encoding for vport attribute %s" % key)
+
+
+def attr_spec_describe(spec, family="dp"):
+    if family == "vport":
+        return vport_attr_spec_describe(spec)
     key, value = spec
     if key == "RAW":
         atype, payload = value
@@ -243,6 +320,26 @@ def attr_spec_describe(spec):
         return "USER_FEATURES=%s" % features_str(value).replace(" ", "")
     if key == "PER_CPU_PIDS":
         return "PER_CPU_PIDS=[%s]" % ",".join(describe_value(v) for v in value)
+    return "%s=%s" % (key, describe_value(value))
+
+
+def vport_attr_spec_describe(spec):
+    key, value = spec
+    if key == "RAW":
+        atype, payload = value
+        name = (atype if isinstance(atype, str)
+                else VPORT_ATTR_NAMES.get(atype, "attr%d" % atype))
+        return "%s=raw[%d]:%s" % (name, len(payload), payload.hex() or "-")
+    if key == "NAME":
+        return "NAME=%s" % quote(value)
+    if key == "TYPE":
+        return "TYPE=%s" % (value if isinstance(value, str)
+                            else VPORT_TYPE_NAMES.get(value, str(value)))
+    if key == "UPCALL_PID":
+        ids = value if isinstance(value, (list, tuple)) else [value]
+        return "UPCALL_PID=[%s]" % ",".join(describe_value(v) for v in ids)
+    if key == "OPTIONS":
+        return "OPTIONS=nested[%d]:%s" % (len(value), value.hex() or "-")
     return "%s=%s" % (key, describe_value(value))
 
 
@@ -264,25 +361,38 @@ class Section:
         self.ctx = "init"
 
 
-class Req:
-    """One ovs_datapath genetlink request.
+# family key -> (genetlink family name, multicast group, genl version,
+# prefix of its command names in the transcript)
+FAMILIES = {
+    "dp": (OVS_DATAPATH_FAMILY, OVS_DATAPATH_MCGROUP, OVS_DATAPATH_VERSION, ""),
+    "vport": (OVS_VPORT_FAMILY, OVS_VPORT_MCGROUP, OVS_VPORT_VERSION, "vport:"),
+}
 
-    cmd: NEW/DEL/GET/SET.  attrs: (KEY, value) specs.  hdr: the ovs_header
-    dp_ifindex (int, IfindexOf, FREE) or None to send no ovs_header at all.
-    echo defaults to True for NEW/DEL/SET (as ovs-vswitchd does) and False
-    for GET; ack defaults to True except for dumps.
+
+class Req:
+    """One ovs_datapath or ovs_vport genetlink request.
+
+    cmd: NEW/DEL/GET/SET.  family: "dp" (ovs_datapath) or "vport"
+    (ovs_vport).  attrs: (KEY, value) specs of that family.  hdr: the
+    ovs_header dp_ifindex (int, IfindexOf, FREE) or None to send no
+    ovs_header at all.  version: the genl version, by default the
+    family's.  echo defaults to True for NEW/DEL/SET (as ovs-vswitchd does)
+    and False for GET; ack defaults to True except for dumps.
     """
 
     kind = "req"
 
-    def __init__(self, cmd, *attrs, hdr=0, version=OVS_DATAPATH_VERSION, echo=None,
+    def __init__(self, cmd, *attrs, family="dp", hdr=0, version=None, echo=None,
                  ack=None, dump=False, ctx="init", why=""):
         if cmd not in CMDS:
             raise ValueError("unknown command %s" % cmd)
+        if family not in FAMILIES:
+            raise ValueError("unknown family %s" % family)
         self.cmd = cmd
+        self.family = family
         self.attrs = list(attrs)
         self.hdr = hdr
-        self.version = version
+        self.version = FAMILIES[family][2] if version is None else version
         self.echo = (cmd != "GET") if echo is None else echo
         self.ack = (not dump) if ack is None else ack
         self.dump = dump
@@ -300,7 +410,7 @@ class Req:
         return flags
 
     def describe(self):
-        words = [self.cmd]
+        words = [FAMILIES[self.family][3] + self.cmd]
         if self.dump:
             words.append("dump")
         words.append("v%d" % self.version)
@@ -310,7 +420,7 @@ class Req:
             words.append("(no ovs_header)")
         else:
             words.append("dp_ifindex=%s" % describe_value(self.hdr))
-        words.extend(attr_spec_describe(a) for a in self.attrs)
+        words.extend(attr_spec_describe(a, self.family) for a in self.attrs)
         return " ".join(words)
 
     def encode(self, family_id, seq, resolve=identity):
@@ -318,7 +428,7 @@ class Req:
         payload = gf.GENLMSGHDR.pack(CMDS[self.cmd], self.version, 0)
         if self.hdr is not None:
             payload += OVS_HEADER.pack(resolve(self.hdr))
-        payload += b"".join(attr_spec_encode(a, resolve) for a in self.attrs)
+        payload += b"".join(attr_spec_encode(a, resolve, self.family) for a in self.attrs)
         return pack_nlmsg(family_id, self.flags(), seq, payload)
 
 
@@ -393,6 +503,218 @@ def IFX(v):
 
 def RAW(atype, payload):
     return ("RAW", (atype, payload))
+
+
+# ovs_vport requests and their attributes (NAME, IFX and RAW serve both).
+
+def V(cmd, *attrs, **kw):
+    """An ovs_vport request."""
+    return Req(cmd, *attrs, family="vport", **kw)
+
+
+def PORT(n):
+    return ("PORT_NO", n)
+
+
+def VTYPE(name):
+    return ("TYPE", name)
+
+
+def VPIDS(*v):
+    return ("UPCALL_PID", list(v))
+
+
+def OPTS(payload=b""):
+    return ("OPTIONS", payload)
+
+
+def NSID(v):
+    return ("NETNSID", v)
+
+
+def build_vport_steps(add):
+    """ovs_vport requests on datapaths' local ports (port 0, the internal
+    device named like the datapath): openvswitch_rs cannot add other ports
+    yet, so exactly one step creates a port (openvswitch.ko only) and the
+    next one deletes it again."""
+    TDPV, TDPVP = IfindexOf("tdpv"), IfindexOf("tdpvp")
+
+    add(Section("ovs_vport: local ports, GET"))
+    add(V("GET", NAME("tdpv"), why="no datapath tdpv yet: ENODEV"))
+    add(Req("NEW", NAME("tdpv"), PID(0), why="features 0: UPCALL_PID is one u32"))
+    add(Req("NEW", NAME("tdpvp"), PID(123), FEAT(UA | VP),
+            why="VPORT_PIDS: UPCALL_PID is the local port's whole array"))
+    add(V("GET", NAME("tdpv"), why="port 0, type internal, named like the datapath"))
+    add(V("GET", NAME("tdpvp")))
+    add(V("GET", PORT(0), hdr=TDPV, why="by port number in the header's datapath"))
+    add(V("GET", NAME("tdpv"), hdr=TDPV, why="NAME with its own datapath's dp_ifindex"))
+    add(V("GET", NAME("tdpv"), hdr=TDPVP, why="NAME of another datapath's port: ENODEV"))
+    add(V("GET", NAME("tdpv"), hdr=1, why="dp_ifindex of lo: ENODEV"))
+    add(V("GET", NAME("tdpv"), PORT(7), hdr=TDPV, why="NAME wins over PORT_NO"))
+    add(V("GET", PORT(65535), hdr=TDPV, why="port_no >= DP_MAX_PORTS: EFBIG"))
+    add(V("GET", PORT(65535), why="EFBIG comes before the datapath lookup"))
+    add(V("GET", PORT(65534), hdr=TDPV, why="the largest port number: ENODEV"))
+    add(V("GET", PORT(7), hdr=TDPV, why="no port 7: ENODEV"))
+    add(V("GET", PORT(0), why="dp_ifindex 0: ENODEV"))
+    add(V("GET", PORT(0), hdr=1, why="lo is no datapath: ENODEV"))
+    add(V("GET", NAME("tdpv"), IFX(TDPV), why="IFINDEX in a lookup: EOPNOTSUPP, before NAME"))
+    add(V("GET", PORT(0), IFX(0), hdr=TDPV, why="IFINDEX 0 too"))
+    add(V("GET", hdr=TDPV, why="neither NAME nor PORT_NO: EINVAL"))
+    add(V("GET", why="no attributes, dp_ifindex 0: EINVAL"))
+    add(V("GET", NAME("lo"), why="a netdev that is no port: ENODEV"))
+    add(V("GET", NAME("tdp-missing"), why="ENODEV"))
+    add(V("GET", hdr=None, why="no ovs_header at all: genetlink rejects it"))
+    add(V("GET", NAME("tdpv"), hdr=None,
+          why="no ovs_header: NAME's first 4 bytes are taken for it, the rest parses "
+              "as no attribute (bytes leftover): EINVAL"))
+    add(V("GET", NAME("tdpv"), ack=False, why="no NLM_F_ACK: the reply only"))
+    add(V("GET", NAME("tdpv"), version=2, why="the request's genl version is not looked at"))
+    add(V("GET", NAME("tdpv"), RAW(99, struct.pack("=I", 7)),
+          why="unknown attribute: GENL_DONT_VALIDATE_STRICT ignores it"))
+    add(V("GET", NAME("tdpv"), NSID(5), why="NETNSID in a request: ignored"))
+    add(V("GET", NAME("tdpv"), RAW("STATS", b"\0" * 64),
+          why="reply-only STATS of the policy's .len: ignored"))
+    add(V("GET", NAME("tdpv"), RAW("STATS", b"\0" * 8),
+          why="STATS shorter than the policy's .len (64)"))
+    add(V("GET", NAME("tdpv"), RAW("UPCALL_STATS", b"\1\2"),
+          why="NLA_NESTED of 2 bytes: shorter than an attribute header"))
+    add(V("GET", RAW("PORT_NO", b"\0\0"), hdr=TDPV, why="2-byte NLA_U32"))
+    add(V("GET", RAW("PORT_NO", struct.pack("=II", 0, 9)), hdr=TDPV,
+          why="8-byte NLA_U32: liberal validation only warns, port 0"))
+    add(V("GET", NAME("tdp4567890123456"), why="16 chars: NLA_NUL_STRING .len = IFNAMSIZ-1"))
+    add(V("GET", RAW("NAME", b"tdpv"), why="NAME without NUL"))
+
+    add(Section("ovs_vport: dump"))
+    add(V("GET", dump=True, hdr=TDPV, why="the ports of tdpv: its local port"))
+    add(V("GET", dump=True, hdr=TDPVP))
+    add(V("GET", NAME("tdpvp"), dump=True, hdr=TDPV, why="a dump does not look at NAME"))
+    add(V("GET", dump=True, why="dp_ifindex 0: ENODEV"))
+    add(V("GET", dump=True, hdr=1, why="lo: ENODEV"))
+    add(V("GET", dump=True, hdr=None, why="no ovs_header at all"))
+
+    add(Section("ovs_vport: SET upcall pids, type, options"))
+    add(V("SET", NAME("tdpv"), VPIDS(5), why="as ovs-vswitchd sets a port's handler pid"))
+    add(V("GET", NAME("tdpv")))
+    add(V("SET", NAME("tdpv"), VPIDS(5, 6),
+          why="two pids, no VPORT_PIDS: both stored, the first is shown"))
+    add(V("GET", NAME("tdpv")))
+    add(Req("SET", NAME("tdpv"), FEAT(UA | VP), why="the datapath turns VPORT_PIDS on"))
+    add(V("GET", NAME("tdpv"), why="now both stored pids show"))
+    add(Req("SET", NAME("tdpv"), FEAT(UA), why="and off again"))
+    add(V("SET", NAME("tdpv"), VPIDS(5, 6, 7), why="more pids than nr_cpu_ids (2): EINVAL"))
+    add(V("SET", NAME("tdpvp"), VPIDS(5, 6, 7), why="the same with VPORT_PIDS"))
+    add(V("GET", NAME("tdpvp"), why="pids unchanged: [123]"))
+    add(V("SET", NAME("tdpvp"), VPIDS(5, 6)))
+    add(V("GET", PORT(0), hdr=TDPVP))
+    add(V("SET", NAME("tdpvp"), RAW("UPCALL_PID", b"\1\0\0\0\2\0"),
+          why="6 bytes: not a multiple of 4: EINVAL"))
+    add(V("SET", NAME("tdpvp"), RAW("UPCALL_PID", b""), why="0 bytes: EINVAL"))
+    add(V("SET", NAME("tdpvp"), VPIDS(9), echo=False, why="no echo: only the ack"))
+    add(V("SET", NAME("tdpvp"), VPIDS(10), echo=False, ack=False,
+          why="neither echo nor ack: nothing comes back, listeners still notified"))
+    add(V("GET", NAME("tdpvp"), why="pids [10]"))
+    add(V("SET", NAME("tdpv"), why="nothing to change: the reply and notification still come"))
+    add(V("SET", NAME("tdpv"), VTYPE("internal"), why="the port's own type: accepted"))
+    add(V("SET", NAME("tdpv"), VTYPE("netdev"), why="another type: EINVAL"))
+    add(V("SET", NAME("tdpv"), VTYPE(9), why="an unknown type: EINVAL"))
+    add(V("SET", NAME("tdpv"), OPTS(), why="no port type takes options: EOPNOTSUPP"))
+    add(V("SET", NAME("tdpv"), VTYPE("netdev"), OPTS(), why="the type is checked first"))
+    add(V("SET", NAME("tdpv"), OPTS(), VPIDS(8), why="refused before the pids are set"))
+    add(V("SET", NAME("tdpv"), VTYPE("netdev"), VPIDS(8), why="likewise"))
+    add(V("GET", NAME("tdpv"), why="pids still [5,6] (5 shown)"))
+    add(V("SET", PORT(0), VPIDS(4), hdr=TDPV, why="SET by port number"))
+    add(V("SET", VPIDS(4), hdr=TDPV, why="neither NAME nor PORT_NO: EINVAL"))
+    add(V("SET", NAME("tdpv"), IFX(1), VPIDS(3), why="IFINDEX: EOPNOTSUPP"))
+    add(V("SET", NAME("tdp-missing"), VPIDS(4), why="ENODEV"))
+    add(V("SET", PORT(65535), VPIDS(4), hdr=TDPV, why="EFBIG"))
+    add(V("GET", NAME("tdpv"), why="pids [4]"))
+
+    add(Section("ovs_vport: DEL of a local port"))
+    add(V("DEL", NAME("tdpv"), why="the local port goes only with its datapath: EINVAL"))
+    add(V("DEL", PORT(0), hdr=TDPV, why="by port number: EINVAL"))
+    add(V("DEL", NAME("tdpvp"), echo=False, why="EINVAL without echo"))
+    add(V("DEL", NAME("tdp-missing"), why="ENODEV"))
+    add(V("DEL", PORT(7), hdr=TDPV, why="no port 7: ENODEV"))
+    add(V("DEL", hdr=TDPV, why="neither NAME nor PORT_NO: EINVAL"))
+    add(V("GET", dump=True, hdr=TDPV, why="still there"))
+
+    add(Section("ovs_vport: NEW, checks before any port is made"))
+    add(V("NEW", VTYPE("internal"), VPIDS(0), hdr=TDPV, why="no NAME: EINVAL"))
+    add(V("NEW", NAME("tdpv-x"), VPIDS(0), hdr=TDPV, why="no TYPE: EINVAL"))
+    add(V("NEW", NAME("tdpv-x"), VTYPE("internal"), hdr=TDPV, why="no UPCALL_PID: EINVAL"))
+    add(V("NEW", hdr=TDPV, why="no attributes at all: EINVAL"))
+    add(V("NEW", NAME("tdpv-x"), VTYPE("netdev"), VPIDS(0), IFX(FREE), hdr=TDPV,
+          why="IFINDEX for a netdev port: EOPNOTSUPP"))
+    add(V("NEW", NAME("tdpv-x"), VTYPE("gre"), VPIDS(0), IFX(FREE),
+          why="the same, before the datapath lookup"))
+    add(V("NEW", NAME("tdpv-x"), VTYPE("internal"), VPIDS(0), PORT(65535), hdr=TDPV,
+          why="port_no >= DP_MAX_PORTS: EFBIG"))
+    add(V("NEW", NAME("tdpv-x"), VTYPE("internal"), VPIDS(0), PORT(65535),
+          why="EFBIG before the datapath lookup"))
+    add(V("NEW", NAME("tdpv-x"), VTYPE("internal"), VPIDS(0), why="dp_ifindex 0: ENODEV"))
+    add(V("NEW", NAME("tdpv-x"), VTYPE("internal"), VPIDS(0), hdr=1, why="lo: ENODEV"))
+    add(V("NEW", NAME("tdpv-x"), VTYPE("internal"), VPIDS(0), hdr=FREE,
+          why="no device: ENODEV"))
+    add(V("NEW", NAME("tdpv-x"), VTYPE("internal"), VPIDS(0), IFX(FREE), hdr=1,
+          why="IFINDEX is allowed for an internal port: ENODEV"))
+    add(V("NEW", NAME("tdpv-x"), VTYPE("internal"), VPIDS(5, 6, 7), PORT(3),
+          why="pids are checked only when the port is made: ENODEV"))
+    add(V("NEW", NAME("tdpv-x"), VTYPE("internal"), VPIDS(0), PORT(3), hdr=TDPV,
+          ctx="nobody", why="GENL_UNS_ADMIN_PERM"))
+    add(V("NEW", NAME("tdpv-x"), VTYPE("internal"), VPIDS(0), IFX(-1), hdr=TDPV,
+          why="IFINDEX below the policy minimum 0"))
+    add(V("NEW", NAME("tdp4567890123456"), VTYPE("internal"), VPIDS(0), hdr=TDPV,
+          why="16-char NAME: the policy rejects it"))
+    add(V("NEW", NAME("tdpv-x"), RAW("TYPE", b"\2\0"), VPIDS(0), hdr=TDPV,
+          why="2-byte TYPE"))
+    add(Links(why="no tdpv-x device"))
+
+    add(Section("ovs_vport: one port added and deleted (openvswitch.ko only)"))
+    add(V("NEW", NAME("tdpv-in"), VTYPE("internal"), VPIDS(0), hdr=TDPV,
+          why="openvswitch_rs: adding ports lands later (it answers EOPNOTSUPP); "
+              "openvswitch.ko makes port 1"))
+    add(V("DEL", NAME("tdpv-in"),
+          why="openvswitch_rs: adding ports lands later; openvswitch.ko deletes port 1 "
+              "again (ENODEV on openvswitch_rs)"))
+    add(V("GET", NAME("tdpv-in"), why="gone (never there on openvswitch_rs)"))
+    add(V("GET", dump=True, hdr=TDPV, why="only the local port"))
+    add(Links())
+
+    add(Section("ovs_vport: unprivileged user, other netns"))
+    add(V("GET", NAME("tdpv"), ctx="nobody", why="GET needs no privilege"))
+    add(V("GET", dump=True, hdr=TDPV, ctx="nobody"))
+    add(V("SET", NAME("tdpv"), VPIDS(1), ctx="nobody", why="GENL_UNS_ADMIN_PERM"))
+    add(V("DEL", NAME("tdpv"), ctx="nobody"))
+    add(Stop("nobody"))
+    add(Shell(["ip", "netns", "add", NETNS]))
+    add(V("GET", NAME("tdpv"), ctx="netns", why="a port of another netns: ENODEV"))
+    add(V("GET", PORT(0), ctx="netns", why="no datapath there"))
+    add(V("SET", NAME("tdpv"), VPIDS(2),
+          why="the netns worker's listeners get no notification"))
+    add(Stop("netns"))
+    add(Shell(["ip", "netns", "del", NETNS]))
+
+    add(Section("ovs_vport: the local port's pids from OVS_DP_ATTR_UPCALL_PID"))
+    add(Req("NEW", NAME("tdpv3"), RAW("UPCALL_PID", struct.pack("=II", 5, 6)), FEAT(UA | VP),
+            why="8-byte UPCALL_PID: the local port takes both u32s"))
+    add(V("GET", NAME("tdpv3")))
+    add(Req("DEL", NAME("tdpv3")))
+    add(Req("NEW", NAME("tdpv3"), RAW("UPCALL_PID", struct.pack("=III", 5, 6, 7)),
+            why="3 pids > nr_cpu_ids: the local port is refused, EINVAL"))
+    add(Req("NEW", NAME("tdpv3"), RAW("UPCALL_PID", struct.pack("=III", 5, 6, 7)),
+            FEAT(UA | (1 << 31)), why="bad pids and an unknown feature bit: "
+                                      "ovs_dp_change() runs first"))
+    add(Req("NEW", NAME("tdpv"), RAW("UPCALL_PID", struct.pack("=III", 5, 6, 7)),
+            why="existing name with bad pids: the port is refused before the name"))
+    add(Req("GET", NAME("tdpv3"), why="nothing created"))
+
+    add(Section("ovs_vport: clean up"))
+    add(Req("DEL", NAME("tdpv"), why="no ovs_vport notification for the local port"))
+    add(Req("DEL", NAME("tdpvp")))
+    add(V("GET", NAME("tdpv"), why="gone with its datapath"))
+    add(V("GET", NAME("tdpvp")))
+    add(Req("GET", dump=True, why="empty again"))
+    add(Links())
 
 
 def build_steps():
@@ -611,6 +933,10 @@ def build_steps():
     add(Req("DEL", NAME("tdpidx2")))
     add(Req("GET", dump=True, why="empty again"))
     add(Links())
+
+    # Appended after the ovs_datapath sequence, so that its step numbers
+    # (test_dp_netlink.sh names some) stay what they are.
+    build_vport_steps(add)
     return s
 
 
@@ -637,10 +963,10 @@ def bad_len(name, payload):
     return "%s <bad length %d: %s>" % (name, len(payload), payload.hex() or "-")
 
 
-def decode_dp_attr(raw_type, payload):
-    """One OVS_DP_ATTR_* attribute of a reply -> a line of text."""
+def attr_label(raw_type, names):
+    """(type without flag bits, its name with [NESTED|NET_BYTEORDER] if set)."""
     atype = raw_type & gf.NLA_TYPE_MASK
-    name = ATTR_NAMES.get(atype, "attr%d" % atype)
+    name = names.get(atype, "attr%d" % atype)
     fl = []
     if raw_type & gf.NLA_F_NESTED:
         fl.append("NESTED")
@@ -648,10 +974,20 @@ def decode_dp_attr(raw_type, payload):
         fl.append("NET_BYTEORDER")
     if fl:
         name += "[%s]" % "|".join(fl)
+    return atype, name
+
+
+def name_text(name, payload):
+    text = decode_str(payload)
+    extra = "" if payload == text.encode() + b"\0" else " <raw %s>" % payload.hex()
+    return "%s %s%s" % (name, quote(text), extra)
+
+
+def decode_dp_attr(raw_type, payload):
+    """One OVS_DP_ATTR_* attribute of a reply -> a line of text."""
+    atype, name = attr_label(raw_type, ATTR_NAMES)
     if atype == OVS_DP_ATTR_NAME:
-        text = decode_str(payload)
-        extra = "" if payload == text.encode() + b"\0" else " <raw %s>" % payload.hex()
-        return "%s %s%s" % (name, quote(text), extra)
+        return name_text(name, payload)
     if atype == OVS_DP_ATTR_STATS:
         if len(payload) != OVS_DP_STATS.size:
             return bad_len(name, payload)
@@ -681,6 +1017,64 @@ def decode_dp_attr(raw_type, payload):
         pids = struct.unpack("=%dI" % (len(payload) // 4), payload)
         return "%s [%s]" % (name, ",".join(str(p) for p in pids))
     if atype == OVS_DP_ATTR_PAD:
+        return "%s len=%d" % (name, len(payload))
+    return "%s len=%d %s" % (name, len(payload), payload.hex() or "-")
+
+
+def decode_vport_attr(raw_type, payload, namer):
+    """One OVS_VPORT_ATTR_* attribute of a reply -> a line of text.
+
+    IFINDEX goes through namer like dp_ifindex.  STATS are written as they
+    are: nothing in this run sends or receives a packet on a port (no
+    device is brought up), so every counter is 0 on both modules.  NETNSID
+    is written raw: it only comes for a port whose device is in another
+    netns than the requester, and a local port never leaves its datapath's.
+    """
+    atype, name = attr_label(raw_type, VPORT_ATTR_NAMES)
+    if atype == OVS_VPORT_ATTR_NAME:
+        return name_text(name, payload)
+    if atype in (OVS_VPORT_ATTR_PORT_NO, OVS_VPORT_ATTR_TYPE):
+        if len(payload) != 4:
+            return bad_len(name, payload)
+        value = decode_int(payload)
+        if atype == OVS_VPORT_ATTR_TYPE:
+            return "%s %s" % (name, VPORT_TYPE_NAMES.get(value, str(value)))
+        return "%s %d" % (name, value)
+    if atype == OVS_VPORT_ATTR_IFINDEX:
+        if len(payload) != 4:
+            return bad_len(name, payload)
+        return "%s %s" % (name, namer.symbol(decode_int(payload, signed=True)))
+    if atype == OVS_VPORT_ATTR_NETNSID:
+        if len(payload) != 4:
+            return bad_len(name, payload)
+        return "%s %d" % (name, decode_int(payload, signed=True))
+    if atype == OVS_VPORT_ATTR_STATS:
+        if len(payload) != OVS_VPORT_STATS.size:
+            return bad_len(name, payload)
+        vals = OVS_VPORT_STATS.unpack(payload)
+        return name + " " + " ".join("%s=%d" % kv for kv in zip(OVS_VPORT_STATS_FIELDS, vals))
+    if atype == OVS_VPORT_ATTR_UPCALL_STATS:
+        try:
+            inner = iter_attrs_raw(payload)
+        except ParseError:
+            return "%s <malformed: %s>" % (name, payload.hex() or "-")
+        parts = []
+        for raw, data in inner:
+            t, n = attr_label(raw, VPORT_UPCALL_ATTR_NAMES)
+            if t == OVS_VPORT_ATTR_PAD:
+                parts.append("%s(len=%d)" % (n, len(data)))
+            elif t in (OVS_VPORT_UPCALL_ATTR_SUCCESS, OVS_VPORT_UPCALL_ATTR_FAIL) \
+                    and len(data) == 8:
+                parts.append("%s=%d" % (n, decode_int(data)))
+            else:
+                parts.append("%s<len=%d:%s>" % (n, len(data), data.hex() or "-"))
+        return "%s %s" % (name, " ".join(parts) if parts else "(empty)")
+    if atype == OVS_VPORT_ATTR_UPCALL_PID:
+        if not payload or len(payload) % 4:
+            return bad_len(name, payload)
+        pids = struct.unpack("=%dI" % (len(payload) // 4), payload)
+        return "%s [%s]" % (name, ",".join(str(p) for p in pids))
+    if atype == OVS_VPORT_ATTR_PAD:
         return "%s len=%d" % (name, len(payload))
     return "%s len=%d %s" % (name, len(payload), payload.hex() or "-")
 
@@ -741,13 +1135,17 @@ def _if_indextoname(ifindex):
         return None
 
 
-def render_message(msg, family_id, req_seq, portid, namer, label, pid_word="self"):
+def render_message(msg, family_id, req_seq, portid, namer, label, pid_word="self",
+                   family="dp"):
     """One received netlink message -> (transcript lines, notes lines).
 
     msg: (type, flags, seq, pid, payload) as gf.parse_nlmsgs returns.
-    label: "reply" or "notify@ctx".  Errors/acks carry their extack in the
-    notes only.  Replies show nlmsg flags, seq and pid as relations.
+    family_id, family: the genetlink id and key ("dp"/"vport") the message
+    should have.  label: "reply" or "notify@ctx".  Errors/acks carry their
+    extack in the notes only.  Replies show nlmsg flags, seq and pid as
+    relations.
     """
+    fam_name, _, _, prefix = FAMILIES[family]
     mtype, flags, seq, pid, payload = msg
     lines, notes = [], []
     seqrel = "" if seq == req_seq else " seq=other"
@@ -772,19 +1170,22 @@ def render_message(msg, family_id, req_seq, portid, namer, label, pid_word="self
                      % (label, mtype, nlmsg_flags_str(flags), len(payload)))
         return lines, notes
     if len(payload) < gf.GENL_HDRLEN + OVS_HEADER.size:
-        lines.append("  %s short ovs_datapath message: %s" % (label, payload.hex()))
+        lines.append("  %s short %s message: %s" % (label, fam_name, payload.hex()))
         return lines, notes
     cmd, version, reserved = gf.GENLMSGHDR.unpack_from(payload, 0)
     (dp_ifindex,) = OVS_HEADER.unpack_from(payload, gf.GENL_HDRLEN)
-    head = "  %s %s v%d%s flags=%s seq=%s pid=%s dp_ifindex=%s" % (
-        label, CMD_NAMES.get(cmd, "cmd%d" % cmd), version,
+    head = "  %s %s%s v%d%s flags=%s seq=%s pid=%s dp_ifindex=%s" % (
+        label, prefix, CMD_NAMES.get(cmd, "cmd%d" % cmd), version,
         " reserved=%d" % reserved if reserved else "",
         nlmsg_flags_str(flags), relation(seq, req_seq, "req"),
         relation(pid, portid, pid_word), namer.symbol(dp_ifindex))
     lines.append(head)
     try:
         for raw_type, data in iter_attrs_raw(payload[gf.GENL_HDRLEN + OVS_HEADER.size:]):
-            lines.append("      " + decode_dp_attr(raw_type, data))
+            if family == "vport":
+                lines.append("      " + decode_vport_attr(raw_type, data, namer))
+            else:
+                lines.append("      " + decode_dp_attr(raw_type, data))
     except ParseError as e:
         lines.append("      <malformed attributes: %s>" % e)
     return lines, notes
@@ -834,30 +1235,40 @@ class Ctx:
         self.requested_ifindex = requested_ifindex
         self.req = GenlSocket()
         self.portid = self.req.sock.getsockname()[0]
-        self.listener = None
-        self.family_id = None
+        self.family_ids = {}            # "dp"/"vport" -> genetlink family id
+        self.listeners = {}             # "dp"/"vport" -> socket in its group
+        for family in ("dp", "vport"):  # dp first: its notifications come first
+            self._open_family(family, listen)
+
+    def _open_family(self, family, listen):
+        fam_name, group, _, _ = FAMILIES[family]
+        label = self.label
         try:
             replies = self.req.request(gf.GENL_ID_CTRL, gf.CTRL_CMD_GETFAMILY,
-                                       [pack_str_attr(gf.CTRL_ATTR_FAMILY_NAME,
-                                                      OVS_DATAPATH_FAMILY)])
-            self.family_id, groups = parse_mcast_groups(replies[0][1])
+                                       [pack_str_attr(gf.CTRL_ATTR_FAMILY_NAME, fam_name)])
+            self.family_ids[family], groups = parse_mcast_groups(replies[0][1])
         except NetlinkError as e:
-            self.notes.append("%s: CTRL_CMD_GETFAMILY %s: %s"
-                              % (label, OVS_DATAPATH_FAMILY, e))
+            self.notes.append("%s: CTRL_CMD_GETFAMILY %s: %s" % (label, fam_name, e))
             groups = {}
-        self.notes.append("%s: family id %s, groups %s, portid %d"
-                          % (label, self.family_id, groups, self.portid))
-        if listen and OVS_DATAPATH_MCGROUP in groups:
-            self.listener = GenlSocket()
-            self.listener.sock.setsockopt(gf.SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
-                                          groups[OVS_DATAPATH_MCGROUP])
+        self.notes.append("%s: %s family id %s, groups %s, portid %d"
+                          % (label, fam_name, self.family_ids.get(family), groups,
+                             self.portid))
+        if listen and group in groups:
+            sock = GenlSocket()
+            self.listeners[family] = sock
+            sock.sock.setsockopt(gf.SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, groups[group])
         elif listen:
-            self.notes.append("%s: no %s multicast group" % (label, OVS_DATAPATH_MCGROUP))
+            self.notes.append("%s: no %s multicast group" % (label, group))
+
+    @property
+    def family_id(self):
+        """The ovs_datapath family id (None if absent)."""
+        return self.family_ids.get("dp")
 
     def close(self):
         self.req.close()
-        if self.listener:
-            self.listener.close()
+        for sock in self.listeners.values():
+            sock.close()
 
     def next_seq(self):
         # Shares GenlSocket.request()'s counter: one sequence per socket.
@@ -917,14 +1328,15 @@ class Ctx:
     def run_req(self, step):
         """Run one Req; returns (lines, notes, requester info for listeners)."""
         lines, notes = [], []
-        if self.family_id is None:
-            return ["  family %s absent" % OVS_DATAPATH_FAMILY], notes, None
+        family_id = self.family_ids.get(step.family)
+        if family_id is None:
+            return ["  family %s absent" % FAMILIES[step.family][0]], notes, None
         for m in self._drain(self.req):
             lines.append("  stray message before the request: %r" % (m[:4],))
         self.refresh_names()
         seq = self.next_seq()
         try:
-            msg = step.encode(self.family_id, seq, self.resolve)
+            msg = step.encode(family_id, seq, self.resolve)
         except Unresolvable as e:
             return ["  not sent: %s" % e], notes, None
         self.req._send(msg)
@@ -940,32 +1352,37 @@ class Ctx:
         if berr:
             lines.append("  barrier failed: %s" % errno_name(berr))
         got += rest
-        if step.dump:
-            got = sort_dump(got, self.family_id)
+        if step.dump and step.family == "dp":
+            got = sort_dump(got, family_id)
             lines.append("  (dump entries sorted by name)")
+        # A vport dump keeps the kernel's order (by hash bucket, port_no %
+        # DP_VPORT_HASH_BUCKETS): openvswitch_rs follows it.
         if not got:
             lines.append("  (nothing)")
         for m in got:
-            ls, ns = render_message(m, self.family_id, seq, self.portid, self.namer, "reply")
+            ls, ns = render_message(m, family_id, seq, self.portid, self.namer, "reply",
+                                    family=step.family)
             lines += ls
             notes += ns
         return lines, notes, {"seq": seq, "portid": self.portid, "ctx": self.label}
 
     def drain_notifications(self, reqinfo):
-        """Rendered notifications queued on the listener since the last call."""
+        """Rendered notifications queued on the listeners since the last call:
+        the ovs_datapath group's, then the ovs_vport group's."""
         lines, notes = [], []
-        if self.listener is None:
-            return lines, notes
         seq = reqinfo["seq"] if reqinfo else -1
         portid = reqinfo["portid"] if reqinfo else -1
-        for m in self._drain(self.listener):
-            if m[0] == "oserror":
-                lines.append("  notify@%s socket error %s" % (self.label, errno_name(m[1])))
-                continue
-            ls, ns = render_message(m, self.family_id, seq, portid, self.namer,
-                                    "notify@" + self.label, pid_word="requester")
-            lines += ls
-            notes += ns
+        for family, sock in self.listeners.items():
+            for m in self._drain(sock):
+                if m[0] == "oserror":
+                    lines.append("  notify@%s socket error %s"
+                                 % (self.label, errno_name(m[1])))
+                    continue
+                ls, ns = render_message(m, self.family_ids[family], seq, portid, self.namer,
+                                        "notify@" + self.label, pid_word="requester",
+                                        family=family)
+                lines += ls
+                notes += ns
         return lines, notes
 
     def run_links(self):
@@ -1154,8 +1571,8 @@ def cleanup_datapaths(ctx):
                              % (ctx.label, name, " (%s)" % errno_name(err) if err else ""))
     except (OSError, ParseError) as e:
         notes.append("%s: clean-up failed: %s" % (ctx.label, e))
-    if ctx.listener:
-        Ctx._drain(ctx.listener)
+    for sock in getattr(ctx, "listeners", {}).values():
+        Ctx._drain(sock)
     return notes
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# openvswitch_rs answers every ovs_datapath request (NEW/DEL/GET/SET/dump,
+# openvswitch_rs answers every ovs_datapath and ovs_vport request (NEW/DEL/GET/SET/dump,
 # errors, echo, multicast notifications, netns isolation, permissions)
 # exactly like openvswitch.ko: the same scripted sequence
 # (tests/vm/ovs_dp_transcript.py) runs against each module and the two
@@ -41,11 +41,15 @@ echo "--- extack messages and other notes of the openvswitch_rs run (not compare
 grep -E '^\[[0-9]+\] ' "$RS_NOTES" || echo "(none)"
 echo "---"
 
-# Deliberate differences from openvswitch.ko, each asserted, not ignored:
-# [072] C applies a SET's MASKS_CACHE_SIZE and USER_FEATURES before it
-#       refuses its bad PER_CPU_PIDS ([071]); openvswitch_rs refuses the
-#       request whole, since a malformed request must change nothing.
-DIVERGENT_STEPS="072"
+# Differences from openvswitch.ko, each asserted, not ignored:
+# [072] deliberate: C applies a SET's MASKS_CACHE_SIZE and USER_FEATURES
+#       before it refuses its bad PER_CPU_PIDS ([071]); openvswitch_rs
+#       refuses the request whole, since a malformed request must change
+#       nothing.
+# [249] [250] pending: openvswitch_rs cannot add ports yet (issue 3); the
+#       one vport NEW that creates a port in C is refused, and its DEL
+#       finds nothing. Drop these once ports can be added.
+DIVERGENT_STEPS="072 249 250"
 step_block() { # step_block FILE NNN: the lines of one step
 	awk -v s="[$2]" 'index($0, s) == 1 { p = 1; print; next } /^(\[|###)/ { p = 0 } p' "$1"
 }
@@ -58,10 +62,15 @@ step_block "$C_OUT" 072 | grep -q 'USER_FEATURES 0x9' && step_block "$C_OUT" 072
 step_block "$RS_OUT" 072 | grep -q 'USER_FEATURES 0x1' && step_block "$RS_OUT" 072 | grep -q 'MASKS_CACHE_SIZE 1$' ||
 	fail "[072] openvswitch_rs changed the datapath on a refused SET"
 pass "[072] a refused SET changes nothing on openvswitch_rs (openvswitch.ko applies part of it)"
+step_block "$C_OUT" 249 | grep -q '^  reply vport:NEW' && step_block "$C_OUT" 250 | grep -q '^  reply vport:DEL' ||
+	fail "[249]/[250] openvswitch.ko did not add and delete the port"
+step_block "$RS_OUT" 249 | grep -q '^  error EOPNOTSUPP' && step_block "$RS_OUT" 250 | grep -q '^  error ENODEV' ||
+	fail "[249]/[250] openvswitch_rs answered the port addition differently than expected (now supported? drop the pending steps)"
+pass "[249]/[250] pending: adding ports is refused with EOPNOTSUPP (openvswitch.ko adds one)"
 
 without_steps "$C_OUT" "$DIVERGENT_STEPS" >"$C_OUT.compared"
 without_steps "$RS_OUT" "$DIVERGENT_STEPS" >"$RS_OUT.compared"
 python3 "$DP_TRANSCRIPT" compare "$C_OUT.compared" "$RS_OUT.compared" ||
-	fail "openvswitch_rs answers ovs_datapath requests differently from openvswitch.ko"
+	fail "openvswitch_rs answers ovs_datapath/ovs_vport requests differently from openvswitch.ko"
 [ "$rc" = 0 ] || fail "transcript run against openvswitch_rs exited with status $rc"
-pass "openvswitch_rs ovs_datapath transcript identical to openvswitch.ko's (but for the steps above)"
+pass "openvswitch_rs ovs_datapath/ovs_vport transcript identical to openvswitch.ko's (but for the steps above)"

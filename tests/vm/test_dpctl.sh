@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# ovs-dpctl (Debian's 3.1) gets the same answers from openvswitch_rs as from
+# openvswitch.ko: the same script of commands (tests/vm/dpctl_transcript.sh:
+# add-dp, add-if of internal and veth ports with and without port_no,
+# set-if, show, show -s after injected frames, dump-dps, del-if, del-dp,
+# their error cases, and the `ip -d link`/sysfs view of the ports) runs
+# against each module, and the two transcripts must be identical.
+#
+# The script first runs twice against openvswitch.ko: should those two
+# transcripts differ, the normalisation misses something run-dependent and
+# a C-vs-Rust difference would mean nothing.
+# flavours: default
+. "$(dirname "$0")/lib.sh"
+
+TRANSCRIPT="$OVSRS_TOP/tests/vm/dpctl_transcript.sh"
+C_OUT="$OVSRS_OUT/dpctl-openvswitch.txt"
+C2_OUT="$OVSRS_OUT/dpctl-openvswitch.run2.txt"
+RS_OUT="$OVSRS_OUT/dpctl-openvswitch_rs.txt"
+DIFF_OUT="$OVSRS_OUT/dpctl.diff"
+
+# run_against MODULE OUT: the transcript with MODULE (and only it) loaded.
+run_against() {
+	if [ "$1" = openvswitch ]; then load_c_module; else load_rust_module; fi
+	local rc=0
+	bash "$TRANSCRIPT" "$2" || rc=$?
+	assert_datapath_module "$1"
+	unload_datapath_modules
+	[ "$rc" = 0 ] || fail "dpctl_transcript.sh against $1 exited with status $rc (partial transcript: $2)"
+}
+
+# differing_steps A B: the header line of every step whose block differs.
+differing_steps() {
+	awk 'FNR == 1 { f++ }
+		/^\[[0-9]+\] / { k = substr($0, 1, 5); cmd[k] = $0; next }
+		/^###/ { k = ""; next }
+		k != "" { blk[f, k] = blk[f, k] $0 "\n" }
+		END { for (k in cmd) if (blk[1, k] != blk[2, k]) print cmd[k] }' "$1" "$2" | sort
+}
+
+run_against openvswitch "$C_OUT"
+
+# The C transcript must show the sequence ran for real, or the comparison
+# below would be hollow.
+for want in '  out|   port 7: vc0' '  out|   port 9: int3 (internal)' \
+	'  out|   port 65534: vd0' ' master dp1 ' '  out|     openvswitch_slave ' \
+	'  out| system@dp2' '  out|     RX packets:3 ' '  out|   lookups: hit:0 missed:7 lost:7'; do
+	grep -qF -- "$want" "$C_OUT" || fail "openvswitch.ko transcript lacks '$want': see $C_OUT"
+done
+if grep -qE '^  (exit 124|not run)' "$C_OUT"; then
+	fail "steps timed out or did not run against openvswitch.ko: see $C_OUT"
+fi
+pass "openvswitch.ko transcript: $(grep -c '^\[' "$C_OUT") steps"
+
+run_against openvswitch "$C2_OUT"
+if ! diff -u "$C_OUT" "$C2_OUT" >"$DIFF_OUT"; then
+	cat "$DIFF_OUT"
+	fail "two runs against openvswitch.ko differ: the normalisation misses something"
+fi
+pass "openvswitch.ko transcript is the same on a second run"
+
+run_against openvswitch_rs "$RS_OUT"
+if ! diff -u "$C_OUT" "$RS_OUT" >"$DIFF_OUT"; then
+	cat "$DIFF_OUT"
+	echo "--- steps that differ ($(differing_steps "$C_OUT" "$RS_OUT" | wc -l) of $(grep -c '^\[' "$C_OUT")):"
+	differing_steps "$C_OUT" "$RS_OUT"
+	fail "ovs-dpctl gets different answers from openvswitch_rs (+) than from openvswitch.ko (-): see $DIFF_OUT"
+fi
+pass "ovs-dpctl transcript of openvswitch_rs identical to openvswitch.ko's"
