@@ -10,6 +10,7 @@
 # transcripts differ, the normalisation misses something run-dependent and
 # a C-vs-Rust difference would mean nothing.
 # flavours: default
+# pending: openvswitch_rs cannot add ports yet (issue 3); 79 of 177 steps differ until it can
 . "$(dirname "$0")/lib.sh"
 
 TRANSCRIPT="$OVSRS_TOP/tests/vm/dpctl_transcript.sh"
@@ -30,7 +31,7 @@ run_against() {
 
 # differing_steps A B: the header line of every step whose block differs.
 differing_steps() {
-	awk 'FNR == 1 { f++ }
+	awk 'FNR == 1 { f++; k = "" }
 		/^\[[0-9]+\] / { k = substr($0, 1, 5); cmd[k] = $0; next }
 		/^###/ { k = ""; next }
 		k != "" { blk[f, k] = blk[f, k] $0 "\n" }
