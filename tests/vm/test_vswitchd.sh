@@ -3,7 +3,7 @@
 # namespaces behind veth ports, and ping between them (NORMAL action).
 #
 # openvswitch.ko is the reference and must pass traffic. openvswitch_rs
-# answers the datapath commands but not yet the vport ones (see the
+# creates ovs-vswitchd's datapath but cannot add ports yet (see the
 # README's status): the test proves ovs-vswitchd's requests reach
 # openvswitch_rs (and not an autoloaded openvswitch.ko) and get its
 # EOPNOTSUPP, so it fails the day that answer changes and must then assert
@@ -47,6 +47,6 @@ wait_for_log "$OVS_LOG" 'Operation not supported' 30 ||
 	{ cat "$OVS_LOG"; fail "ovs-vswitchd never got openvswitch_rs's answer"; }
 grep -E 'dpif|datapath' "$OVS_LOG" | tail -n 5
 assert_datapath_module openvswitch_rs
-pass "openvswitch_rs: ovs-vswitchd's requests reach openvswitch_rs (vport commands not implemented yet)"
+pass "openvswitch_rs: ovs-vswitchd's requests reach openvswitch_rs (adding ports not implemented yet)"
 cleanup
 unload_datapath_modules
