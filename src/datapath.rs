@@ -165,11 +165,10 @@ impl Datapath {
         if let Some(pids) = &self.per_cpu_pids {
             if features & OVS_DP_F_DISPATCH_UPCALL_PER_CPU != 0 {
                 let n = pids.len().min(netdev::nr_cpu_ids() as usize);
-                let mut bytes = KVec::with_capacity(n * 4, GFP_KERNEL)?;
-                for pid in pids.iter().take(n) {
-                    bytes.extend_from_slice(&pid.to_ne_bytes(), GFP_KERNEL)?;
-                }
-                msg.put_bytes(dp_attr::PER_CPU_PIDS, &bytes)?;
+                msg.put_u32_array(
+                    dp_attr::PER_CPU_PIDS,
+                    pids.get(..n).unwrap_or(pids.as_slice()),
+                )?;
             }
         }
         msg.end();

@@ -121,11 +121,7 @@ fn fill_info(
     msg.put_u64_64bit(vport_attr::UPCALL_FAIL, 0, vport_attr::PAD)?;
     msg.nest_end(nest)?;
     if dp.shared_features() & OVS_DP_F_VPORT_PIDS != 0 {
-        let mut bytes = KVec::with_capacity(port.upcall_portids.len() * 4, GFP_KERNEL)?;
-        for id in port.upcall_portids.iter() {
-            bytes.extend_from_slice(&id.to_ne_bytes(), GFP_KERNEL)?;
-        }
-        msg.put_bytes(vport_attr::UPCALL_PID, &bytes)?;
+        msg.put_u32_array(vport_attr::UPCALL_PID, &port.upcall_portids)?;
     } else {
         msg.put_u32(
             vport_attr::UPCALL_PID,

@@ -109,6 +109,12 @@ impl<'a> MsgWriter<'a> {
         self.put_bytes(kind, &value.to_ne_bytes())
     }
 
+    /// An attribute holding an array of host-order `u32`s, as C puts its
+    /// port id arrays (`nla_put(skb, type, n * sizeof(u32), ids)`).
+    pub(crate) fn put_u32_array(&mut self, kind: u16, values: &[u32]) -> Result {
+        self.put_bytes(kind, values.as_bytes())
+    }
+
     /// A string attribute with its NUL (`nla_put_string()`).
     pub(crate) fn put_str(&mut self, kind: u16, value: &CStr) -> Result {
         self.put_bytes(kind, value.to_bytes_with_nul())

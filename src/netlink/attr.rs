@@ -80,7 +80,11 @@ impl<'a> Attr<'a> {
 
     /// The payload up to its first NUL: the text of an `NLA_NUL_STRING`.
     pub fn str_bytes(&self) -> &'a [u8] {
-        let end = self.payload.iter().position(|&b| b == 0).unwrap_or(self.payload.len());
+        let end = self
+            .payload
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(self.payload.len());
         self.payload.get(..end).unwrap_or(self.payload)
     }
 
