@@ -15,7 +15,7 @@ else
 endif
 MODULE_SRCS := Kbuild $(shell find src include -type f)
 
-.PHONY: all module setup kernel modules_install clean check host-test vm-test demo fuzz help
+.PHONY: all module setup kernel modules_install clean check host-test vm-test demo fuzz lint help
 
 all: module
 
@@ -26,6 +26,7 @@ help:
 	@echo "make check            everything CI runs: build, KUnit + VM tests, host tests"
 	@echo "make vm-test T=name   one VM test from tests/vm/ (e.g. T=families)"
 	@echo "make host-test        cargo test of the pure logic"
+	@echo "make lint             rustfmt, clippy (CLIPPY=1) and checkpatch, all clean"
 	@echo "make fuzz             fuzz the netlink parsers on the host (FUZZ_SECONDS per target, default 600)"
 	@echo "make demo             boot the VM, load the module, start ovs-vswitchd, pass traffic"
 	@echo "make modules_install  install into /lib/modules (or INSTALL_MOD_PATH)"
@@ -54,6 +55,9 @@ modules_install: module
 
 host-test:
 	cd host && cargo test
+
+lint:
+	scripts/lint
 
 fuzz:
 	scripts/fuzz $(FUZZ_SECONDS)

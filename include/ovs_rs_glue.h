@@ -73,7 +73,7 @@ struct net_device;
 /*
  * Allocate and register an internal port device named @name (may hold
  * "%d") in @net, with @ifindex (0: any). On success the device holds
- * @owner and hands it to ovs_rs_internal_dev_release() once destroyed and
+ * @owner and hands it to ovs_rs_vport_release() once destroyed and
  * unreferenced; on failure returns NULL with *@err set, @owner untouched.
  * Takes rtnl.
  */
@@ -85,6 +85,15 @@ void ovs_rs_internal_dev_destroy(struct net_device *dev);
 int ovs_rs_netdev_ifindex(const struct net_device *dev);
 /* Copy the device name into @buf, which has room for IFNAMSIZ bytes. */
 void ovs_rs_netdev_name(const struct net_device *dev, char *buf);
+bool ovs_rs_is_internal_dev(const struct net_device *dev);
+struct net *ovs_rs_netdev_net(const struct net_device *dev);
+bool ovs_rs_netdev_netnsid(struct net *net, const struct net_device *dev,
+			   int *id);
+unsigned int ovs_rs_netdev_fwd_headroom(struct net_device *dev);
+void ovs_rs_netdev_set_rx_headroom(struct net_device *dev, int headroom);
+int ovs_rs_genlmsg_multicast_netns(const struct genl_family *family,
+				   struct net *net, struct sk_buff *skb,
+				   unsigned int group);
 struct net *ovs_rs_genl_info_net(const struct genl_info *info);
 struct net *ovs_rs_skb_sock_net(const struct sk_buff *skb);
 unsigned int ovs_rs_nr_cpu_ids(void);
@@ -104,9 +113,38 @@ void ovs_rs_nla_nest_end(struct sk_buff *skb, struct nlattr *start);
 int ovs_rs_net_register(void);
 void ovs_rs_net_unregister(void);
 
+/* Netdev ports (src/glue/vport_netdev.c). */
+struct ovs_rs_netdev_port;
+
+/*
+ * Attach the device called @name in @net to the datapath whose local
+ * device is @master: rx_handler, master link, promiscuity,
+ * IFF_OVS_DATAPATH. Received packets go to ovs_rs_vport_receive(@owner).
+ * On failure returns NULL with *@err set (C's errno), @owner untouched.
+ * Takes rtnl.
+ */
+struct ovs_rs_netdev_port *ovs_rs_netdev_attach(struct net *net,
+						const char *name,
+						struct net_device *master,
+						void *owner, int *err);
+/*
+ * Detach (unless NETDEV_UNREGISTER did) and, after an RCU grace period,
+ * release the device and hand @owner to ovs_rs_vport_release(). Takes rtnl.
+ */
+void ovs_rs_netdev_detach(struct ovs_rs_netdev_port *port);
+/* False once the device's unregistration detached it. */
+bool ovs_rs_netdev_attached(const struct ovs_rs_netdev_port *port);
+struct net_device *ovs_rs_netdev_port_dev(const struct ovs_rs_netdev_port *port);
+int ovs_rs_netdev_notifier_register(void);
+void ovs_rs_netdev_notifier_unregister(void);
+
 /* Implemented in Rust (src/ffi/netdev.rs). */
-int ovs_rs_internal_dev_receive(void *owner, struct sk_buff *skb);
-void ovs_rs_internal_dev_release(void *owner);
+/* A packet from a port's device (internal xmit, rx_handler); consumes it. */
+int ovs_rs_vport_receive(void *owner, struct sk_buff *skb);
+/* The device no longer refers to @owner. */
+void ovs_rs_vport_release(void *owner);
 void ovs_rs_net_exit_rust(struct net *net);
+/* Work item: remove the ports NETDEV_UNREGISTER detached. */
+void ovs_rs_dp_notify_detached(void);
 
 #endif /* OVS_RS_GLUE_H */

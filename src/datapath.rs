@@ -19,7 +19,7 @@ use crate::ffi::lock::OVS_MUTEX;
 use crate::ffi::netdev::{self, name_bytes, InternalDev, NetNs, SkBuff};
 use crate::ffi::nlmsg::{Msg, MsgWriter};
 use crate::uapi::{self, dp_attr, dp_cmd};
-use crate::vport::{Vport, OVSP_LOCAL};
+use crate::vport::{Port, PortDev, Vport, OVSP_LOCAL};
 
 /// `OVS_DP_VER_FEATURES`: clients older than this know no user features.
 const OVS_DP_VER_FEATURES: u8 = 2;
@@ -52,7 +52,7 @@ impl Drop for RegistryRelease {
         if !reg.dps.is_empty() {
             pr_warn!("{} datapaths left at unload\n", reg.dps.len());
         }
-        drop(core::mem::replace(&mut reg.dps, KVec::new()));
+        drop(core::mem::take(&mut reg.dps));
     }
 }
 
@@ -95,16 +95,6 @@ impl Datapath {
     }
 }
 
-/// A port with its device.
-pub(crate) struct Port {
-    pub(crate) vport: Arc<Vport>,
-    /// Unregistered when the port goes; the device then drops its own
-    /// reference to `vport`.
-    pub(crate) dev: InternalDev,
-    /// `OVS_VPORT_ATTR_UPCALL_PID`: at least one, at most `nr_cpu_ids`.
-    pub(crate) upcall_portids: KVec<u32>,
-}
-
 /// One datapath.
 pub(crate) struct Datapath {
     pub(crate) net: NetNs,
@@ -114,21 +104,93 @@ pub(crate) struct Datapath {
     masks_cache_size: u32,
     /// `OVS_DP_ATTR_PER_CPU_PIDS`, once userspace set them.
     per_cpu_pids: Option<KVec<u32>>,
+    /// The largest forwarding headroom of the ports' devices, which every
+    /// port's device reserves for received packets (`max_headroom`).
+    max_headroom: u32,
 }
 
 impl Datapath {
     fn local(&self) -> Option<&Port> {
-        self.ports.iter().find(|p| p.vport.port_no() == OVSP_LOCAL)
+        self.ports.iter().find(|p| p.port_no() == OVSP_LOCAL)
+    }
+
+    /// The local port's device: netdev ports' master.
+    pub(crate) fn local_dev(&self) -> Option<&InternalDev> {
+        match self.local().map(|p| &p.dev) {
+            Some(PortDev::Internal(dev)) => Some(dev),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn shared(&self) -> Arc<DpShared> {
+        self.shared.clone()
     }
 
     /// `get_dpifindex()`.
     pub(crate) fn ifindex(&self) -> i32 {
-        self.local().map_or(0, |p| p.dev.ifindex())
+        self.local().map_or(0, |p| p.dev.device().ifindex())
     }
 
     /// The datapath's name: its local port's device name.
     fn name(&self) -> [u8; netdev::IFNAMSIZ] {
-        self.local().map_or([0; netdev::IFNAMSIZ], |p| p.dev.name())
+        self.local()
+            .map_or([0; netdev::IFNAMSIZ], |p| p.dev.device().name())
+    }
+
+    /// The index of port `port_no` in `ports`.
+    pub(crate) fn port_index(&self, port_no: u32) -> Option<usize> {
+        self.ports.iter().position(|p| p.port_no() == port_no)
+    }
+
+    /// Adds a port, and gives its device the datapath's headroom or, if
+    /// it needs more, raises every port's (as `ovs_vport_cmd_new()`).
+    pub(crate) fn add_port(&mut self, port: Port) -> Result {
+        let dev = port.dev.device();
+        let headroom = dev.fwd_headroom();
+        if headroom > self.max_headroom {
+            self.set_headroom(headroom);
+            dev.set_rx_headroom(Some(headroom));
+        } else {
+            dev.set_rx_headroom(Some(self.max_headroom));
+        }
+        self.ports.push(port, GFP_KERNEL)?;
+        Ok(())
+    }
+
+    /// Removes the port at `index` (`ovs_vport_cmd_del()`): its device
+    /// gets its own headroom back, and the others a smaller one if it was
+    /// the largest.
+    pub(crate) fn remove_port(&mut self, index: usize) -> Result<Port> {
+        let port = self.remove_port_keep_headroom(index)?;
+        let dev = port.dev.device();
+        let was_max = dev.fwd_headroom() == self.max_headroom;
+        dev.set_rx_headroom(None);
+        if was_max {
+            let max = self
+                .ports
+                .iter()
+                .map(|p| p.dev.device().fwd_headroom())
+                .max()
+                .unwrap_or(0);
+            if max < self.max_headroom {
+                self.set_headroom(max);
+            }
+        }
+        Ok(port)
+    }
+
+    /// Removes the port at `index`, leaving headrooms as they are (as C
+    /// does for ports whose device went away, and on namespace exit).
+    pub(crate) fn remove_port_keep_headroom(&mut self, index: usize) -> Result<Port> {
+        self.ports.remove(index).map_err(|_| ENODEV)
+    }
+
+    /// `ovs_update_headroom()`.
+    fn set_headroom(&mut self, headroom: u32) {
+        self.max_headroom = headroom;
+        for p in self.ports.iter() {
+            p.dev.device().set_rx_headroom(Some(headroom));
+        }
     }
 
     /// `ovs_dp_cmd_fill_info()`.
@@ -284,16 +346,14 @@ fn datapath_family() -> Result<Family> {
 }
 
 impl Registry {
-    /// `lookup_datapath()`: by `OVS_DP_ATTR_NAME` when given (the datapath
-    /// whose local port has that name), else by `ovs_header->dp_ifindex`
+    /// `lookup_datapath()`: by `OVS_DP_ATTR_NAME` when given (the port of
+    /// that name, if it is a local port), else by `ovs_header->dp_ifindex`
     /// (the datapath owning that internal device).
     fn lookup(&mut self, net: NetNs, req: &Request<'_>) -> Result<usize> {
         let found = match req.attr(dp_attr::NAME).map(|a| a.str_bytes()) {
-            Some(name) => self.dps.iter().position(|dp| {
-                dp.net == net
-                    && dp
-                        .local()
-                        .is_some_and(|p| name_bytes(&p.dev.name()) == name)
+            Some(name) => self.locate(net, name).and_then(|(d, p)| {
+                let dp = self.dps.get(d)?;
+                (dp.ports.get(p)?.port_no() == OVSP_LOCAL).then_some(d)
             }),
             None => self.find_by_ifindex(net, req.dp_ifindex()),
         };
@@ -346,6 +406,7 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
         ports: KVec::new(),
         masks_cache_size: MASKS_CACHE_DEFAULT,
         per_cpu_pids: None,
+        max_headroom: 0,
     };
     dp.apply(change);
     let dev = match InternalDev::create(net, name, ifindex, true, vport.clone()) {
@@ -361,14 +422,7 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
             return Err(e);
         }
     };
-    dp.ports.push(
-        Port {
-            vport,
-            dev,
-            upcall_portids,
-        },
-        GFP_KERNEL,
-    )?;
+    dp.add_port(Port::new(vport, PortDev::Internal(dev), upcall_portids))?;
     dp.fill_info(&mut reply, req.snd_portid(), req.snd_seq(), 0, dp_cmd::NEW)?;
     reg.dps.push(dp, GFP_KERNEL)?;
     drop(reg);
@@ -382,7 +436,7 @@ impl Registry {
     pub(crate) fn find_by_ifindex(&self, net: NetNs, ifindex: i32) -> Option<usize> {
         self.dps
             .iter()
-            .position(|dp| dp.net == net && dp.ports.iter().any(|p| p.dev.ifindex() == ifindex))
+            .position(|dp| dp.ports.iter().any(|p| p.is_internal_ifindex(net, ifindex)))
     }
 
     /// An outdated client that does not know user features tried to
@@ -467,7 +521,9 @@ pub(crate) fn cmd_dump(dump: &Dump<'_>, out: &mut MsgWriter<'_>) -> Result<usize
     Ok(out.len())
 }
 
-/// A namespace is going away: destroy its datapaths.
+/// A namespace is going away (`ovs_exit_net()`): destroy its datapaths,
+/// and remove the internal ports other datapaths have in it (the kernel
+/// would unregister their devices next).
 pub(crate) fn net_exit(net: NetNs) {
     let mut reg = OVS_MUTEX.lock();
     let mut i = 0;
@@ -477,6 +533,16 @@ pub(crate) fn net_exit(net: NetNs) {
             drop(reg.dps.remove(i));
         } else {
             i += 1;
+        }
+    }
+    for dp in reg.dps.iter_mut() {
+        let mut p = 0;
+        while let Some(port) = dp.ports.get(p) {
+            if matches!(port.dev, PortDev::Internal(_)) && port.dev.device().is_in(net) {
+                drop(dp.remove_port_keep_headroom(p));
+            } else {
+                p += 1;
+            }
         }
     }
 }

@@ -103,7 +103,7 @@ pub struct DpStats {
 
 impl DpStats {
     /// The C struct's bytes.
-    pub fn to_ne_bytes(&self) -> [u8; 32] {
+    pub fn to_ne_bytes(self) -> [u8; 32] {
         let mut out = [0u8; 32];
         for (chunk, v) in
             out.chunks_exact_mut(8)
@@ -128,7 +128,7 @@ pub struct MegaflowStats {
 
 impl MegaflowStats {
     /// The C struct's bytes (`pad0` and `pad1` zero).
-    pub fn to_ne_bytes(&self) -> [u8; 32] {
+    pub fn to_ne_bytes(self) -> [u8; 32] {
         let mut out = [0u8; 32];
         out[0..8].copy_from_slice(&self.n_mask_hit.to_ne_bytes());
         out[8..12].copy_from_slice(&self.n_masks.to_ne_bytes());

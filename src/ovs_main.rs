@@ -41,8 +41,10 @@ module! {
 
 struct OpenVswitch {
     // Held for their `Drop`, which runs in field order: first no more
-    // requests, then every namespace's datapaths are destroyed.
+    // requests, then no more device events (every netdev port detached),
+    // then every namespace's datapaths are destroyed.
     _families: KVec<ffi::genl::Registration>,
+    _netdev_notifier: ffi::netdev::NetdevNotifier,
     _net_hooks: ffi::netdev::NetHooks,
     _registry: datapath::RegistryRelease,
 }
@@ -52,6 +54,7 @@ impl kernel::Module for OpenVswitch {
         ffi::lock::init();
         let registry = datapath::RegistryRelease::new();
         let net_hooks = ffi::netdev::NetHooks::register()?;
+        let netdev_notifier = ffi::netdev::NetdevNotifier::register()?;
         let families = ffi::genl::register_families()?;
         pr_info!(
             "Open vSwitch switching datapath ({} genetlink families)\n",
@@ -59,6 +62,7 @@ impl kernel::Module for OpenVswitch {
         );
         Ok(OpenVswitch {
             _families: families,
+            _netdev_notifier: netdev_notifier,
             _net_hooks: net_hooks,
             _registry: registry,
         })

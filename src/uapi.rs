@@ -102,6 +102,9 @@ pub mod vport_attr {
     pub const PAD: u16 = 7;
     /// `OVS_VPORT_ATTR_IFINDEX`.
     pub const IFINDEX: u16 = 8;
+    /// `OVS_VPORT_ATTR_NETNSID`: s32 id of the device's namespace, when
+    /// it is not the reader's.
+    pub const NETNSID: u16 = 9;
     /// `OVS_VPORT_ATTR_UPCALL_STATS`: nested `OVS_VPORT_UPCALL_ATTR_*`.
     pub const UPCALL_STATS: u16 = 10;
     /// `OVS_VPORT_UPCALL_ATTR_SUCCESS`, inside `UPCALL_STATS`.

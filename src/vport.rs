@@ -1,19 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Vports: a datapath's ports.
+//! Vports: a datapath's ports, and the `ovs_vport` family.
 //!
-//! So far every datapath has its local port (port 0), an internal device.
-//! Below the port object is the `ovs_vport` family for those ports.
+//! A port is an internal device this module creates (the datapath's local
+//! port 0 is one) or an existing device attached through its rx_handler
+//! (a netdev port). The packet path sees a port as its [`Vport`]; the
+//! configuration side, under `ovs_mutex`, as a [`Port`].
 
 use core::ffi::CStr as CoreCStr;
 
 use kernel::{prelude::*, sync::Arc};
 
-use crate::datapath::{collect_port_ids, Datapath, DpShared, Port, PortIdsError, Registry};
+use crate::datapath::{collect_port_ids, Datapath, DpShared, PortIdsError, Registry};
 use crate::dp_config::{nla_total_size, nla_total_size_64bit, OVS_DP_F_VPORT_PIDS};
 use crate::ffi::genl::{Dump, Family, Request};
 use crate::ffi::lock::OVS_MUTEX;
-use crate::ffi::netdev::{self, name_bytes, NetNs, SkBuff};
+use crate::ffi::netdev::{self, name_bytes, InternalDev, NetDevice, NetNs, NetdevPort, SkBuff};
 use crate::ffi::nlmsg::{Msg, MsgWriter};
 use crate::uapi::{self, vport_attr, vport_cmd, vport_type, DP_MAX_PORTS};
 
@@ -43,12 +45,71 @@ impl Vport {
     }
 }
 
-// The `ovs_vport` family (`OVS_VPORT_CMD_*`).
-//
-// Every datapath's local port answers GET, dump, SET and DEL as in C.
-// Adding ports (NEW) is refused after C's own checks until internal and
-// netdev ports land with the NETDEV_UNREGISTER handling that keeps them
-// safe when their device goes away.
+/// A port's device.
+pub(crate) enum PortDev {
+    /// `OVS_VPORT_TYPE_INTERNAL`: a device of this module.
+    Internal(InternalDev),
+    /// `OVS_VPORT_TYPE_NETDEV`: an existing device, attached.
+    Netdev(NetdevPort),
+}
+
+impl PortDev {
+    pub(crate) fn device(&self) -> NetDevice<'_> {
+        match self {
+            PortDev::Internal(dev) => dev.device(),
+            PortDev::Netdev(port) => port.device(),
+        }
+    }
+
+    /// The port's `OVS_VPORT_TYPE_*`.
+    fn kind(&self) -> u32 {
+        match self {
+            PortDev::Internal(_) => vport_type::INTERNAL,
+            PortDev::Netdev(_) => vport_type::NETDEV,
+        }
+    }
+}
+
+/// A port as its datapath's configuration sees it. Dropping it removes the
+/// device (internal) or detaches it (netdev).
+pub(crate) struct Port {
+    pub(crate) vport: Arc<Vport>,
+    pub(crate) dev: PortDev,
+    /// The device's name when the port was added. C files a port under
+    /// that name and compares with the current one, so a renamed port is
+    /// found by neither; ports are looked up the same way here.
+    added_as: [u8; netdev::IFNAMSIZ],
+    /// `OVS_VPORT_ATTR_UPCALL_PID`: at least one, at most `nr_cpu_ids`.
+    pub(crate) upcall_portids: KVec<u32>,
+}
+
+impl Port {
+    pub(crate) fn new(vport: Arc<Vport>, dev: PortDev, upcall_portids: KVec<u32>) -> Self {
+        let added_as = dev.device().name();
+        Port {
+            vport,
+            dev,
+            added_as,
+            upcall_portids,
+        }
+    }
+
+    pub(crate) fn port_no(&self) -> u32 {
+        self.vport.port_no()
+    }
+
+    /// `ovs_vport_locate()`'s test.
+    pub(crate) fn is_named(&self, name: &[u8]) -> bool {
+        name_bytes(&self.added_as) == name && name_bytes(&self.dev.device().name()) == name
+    }
+
+    /// An internal port whose device is `ifindex` in `net`: what
+    /// `get_dp()` accepts as a datapath's `dp_ifindex`.
+    pub(crate) fn is_internal_ifindex(&self, net: NetNs, ifindex: i32) -> bool {
+        let dev = self.dev.device();
+        matches!(self.dev, PortDev::Internal(_)) && dev.ifindex() == ifindex && dev.is_in(net)
+    }
+}
 
 /// `DP_VPORT_HASH_BUCKETS`: C dumps ports bucket by bucket.
 const DP_VPORT_HASH_BUCKETS: u32 = 1024;
@@ -87,10 +148,13 @@ fn msg_size() -> usize {
         + nla_total_size(4 * netdev::nr_cpu_ids() as usize) // UPCALL_PID
 }
 
-/// `ovs_vport_cmd_fill_info()`.
+/// `ovs_vport_cmd_fill_info()`; `net` is the namespace of whoever reads
+/// the message (a device elsewhere gets its NETNSID).
+#[allow(clippy::too_many_arguments)]
 fn fill_info(
     dp: &Datapath,
     port: &Port,
+    net: NetNs,
     msg: &mut MsgWriter<'_>,
     portid: u32,
     seq: u32,
@@ -98,20 +162,21 @@ fn fill_info(
     cmd: u8,
 ) -> Result {
     let family = vport_family()?;
+    let dev = port.dev.device();
     msg.put_header(&family, portid, seq, flags, cmd, dp.ifindex())?;
-    msg.put_u32(vport_attr::PORT_NO, port.vport.port_no())?;
-    msg.put_u32(vport_attr::TYPE, vport_type::INTERNAL)?;
-    let name = port.dev.name();
+    msg.put_u32(vport_attr::PORT_NO, port.port_no())?;
+    msg.put_u32(vport_attr::TYPE, port.dev.kind())?;
+    let name = dev.name();
     msg.put_str(
         vport_attr::NAME,
         CoreCStr::from_bytes_until_nul(&name).map_err(|_| EINVAL)?,
     )?;
-    msg.put_u32(vport_attr::IFINDEX, port.dev.ifindex() as u32)?;
-    // OVS_VPORT_ATTR_NETNSID only for a device in another namespace than
-    // the requester's: a datapath's local port never leaves its namespace,
-    // and requests only see datapaths of their own.
+    msg.put_u32(vport_attr::IFINDEX, dev.ifindex() as u32)?;
+    if let Some(id) = dev.netnsid(net) {
+        msg.put_u32(vport_attr::NETNSID, id as u32)?;
+    }
     let mut stats = [0u8; 64];
-    for (chunk, v) in stats.chunks_exact_mut(8).zip(port.dev.vport_stats()) {
+    for (chunk, v) in stats.chunks_exact_mut(8).zip(dev.vport_stats()) {
         chunk.copy_from_slice(&v.to_ne_bytes());
     }
     msg.put_bytes_64bit(vport_attr::STATS, &stats, vport_attr::PAD)?;
@@ -132,6 +197,23 @@ fn fill_info(
     Ok(())
 }
 
+impl Registry {
+    /// `ovs_vport_locate()`: the port called `name` of a datapath in `net`,
+    /// as (datapath, port) indexes.
+    pub(crate) fn locate(&self, net: NetNs, name: &[u8]) -> Option<(usize, usize)> {
+        self.dps
+            .iter()
+            .enumerate()
+            .filter(|(_, dp)| dp.net == net)
+            .find_map(|(d, dp)| {
+                dp.ports
+                    .iter()
+                    .position(|p| p.is_named(name))
+                    .map(|p| (d, p))
+            })
+    }
+}
+
 /// `lookup_vport()`: by name (any datapath of the namespace; the header's
 /// dp_ifindex, if set, must be that port's datapath), else by port number
 /// in the header's datapath. Returns (datapath, port) indexes.
@@ -145,18 +227,9 @@ fn lookup(reg: &Registry, net: NetNs, req: &Request<'_>) -> Result<(usize, usize
         return Err(EOPNOTSUPP);
     }
     if let Some(name) = req.attr(vport_attr::NAME).map(|a| a.str_bytes()) {
-        let found = reg
-            .dps
-            .iter()
-            .enumerate()
-            .filter(|(_, dp)| dp.net == net)
-            .find_map(|(d, dp)| {
-                dp.ports
-                    .iter()
-                    .position(|p| name_bytes(&p.dev.name()) == name)
-                    .map(|p| (d, p))
-            });
-        let (d, p) = found.ok_or_else(|| no_port(c"No such port"))?;
+        let (d, p) = reg
+            .locate(net, name)
+            .ok_or_else(|| no_port(c"No such port"))?;
         let dp_ifindex = req.dp_ifindex();
         if dp_ifindex != 0 && reg.dps.get(d).map(|dp| dp.ifindex()) != Some(dp_ifindex) {
             return Err(no_port(c"The port is not in that datapath"));
@@ -175,7 +248,7 @@ fn lookup(reg: &Registry, net: NetNs, req: &Request<'_>) -> Result<(usize, usize
         let p = reg
             .dps
             .get(d)
-            .and_then(|dp| dp.ports.iter().position(|p| p.vport.port_no() == port_no))
+            .and_then(|dp| dp.port_index(port_no))
             .ok_or_else(|| no_port(c"No such port"))?;
         return Ok((d, p));
     }
@@ -183,6 +256,7 @@ fn lookup(reg: &Registry, net: NetNs, req: &Request<'_>) -> Result<(usize, usize
     Err(EINVAL)
 }
 
+/// A reply or notification about port `p` of datapath `d`, for `req`.
 fn reply_for(reg: &Registry, (d, p): (usize, usize), req: &Request<'_>, cmd: u8) -> Result<Msg> {
     let mut reply = Msg::new(msg_size())?;
     let dp = reg.dps.get(d).ok_or(ENODEV)?;
@@ -190,6 +264,7 @@ fn reply_for(reg: &Registry, (d, p): (usize, usize), req: &Request<'_>, cmd: u8)
     fill_info(
         dp,
         port,
+        req.net()?,
         &mut reply,
         req.snd_portid(),
         req.snd_seq(),
@@ -199,10 +274,32 @@ fn reply_for(reg: &Registry, (d, p): (usize, usize), req: &Request<'_>, cmd: u8)
     Ok(reply)
 }
 
-/// `OVS_VPORT_CMD_NEW`: C's checks, then a refusal until ports can be
-/// added.
+/// The lowest free port number from 1, as `ovs_vport_cmd_new()` picks it.
+fn free_port_no(dp: &Datapath) -> Result<u32> {
+    let mut used = KVec::with_capacity(dp.ports.len(), GFP_KERNEL)?;
+    for p in dp.ports.iter() {
+        used.push(p.port_no(), GFP_KERNEL)?;
+    }
+    used.sort_unstable();
+    let mut want = 1;
+    for n in used {
+        if n == want {
+            want += 1;
+        } else if n > want {
+            break;
+        }
+    }
+    if want >= DP_MAX_PORTS {
+        return Err(EFBIG);
+    }
+    Ok(want)
+}
+
+/// `OVS_VPORT_CMD_NEW`: an internal port (a new device) or a netdev port
+/// (an existing device of the datapath's namespace), with C's checks in
+/// C's order.
 pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
-    let (Some(_), Some(kind), Some(_)) = (
+    let (Some(name), Some(kind), Some(pids)) = (
         req.attr(vport_attr::NAME),
         req.attr(vport_attr::TYPE),
         req.attr(vport_attr::UPCALL_PID),
@@ -223,41 +320,92 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
         req.set_err_msg(c"Port number too large");
         return Err(EFBIG);
     }
-    let reg = OVS_MUTEX.lock();
-    let d = reg
-        .find_by_ifindex(req.net()?, req.dp_ifindex())
-        .ok_or_else(|| {
-            req.set_err_msg(c"No such datapath");
-            ENODEV
-        })?;
-    if port_no != 0
-        && reg
-            .dps
-            .get(d)
-            .is_some_and(|dp| dp.ports.iter().any(|p| p.vport.port_no() == port_no))
-    {
-        req.set_err_msg(c"Port number in use");
-        return Err(EBUSY);
+    // The policy made NAME a NUL-terminated string of at most IFNAMSIZ-1.
+    let name = CoreCStr::from_bytes_until_nul(name.payload()).map_err(|_| EINVAL)?;
+    let ifindex = match req.attr(vport_attr::IFINDEX) {
+        Some(a) => a.get_s32().map_err(|_| EINVAL)?,
+        None => 0,
+    };
+    let mut reply = Msg::new(msg_size())?;
+    let net = req.net()?;
+
+    let mut reg = OVS_MUTEX.lock();
+    let d = reg.find_by_ifindex(net, req.dp_ifindex()).ok_or_else(|| {
+        req.set_err_msg(c"No such datapath");
+        ENODEV
+    })?;
+    let dp = reg.dps.get_mut(d).ok_or(ENODEV)?;
+    let port_no = if port_no != 0 {
+        if dp.port_index(port_no).is_some() {
+            req.set_err_msg(c"Port number in use");
+            return Err(EBUSY);
+        }
+        port_no
+    } else {
+        free_port_no(dp).inspect_err(|_| req.set_err_msg(c"No free port number"))?
+    };
+    if kind != vport_type::INTERNAL && kind != vport_type::NETDEV {
+        // C would look for a vport-type module; it has none for a
+        // datapath it did not register either.
+        req.set_err_msg(c"openvswitch_rs supports only netdev and internal ports");
+        return Err(EAFNOSUPPORT);
     }
-    req.set_err_msg(c"openvswitch_rs: adding ports is not implemented yet");
-    Err(EOPNOTSUPP)
+    let upcall_portids = upcall_portids(req, pids.payload())?;
+    let vport = Vport::new(port_no, dp.shared())?;
+    let dev = if kind == vport_type::INTERNAL {
+        PortDev::Internal(InternalDev::create(
+            dp.net,
+            name,
+            ifindex,
+            false,
+            vport.clone(),
+        )?)
+    } else {
+        let master = dp.local_dev().ok_or(ENODEV)?;
+        PortDev::Netdev(
+            NetdevPort::attach(dp.net, name, master, vport.clone()).inspect_err(|e| {
+                req.set_err_msg(match *e {
+                    ENODEV => c"No such device",
+                    EINVAL => c"Loopback, non-Ethernet and internal devices cannot be ports",
+                    EBUSY => c"The device already has a master or an rx_handler",
+                    _ => c"Cannot attach the device",
+                })
+            })?,
+        )
+    };
+    let port = Port::new(vport, dev, upcall_portids);
+    fill_info(
+        dp,
+        &port,
+        net,
+        &mut reply,
+        req.snd_portid(),
+        req.snd_seq(),
+        0,
+        vport_cmd::NEW,
+    )?;
+    dp.add_port(port)?;
+    drop(reg);
+    reply.notify(&vport_family()?, req, 0);
+    Ok(())
 }
 
 /// `OVS_VPORT_CMD_DEL`: the local port goes only with its datapath.
 pub(crate) fn cmd_del(req: &Request<'_>) -> Result {
-    let reg = OVS_MUTEX.lock();
+    let mut reg = OVS_MUTEX.lock();
     let (d, p) = lookup(&reg, req.net()?, req)?;
-    let port_no = reg
-        .dps
-        .get(d)
-        .and_then(|dp| dp.ports.get(p))
-        .map(|p| p.vport.port_no());
-    if port_no == Some(OVSP_LOCAL) {
+    let dp = reg.dps.get_mut(d).ok_or(ENODEV)?;
+    if dp.ports.get(p).map(Port::port_no) == Some(OVSP_LOCAL) {
         req.set_err_msg(c"The local port goes only with its datapath");
         return Err(EINVAL);
     }
-    // Only local ports exist so far.
-    Err(ENODEV)
+    let reply = reply_for(&reg, (d, p), req, vport_cmd::DEL)?;
+    let dp = reg.dps.get_mut(d).ok_or(ENODEV)?;
+    // Removes the device or detaches it (rtnl nests inside ovs_mutex).
+    drop(dp.remove_port(p)?);
+    drop(reg);
+    reply.notify(&vport_family()?, req, 0);
+    Ok(())
 }
 
 /// `OVS_VPORT_CMD_GET`.
@@ -269,29 +417,28 @@ pub(crate) fn cmd_get(req: &Request<'_>) -> Result {
     reply.reply(req)
 }
 
-/// `OVS_VPORT_CMD_SET`: the type must not change, there are no options,
-/// and the upcall port ids may.
+/// `OVS_VPORT_CMD_SET`: the type must not change, no port type here takes
+/// options, and the upcall port ids may change.
 pub(crate) fn cmd_set(req: &Request<'_>) -> Result {
     let mut reg = OVS_MUTEX.lock();
     let (d, p) = lookup(&reg, req.net()?, req)?;
+    let port = reg
+        .dps
+        .get_mut(d)
+        .and_then(|dp| dp.ports.get_mut(p))
+        .ok_or(ENODEV)?;
     if let Some(a) = req.attr(vport_attr::TYPE) {
-        if a.get_u32().map_err(|_| EINVAL)? != vport_type::INTERNAL {
+        if a.get_u32().map_err(|_| EINVAL)? != port.dev.kind() {
             req.set_err_msg(c"A port's type cannot change");
             return Err(EINVAL);
         }
     }
     if req.attr(vport_attr::OPTIONS).is_some() {
-        req.set_err_msg(c"No port type takes options");
+        req.set_err_msg(c"Netdev and internal ports take no options");
         return Err(EOPNOTSUPP);
     }
     if let Some(a) = req.attr(vport_attr::UPCALL_PID) {
-        let ids = upcall_portids(req, a.payload())?;
-        let port = reg
-            .dps
-            .get_mut(d)
-            .and_then(|dp| dp.ports.get_mut(p))
-            .ok_or(ENODEV)?;
-        port.upcall_portids = ids;
+        port.upcall_portids = upcall_portids(req, a.payload())?;
     }
     let reply = reply_for(&reg, (d, p), req, vport_cmd::SET)?;
     drop(reg);
@@ -316,17 +463,12 @@ pub(crate) fn cmd_dump(dump: &Dump<'_>, out: &mut MsgWriter<'_>) -> Result<usize
     let mut j = 0;
     'buckets: while bucket < DP_VPORT_HASH_BUCKETS {
         j = 0;
-        // Newest first within a bucket, as hlist_add_head_rcu() leaves them.
-        for port in dp
-            .ports
-            .iter()
-            .rev()
-            .filter(|p| p.vport.port_no() % DP_VPORT_HASH_BUCKETS == bucket)
-        {
+        for port in dp.bucket(bucket) {
             if j >= skip
                 && fill_info(
                     dp,
                     port,
+                    net,
                     out,
                     dump.portid(),
                     dump.seq(),
@@ -347,4 +489,48 @@ pub(crate) fn cmd_dump(dump: &Dump<'_>, out: &mut MsgWriter<'_>) -> Result<usize
     dump.set_arg(0, bucket as usize);
     dump.set_arg(1, j);
     Ok(out.len())
+}
+
+impl Datapath {
+    /// The ports of hash bucket `bucket`, newest first, as
+    /// `hlist_add_head_rcu()` leaves them in C.
+    fn bucket(&self, bucket: u32) -> impl Iterator<Item = &Port> {
+        self.ports
+            .iter()
+            .rev()
+            .filter(move |p| p.port_no() % DP_VPORT_HASH_BUCKETS == bucket)
+    }
+}
+
+/// The NETDEV_UNREGISTER work (`ovs_dp_notify_wq()`): ports whose device
+/// went away were detached at once; remove them and tell each datapath's
+/// namespace, in C's port order.
+pub(crate) fn remove_detached() {
+    let mut reg = OVS_MUTEX.lock();
+    for dp in reg.dps.iter_mut() {
+        let mut bucket = 0;
+        while bucket < DP_VPORT_HASH_BUCKETS {
+            let detached = dp.bucket(bucket).find_map(|p| match &p.dev {
+                PortDev::Netdev(n) if !n.attached() => Some(p.port_no()),
+                _ => None,
+            });
+            let Some(port_no) = detached else {
+                bucket += 1;
+                continue;
+            };
+            let notify = dp.port_index(port_no).and_then(|p| {
+                let port = dp.ports.get(p)?;
+                let mut msg = Msg::new(msg_size()).ok()?;
+                fill_info(dp, port, dp.net, &mut msg, 0, 0, 0, vport_cmd::DEL).ok()?;
+                Some(msg)
+            });
+            if let Some(p) = dp.port_index(port_no) {
+                drop(dp.remove_port_keep_headroom(p));
+            }
+            match (notify, vport_family()) {
+                (Some(msg), Ok(family)) => msg.multicast(&family, dp.net, 0),
+                _ => pr_warn!("lost the notification of a removed port\n"),
+            }
+        }
+    }
 }

@@ -78,7 +78,7 @@ impl Family {
     }
 
     pub(crate) fn version(&self) -> u32 {
-        self.raw().version.into()
+        self.raw().version
     }
 
     pub(crate) fn hdrsize(&self) -> usize {
@@ -341,7 +341,7 @@ impl Dump<'_> {
         // nothing else refers to it; the index is bounds-checked.
         unsafe {
             if let Some(slot) = (*cb).__bindgen_anon_1.args.get_mut(i) {
-                *slot = value as _;
+                *slot = value as isize;
             }
         }
     }
@@ -375,6 +375,10 @@ fn dump_not_implemented(dump: &Dump<'_>, _out: &mut MsgWriter<'_>) -> Result<usi
 /// Defines `doit` entry points named in `include/ovs_rs_glue.h`.
 macro_rules! doit {
     ($($name:ident => $handler:path),* $(,)?) => {$(
+        /// # Safety
+        ///
+        /// Called by the generic netlink core only, with its valid
+        /// arguments.
         #[no_mangle]
         unsafe extern "C" fn $name(
             _skb: *mut bindings::sk_buff,
@@ -398,6 +402,10 @@ macro_rules! doit {
 /// given writer and returns the bytes in the buffer (0 ends the dump).
 macro_rules! dumpit {
     ($($name:ident => $handler:path),* $(,)?) => {$(
+        /// # Safety
+        ///
+        /// Called by the generic netlink core only, with its valid
+        /// arguments.
         #[no_mangle]
         unsafe extern "C" fn $name(
             skb: *mut bindings::sk_buff,

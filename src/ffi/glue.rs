@@ -8,6 +8,12 @@ use kernel::{
     ffi::{c_char, c_int, c_uint, c_void},
 };
 
+/// `struct ovs_rs_netdev_port`, private to `src/glue/vport_netdev.c`.
+#[repr(C)]
+pub(super) struct NetdevPortRaw {
+    _private: [u8; 0],
+}
+
 // Only pointers to `genl_family` cross here; the lint objects to a
 // zero-sized member deep inside the struct, which no call passes by value.
 #[allow(improper_ctypes)]
@@ -46,6 +52,32 @@ extern "C" {
         attrtype: c_int,
     ) -> *mut bindings::nlattr;
     pub(super) fn ovs_rs_nla_nest_end(skb: *mut bindings::sk_buff, start: *mut bindings::nlattr);
+    pub(super) fn ovs_rs_netdev_net(dev: *const bindings::net_device) -> *mut bindings::net;
+    pub(super) fn ovs_rs_netdev_netnsid(
+        net: *mut bindings::net,
+        dev: *const bindings::net_device,
+        id: *mut c_int,
+    ) -> bool;
+    pub(super) fn ovs_rs_netdev_fwd_headroom(dev: *mut bindings::net_device) -> c_uint;
+    pub(super) fn ovs_rs_netdev_set_rx_headroom(dev: *mut bindings::net_device, headroom: c_int);
+    pub(super) fn ovs_rs_genlmsg_multicast_netns(
+        family: *const bindings::genl_family,
+        net: *mut bindings::net,
+        skb: *mut bindings::sk_buff,
+        group: c_uint,
+    ) -> c_int;
+    pub(super) fn ovs_rs_netdev_attach(
+        net: *mut bindings::net,
+        name: *const c_char,
+        master: *mut bindings::net_device,
+        owner: *mut c_void,
+        err: *mut c_int,
+    ) -> *mut NetdevPortRaw;
+    pub(super) fn ovs_rs_netdev_detach(port: *mut NetdevPortRaw);
+    pub(super) fn ovs_rs_netdev_attached(port: *const NetdevPortRaw) -> bool;
+    pub(super) fn ovs_rs_netdev_port_dev(port: *const NetdevPortRaw) -> *mut bindings::net_device;
+    pub(super) fn ovs_rs_netdev_notifier_register() -> c_int;
+    pub(super) fn ovs_rs_netdev_notifier_unregister();
     pub(super) fn ovs_rs_net_register() -> c_int;
     pub(super) fn ovs_rs_net_unregister();
 }

@@ -7,7 +7,7 @@
 //! the `netdev_tx_t` transmit callback are C); this file owns its
 //! lifetime and routes its callbacks to the datapath.
 
-use core::ptr::NonNull;
+use core::{marker::PhantomData, ptr::NonNull};
 
 use kernel::{
     bindings,
@@ -49,7 +49,7 @@ impl NetNs {
         NonNull::new(net).map(NetNs)
     }
 
-    fn as_ptr(self) -> *mut bindings::net {
+    pub(super) fn as_ptr(self) -> *mut bindings::net {
         self.0.as_ptr()
     }
 }
@@ -77,6 +77,98 @@ impl Drop for SkBuff {
         // SAFETY: we own the buffer (type invariant).
         unsafe { glue::ovs_rs_kfree_skb(self.skb.as_ptr()) }
     }
+}
+
+/// A registered device some port holds, borrowed from that port.
+///
+/// # Invariants
+///
+/// `dev` is a device that stays allocated for `'a` (its holder keeps a
+/// reference or owns its registration).
+#[derive(Clone, Copy)]
+pub(crate) struct NetDevice<'a> {
+    dev: NonNull<bindings::net_device>,
+    _holder: PhantomData<&'a ()>,
+}
+
+impl NetDevice<'_> {
+    /// # Safety
+    ///
+    /// `dev` stays allocated while the result is used.
+    unsafe fn from_raw(dev: NonNull<bindings::net_device>) -> Self {
+        NetDevice {
+            dev,
+            _holder: PhantomData,
+        }
+    }
+
+    pub(crate) fn ifindex(self) -> i32 {
+        // SAFETY: allocated device (type invariant).
+        unsafe { glue::ovs_rs_netdev_ifindex(self.dev.as_ptr()) }
+    }
+
+    /// `struct ovs_vport_stats` of the device (`ovs_vport_get_stats()`):
+    /// rx/tx packets, bytes, errors, dropped.
+    pub(crate) fn vport_stats(self) -> [u64; 8] {
+        let mut out = [0u64; 8];
+        // SAFETY: allocated device; `out` has the eight u64s the glue
+        // writes.
+        unsafe { glue::ovs_rs_netdev_vport_stats(self.dev.as_ptr(), out.as_mut_ptr()) };
+        out
+    }
+
+    /// The device's current name.
+    pub(crate) fn name(self) -> [u8; IFNAMSIZ] {
+        let mut buf = [0u8; IFNAMSIZ];
+        // SAFETY: allocated device; `buf` has the IFNAMSIZ bytes the glue
+        // writes at most.
+        unsafe { glue::ovs_rs_netdev_name(self.dev.as_ptr(), buf.as_mut_ptr().cast::<c_char>()) };
+        buf
+    }
+
+    /// Whether the device is in `net` now (devices can move).
+    pub(crate) fn is_in(self, net: NetNs) -> bool {
+        // SAFETY: allocated device.
+        unsafe { glue::ovs_rs_netdev_net(self.dev.as_ptr()) == net.as_ptr() }
+    }
+
+    /// `OVS_VPORT_ATTR_NETNSID`: the id `net` gives the device's namespace,
+    /// or `None` when the device is in `net`.
+    pub(crate) fn netnsid(self, net: NetNs) -> Option<i32> {
+        let mut id: c_int = 0;
+        // SAFETY: allocated device, live namespace, writable `id`.
+        unsafe { glue::ovs_rs_netdev_netnsid(net.as_ptr(), self.dev.as_ptr(), &mut id) }
+            .then_some(id)
+    }
+
+    /// `netdev_get_fwd_headroom()`.
+    pub(crate) fn fwd_headroom(self) -> u32 {
+        // SAFETY: allocated device.
+        unsafe { glue::ovs_rs_netdev_fwd_headroom(self.dev.as_ptr()) }
+    }
+
+    /// `netdev_set_rx_headroom()`; `None` resets the device's own.
+    pub(crate) fn set_rx_headroom(self, headroom: Option<u32>) {
+        let headroom = headroom.map_or(-1, |h| c_int::try_from(h).unwrap_or(c_int::MAX));
+        // SAFETY: allocated device; the callee handles devices without a
+        // headroom hook.
+        unsafe { glue::ovs_rs_netdev_set_rx_headroom(self.dev.as_ptr(), headroom) }
+    }
+}
+
+/// Hands `vport`'s reference to C as a callback owner.
+fn into_owner(vport: Arc<Vport>) -> *mut c_void {
+    Arc::into_raw(vport).cast_mut().cast::<c_void>()
+}
+
+/// Takes back an owner that C did not keep.
+///
+/// # Safety
+///
+/// `owner` came from [`into_owner`] and C holds no copy of it.
+unsafe fn from_owner(owner: *mut c_void) -> Arc<Vport> {
+    // SAFETY: from `Arc::into_raw` (caller's guarantee).
+    unsafe { Arc::from_raw(owner.cast_const().cast::<Vport>()) }
 }
 
 /// A registered internal port device. Dropping it unregisters it (taking
@@ -108,7 +200,7 @@ impl InternalDev {
         netns_immutable: bool,
         vport: Arc<Vport>,
     ) -> Result<Self> {
-        let owner = Arc::into_raw(vport);
+        let owner = into_owner(vport);
         let mut err: c_int = 0;
         // SAFETY: `net` is live (`NetNs` invariant), `name` is a C string,
         // `err` is writable. On success the device owns `owner`.
@@ -118,44 +210,24 @@ impl InternalDev {
                 name.as_char_ptr(),
                 ifindex,
                 netns_immutable,
-                owner.cast_mut().cast::<c_void>(),
+                owner,
                 &mut err,
             )
         };
         match NonNull::new(dev) {
             Some(dev) => Ok(InternalDev { dev }),
             None => {
-                // SAFETY: creation failed, so `owner` is still ours, from
-                // `Arc::into_raw` above.
-                drop(unsafe { Arc::from_raw(owner) });
+                // SAFETY: creation failed, so C kept no copy of `owner`.
+                drop(unsafe { from_owner(owner) });
                 to_result(err)?;
                 Err(ENOMEM)
             }
         }
     }
 
-    pub(crate) fn ifindex(&self) -> i32 {
-        // SAFETY: registered device (type invariant).
-        unsafe { glue::ovs_rs_netdev_ifindex(self.dev.as_ptr()) }
-    }
-
-    /// `struct ovs_vport_stats` of the device (`ovs_vport_get_stats()`):
-    /// rx/tx packets, bytes, errors, dropped.
-    pub(crate) fn vport_stats(&self) -> [u64; 8] {
-        let mut out = [0u64; 8];
-        // SAFETY: registered device; `out` has the eight u64s the glue
-        // writes.
-        unsafe { glue::ovs_rs_netdev_vport_stats(self.dev.as_ptr(), out.as_mut_ptr()) };
-        out
-    }
-
-    /// The device's current name.
-    pub(crate) fn name(&self) -> [u8; IFNAMSIZ] {
-        let mut buf = [0u8; IFNAMSIZ];
-        // SAFETY: registered device; `buf` has the IFNAMSIZ bytes the glue
-        // writes at most.
-        unsafe { glue::ovs_rs_netdev_name(self.dev.as_ptr(), buf.as_mut_ptr().cast::<c_char>()) };
-        buf
+    pub(crate) fn device(&self) -> NetDevice<'_> {
+        // SAFETY: registered until `self` drops (type invariant).
+        unsafe { NetDevice::from_raw(self.dev) }
     }
 }
 
@@ -167,27 +239,108 @@ impl Drop for InternalDev {
     }
 }
 
+/// An existing device attached to a datapath (`vport-netdev.c`): its
+/// rx_handler feeds the port. Dropping it detaches the device (unless its
+/// unregistration did already) and releases device and port after an RCU
+/// grace period, once no receiver can still see them.
+///
+/// # Invariants
+///
+/// `port` came from `ovs_rs_netdev_attach` and is not yet detached; only
+/// this value detaches it.
+pub(crate) struct NetdevPort {
+    port: NonNull<glue::NetdevPortRaw>,
+}
+
+// SAFETY: the glue object is usable from any thread; detaching takes rtnl.
+unsafe impl Send for NetdevPort {}
+// SAFETY: `&NetdevPort` only reads through C accessors.
+unsafe impl Sync for NetdevPort {}
+
+impl NetdevPort {
+    /// Attaches the device `name` of `net` under `master` (the datapath's
+    /// local device), feeding `vport`. Errors as C: ENODEV for no such
+    /// device (or an alternative name), EINVAL for loopback, non-Ethernet
+    /// or internal devices, EBUSY for a device with a master or rx_handler.
+    pub(crate) fn attach(
+        net: NetNs,
+        name: &CStr,
+        master: &InternalDev,
+        vport: Arc<Vport>,
+    ) -> Result<Self> {
+        let owner = into_owner(vport);
+        let mut err: c_int = 0;
+        // SAFETY: live namespace, C string, registered master device,
+        // writable `err`. On success the port owns `owner`.
+        let port = unsafe {
+            glue::ovs_rs_netdev_attach(
+                net.as_ptr(),
+                name.as_char_ptr(),
+                master.dev.as_ptr(),
+                owner,
+                &mut err,
+            )
+        };
+        match NonNull::new(port) {
+            Some(port) => Ok(NetdevPort { port }),
+            None => {
+                // SAFETY: attaching failed, so C kept no copy of `owner`.
+                drop(unsafe { from_owner(owner) });
+                to_result(err)?;
+                Err(ENOMEM)
+            }
+        }
+    }
+
+    pub(crate) fn device(&self) -> NetDevice<'_> {
+        // SAFETY: the port holds a reference to its device until released
+        // (type invariant).
+        let dev = unsafe { glue::ovs_rs_netdev_port_dev(self.port.as_ptr()) };
+        // SAFETY: as above; a port always has its device.
+        unsafe { NetDevice::from_raw(NonNull::new_unchecked(dev)) }
+    }
+
+    /// False once the device's unregistration detached it.
+    pub(crate) fn attached(&self) -> bool {
+        // SAFETY: valid port (type invariant).
+        unsafe { glue::ovs_rs_netdev_attached(self.port.as_ptr()) }
+    }
+}
+
+impl Drop for NetdevPort {
+    fn drop(&mut self) {
+        // SAFETY: attached by `attach`, detached only here (type invariant).
+        unsafe { glue::ovs_rs_netdev_detach(self.port.as_ptr()) }
+    }
+}
+
 /// The bytes of a device name before its NUL.
 pub(crate) fn name_bytes(name: &[u8; IFNAMSIZ]) -> &[u8] {
     let end = name.iter().position(|&b| b == 0).unwrap_or(IFNAMSIZ);
     name.get(..end).unwrap_or(&[])
 }
 
-/// Transmit on an internal device: the packet enters the datapath.
+/// A packet from a port's device (internal transmit, netdev rx_handler)
+/// enters the datapath.
+///
+/// # Safety
+///
+/// `owner` is a port's reference from `into_owner`, still held by the
+/// caller; `skb` a packet whose ownership the caller gives up.
 #[no_mangle]
-unsafe extern "C" fn ovs_rs_internal_dev_receive(
+unsafe extern "C" fn ovs_rs_vport_receive(
     owner: *mut c_void,
     skb: *mut bindings::sk_buff,
 ) -> c_int {
     let Some(skb) = NonNull::new(skb) else {
         return EINVAL.to_errno();
     };
-    // SAFETY: the device passes its transmitted skb, whose ownership it
-    // gives up.
+    // SAFETY: the device passes its packet and gives up its ownership.
     let skb = unsafe { SkBuff::from_raw(skb) };
-    // SAFETY: `owner` came from `Arc::into_raw` in `InternalDev::create`;
-    // the device holds that reference until `ovs_rs_internal_dev_release`,
-    // which cannot run while it still transmits.
+    // SAFETY: `owner` came from `into_owner`; the device holds that
+    // reference until `ovs_rs_vport_release`, which comes only after the
+    // device can no longer deliver packets (unregistration, or an RCU
+    // grace period after the rx_handler is removed).
     let vport = unsafe { &*owner.cast_const().cast::<Vport>() };
     match vport.receive(skb) {
         Ok(()) => 0,
@@ -195,14 +348,34 @@ unsafe extern "C" fn ovs_rs_internal_dev_receive(
     }
 }
 
-/// The device is gone: drop its reference to the port.
+/// A device is done with its port: drop its reference.
+///
+/// # Safety
+///
+/// `owner` came from `into_owner` and is released once, when nothing can
+/// use it any more.
 #[no_mangle]
-unsafe extern "C" fn ovs_rs_internal_dev_release(owner: *mut c_void) {
-    // SAFETY: the reference `InternalDev::create` handed to the device,
-    // released exactly once, from the device's destructor.
-    drop(unsafe { Arc::from_raw(owner.cast_const().cast::<Vport>()) });
+unsafe extern "C" fn ovs_rs_vport_release(owner: *mut c_void) {
+    // SAFETY: the reference `into_owner` handed to the device, released
+    // exactly once, when the device no longer uses it.
+    drop(unsafe { from_owner(owner) });
 }
 
+/// The work item queued by NETDEV_UNREGISTER.
+///
+/// # Safety
+///
+/// Called from the module's work item only (process context).
+#[no_mangle]
+unsafe extern "C" fn ovs_rs_dp_notify_detached() {
+    crate::vport::remove_detached();
+}
+
+/// The pernet exit hook.
+///
+/// # Safety
+///
+/// `net` is a namespace being dismantled, alive until this returns.
 #[no_mangle]
 unsafe extern "C" fn ovs_rs_net_exit_rust(net: *mut bindings::net) {
     // SAFETY: the namespace is alive until its exit hooks return.
@@ -233,6 +406,26 @@ impl Drop for NetHooks {
     fn drop(&mut self) {
         // SAFETY: registered by `register`, once.
         unsafe { glue::ovs_rs_net_unregister() }
+    }
+}
+
+/// The NETDEV_UNREGISTER notifier. Dropping it detaches every netdev port
+/// (the kernel replays the unregistrations to a leaving notifier); the
+/// ports themselves then go with their datapaths.
+pub(crate) struct NetdevNotifier(());
+
+impl NetdevNotifier {
+    pub(crate) fn register() -> Result<Self> {
+        // SAFETY: no preconditions; paired with the drop below.
+        to_result(unsafe { glue::ovs_rs_netdev_notifier_register() })?;
+        Ok(NetdevNotifier(()))
+    }
+}
+
+impl Drop for NetdevNotifier {
+    fn drop(&mut self) {
+        // SAFETY: registered by `register`, once.
+        unsafe { glue::ovs_rs_netdev_notifier_unregister() }
     }
 }
 

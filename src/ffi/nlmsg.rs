@@ -21,6 +21,7 @@ use kernel::{
 
 use super::genl::{Family, Request};
 use super::glue;
+use super::netdev::NetNs;
 use crate::uapi::OVS_HEADER_SIZE;
 
 /// Writes generic netlink messages into an skb: one owned by a [`Msg`],
@@ -224,8 +225,8 @@ impl Msg {
         // SAFETY: no preconditions.
         let skb = unsafe { bindings::genlmsg_new(payload, bindings::GFP_KERNEL) };
         let skb = NonNull::new(skb).ok_or(ENOMEM)?;
-        // SAFETY: the new skb is ours alone until sent or freed.
         Ok(Msg {
+            // SAFETY: the new skb is ours alone until sent or freed.
             writer: unsafe { MsgWriter::new(skb, &()) },
         })
     }
@@ -256,6 +257,24 @@ impl Msg {
                 bindings::GFP_KERNEL,
             )
         }
+    }
+}
+
+impl Msg {
+    /// Sends the message to the family's multicast group `group` in `net`
+    /// (`genlmsg_multicast_netns()`): a notification no request caused.
+    pub(crate) fn multicast(self, family: &Family, net: NetNs, group: u32) {
+        // SAFETY: the skb is ours and is handed over; the family is valid
+        // and `net` alive (`NetNs` invariant). Having no listener is not an
+        // error anybody could act on.
+        let _ = unsafe {
+            glue::ovs_rs_genlmsg_multicast_netns(
+                family.as_ptr(),
+                net.as_ptr(),
+                self.into_raw(),
+                group,
+            )
+        };
     }
 }
 

@@ -38,7 +38,7 @@ static netdev_tx_t ovs_rs_internal_dev_xmit(struct sk_buff *skb,
 	int err;
 
 	rcu_read_lock();
-	err = ovs_rs_internal_dev_receive(ovs_rs_internal_priv(dev)->owner, skb);
+	err = ovs_rs_vport_receive(ovs_rs_internal_priv(dev)->owner, skb);
 	rcu_read_unlock();
 
 	if (likely(!err))
@@ -74,7 +74,7 @@ static const struct ethtool_ops ovs_rs_internal_ethtool_ops = {
 /* Runs once the device is unregistered and unreferenced. */
 static void ovs_rs_internal_dev_destructor(struct net_device *dev)
 {
-	ovs_rs_internal_dev_release(ovs_rs_internal_priv(dev)->owner);
+	ovs_rs_vport_release(ovs_rs_internal_priv(dev)->owner);
 }
 
 static const struct net_device_ops ovs_rs_internal_netdev_ops = {
@@ -83,6 +83,11 @@ static const struct net_device_ops ovs_rs_internal_netdev_ops = {
 	.ndo_start_xmit = ovs_rs_internal_dev_xmit,
 	.ndo_set_mac_address = eth_mac_addr,
 };
+
+bool ovs_rs_is_internal_dev(const struct net_device *dev)
+{
+	return dev->netdev_ops == &ovs_rs_internal_netdev_ops;
+}
 
 static struct rtnl_link_ops ovs_rs_internal_link_ops __read_mostly = {
 	.kind = "openvswitch",
@@ -169,6 +174,41 @@ void ovs_rs_netdev_name(const struct net_device *dev, char *buf)
 	strscpy(buf, dev->name, IFNAMSIZ);
 }
 
+struct net *ovs_rs_netdev_net(const struct net_device *dev)
+{
+	return dev_net(dev);
+}
+
+/*
+ * The id @net knows @dev's namespace by, allocating one if needed, or
+ * false when @dev is in @net (OVS_VPORT_ATTR_NETNSID).
+ */
+bool ovs_rs_netdev_netnsid(struct net *net, const struct net_device *dev,
+			   int *id)
+{
+	struct net *dev_ns;
+	bool other;
+
+	rcu_read_lock();
+	dev_ns = dev_net_rcu(dev);
+	other = !net_eq(net, dev_ns);
+	if (other)
+		*id = peernet2id_alloc(net, dev_ns, GFP_ATOMIC);
+	rcu_read_unlock();
+	return other;
+}
+
+unsigned int ovs_rs_netdev_fwd_headroom(struct net_device *dev)
+{
+	return netdev_get_fwd_headroom(dev);
+}
+
+/* Negative: back to the device's own headroom. */
+void ovs_rs_netdev_set_rx_headroom(struct net_device *dev, int headroom)
+{
+	netdev_set_rx_headroom(dev, headroom);
+}
+
 struct net *ovs_rs_genl_info_net(const struct genl_info *info)
 {
 	return genl_info_net(info);
@@ -228,6 +268,8 @@ void ovs_rs_net_unregister(void)
 	/* Runs the exit hook for every namespace still alive. */
 	unregister_pernet_device(&ovs_rs_net_ops);
 	rtnl_link_unregister(&ovs_rs_internal_link_ops);
+	/* Ports freed after a grace period call back into this module. */
+	rcu_barrier();
 }
 
 /* sk_buff release; kfree_skb() is an inline. */
@@ -242,6 +284,13 @@ unsigned int ovs_rs_skb_len(const struct sk_buff *skb)
 }
 
 /* Generic netlink inlines the kernel crate has no binding for. */
+
+int ovs_rs_genlmsg_multicast_netns(const struct genl_family *family,
+				   struct net *net, struct sk_buff *skb,
+				   unsigned int group)
+{
+	return genlmsg_multicast_netns(family, net, skb, 0, group, GFP_KERNEL);
+}
 
 int ovs_rs_genlmsg_reply(struct sk_buff *skb, struct genl_info *info)
 {

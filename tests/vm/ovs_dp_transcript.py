@@ -181,6 +181,7 @@ CLONE_NEWNET = 0x40000000
 
 DP_PREFIX = "tdp"            # every datapath this tool creates starts with it
 NETNS = "ovsrs-dpns"         # the network namespace it creates
+VETHS = ("tdpva0", "tdpvb0")  # the veths it creates (and their tdpv?1 peers)
 NOBODY_UID = NOBODY_GID = 65534
 FREE_IFINDEX_START = 4242    # first candidate for "a free ifindex"
 WORKER_TIMEOUT = 60.0
@@ -533,10 +534,9 @@ def NSID(v):
 
 
 def build_vport_steps(add):
-    """ovs_vport requests on datapaths' local ports (port 0, the internal
-    device named like the datapath): openvswitch_rs cannot add other ports
-    yet, so exactly one step creates a port (openvswitch.ko only) and the
-    next one deletes it again."""
+    """ovs_vport requests: local ports (port 0, the internal device named
+    like the datapath), internal ports, veths as netdev ports, renamed
+    devices, devices that go away or move to another netns."""
     TDPV, TDPVP = IfindexOf("tdpv"), IfindexOf("tdpvp")
 
     add(Section("ovs_vport: local ports, GET"))
@@ -669,15 +669,101 @@ def build_vport_steps(add):
           why="2-byte TYPE"))
     add(Links(why="no tdpv-x device"))
 
-    add(Section("ovs_vport: one port added and deleted (openvswitch.ko only)"))
-    add(V("NEW", NAME("tdpv-in"), VTYPE("internal"), VPIDS(0), hdr=TDPV,
-          why="openvswitch_rs: adding ports lands later (it answers EOPNOTSUPP); "
-              "openvswitch.ko makes port 1"))
-    add(V("DEL", NAME("tdpv-in"),
-          why="openvswitch_rs: adding ports lands later; openvswitch.ko deletes port 1 "
-              "again (ENODEV on openvswitch_rs)"))
-    add(V("GET", NAME("tdpv-in"), why="gone (never there on openvswitch_rs)"))
-    add(V("GET", dump=True, hdr=TDPV, why="only the local port"))
+    I1 = IfindexOf("tdpv-i1")
+    add(Section("ovs_vport: internal ports"))
+    add(V("NEW", NAME("tdpv-i1"), VTYPE("internal"), VPIDS(7), hdr=TDPV,
+          why="port 1: the lowest free number"))
+    add(V("NEW", NAME("tdpv-i2"), VTYPE("internal"), VPIDS(7), PORT(1025), hdr=TDPV,
+          why="an explicit number, in port 1's hash bucket"))
+    add(V("NEW", NAME("tdpv-i3"), VTYPE("internal"), VPIDS(7), hdr=TDPV, why="port 2"))
+    add(V("NEW", NAME("tdpv-i4"), VTYPE("internal"), VPIDS(7), PORT(1), hdr=TDPV,
+          why="port 1 is taken: EBUSY"))
+    add(V("NEW", NAME("tdpv-i1"), VTYPE("internal"), VPIDS(7), hdr=TDPV,
+          why="the device name is taken: EEXIST"))
+    add(V("NEW", NAME("tdpv"), VTYPE("internal"), VPIDS(7), hdr=TDPV,
+          why="the datapath's own name: EEXIST"))
+    add(V("NEW", NAME("tdpv-i4"), VTYPE("internal"), VPIDS(7), IFX(1), hdr=TDPV,
+          why="lo's ifindex: EBUSY, not mapped to EEXIST as for datapaths"))
+    add(V("NEW", NAME("tdpv-i%d"), VTYPE("internal"), VPIDS(7), hdr=TDPV,
+          why="a %d name becomes tdpv-i0"))
+    add(V("NEW", NAME("tdpv/x"), VTYPE("internal"), VPIDS(7), hdr=TDPV,
+          why="not a valid device name: EINVAL"))
+    add(V("NEW", NAME("tdpv-i5"), VTYPE("internal"), VPIDS(5, 6, 7), hdr=TDPV,
+          why="more pids than CPUs: EINVAL"))
+    add(V("NEW", NAME("tdpv-i5"), VTYPE("gre"), VPIDS(5, 6, 7), hdr=TDPV,
+          why="no gre vport type: EAFNOSUPPORT, before the pids"))
+    add(V("NEW", NAME("tdpv-i5"), VTYPE(99), VPIDS(0), hdr=TDPV, why="an unknown type"))
+    add(V("NEW", NAME("tdpv-i5"), VTYPE("internal"), VPIDS(5, 6), IFX(FREE), hdr=TDPVP,
+          why="a VPORT_PIDS datapath: both pids; the requested ifindex"))
+    add(V("NEW", NAME("tdpv-i6"), VTYPE("internal"), VPIDS(0), OPTS(), hdr=TDPV,
+          why="OPTIONS are ignored when a port is made"))
+    add(V("GET", dump=True, hdr=TDPV, why="bucket order: 0; 1 and 1025, newest first; 2; ..."))
+    add(V("GET", dump=True, hdr=TDPVP))
+    add(V("GET", NAME("tdpv-i0")))
+    add(V("GET", PORT(1025), hdr=TDPV))
+    add(V("GET", NAME("tdpv-i1"), hdr=TDPVP, why="another datapath's port: ENODEV"))
+    add(V("SET", NAME("tdpv-i1"), VTYPE("netdev"), why="another type: EINVAL"))
+    add(V("SET", NAME("tdpv-i1"), VPIDS(8, 9), why="two pids, the first shown"))
+    add(Req("GET", NAME("tdpv-i1"), why="a datapath by a port's name that is not local: ENODEV"))
+    add(Req("GET", hdr=I1, why="a datapath by any of its internal ports' ifindex"))
+    add(V("GET", dump=True, hdr=I1, why="a port dump by that ifindex, too"))
+    add(Links())
+    add(Shell(["ip", "link", "set", "tdpv-i3", "name", "tdpv-r3"]))
+    add(V("GET", NAME("tdpv-r3"), why="C files a port under the name it was added with"))
+    add(V("GET", NAME("tdpv-i3"), why="and compares the current name"))
+    add(V("GET", PORT(2), hdr=TDPV, why="by number it is there, with its new name"))
+    add(Shell(["ip", "link", "set", "tdpv-r3", "name", "tdpv-i3"]))
+    add(V("GET", NAME("tdpv-i3"), why="found again"))
+    add(V("DEL", NAME("tdpv-i3"), why="reply and notification"))
+    add(V("DEL", PORT(1), hdr=TDPV, why="by number"))
+    add(V("DEL", PORT(1), hdr=TDPV, why="gone: ENODEV"))
+    add(V("NEW", NAME("tdpv-i3"), VTYPE("internal"), VPIDS(7), hdr=TDPV,
+          why="the lowest free number again: 1"))
+    add(Links())
+
+    add(Section("ovs_vport: netdev ports"))
+    add(Shell(["ip", "link", "add", "tdpva0", "type", "veth", "peer", "name", "tdpva1"]))
+    add(Shell(["ip", "link", "add", "tdpvb0", "type", "veth", "peer", "name", "tdpvb1"]))
+    add(Shell(["ip", "link", "property", "add", "dev", "tdpvb0", "altname", "tdpvb-alt"]))
+    add(V("NEW", NAME("tdpva0"), VTYPE("netdev"), VPIDS(11), hdr=TDPV,
+          why="a veth, the lowest free number"))
+    add(Shell(["sh", "-c", "ip -d link show tdpva0 | tr -s ' ' | "
+                           "grep -q 'master tdpv .*promiscuity 1 .*openvswitch_slave'"],
+              why="attached: master, promiscuous, IFF_OVS_DATAPATH"))
+    add(V("NEW", NAME("tdpva0"), VTYPE("netdev"), VPIDS(11), hdr=TDPVP,
+          why="it has a master: EBUSY"))
+    add(V("NEW", NAME("tdpva0"), VTYPE("netdev"), VPIDS(11), hdr=TDPV,
+          why="in the same datapath: EBUSY"))
+    add(V("NEW", NAME("tdpvnone"), VTYPE("netdev"), VPIDS(11), hdr=TDPV,
+          why="no such device: ENODEV"))
+    add(V("NEW", NAME("lo"), VTYPE("netdev"), VPIDS(11), hdr=TDPV, why="loopback: EINVAL"))
+    add(V("NEW", NAME("tdpv-i1"), VTYPE("netdev"), VPIDS(11), hdr=TDPV,
+          why="an internal port's device: EINVAL"))
+    add(V("NEW", NAME("tdpvp"), VTYPE("netdev"), VPIDS(11), hdr=TDPV,
+          why="another datapath's local device: EINVAL"))
+    add(V("NEW", NAME("tdpvb-alt"), VTYPE("netdev"), VPIDS(11), hdr=TDPV,
+          why="an alternative name: ENODEV"))
+    add(V("NEW", NAME("tdpvb0"), VTYPE("netdev"), VPIDS(11, 12, 13), hdr=TDPV,
+          why="more pids than CPUs: EINVAL"))
+    add(V("NEW", NAME("tdpvb0"), VTYPE("netdev"), VPIDS(11, 12), PORT(700), hdr=TDPV,
+          why="an explicit number"))
+    add(V("GET", NAME("tdpva0"), why="type netdev"))
+    add(V("SET", NAME("tdpva0"), VTYPE("netdev"), why="its own type"))
+    add(V("SET", NAME("tdpva0"), VTYPE("internal"), why="EINVAL"))
+    add(V("SET", NAME("tdpva0"), OPTS(), why="EOPNOTSUPP"))
+    add(V("DEL", NAME("tdpva0"), ctx="nobody", why="GENL_UNS_ADMIN_PERM"))
+    add(Stop("nobody"))
+    add(V("DEL", NAME("tdpva0"), why="detached: reply and notification"))
+    add(Shell(["sh", "-c", "ip -d link show tdpva0 | tr -s ' ' | "
+                           "grep -qE 'master|promiscuity [^0]|openvswitch_slave'"],
+              why="released: exit status 1"))
+    add(V("NEW", NAME("tdpva0"), VTYPE("netdev"), VPIDS(11), hdr=TDPVP,
+          why="free again: the other datapath takes it"))
+    add(Shell(["sh", "-c", "ip link del tdpva0 && sleep 1"],
+              why="the device goes: its port is removed and a DEL notified"))
+    add(V("GET", NAME("tdpva0"), why="ENODEV"))
+    add(V("GET", dump=True, hdr=TDPVP))
+    add(V("GET", dump=True, hdr=TDPV))
     add(Links())
 
     add(Section("ovs_vport: unprivileged user, other netns"))
@@ -694,6 +780,24 @@ def build_vport_steps(add):
     add(Stop("netns"))
     add(Shell(["ip", "netns", "del", NETNS]))
 
+    I2 = IfindexOf("tdpv-i2")
+    add(Section("ovs_vport: an internal port in another netns"))
+    add(Shell(["ip", "netns", "add", NETNS]))
+    add(Shell(["ip", "link", "set", "tdpv-i2", "netns", NETNS]))
+    add(V("GET", NAME("tdpv-i2"), why="still a port: its NETNSID as init sees it"))
+    add(V("GET", NAME("tdpv-i2"), ctx="netns",
+          why="names are looked up in the datapath's netns: ENODEV"))
+    add(Req("GET", hdr=I2, ctx="netns",
+            why="the moved device's ifindex, in its netns, finds the datapath"))
+    add(V("GET", dump=True, hdr=I2, ctx="netns",
+          why="the ports as that netns sees them: NETNSID on all but tdpv-i2"))
+    add(V("SET", NAME("tdpv-i2"), VPIDS(3), why="notified with NETNSID"))
+    add(Stop("netns"))
+    add(Shell(["sh", "-c", "ip netns del %s && sleep 2" % NETNS],
+              why="the netns goes, and the port with it, unnotified"))
+    add(V("GET", NAME("tdpv-i2"), why="ENODEV"))
+    add(V("GET", dump=True, hdr=TDPV))
+
     add(Section("ovs_vport: the local port's pids from OVS_DP_ATTR_UPCALL_PID"))
     add(Req("NEW", NAME("tdpv3"), RAW("UPCALL_PID", struct.pack("=II", 5, 6)), FEAT(UA | VP),
             why="8-byte UPCALL_PID: the local port takes both u32s"))
@@ -709,7 +813,11 @@ def build_vport_steps(add):
     add(Req("GET", NAME("tdpv3"), why="nothing created"))
 
     add(Section("ovs_vport: clean up"))
-    add(Req("DEL", NAME("tdpv"), why="no ovs_vport notification for the local port"))
+    add(Req("DEL", NAME("tdpv"), why="no ovs_vport notification for any of its ports"))
+    add(Shell(["sh", "-c", "ip -d link show tdpvb0 | tr -s ' ' | "
+                           "grep -qE 'master|promiscuity [^0]|openvswitch_slave'"],
+              why="tdpvb0 released with its datapath: exit status 1"))
+    add(Shell(["ip", "link", "del", "tdpvb0"]))
     add(Req("DEL", NAME("tdpvp")))
     add(V("GET", NAME("tdpv"), why="gone with its datapath"))
     add(V("GET", NAME("tdpvp")))
@@ -1663,6 +1771,10 @@ def preclean(runner):
         lines, n = run_shell(["ip", "netns", "del", NETNS])
         notes.append("pre-clean: ip netns del %s:%s %s" % (NETNS, lines[0], " ".join(n)))
     notes += cleanup_datapaths(runner.init)
+    for veth in VETHS:
+        if os.path.exists("/sys/class/net/%s" % veth):
+            lines, n = run_shell(["ip", "link", "del", veth])
+            notes.append("ip link del %s:%s %s" % (veth, lines[0], " ".join(n)))
     return ["pre-clean: " + n for n in notes]
 
 

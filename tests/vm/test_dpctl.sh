@@ -10,7 +10,6 @@
 # transcripts differ, the normalisation misses something run-dependent and
 # a C-vs-Rust difference would mean nothing.
 # flavours: default
-# pending: openvswitch_rs cannot add ports yet (issue 3); 79 of 177 steps differ until it can
 . "$(dirname "$0")/lib.sh"
 
 TRANSCRIPT="$OVSRS_TOP/tests/vm/dpctl_transcript.sh"

@@ -2,12 +2,11 @@
 # Stock ovs-vswitchd against each datapath module: a bridge with two
 # namespaces behind veth ports, and ping between them (NORMAL action).
 #
-# openvswitch.ko is the reference and must pass traffic. openvswitch_rs
-# creates ovs-vswitchd's datapath but cannot add ports yet (see the
-# README's status): the test proves ovs-vswitchd's requests reach
-# openvswitch_rs (and not an autoloaded openvswitch.ko) and get its
-# EOPNOTSUPP, so it fails the day that answer changes and must then assert
-# traffic instead.
+# openvswitch.ko is the reference and must pass traffic. On openvswitch_rs
+# ovs-vswitchd builds the same datapath and ports (ovs-system, br0, both
+# veths enslaved); switching the ping needs the flow table and the packet
+# path (issues 4 and 5, see the README's status), so the ping is run and
+# logged but not yet asserted there.
 # flavours: default
 . "$(dirname "$0")/lib.sh"
 
@@ -42,11 +41,17 @@ unload_datapath_modules
 echo "--- openvswitch_rs"
 load_rust_module
 start_ovs
-ovs-vsctl --timeout=30 add-br br0 || true
-wait_for_log "$OVS_LOG" 'Operation not supported' 30 ||
-	{ cat "$OVS_LOG"; fail "ovs-vswitchd never got openvswitch_rs's answer"; }
-grep -E 'dpif|datapath' "$OVS_LOG" | tail -n 5
+bridge_with_two_hosts
+wait_for_log "$OVS_LOG" 'added interface ns2-out' 30 || fail "ports not added"
+ovs-dpctl show | tee "$OVSRS_OUT/rs-dpctl-show.txt"
+for port in 'br0 (internal)' ns1-out ns2-out; do
+	grep -qF ": $port" "$OVSRS_OUT/rs-dpctl-show.txt" || fail "ovs-system has no port $port"
+done
+ip -d link show ns1-out | grep -q 'master ovs-system' || fail "ns1-out not enslaved to ovs-system"
+sleep 2
+ip netns exec ns1 ping -c 3 -i 0.5 -W 2 10.0.0.2 || true
+cp "$OVS_LOG" "$OVSRS_OUT/rs-ovs-vswitchd.log"
 assert_datapath_module openvswitch_rs
-pass "openvswitch_rs: ovs-vswitchd's requests reach openvswitch_rs (adding ports not implemented yet)"
+pass "openvswitch_rs: ovs-vswitchd made its datapath, br0 and both veth ports"
 cleanup
 unload_datapath_modules
