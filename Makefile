@@ -15,7 +15,7 @@ else
 endif
 MODULE_SRCS := Kbuild $(shell find src include -type f)
 
-.PHONY: all module setup kernel modules_install clean check host-test vm-test demo fuzz lint help
+.PHONY: all module setup kernel modules_install clean check host-test vm-test demo fuzz lint selftests help
 
 all: module
 
@@ -27,6 +27,7 @@ help:
 	@echo "make vm-test T=name   one VM test from tests/vm/ (e.g. T=families)"
 	@echo "make host-test        cargo test of the pure logic"
 	@echo "make lint             rustfmt, clippy (CLIPPY=1) and checkpatch, all clean"
+	@echo "make selftests        every kernel openvswitch selftest case, openvswitch.ko vs openvswitch_rs"
 	@echo "make fuzz             fuzz the netlink parsers on the host (FUZZ_SECONDS per target, default 600)"
 	@echo "make demo             boot the VM, load the module, start ovs-vswitchd, pass traffic"
 	@echo "make modules_install  install into /lib/modules (or INSTALL_MOD_PATH)"
@@ -58,6 +59,10 @@ host-test:
 
 lint:
 	scripts/lint
+
+# Every case of the kernel's openvswitch selftests, on both modules.
+selftests: module
+	OVSRS_T_SELFTESTS=all OVSRS_VM_TIMEOUT=3600 scripts/check --only selftests
 
 fuzz:
 	scripts/fuzz $(FUZZ_SECONDS)

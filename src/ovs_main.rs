@@ -22,6 +22,8 @@ mod netlink;
 // The UAPI constants are listed whole, used or not yet.
 #[allow(unreachable_pub, dead_code)]
 mod uapi;
+#[allow(unreachable_pub)]
+mod vport_table;
 
 module! {
     type: OpenVswitch,

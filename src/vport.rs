@@ -18,6 +18,7 @@ use crate::ffi::lock::OVS_MUTEX;
 use crate::ffi::netdev::{self, name_bytes, InternalDev, NetDevice, NetNs, NetdevPort, SkBuff};
 use crate::ffi::nlmsg::{Msg, MsgWriter};
 use crate::uapi::{self, vport_attr, vport_cmd, vport_type, DP_MAX_PORTS};
+use crate::vport_table::{self, dump_order, Cursor, HASH_BUCKETS};
 
 /// `OVSP_LOCAL`: the datapath's own internal port.
 pub(crate) const OVSP_LOCAL: u32 = 0;
@@ -110,9 +111,6 @@ impl Port {
         matches!(self.dev, PortDev::Internal(_)) && dev.ifindex() == ifindex && dev.is_in(net)
     }
 }
-
-/// `DP_VPORT_HASH_BUCKETS`: C dumps ports bucket by bucket.
-const DP_VPORT_HASH_BUCKETS: u32 = 1024;
 
 fn vport_family() -> Result<Family> {
     Family::get(uapi::FAMILY_VPORT).ok_or(ENOENT)
@@ -280,19 +278,7 @@ fn free_port_no(dp: &Datapath) -> Result<u32> {
     for p in dp.ports.iter() {
         used.push(p.port_no(), GFP_KERNEL)?;
     }
-    used.sort_unstable();
-    let mut want = 1;
-    for n in used {
-        if n == want {
-            want += 1;
-        } else if n > want {
-            break;
-        }
-    }
-    if want >= DP_MAX_PORTS {
-        return Err(EFBIG);
-    }
-    Ok(want)
+    vport_table::lowest_free(&mut used).ok_or(EFBIG)
 }
 
 /// `OVS_VPORT_CMD_NEW`: an internal port (a new device) or a netdev port
@@ -458,47 +444,50 @@ pub(crate) fn cmd_dump(dump: &Dump<'_>, out: &mut MsgWriter<'_>) -> Result<usize
         dump.set_err_msg(c"No such datapath");
         return Err(ENODEV);
     };
-    let mut bucket = dump.arg(0) as u32;
-    let mut skip = dump.arg(1);
-    let mut j = 0;
-    'buckets: while bucket < DP_VPORT_HASH_BUCKETS {
-        j = 0;
-        for port in dp.bucket(bucket) {
-            if j >= skip
-                && fill_info(
-                    dp,
-                    port,
-                    net,
-                    out,
-                    dump.portid(),
-                    dump.seq(),
-                    uapi::NLM_F_MULTI,
-                    vport_cmd::GET,
-                )
-                .is_err()
-            {
-                out.cancel();
-                break 'buckets;
-            }
-            j += 1;
+    let from = Cursor {
+        bucket: u32::try_from(dump.arg(0)).unwrap_or(HASH_BUCKETS),
+        index: dump.arg(1),
+    };
+    let mut next = Cursor {
+        bucket: HASH_BUCKETS,
+        index: 0,
+    };
+    for (i, cursor) in dump_order(&dp.port_numbers()?, from) {
+        let Some(port) = dp.ports.get(i) else { break };
+        let written = fill_info(
+            dp,
+            port,
+            net,
+            out,
+            dump.portid(),
+            dump.seq(),
+            uapi::NLM_F_MULTI,
+            vport_cmd::GET,
+        );
+        if written.is_err() {
+            out.cancel();
+            // Resume with this port.
+            next = Cursor {
+                bucket: cursor.bucket,
+                index: cursor.index.saturating_sub(1),
+            };
+            break;
         }
-        skip = 0;
-        bucket += 1;
     }
     drop(reg);
-    dump.set_arg(0, bucket as usize);
-    dump.set_arg(1, j);
+    dump.set_arg(0, next.bucket as usize);
+    dump.set_arg(1, next.index);
     Ok(out.len())
 }
 
 impl Datapath {
-    /// The ports of hash bucket `bucket`, newest first, as
-    /// `hlist_add_head_rcu()` leaves them in C.
-    fn bucket(&self, bucket: u32) -> impl Iterator<Item = &Port> {
-        self.ports
-            .iter()
-            .rev()
-            .filter(move |p| p.port_no() % DP_VPORT_HASH_BUCKETS == bucket)
+    /// The port numbers, in `ports` order.
+    fn port_numbers(&self) -> Result<KVec<u32>> {
+        let mut out = KVec::with_capacity(self.ports.len(), GFP_KERNEL)?;
+        for p in self.ports.iter() {
+            out.push(p.port_no(), GFP_KERNEL)?;
+        }
+        Ok(out)
     }
 }
 
@@ -508,25 +497,26 @@ impl Datapath {
 pub(crate) fn remove_detached() {
     let mut reg = OVS_MUTEX.lock();
     for dp in reg.dps.iter_mut() {
-        let mut bucket = 0;
-        while bucket < DP_VPORT_HASH_BUCKETS {
-            let detached = dp.bucket(bucket).find_map(|p| match &p.dev {
-                PortDev::Netdev(n) if !n.attached() => Some(p.port_no()),
-                _ => None,
-            });
-            let Some(port_no) = detached else {
-                bucket += 1;
-                continue;
+        // One at a time, the first in dump order: removing shifts indexes.
+        loop {
+            let Ok(numbers) = dp.port_numbers() else {
+                pr_warn!("cannot remove detached ports: out of memory\n");
+                break;
             };
-            let notify = dp.port_index(port_no).and_then(|p| {
-                let port = dp.ports.get(p)?;
+            let detached = dump_order(&numbers, Cursor::default())
+                .map(|(i, _)| i)
+                .find(|&i| {
+                    dp.ports
+                        .get(i)
+                        .is_some_and(|p| matches!(&p.dev, PortDev::Netdev(n) if !n.attached()))
+                });
+            let Some(i) = detached else { break };
+            let notify = dp.ports.get(i).and_then(|port| {
                 let mut msg = Msg::new(msg_size()).ok()?;
                 fill_info(dp, port, dp.net, &mut msg, 0, 0, 0, vport_cmd::DEL).ok()?;
                 Some(msg)
             });
-            if let Some(p) = dp.port_index(port_no) {
-                drop(dp.remove_port_keep_headroom(p));
-            }
+            drop(dp.remove_port_keep_headroom(i));
             match (notify, vport_family()) {
                 (Some(msg), Ok(family)) => msg.multicast(&family, dp.net, 0),
                 _ => pr_warn!("lost the notification of a removed port\n"),

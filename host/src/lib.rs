@@ -13,3 +13,5 @@ pub mod dp_config;
 pub mod netlink;
 #[path = "../../src/uapi.rs"]
 pub mod uapi;
+#[path = "../../src/vport_table.rs"]
+pub mod vport_table;

@@ -171,6 +171,26 @@ unsafe fn from_owner(owner: *mut c_void) -> Arc<Vport> {
     unsafe { Arc::from_raw(owner.cast_const().cast::<Vport>()) }
 }
 
+/// Calls a C constructor that takes `vport` as its callback owner: on
+/// success (non-null) the C object keeps the reference, on failure it set
+/// `err` and the reference comes back here and is dropped.
+fn with_owner<T>(
+    vport: Arc<Vport>,
+    create: impl FnOnce(*mut c_void, &mut c_int) -> *mut T,
+) -> Result<NonNull<T>> {
+    let owner = into_owner(vport);
+    let mut err: c_int = 0;
+    match NonNull::new(create(owner, &mut err)) {
+        Some(obj) => Ok(obj),
+        None => {
+            // SAFETY: the constructor failed, so C kept no copy of `owner`.
+            drop(unsafe { from_owner(owner) });
+            to_result(err)?;
+            Err(ENOMEM)
+        }
+    }
+}
+
 /// A registered internal port device. Dropping it unregisters it (taking
 /// rtnl); the device releases its `Arc<Vport>` once the kernel frees it.
 ///
@@ -200,29 +220,22 @@ impl InternalDev {
         netns_immutable: bool,
         vport: Arc<Vport>,
     ) -> Result<Self> {
-        let owner = into_owner(vport);
-        let mut err: c_int = 0;
-        // SAFETY: `net` is live (`NetNs` invariant), `name` is a C string,
-        // `err` is writable. On success the device owns `owner`.
-        let dev = unsafe {
-            glue::ovs_rs_internal_dev_create(
-                net.as_ptr(),
-                name.as_char_ptr(),
-                ifindex,
-                netns_immutable,
-                owner,
-                &mut err,
-            )
-        };
-        match NonNull::new(dev) {
-            Some(dev) => Ok(InternalDev { dev }),
-            None => {
-                // SAFETY: creation failed, so C kept no copy of `owner`.
-                drop(unsafe { from_owner(owner) });
-                to_result(err)?;
-                Err(ENOMEM)
+        let dev = with_owner(vport, |owner, err| {
+            // SAFETY: `net` is live (`NetNs` invariant), `name` is a C
+            // string, `err` is writable. On success the device owns
+            // `owner`.
+            unsafe {
+                glue::ovs_rs_internal_dev_create(
+                    net.as_ptr(),
+                    name.as_char_ptr(),
+                    ifindex,
+                    netns_immutable,
+                    owner,
+                    err,
+                )
             }
-        }
+        })?;
+        Ok(InternalDev { dev })
     }
 
     pub(crate) fn device(&self) -> NetDevice<'_> {
@@ -268,28 +281,20 @@ impl NetdevPort {
         master: &InternalDev,
         vport: Arc<Vport>,
     ) -> Result<Self> {
-        let owner = into_owner(vport);
-        let mut err: c_int = 0;
-        // SAFETY: live namespace, C string, registered master device,
-        // writable `err`. On success the port owns `owner`.
-        let port = unsafe {
-            glue::ovs_rs_netdev_attach(
-                net.as_ptr(),
-                name.as_char_ptr(),
-                master.dev.as_ptr(),
-                owner,
-                &mut err,
-            )
-        };
-        match NonNull::new(port) {
-            Some(port) => Ok(NetdevPort { port }),
-            None => {
-                // SAFETY: attaching failed, so C kept no copy of `owner`.
-                drop(unsafe { from_owner(owner) });
-                to_result(err)?;
-                Err(ENOMEM)
+        let port = with_owner(vport, |owner, err| {
+            // SAFETY: live namespace, C string, registered master device,
+            // writable `err`. On success the port owns `owner`.
+            unsafe {
+                glue::ovs_rs_netdev_attach(
+                    net.as_ptr(),
+                    name.as_char_ptr(),
+                    master.dev.as_ptr(),
+                    owner,
+                    err,
+                )
             }
-        }
+        })?;
+        Ok(NetdevPort { port })
     }
 
     pub(crate) fn device(&self) -> NetDevice<'_> {

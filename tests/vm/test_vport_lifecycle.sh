@@ -114,6 +114,28 @@ for i in 1 2 3; do
 done
 pass "3 rounds of add-if/del-if/ip link del/del-dp"
 
+# Races: devices deleted while ports are added and removed by number and
+# name, and datapaths deleted with ports on them, from two sides at once.
+ovs-dpctl add-dp dp4
+race_devices() {
+	local i
+	for i in $(seq 15); do
+		ip link add ve0 type veth peer name ve1 2>/dev/null
+		ovs-dpctl add-if dp4 ve0 2>/dev/null
+		ip link del ve0 2>/dev/null
+	done
+}
+race_devices &
+for i in $(seq 15); do
+	ovs-dpctl add-if dp4 ve0 "intr,type=internal" 2>/dev/null
+	ovs-dpctl del-if dp4 ve0 2>/dev/null
+	ovs-dpctl del-if dp4 intr 2>/dev/null
+done
+wait
+ovs-dpctl del-dp dp4 || fail "del-dp dp4 after the races"
+ip link del ve0 2>/dev/null || true
+pass "devices deleted while their ports are added and removed: no splat"
+
 ovs-dpctl add-dp dp3
 ovs-dpctl add-if dp3 vc0 int3,type=internal
 attached vc0 dp3 || fail "vc0 not attached to dp3"
