@@ -92,15 +92,24 @@ mod tests {
         check(lowest_free(&mut []) == Some(1), "empty: 1")?;
         check(lowest_free(&mut [0]) == Some(1), "local port only: 1")?;
         check(lowest_free(&mut [0, 1, 2]) == Some(3), "0..2 taken: 3")?;
-        check(lowest_free(&mut [3, 0, 1, 7]) == Some(2), "unsorted, gap at 2")?;
-        check(lowest_free(&mut [0, 1025, 1]) == Some(2), "far numbers don't matter")?;
+        check(
+            lowest_free(&mut [3, 0, 1, 7]) == Some(2),
+            "unsorted, gap at 2",
+        )?;
+        check(
+            lowest_free(&mut [0, 1025, 1]) == Some(2),
+            "far numbers don't matter",
+        )?;
         check(lowest_free(&mut [0, 1, 1, 2]) == Some(3), "duplicates")?;
         Ok(())
     }
 
     #[test]
     fn lowest_free_stops_below_max_ports() -> TestResult {
-        check(lowest_free_sorted(0..MAX_PORTS).is_none(), "all taken: none")?;
+        check(
+            lowest_free_sorted(0..MAX_PORTS).is_none(),
+            "all taken: none",
+        )?;
         check(
             lowest_free_sorted(0..MAX_PORTS - 1) == Some(MAX_PORTS - 1),
             "only 65534 free",
@@ -159,7 +168,11 @@ mod tests {
             )?;
         }
         check(
-            all[1].1 == Cursor { bucket: 1, index: 1 },
+            all[1].1
+                == Cursor {
+                    bucket: 1,
+                    index: 1,
+                },
             "the cursor counts within the bucket",
         )?;
         let past = Cursor {
