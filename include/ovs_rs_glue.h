@@ -94,6 +94,8 @@ void ovs_rs_netdev_set_rx_headroom(struct net_device *dev, int headroom);
 int ovs_rs_genlmsg_multicast_netns(const struct genl_family *family,
 				   struct net *net, struct sk_buff *skb,
 				   unsigned int group);
+void ovs_rs_genl_set_err(const struct genl_family *family, struct net *net,
+			 unsigned int group, int code);
 struct net *ovs_rs_genl_info_net(const struct genl_info *info);
 struct net *ovs_rs_skb_sock_net(const struct sk_buff *skb);
 unsigned int ovs_rs_nr_cpu_ids(void);

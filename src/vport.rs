@@ -16,7 +16,7 @@ use crate::dp_config::{nla_total_size, nla_total_size_64bit, OVS_DP_F_VPORT_PIDS
 use crate::ffi::genl::{Dump, Family, Request};
 use crate::ffi::lock::OVS_MUTEX;
 use crate::ffi::netdev::{self, name_bytes, InternalDev, NetDevice, NetNs, NetdevPort, SkBuff};
-use crate::ffi::nlmsg::{Msg, MsgWriter};
+use crate::ffi::nlmsg::{multicast_error, Msg, MsgWriter};
 use crate::uapi::{self, vport_attr, vport_cmd, vport_type, DP_MAX_PORTS};
 use crate::vport_table::{self, dump_order, Cursor, HASH_BUCKETS};
 
@@ -339,13 +339,16 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
     let upcall_portids = upcall_portids(req, pids.payload())?;
     let vport = Vport::new(port_no, dp.shared())?;
     let dev = if kind == vport_type::INTERNAL {
-        PortDev::Internal(InternalDev::create(
-            dp.net,
-            name,
-            ifindex,
-            false,
-            vport.clone(),
-        )?)
+        PortDev::Internal(
+            InternalDev::create(dp.net, name, ifindex, false, vport.clone()).inspect_err(|e| {
+                req.set_err_msg(match *e {
+                    EEXIST => c"A device with this name exists",
+                    EBUSY => c"A device with this ifindex exists",
+                    EINVAL => c"Not a valid device name",
+                    _ => c"Cannot create the device",
+                })
+            })?,
+        )
     } else {
         let master = dp.local_dev().ok_or(ENODEV)?;
         PortDev::Netdev(
@@ -511,15 +514,17 @@ pub(crate) fn remove_detached() {
                         .is_some_and(|p| matches!(&p.dev, PortDev::Netdev(n) if !n.attached()))
                 });
             let Some(i) = detached else { break };
-            let notify = dp.ports.get(i).and_then(|port| {
-                let mut msg = Msg::new(msg_size()).ok()?;
-                fill_info(dp, port, dp.net, &mut msg, 0, 0, 0, vport_cmd::DEL).ok()?;
-                Some(msg)
+            let notify = dp.ports.get(i).ok_or(ENODEV).and_then(|port| {
+                let mut msg = Msg::new(msg_size())?;
+                fill_info(dp, port, dp.net, &mut msg, 0, 0, 0, vport_cmd::DEL)?;
+                Ok(msg)
             });
             drop(dp.remove_port_keep_headroom(i));
-            match (notify, vport_family()) {
-                (Some(msg), Ok(family)) => msg.multicast(&family, dp.net, 0),
-                _ => pr_warn!("lost the notification of a removed port\n"),
+            if let Ok(family) = vport_family() {
+                match notify {
+                    Ok(msg) => msg.multicast(&family, dp.net, 0),
+                    Err(e) => multicast_error(&family, dp.net, 0, e),
+                }
             }
         }
     }

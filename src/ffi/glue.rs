@@ -66,6 +66,12 @@ extern "C" {
         skb: *mut bindings::sk_buff,
         group: c_uint,
     ) -> c_int;
+    pub(super) fn ovs_rs_genl_set_err(
+        family: *const bindings::genl_family,
+        net: *mut bindings::net,
+        group: c_uint,
+        code: c_int,
+    );
     pub(super) fn ovs_rs_netdev_attach(
         net: *mut bindings::net,
         name: *const c_char,

@@ -278,6 +278,14 @@ impl Msg {
     }
 }
 
+/// Tells the listeners of `family`'s group `group` in `net` that a
+/// notification was lost to `err` (`genl_set_err()`): their next receive
+/// fails with it, so they know to resynchronise.
+pub(crate) fn multicast_error(family: &Family, net: NetNs, group: u32, err: Error) {
+    // SAFETY: valid family, live namespace (`NetNs` invariant).
+    unsafe { glue::ovs_rs_genl_set_err(family.as_ptr(), net.as_ptr(), group, err.to_errno()) }
+}
+
 impl Deref for Msg {
     type Target = MsgWriter<'static>;
     fn deref(&self) -> &Self::Target {

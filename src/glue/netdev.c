@@ -292,6 +292,13 @@ int ovs_rs_genlmsg_multicast_netns(const struct genl_family *family,
 	return genlmsg_multicast_netns(family, net, skb, 0, group, GFP_KERNEL);
 }
 
+/* Tell @group's listeners in @net a notification was lost (genl_set_err()). */
+void ovs_rs_genl_set_err(const struct genl_family *family, struct net *net,
+			 unsigned int group, int code)
+{
+	genl_set_err(family, net, 0, group, code);
+}
+
 int ovs_rs_genlmsg_reply(struct sk_buff *skb, struct genl_info *info)
 {
 	return genlmsg_reply(skb, info);
