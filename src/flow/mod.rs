@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Flows: the key a packet is matched on, masks, and (to come) the
+//! megaflow table and the `ovs_flow` family.
+
+pub mod key;
