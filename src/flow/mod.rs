@@ -4,3 +4,4 @@
 //! megaflow table and the `ovs_flow` family.
 
 pub mod key;
+pub mod key_attrs;

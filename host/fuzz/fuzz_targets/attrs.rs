@@ -24,7 +24,14 @@ fn walk(bytes: &[u8], depth: u32) {
         // Typed reads either succeed on the right length or refuse.
         assert_eq!(attr.u32().is_ok(), payload.len() == 4);
         assert_eq!(attr.get_u32().is_ok(), payload.len() >= 4);
-        let _ = (attr.u8(), attr.u16(), attr.u64(), attr.be16(), attr.be32(), attr.get_s32());
+        let _ = (
+            attr.u8(),
+            attr.u16(),
+            attr.u64(),
+            attr.be16(),
+            attr.be32(),
+            attr.get_s32(),
+        );
         let _ = dp_config::port_ids(payload).map(|ids| ids.count());
         if depth < 8 {
             walk(payload, depth + 1);

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Splitting a flow key or mask attribute stream into its attributes
+//! (`__parse_flow_nlattrs()`), with C's checks in C's order.
+//!
+//! The table of parsed attributes ([`KeyAttrs`]) outlives one stream on
+//! purpose: C parses an `ENCAP` level, and then the mask, into the same
+//! array without clearing it, and later stages read entries left from an
+//! earlier stream (Documentation/flow-netlink.md, §2 and §3.2).
+
+use core::fmt;
+
+use crate::netlink::attr::{Attr, Attrs};
+
+/// `OVS_KEY_ATTR_MAX`.
+pub const OVS_KEY_ATTR_MAX: u16 = 32;
+
+/// `OVS_KEY_ATTR_*` types this file names.
+pub mod key_attr {
+    pub const UNSPEC: u16 = 0;
+    pub const ENCAP: u16 = 1;
+    pub const PRIORITY: u16 = 2;
+    pub const IN_PORT: u16 = 3;
+    pub const ETHERNET: u16 = 4;
+    pub const VLAN: u16 = 5;
+    pub const ETHERTYPE: u16 = 6;
+    pub const IPV4: u16 = 7;
+    pub const IPV6: u16 = 8;
+    pub const TCP: u16 = 9;
+    pub const UDP: u16 = 10;
+    pub const ICMP: u16 = 11;
+    pub const ICMPV6: u16 = 12;
+    pub const ARP: u16 = 13;
+    pub const ND: u16 = 14;
+    pub const SKB_MARK: u16 = 15;
+    pub const TUNNEL: u16 = 16;
+    pub const SCTP: u16 = 17;
+    pub const TCP_FLAGS: u16 = 18;
+    pub const DP_HASH: u16 = 19;
+    pub const RECIRC_ID: u16 = 20;
+    pub const MPLS: u16 = 21;
+    pub const CT_STATE: u16 = 22;
+    pub const CT_ZONE: u16 = 23;
+    pub const CT_MARK: u16 = 24;
+    pub const CT_LABELS: u16 = 25;
+    pub const CT_ORIG_TUPLE_IPV4: u16 = 26;
+    pub const CT_ORIG_TUPLE_IPV6: u16 = 27;
+    pub const NSH: u16 = 28;
+    pub const PACKET_TYPE: u16 = 29;
+    pub const ND_EXTENSIONS: u16 = 30;
+    pub const TUNNEL_INFO: u16 = 31;
+    pub const IPV6_EXTHDRS: u16 = 32;
+}
+
+/// What `ovs_key_lens[]` expects of a key attribute's payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyLen {
+    /// Exactly this many bytes.
+    Fixed(usize),
+    /// Nested attributes, any length (`OVS_ATTR_NESTED`).
+    Nested,
+    /// Any length, checked later (`OVS_ATTR_VARIABLE`).
+    Variable,
+}
+
+/// `ovs_key_lens[kind]` for `kind <= OVS_KEY_ATTR_MAX`.
+pub fn key_len(kind: u16) -> KeyLen {
+    use key_attr::*;
+    match kind {
+        ENCAP | TUNNEL | NSH => KeyLen::Nested,
+        MPLS => KeyLen::Variable,
+        PRIORITY | IN_PORT | SKB_MARK | DP_HASH | RECIRC_ID | CT_STATE | CT_MARK => {
+            KeyLen::Fixed(4)
+        }
+        ETHERNET | IPV4 => KeyLen::Fixed(12),
+        VLAN | ETHERTYPE | ICMP | ICMPV6 | TCP_FLAGS | CT_ZONE | IPV6_EXTHDRS => KeyLen::Fixed(2),
+        IPV6 | CT_ORIG_TUPLE_IPV6 => KeyLen::Fixed(40),
+        TCP | UDP | SCTP => KeyLen::Fixed(4),
+        ARP => KeyLen::Fixed(24),
+        ND => KeyLen::Fixed(28),
+        CT_LABELS | CT_ORIG_TUPLE_IPV4 => KeyLen::Fixed(16),
+        // UNSPEC and the refused types have no entry: a zeroed one.
+        _ => KeyLen::Fixed(0),
+    }
+}
+
+/// Why a stream was refused. Every refusal is `EINVAL`; [`fmt::Display`]
+/// gives C's log text (without its `netlink: ` prefix).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyAttrsError {
+    /// "Key type %d is out of range max %d"
+    OutOfRange { kind: u16 },
+    /// "Key type %d is not supported" (PACKET_TYPE, ND_EXTENSIONS,
+    /// TUNNEL_INFO)
+    NotSupported { kind: u16 },
+    /// "Duplicate key (type %d)."
+    Duplicate { kind: u16 },
+    /// "Key %d has unexpected len %d expected %d"
+    BadLength {
+        kind: u16,
+        len: usize,
+        expected: usize,
+    },
+    /// "Message has %d unknown bytes."
+    Trailing { rem: isize },
+}
+
+impl fmt::Display for KeyAttrsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            KeyAttrsError::OutOfRange { kind } => write!(
+                f,
+                "Key type {} is out of range max {}",
+                kind, OVS_KEY_ATTR_MAX
+            ),
+            KeyAttrsError::NotSupported { kind } => {
+                write!(f, "Key type {} is not supported", kind)
+            }
+            KeyAttrsError::Duplicate { kind } => write!(f, "Duplicate key (type {}).", kind),
+            KeyAttrsError::BadLength {
+                kind,
+                len,
+                expected,
+            } => write!(
+                f,
+                "Key {} has unexpected len {} expected {}",
+                kind, len, expected
+            ),
+            KeyAttrsError::Trailing { rem } => write!(f, "Message has {} unknown bytes.", rem),
+        }
+    }
+}
+
+const SLOTS: usize = OVS_KEY_ATTR_MAX as usize + 1;
+
+/// The parsed attributes, one slot per type (`a[]` in C), and the set of
+/// types the streams parsed so far recorded (`attrs` in C).
+#[derive(Clone, Copy, Debug)]
+pub struct KeyAttrs<'a> {
+    slots: [Option<Attr<'a>>; SLOTS],
+    present: u64,
+}
+
+impl Default for KeyAttrs<'_> {
+    fn default() -> Self {
+        KeyAttrs {
+            slots: [None; SLOTS],
+            present: 0,
+        }
+    }
+}
+
+impl<'a> KeyAttrs<'a> {
+    /// The attribute last recorded for `kind`, whether or not its bit is
+    /// still set (C's `a[kind]`).
+    pub fn get(&self, kind: u16) -> Option<Attr<'a>> {
+        self.slots.get(usize::from(kind)).copied().flatten()
+    }
+
+    /// The set of recorded types, bit `kind` for each.
+    pub fn present(&self) -> u64 {
+        self.present
+    }
+
+    pub fn has(&self, kind: u16) -> bool {
+        kind <= OVS_KEY_ATTR_MAX && self.present & (1 << kind) != 0
+    }
+
+    /// Marks `kind` as handled (C's `attrs &= ~(1 << kind)`); its slot
+    /// stays.
+    pub fn consume(&mut self, kind: u16) {
+        if kind <= OVS_KEY_ATTR_MAX {
+            self.present &= !(1 << kind);
+        }
+    }
+
+    /// Parses one stream into this table (`__parse_flow_nlattrs()`).
+    /// `mask`: a mask stream, whose all-zero attributes are not recorded.
+    /// Types already present count as duplicates.
+    pub fn parse(&mut self, stream: &'a [u8], mask: bool) -> Result<(), KeyAttrsError> {
+        let mut attrs = Attrs::new(stream);
+        for attr in attrs.by_ref() {
+            let kind = attr.kind();
+            if kind > OVS_KEY_ATTR_MAX {
+                return Err(KeyAttrsError::OutOfRange { kind });
+            }
+            if matches!(
+                kind,
+                key_attr::PACKET_TYPE | key_attr::ND_EXTENSIONS | key_attr::TUNNEL_INFO
+            ) {
+                return Err(KeyAttrsError::NotSupported { kind });
+            }
+            if self.has(kind) {
+                return Err(KeyAttrsError::Duplicate { kind });
+            }
+            let len = attr.payload().len();
+            if let KeyLen::Fixed(expected) = key_len(kind) {
+                if len != expected {
+                    return Err(KeyAttrsError::BadLength {
+                        kind,
+                        len,
+                        expected,
+                    });
+                }
+            }
+            if mask && attr.payload().iter().all(|&b| b == 0) {
+                continue;
+            }
+            self.present |= 1 << kind;
+            if let Some(slot) = self.slots.get_mut(usize::from(kind)) {
+                *slot = Some(attr);
+            }
+        }
+        match attrs.remaining() {
+            0 => Ok(()),
+            rem => Err(KeyAttrsError::Trailing { rem }),
+        }
+    }
+}
+
+#[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_flow_key_attrs))]
+#[cfg_attr(not(MODULE), cfg(test))]
+mod tests {
+    use super::key_attr::*;
+    use super::*;
+
+    type TestResult = core::result::Result<(), &'static str>;
+
+    fn check(ok: bool, what: &'static str) -> TestResult {
+        if ok {
+            Ok(())
+        } else {
+            Err(what)
+        }
+    }
+
+    /// Writes attribute (kind, payload) into `buf` at `at`, padded;
+    /// returns the end.
+    fn put(buf: &mut [u8], at: usize, kind: u16, payload: &[u8]) -> usize {
+        let len = 4 + payload.len();
+        if let Some(h) = buf.get_mut(at..at + 4) {
+            h[..2].copy_from_slice(&(len as u16).to_ne_bytes());
+            h[2..].copy_from_slice(&kind.to_ne_bytes());
+        }
+        if let Some(p) = buf.get_mut(at + 4..at + len) {
+            p.copy_from_slice(payload);
+        }
+        at + ((len + 3) & !3)
+    }
+
+    #[test]
+    fn records_attributes_and_their_types() -> TestResult {
+        let mut buf = [0u8; 64];
+        let mut end = put(&mut buf, 0, IN_PORT, &3u32.to_ne_bytes());
+        end = put(&mut buf, end, ETHERTYPE, &[0x08, 0x00]);
+        let mut a = KeyAttrs::default();
+        check(a.parse(&buf[..end], false).is_ok(), "parses")?;
+        check(a.present() == (1 << IN_PORT) | (1 << ETHERTYPE), "bits")?;
+        check(
+            a.get(ETHERTYPE).map(|x| x.payload()) == Some(&[0x08, 0x00][..]),
+            "payload",
+        )?;
+        a.consume(ETHERTYPE);
+        check(
+            !a.has(ETHERTYPE) && a.get(ETHERTYPE).is_some(),
+            "consume keeps the slot",
+        )?;
+        Ok(())
+    }
+
+    #[test]
+    fn refusals_in_c_order() -> TestResult {
+        let mut buf = [0u8; 64];
+        let one = |buf: &mut [u8; 64], kind: u16, payload: &[u8]| put(buf, 0, kind, payload);
+        let end = one(&mut buf, 33, &[]);
+        check(
+            KeyAttrs::default().parse(&buf[..end], false)
+                == Err(KeyAttrsError::OutOfRange { kind: 33 }),
+            "out of range",
+        )?;
+        let end = one(&mut buf, PACKET_TYPE, &[0; 4]);
+        check(
+            KeyAttrs::default().parse(&buf[..end], false)
+                == Err(KeyAttrsError::NotSupported { kind: 29 }),
+            "not supported",
+        )?;
+        let end = one(&mut buf, ETHERTYPE, &[0; 4]);
+        check(
+            KeyAttrs::default().parse(&buf[..end], false)
+                == Err(KeyAttrsError::BadLength {
+                    kind: 6,
+                    len: 4,
+                    expected: 2,
+                }),
+            "bad length",
+        )?;
+        let mut end = put(&mut buf, 0, ETHERTYPE, &[8, 0]);
+        end = put(&mut buf, end, ETHERTYPE, &[8, 6]);
+        check(
+            KeyAttrs::default().parse(&buf[..end], false)
+                == Err(KeyAttrsError::Duplicate { kind: 6 }),
+            "duplicate",
+        )?;
+        Ok(())
+    }
+
+    #[test]
+    fn trailing_bytes_are_counted_like_c() -> TestResult {
+        let mut buf = [0u8; 64];
+        let end = put(&mut buf, 0, ETHERTYPE, &[8, 0]);
+        // An unpadded final attribute: C's rem ends at -2.
+        check(
+            KeyAttrs::default().parse(&buf[..end - 2], false)
+                == Err(KeyAttrsError::Trailing { rem: -2 }),
+            "negative rem",
+        )?;
+        // Three stray bytes after a whole attribute.
+        check(
+            KeyAttrs::default().parse(&buf[..end + 3], false)
+                == Err(KeyAttrsError::Trailing { rem: 3 }),
+            "positive rem",
+        )?;
+        Ok(())
+    }
+
+    #[test]
+    fn masks_skip_all_zero_attributes() -> TestResult {
+        let mut buf = [0u8; 64];
+        let mut end = put(&mut buf, 0, ETHERTYPE, &[0, 0]);
+        end = put(&mut buf, end, ETHERTYPE, &[0, 0]);
+        end = put(&mut buf, end, IN_PORT, &[0xff; 4]);
+        let mut a = KeyAttrs::default();
+        check(
+            a.parse(&buf[..end], true).is_ok(),
+            "zero copies are no duplicates",
+        )?;
+        check(a.present() == 1 << IN_PORT, "only the non-zero one")?;
+        check(a.get(ETHERTYPE).is_none(), "zero ones not recorded")?;
+        let mut k = KeyAttrs::default();
+        check(
+            k.parse(&buf[..end], false).is_err(),
+            "in a key they are duplicates",
+        )?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_second_stream_sees_the_first() -> TestResult {
+        let mut buf = [0u8; 64];
+        let end = put(&mut buf, 0, VLAN, &[0x10, 0x05]);
+        let mut a = KeyAttrs::default();
+        check(a.parse(&buf[..end], false).is_ok(), "first")?;
+        check(
+            a.parse(&buf[..end], false) == Err(KeyAttrsError::Duplicate { kind: VLAN }),
+            "same type again: duplicate",
+        )?;
+        a.consume(VLAN);
+        check(a.parse(&buf[..end], false).is_ok(), "after consume: fine")?;
+        Ok(())
+    }
+
+    #[test]
+    fn log_texts_are_cs() -> TestResult {
+        let mut s = [0u8; 64];
+        let mut w = Buf {
+            buf: &mut s,
+            len: 0,
+        };
+        let _ = fmt::write(
+            &mut w,
+            format_args!(
+                "{}",
+                KeyAttrsError::BadLength {
+                    kind: 6,
+                    len: 4,
+                    expected: 2
+                }
+            ),
+        );
+        let n = w.len;
+        check(
+            s.get(..n) == Some(&b"Key 6 has unexpected len 4 expected 2"[..]),
+            "bad length text",
+        )
+    }
+
+    struct Buf<'b> {
+        buf: &'b mut [u8],
+        len: usize,
+    }
+
+    impl fmt::Write for Buf<'_> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            let dst = self
+                .buf
+                .get_mut(self.len..self.len + s.len())
+                .ok_or(fmt::Error)?;
+            dst.copy_from_slice(s.as_bytes());
+            self.len += s.len();
+            Ok(())
+        }
+    }
+}
