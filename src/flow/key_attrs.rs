@@ -133,6 +133,27 @@ impl fmt::Display for KeyAttrsError {
 
 const SLOTS: usize = OVS_KEY_ATTR_MAX as usize + 1;
 
+/// Enough ones for any leaf a valid key has (the largest is IPV6, 40).
+static ONES: [u8; 256] = [0xff; 256];
+static CT_STATE_ALL: [u8; 4] = 0xffu32.to_ne_bytes();
+static CT_STATE_NONE: [u8; 4] = [0; 4];
+
+/// What a key attribute's payload becomes in the default mask.
+fn ones_payload(kind: u16, payload: &[u8], ct_state_mask: u32) -> &[u8] {
+    match key_len(kind) {
+        KeyLen::Nested => payload,
+        _ if kind == key_attr::CT_STATE => {
+            if ct_state_mask != 0 {
+                &CT_STATE_ALL
+            } else {
+                &CT_STATE_NONE
+            }
+        }
+        // Longer leaves only come with keys refused before their mask.
+        _ => ONES.get(..payload.len()).unwrap_or(payload),
+    }
+}
+
 /// The parsed attributes, one slot per type (`a[]` in C), and the set of
 /// types the streams parsed so far recorded (`attrs` in C).
 #[derive(Clone, Copy, Debug)]
@@ -174,10 +195,38 @@ impl<'a> KeyAttrs<'a> {
         }
     }
 
+    /// Replaces the set of recorded types; the slots stay. C starts a
+    /// mask with an empty set and the key's `a[]`.
+    pub fn set_present(&mut self, present: u64) {
+        self.present = present;
+    }
+
     /// Parses one stream into this table (`__parse_flow_nlattrs()`).
     /// `mask`: a mask stream, whose all-zero attributes are not recorded.
     /// Types already present count as duplicates.
     pub fn parse(&mut self, stream: &'a [u8], mask: bool) -> Result<(), KeyAttrsError> {
+        self.parse_with(stream, mask, None)
+    }
+
+    /// Parses a key stream as the mask C derives from it when a request
+    /// has none (`mask_set_nlattr(0xff)`, then a mask parse): every leaf
+    /// payload reads as all ones, a CT_STATE one as `ct_state_mask`
+    /// (`CT_SUPPORTED_MASK`). Nested payloads keep their structure; their
+    /// own parsers apply the same rule.
+    pub fn parse_default_mask(
+        &mut self,
+        stream: &'a [u8],
+        ct_state_mask: u32,
+    ) -> Result<(), KeyAttrsError> {
+        self.parse_with(stream, true, Some(ct_state_mask))
+    }
+
+    fn parse_with(
+        &mut self,
+        stream: &'a [u8],
+        mask: bool,
+        ones: Option<u32>,
+    ) -> Result<(), KeyAttrsError> {
         let mut attrs = Attrs::new(stream);
         for attr in attrs.by_ref() {
             let kind = attr.kind();
@@ -203,6 +252,13 @@ impl<'a> KeyAttrs<'a> {
                     });
                 }
             }
+            let attr = match ones {
+                Some(ct_state_mask) => Attr::from_parts(
+                    attr.raw_type(),
+                    ones_payload(kind, attr.payload(), ct_state_mask),
+                ),
+                None => attr,
+            };
             if mask && attr.payload().iter().all(|&b| b == 0) {
                 continue;
             }

@@ -5,3 +5,4 @@
 
 pub mod key;
 pub mod key_attrs;
+pub mod match_nl;

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Fuzzes `ovs_nla_get_match()` (src/flow/match_nl.rs): arbitrary key and
+//! mask streams, with and without conntrack. Never a panic; an accepted
+//! match keeps its key and mask inside their ranges.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use openvswitch_rs_host::flow::key::FlowKey;
+use openvswitch_rs_host::flow::match_nl::{get_match, CtSupport};
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&ctl, rest)) = data.split_first() else {
+        return;
+    };
+    let (key, mask) = rest.split_at(usize::from(ctl & 0x7f).min(rest.len()));
+    let ct = CtSupport {
+        state: ctl & 0x80 != 0,
+        zone: ctl & 0x80 != 0,
+        mark: ctl & 0x80 != 0,
+        labels: false,
+    };
+    for (mask, want_mask) in [(None, true), (Some(mask), true), (None, false)] {
+        if let Ok(m) = get_match(key, mask, want_mask, ct) {
+            // Nothing was written outside the ranges.
+            assert_eq!(m.key.masked(&ones(), m.range), m.key);
+            assert_eq!(m.mask.masked(&ones(), m.mask_range), m.mask);
+            assert!(m.range.start % 8 == 0 && m.range.end % 8 == 0);
+        }
+    }
+});
+
+fn ones() -> FlowKey {
+    let mut k = FlowKey::default();
+    k.set(
+        openvswitch_rs_host::flow::key::Field {
+            offset: 0,
+            len: openvswitch_rs_host::flow::key::KEY_BYTES,
+        },
+        &[0xff; openvswitch_rs_host::flow::key::KEY_BYTES],
+    );
+    k
+}

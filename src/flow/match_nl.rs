@@ -1,0 +1,977 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A flow match from its key and mask attributes (`ovs_nla_get_match()`),
+//! with C's semantics: Documentation/flow-netlink.md §3 is the
+//! specification, section by section.
+//!
+//! Not yet here: tunnel keys (§4) and NSH keys (§3.7); requests with them
+//! are refused with [`MatchError::NotYetSupported`].
+
+use core::fmt;
+
+use super::key::{fields, Field, FlowKey, Range};
+use super::key_attrs::{key_attr as ka, KeyAttrs, KeyAttrsError};
+use crate::netlink::attr::Attr;
+
+/// `DP_MAX_PORTS`.
+const DP_MAX_PORTS: u32 = 65535;
+/// `OVS_FRAG_TYPE_MAX` (`OVS_FRAG_TYPE_LATER`).
+const FRAG_LATER: u8 = 2;
+const ETH_P_802_2: u16 = 0x0004;
+const ETH_P_8021Q: u16 = 0x8100;
+const ETH_P_8021AD: u16 = 0x88a8;
+const VLAN_CFI_MASK: u16 = 0x1000;
+const MAC_PROTO_NONE: u8 = 0;
+const MAC_PROTO_ETHERNET: u8 = 1;
+
+/// What this datapath supports of conntrack (`ovs_ct_verify()`): the
+/// key's CT attributes are only taken when it is there.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CtSupport {
+    pub state: bool,
+    pub zone: bool,
+    pub mark: bool,
+    pub labels: bool,
+}
+
+impl CtSupport {
+    /// `CT_SUPPORTED_MASK`.
+    fn state_mask(self) -> u32 {
+        if self.state {
+            0xff
+        } else {
+            0
+        }
+    }
+}
+
+/// Why a match was refused. Every refusal is `EINVAL`; [`fmt::Display`]
+/// gives C's log text (`None` for the few C refuses silently).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatchError {
+    Attrs(KeyAttrsError),
+    PortTooLarge(u32),
+    CtStateUnsupported(u32),
+    InvalidVlanFrame {
+        inner: bool,
+    },
+    TciWithoutCfi {
+        inner: bool,
+    },
+    TruncatedWithEncap {
+        inner: bool,
+    },
+    EncapMaskForNonVlan {
+        inner: bool,
+    },
+    TpidNotExact {
+        inner: bool,
+        mask: u16,
+    },
+    TciMaskWithoutCfi {
+        inner: bool,
+    },
+    VlanUnexpected,
+    NoEthernetNorEthertype,
+    EthertypeTooSmall(u16),
+    Ipv4FragOutOfRange(u8),
+    Ipv6FragOutOfRange(u8),
+    Ipv6LabelOutOfRange(u32),
+    UnknownArpOpcode(u16),
+    /// MPLS of 0 or more than 3 labels, or not whole labels: no log.
+    BadMpls,
+    UnknownAttributes(u64),
+    MissingKey {
+        keys: u64,
+        expected: u64,
+    },
+    UnexpectedMask {
+        mask: u64,
+        allowed: u64,
+    },
+    /// TUNNEL or NSH, which this module does not parse yet.
+    NotYetSupported(u16),
+}
+
+impl From<KeyAttrsError> for MatchError {
+    fn from(e: KeyAttrsError) -> Self {
+        MatchError::Attrs(e)
+    }
+}
+
+fn vlan_name(inner: bool) -> &'static str {
+    if inner {
+        "C-VLAN"
+    } else {
+        "VLAN"
+    }
+}
+
+impl fmt::Display for MatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use MatchError::*;
+        match *self {
+            Attrs(e) => e.fmt(f),
+            PortTooLarge(p) => write!(f, "Port {} exceeds max allowable {}", p, DP_MAX_PORTS),
+            CtStateUnsupported(s) => write!(f, "ct_state flags {:08x} unsupported", s),
+            InvalidVlanFrame { inner } => write!(f, "Invalid {} frame", vlan_name(inner)),
+            TciWithoutCfi { inner } => write!(
+                f,
+                "{} TCI does not have VLAN_CFI_MASK bit set.",
+                vlan_name(inner)
+            ),
+            TruncatedWithEncap { inner } => write!(
+                f,
+                "Truncated {} header has non-zero encap attribute.",
+                vlan_name(inner)
+            ),
+            EncapMaskForNonVlan { inner } => write!(
+                f,
+                "Encap mask attribute is set for non-{} frame.",
+                vlan_name(inner)
+            ),
+            TpidNotExact { inner, mask } => write!(
+                f,
+                "Must have an exact match on {} TPID (mask={:x}).",
+                vlan_name(inner),
+                mask
+            ),
+            TciMaskWithoutCfi { inner } => write!(
+                f,
+                "{} TCI mask does not have exact match for VLAN_CFI_MASK bit.",
+                vlan_name(inner)
+            ),
+            VlanUnexpected => f.write_str("VLAN attribute unexpected."),
+            NoEthernetNorEthertype => {
+                f.write_str("Either Ethernet header or EtherType is required.")
+            }
+            EthertypeTooSmall(t) => write!(f, "EtherType {:x} is less than min {:x}", t, 0x600),
+            Ipv4FragOutOfRange(v) => {
+                write!(f, "IPv4 frag type {} is out of range max {}", v, FRAG_LATER)
+            }
+            Ipv6FragOutOfRange(v) => {
+                write!(f, "IPv6 frag type {} is out of range max {}", v, FRAG_LATER)
+            }
+            Ipv6LabelOutOfRange(l) => write!(
+                f,
+                "IPv6 flow label {:x} is out of range (max={:x})",
+                l,
+                (1u32 << 20) - 1
+            ),
+            UnknownArpOpcode(op) => write!(f, "Unknown ARP opcode (opcode={}).", op),
+            BadMpls => Ok(()),
+            UnknownAttributes(bits) => write!(f, "Unknown key attributes {:x}", bits),
+            MissingKey { keys, expected } => {
+                write!(f, "Missing key (keys={:x}, expected={:x})", keys, expected)
+            }
+            UnexpectedMask { mask, allowed } => write!(
+                f,
+                "Unexpected mask (mask={:x}, allowed={:x})",
+                mask, allowed
+            ),
+            NotYetSupported(kind) => {
+                write!(f, "openvswitch_rs: key type {} is not supported yet", kind)
+            }
+        }
+    }
+}
+
+impl MatchError {
+    /// Whether C logs this refusal (all but a bad MPLS label count).
+    pub fn logged(&self) -> bool {
+        !matches!(self, MatchError::BadMpls)
+    }
+}
+
+/// A flow's key and mask, each with the byte range its fields cover
+/// (`struct sw_flow_match` with its mask).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Match {
+    pub key: FlowKey,
+    pub range: Range,
+    pub mask: FlowKey,
+    pub mask_range: Range,
+}
+
+/// Writes fields into the key or into the mask, growing that one's range
+/// (`SW_FLOW_KEY_PUT()` / `SW_FLOW_KEY_MEMCPY()`).
+struct Writer<'m> {
+    m: &'m mut Match,
+    is_mask: bool,
+}
+
+impl Writer<'_> {
+    fn put(&mut self, field: Field, bytes: &[u8]) {
+        if self.is_mask {
+            self.m.mask.set(field, bytes);
+            self.m.mask_range.cover(field);
+        } else {
+            self.m.key.set(field, bytes);
+            self.m.range.cover(field);
+        }
+    }
+
+    fn put_u8(&mut self, field: Field, v: u8) {
+        self.put(field, &[v]);
+    }
+
+    fn put_u16(&mut self, field: Field, v: u16) {
+        self.put(field, &v.to_ne_bytes());
+    }
+
+    fn put_u32(&mut self, field: Field, v: u32) {
+        self.put(field, &v.to_ne_bytes());
+    }
+}
+
+/// A payload's bytes `at..at + N`, zero-padded if short (the table of
+/// §1 guarantees the lengths read here).
+fn bytes<const N: usize>(a: Option<Attr<'_>>, at: usize) -> [u8; N] {
+    let mut out = [0u8; N];
+    if let Some(src) = a.and_then(|a| a.payload().get(at..at + N)) {
+        out.copy_from_slice(src);
+    }
+    out
+}
+
+fn ne_u32(a: Option<Attr<'_>>) -> u32 {
+    u32::from_ne_bytes(bytes(a, 0))
+}
+
+fn be16_at(a: Option<Attr<'_>>, at: usize) -> u16 {
+    u16::from_be_bytes(bytes(a, at))
+}
+
+const fn bit(kind: u16) -> u64 {
+    1 << kind
+}
+
+/// `metadata_from_nlattrs()` (§3.1).
+fn metadata(
+    w: &mut Writer<'_>,
+    attrs: &mut u64,
+    a: &KeyAttrs<'_>,
+    ct: CtSupport,
+) -> Result<(), MatchError> {
+    let has = |attrs: u64, k: u16| attrs & bit(k) != 0;
+    if has(*attrs, ka::DP_HASH) {
+        w.put_u32(fields::OVS_FLOW_HASH, ne_u32(a.get(ka::DP_HASH)));
+        *attrs &= !bit(ka::DP_HASH);
+    }
+    if has(*attrs, ka::RECIRC_ID) {
+        w.put_u32(fields::RECIRC_ID, ne_u32(a.get(ka::RECIRC_ID)));
+        *attrs &= !bit(ka::RECIRC_ID);
+    }
+    if has(*attrs, ka::PRIORITY) {
+        w.put_u32(fields::PHY_PRIORITY, ne_u32(a.get(ka::PRIORITY)));
+        *attrs &= !bit(ka::PRIORITY);
+    }
+    if has(*attrs, ka::IN_PORT) {
+        let mut in_port = ne_u32(a.get(ka::IN_PORT));
+        if w.is_mask {
+            in_port = 0xffff_ffff;
+        } else if in_port >= DP_MAX_PORTS {
+            return Err(MatchError::PortTooLarge(in_port));
+        }
+        // phy.in_port is a u16: C's assignment keeps the low bits.
+        w.put_u16(fields::PHY_IN_PORT, in_port as u16);
+        *attrs &= !bit(ka::IN_PORT);
+    } else if !w.is_mask {
+        w.put_u16(fields::PHY_IN_PORT, DP_MAX_PORTS as u16);
+    }
+    if has(*attrs, ka::SKB_MARK) {
+        w.put_u32(fields::PHY_SKB_MARK, ne_u32(a.get(ka::SKB_MARK)));
+        *attrs &= !bit(ka::SKB_MARK);
+    }
+    if has(*attrs, ka::TUNNEL) {
+        return Err(MatchError::NotYetSupported(ka::TUNNEL));
+    }
+    if has(*attrs, ka::CT_STATE) && ct.state {
+        let state = ne_u32(a.get(ka::CT_STATE));
+        if state & !ct.state_mask() != 0 {
+            return Err(MatchError::CtStateUnsupported(state));
+        }
+        w.put_u8(fields::CT_STATE, state as u8);
+        *attrs &= !bit(ka::CT_STATE);
+    }
+    if has(*attrs, ka::CT_ZONE) && ct.zone {
+        w.put(fields::CT_ZONE, &bytes::<2>(a.get(ka::CT_ZONE), 0));
+        *attrs &= !bit(ka::CT_ZONE);
+    }
+    if has(*attrs, ka::CT_MARK) && ct.mark {
+        w.put_u32(fields::CT_MARK, ne_u32(a.get(ka::CT_MARK)));
+        *attrs &= !bit(ka::CT_MARK);
+    }
+    if has(*attrs, ka::CT_LABELS) && ct.labels {
+        w.put(fields::CT_LABELS, &bytes::<16>(a.get(ka::CT_LABELS), 0));
+        *attrs &= !bit(ka::CT_LABELS);
+    }
+    if has(*attrs, ka::CT_ORIG_TUPLE_IPV4) {
+        let t = a.get(ka::CT_ORIG_TUPLE_IPV4);
+        w.put(fields::IPV4_CT_ORIG_SRC, &bytes::<4>(t, 0));
+        w.put(fields::IPV4_CT_ORIG_DST, &bytes::<4>(t, 4));
+        w.put(fields::CT_ORIG_TP_SRC, &bytes::<2>(t, 8));
+        w.put(fields::CT_ORIG_TP_DST, &bytes::<2>(t, 10));
+        w.put(fields::CT_ORIG_PROTO, &bytes::<1>(t, 12));
+        *attrs &= !bit(ka::CT_ORIG_TUPLE_IPV4);
+    }
+    if has(*attrs, ka::CT_ORIG_TUPLE_IPV6) {
+        let t = a.get(ka::CT_ORIG_TUPLE_IPV6);
+        w.put(fields::IPV6_CT_ORIG_SRC, &bytes::<16>(t, 0));
+        w.put(fields::IPV6_CT_ORIG_DST, &bytes::<16>(t, 16));
+        w.put(fields::CT_ORIG_TP_SRC, &bytes::<2>(t, 32));
+        w.put(fields::CT_ORIG_TP_DST, &bytes::<2>(t, 34));
+        w.put(fields::CT_ORIG_PROTO, &bytes::<1>(t, 36));
+        *attrs &= !bit(ka::CT_ORIG_TUPLE_IPV6);
+    }
+    // Layer 3 packets: an ethertype and no Ethernet header.
+    let mac_proto = if !has(*attrs, ka::ETHERNET) && has(*attrs, ka::ETHERTYPE) {
+        MAC_PROTO_NONE
+    } else {
+        MAC_PROTO_ETHERNET
+    };
+    w.put_u8(fields::MAC_PROTO, if w.is_mask { 0xff } else { mac_proto });
+    if mac_proto == MAC_PROTO_NONE {
+        eth_type(w, attrs, a)?;
+    }
+    Ok(())
+}
+
+/// `parse_eth_type_from_nlattrs()`.
+fn eth_type(w: &mut Writer<'_>, attrs: &mut u64, a: &KeyAttrs<'_>) -> Result<(), MatchError> {
+    let mut t = be16_at(a.get(ka::ETHERTYPE), 0);
+    if w.is_mask {
+        t = 0xffff;
+    } else if t < 0x0600 {
+        return Err(MatchError::EthertypeTooSmall(t));
+    }
+    w.put(fields::ETH_TYPE, &t.to_be_bytes());
+    *attrs &= !bit(ka::ETHERTYPE);
+    Ok(())
+}
+
+/// One VLAN level (`__parse_vlan_from_nlattrs()`): checks, stores the tag,
+/// and parses its ENCAP into `a`.
+fn vlan_level<'a>(
+    w: &mut Writer<'_>,
+    attrs: &mut u64,
+    a: &mut KeyAttrs<'a>,
+    inner: bool,
+    ones: Option<u32>,
+) -> Result<(), MatchError> {
+    let (tpid_field, tci_field) = if inner {
+        (fields::ETH_CVLAN_TPID, fields::ETH_CVLAN_TCI)
+    } else {
+        (fields::ETH_VLAN_TPID, fields::ETH_VLAN_TCI)
+    };
+    let has = |attrs: u64, k: u16| attrs & bit(k) != 0;
+    let (tpid, tci) = if !w.is_mask {
+        // validate_vlan_from_nlattrs()
+        if !(has(*attrs, ka::ETHERNET) && has(*attrs, ka::ETHERTYPE)) {
+            return Ok(());
+        }
+        let tpid = be16_at(a.get(ka::ETHERTYPE), 0);
+        if tpid != ETH_P_8021Q && tpid != ETH_P_8021AD {
+            return Ok(());
+        }
+        if !(has(*attrs, ka::VLAN) && has(*attrs, ka::ENCAP)) {
+            return Err(MatchError::InvalidVlanFrame { inner });
+        }
+        let tci = be16_at(a.get(ka::VLAN), 0);
+        let encap_len = a.get(ka::ENCAP).map_or(0, |e| e.payload().len());
+        if tci & VLAN_CFI_MASK == 0 {
+            if tci != 0 {
+                return Err(MatchError::TciWithoutCfi { inner });
+            }
+            if encap_len != 0 {
+                return Err(MatchError::TruncatedWithEncap { inner });
+            }
+        }
+        (tpid, tci)
+    } else {
+        // validate_vlan_mask_from_nlattrs(): the key decides whether this
+        // is a tag level; the mask's TPID and TCI are read from whatever
+        // a[] holds, as in C.
+        if !has(*attrs, ka::ENCAP) {
+            return Ok(());
+        }
+        let key_tci = w.m.key.get_be16(tci_field);
+        if key_tci & VLAN_CFI_MASK == 0 {
+            return Err(MatchError::EncapMaskForNonVlan { inner });
+        }
+        let tpid = be16_at(a.get(ka::ETHERTYPE), 0);
+        let tci = be16_at(a.get(ka::VLAN), 0);
+        if tpid != 0xffff {
+            return Err(MatchError::TpidNotExact { inner, mask: tpid });
+        }
+        if tci & VLAN_CFI_MASK == 0 {
+            return Err(MatchError::TciMaskWithoutCfi { inner });
+        }
+        (tpid, tci)
+    };
+    w.put(tpid_field, &tpid.to_be_bytes());
+    w.put(tci_field, &tci.to_be_bytes());
+    *attrs &= !(bit(ka::ENCAP) | bit(ka::VLAN) | bit(ka::ETHERTYPE));
+    let encap = a.get(ka::ENCAP).map_or(&[][..], |e| e.payload());
+    a.set_present(*attrs);
+    match ones {
+        Some(ct_state_mask) => a.parse_default_mask(encap, ct_state_mask)?,
+        None => a.parse(encap, w.is_mask)?,
+    }
+    *attrs = a.present();
+    Ok(())
+}
+
+/// `parse_vlan_from_nlattrs()`: the outer tag, then the inner one when
+/// the key's outer TCI says there is a tag.
+fn vlan(
+    w: &mut Writer<'_>,
+    attrs: &mut u64,
+    a: &mut KeyAttrs<'_>,
+    ones: Option<u32>,
+) -> Result<(), MatchError> {
+    vlan_level(w, attrs, a, false, ones)?;
+    if w.m.key.get_be16(fields::ETH_VLAN_TCI) & VLAN_CFI_MASK != 0 {
+        vlan_level(w, attrs, a, true, ones)?;
+    }
+    Ok(())
+}
+
+/// `ovs_key_from_nlattrs()` (§3.4), on a copy of the attribute bits.
+fn key_fields(
+    w: &mut Writer<'_>,
+    mut attrs: u64,
+    a: &KeyAttrs<'_>,
+    ct: CtSupport,
+) -> Result<(), MatchError> {
+    metadata(w, &mut attrs, a, ct)?;
+    let has = |attrs: u64, k: u16| attrs & bit(k) != 0;
+    if has(attrs, ka::ETHERNET) {
+        let e = a.get(ka::ETHERNET);
+        w.put(fields::ETH_SRC, &bytes::<6>(e, 0));
+        w.put(fields::ETH_DST, &bytes::<6>(e, 6));
+        attrs &= !bit(ka::ETHERNET);
+        if has(attrs, ka::VLAN) {
+            return Err(MatchError::VlanUnexpected);
+        }
+        if has(attrs, ka::ETHERTYPE) {
+            eth_type(w, &mut attrs, a)?;
+        } else if !w.is_mask {
+            w.put(fields::ETH_TYPE, &ETH_P_802_2.to_be_bytes());
+        }
+    } else if w.m.key.get_be16(fields::ETH_TYPE) == 0 {
+        return Err(MatchError::NoEthernetNorEthertype);
+    }
+    if has(attrs, ka::IPV4) {
+        let v = a.get(ka::IPV4);
+        let [proto, tos, ttl, frag] = bytes::<4>(v, 8);
+        if !w.is_mask && frag > FRAG_LATER {
+            return Err(MatchError::Ipv4FragOutOfRange(frag));
+        }
+        w.put_u8(fields::IP_PROTO, proto);
+        w.put_u8(fields::IP_TOS, tos);
+        w.put_u8(fields::IP_TTL, ttl);
+        w.put_u8(fields::IP_FRAG, frag);
+        w.put(fields::IPV4_SRC, &bytes::<4>(v, 0));
+        w.put(fields::IPV4_DST, &bytes::<4>(v, 4));
+        attrs &= !bit(ka::IPV4);
+    }
+    if has(attrs, ka::IPV6) {
+        let v = a.get(ka::IPV6);
+        let label = bytes::<4>(v, 32);
+        let [proto, tclass, hlimit, frag] = bytes::<4>(v, 36);
+        if !w.is_mask && frag > FRAG_LATER {
+            return Err(MatchError::Ipv6FragOutOfRange(frag));
+        }
+        let label_host = u32::from_be_bytes(label);
+        if !w.is_mask && label_host & 0xfff0_0000 != 0 {
+            return Err(MatchError::Ipv6LabelOutOfRange(label_host));
+        }
+        w.put(fields::IPV6_LABEL, &label);
+        w.put_u8(fields::IP_PROTO, proto);
+        w.put_u8(fields::IP_TOS, tclass);
+        w.put_u8(fields::IP_TTL, hlimit);
+        w.put_u8(fields::IP_FRAG, frag);
+        w.put(fields::IPV6_SRC, &bytes::<16>(v, 0));
+        w.put(fields::IPV6_DST, &bytes::<16>(v, 16));
+        attrs &= !bit(ka::IPV6);
+    }
+    if has(attrs, ka::IPV6_EXTHDRS) {
+        w.put(
+            fields::IPV6_EXTHDRS,
+            &bytes::<2>(a.get(ka::IPV6_EXTHDRS), 0),
+        );
+        attrs &= !bit(ka::IPV6_EXTHDRS);
+    }
+    if has(attrs, ka::ARP) {
+        let v = a.get(ka::ARP);
+        let op = bytes::<2>(v, 8);
+        if !w.is_mask && op[0] != 0 {
+            // C prints the __be16 as a host integer.
+            return Err(MatchError::UnknownArpOpcode(u16::from_ne_bytes(op)));
+        }
+        w.put(fields::IPV4_SRC, &bytes::<4>(v, 0));
+        w.put(fields::IPV4_DST, &bytes::<4>(v, 4));
+        w.put_u8(fields::IP_PROTO, u16::from_be_bytes(op) as u8);
+        w.put(fields::ARP_SHA, &bytes::<6>(v, 10));
+        w.put(fields::ARP_THA, &bytes::<6>(v, 16));
+        attrs &= !bit(ka::ARP);
+    }
+    if has(attrs, ka::NSH) {
+        return Err(MatchError::NotYetSupported(ka::NSH));
+    }
+    if has(attrs, ka::MPLS) {
+        let payload = a.get(ka::MPLS).map_or(&[][..], |m| m.payload());
+        let n = payload.len() / 4;
+        if n == 0 || n > 3 || payload.len() % 4 != 0 {
+            return Err(MatchError::BadMpls);
+        }
+        let lse = fields::MPLS_LSE;
+        for (i, label) in payload.chunks_exact(4).enumerate() {
+            w.put(
+                Field {
+                    offset: lse.offset + 4 * i,
+                    len: 4,
+                },
+                label,
+            );
+        }
+        w.put_u32(fields::MPLS_NUM_LABELS_MASK, (1u32 << n) - 1);
+        attrs &= !bit(ka::MPLS);
+    }
+    for kind in [ka::TCP, ka::UDP, ka::SCTP] {
+        if has(attrs, kind) {
+            let v = a.get(kind);
+            w.put(fields::TP_SRC, &bytes::<2>(v, 0));
+            w.put(fields::TP_DST, &bytes::<2>(v, 2));
+            attrs &= !bit(kind);
+        }
+        if kind == ka::TCP && has(attrs, ka::TCP_FLAGS) {
+            w.put(fields::TP_FLAGS, &bytes::<2>(a.get(ka::TCP_FLAGS), 0));
+            attrs &= !bit(ka::TCP_FLAGS);
+        }
+    }
+    for kind in [ka::ICMP, ka::ICMPV6] {
+        if has(attrs, kind) {
+            let [ty, code] = bytes::<2>(a.get(kind), 0);
+            w.put_u16(fields::TP_SRC, u16::from(ty).to_be());
+            w.put_u16(fields::TP_DST, u16::from(code).to_be());
+            attrs &= !bit(kind);
+        }
+    }
+    if has(attrs, ka::ND) {
+        let v = a.get(ka::ND);
+        w.put(fields::ND_TARGET, &bytes::<16>(v, 0));
+        w.put(fields::ND_SLL, &bytes::<6>(v, 16));
+        w.put(fields::ND_TLL, &bytes::<6>(v, 22));
+        attrs &= !bit(ka::ND);
+    }
+    if attrs != 0 {
+        return Err(MatchError::UnknownAttributes(attrs));
+    }
+    Ok(())
+}
+
+/// `match_validate()` (§3.5).
+fn validate(m: &Match, key_attrs: u64, mask_attrs: u64, has_mask: bool) -> Result<(), MatchError> {
+    let k = &m.key;
+    let mask_e = has_mask && m.mask.get_be16(fields::ETH_TYPE) == 0xffff;
+    let mask_p = has_mask && m.mask.get_u8(fields::IP_PROTO) == 0xff;
+    let l3l4 = [
+        ka::IPV4,
+        ka::CT_ORIG_TUPLE_IPV4,
+        ka::IPV6,
+        ka::CT_ORIG_TUPLE_IPV6,
+        ka::TCP,
+        ka::TCP_FLAGS,
+        ka::UDP,
+        ka::SCTP,
+        ka::ICMP,
+        ka::ICMPV6,
+        ka::ARP,
+        ka::ND,
+        ka::MPLS,
+        ka::NSH,
+    ]
+    .iter()
+    .fold(0u64, |acc, &t| acc | bit(t));
+    let mut allowed = (key_attrs & !l3l4) | bit(ka::TUNNEL) | bit(ka::IN_PORT) | bit(ka::ETHERTYPE);
+    let mut expected = 0u64;
+    let mut expect = |keys: u64, allow_if: bool, allow: u64| {
+        expected |= keys;
+        if allow_if {
+            allowed |= allow;
+        }
+    };
+    let eth_type = k.get_be16(fields::ETH_TYPE);
+    let proto = k.get_u8(fields::IP_PROTO);
+    let not_later = k.get_u8(fields::IP_FRAG) != FRAG_LATER;
+    let l4 = |expect: &mut dyn FnMut(u64, bool, u64), v6: bool| {
+        if !not_later {
+            return;
+        }
+        match proto {
+            17 => expect(bit(ka::UDP), mask_p, bit(ka::UDP)),
+            132 => expect(bit(ka::SCTP), mask_p, bit(ka::SCTP)),
+            6 => expect(
+                bit(ka::TCP) | bit(ka::TCP_FLAGS),
+                mask_p,
+                bit(ka::TCP) | bit(ka::TCP_FLAGS),
+            ),
+            1 if !v6 => expect(bit(ka::ICMP), mask_p, bit(ka::ICMP)),
+            58 if v6 => expect(bit(ka::ICMPV6), mask_p, bit(ka::ICMPV6)),
+            _ => {}
+        }
+    };
+    match eth_type {
+        0x0806 | 0x8035 => expect(bit(ka::ARP), mask_e, bit(ka::ARP)),
+        0x8847 | 0x8848 => expect(bit(ka::MPLS), mask_e, bit(ka::MPLS)),
+        0x0800 => {
+            expect(
+                bit(ka::IPV4),
+                mask_e,
+                bit(ka::IPV4) | bit(ka::CT_ORIG_TUPLE_IPV4),
+            );
+            l4(&mut expect, false);
+        }
+        0x86dd => {
+            expect(
+                bit(ka::IPV6),
+                mask_e,
+                bit(ka::IPV6) | bit(ka::CT_ORIG_TUPLE_IPV6),
+            );
+            l4(&mut expect, true);
+            let icmp_type = k.get(fields::TP_SRC).get(1).copied().unwrap_or(0);
+            if not_later && proto == 58 && (icmp_type == 135 || icmp_type == 136) {
+                expected |= bit(ka::ND);
+                allowed &= !bit(ka::CT_ORIG_TUPLE_IPV6);
+                if has_mask && m.mask.get(fields::TP_SRC) == [0x00, 0xff] {
+                    allowed |= bit(ka::ND);
+                }
+            }
+        }
+        0x894f => expect(bit(ka::NSH), mask_e, bit(ka::NSH)),
+        _ => {}
+    }
+    if key_attrs & expected != expected {
+        return Err(MatchError::MissingKey {
+            keys: key_attrs,
+            expected,
+        });
+    }
+    if mask_attrs & allowed != mask_attrs {
+        return Err(MatchError::UnexpectedMask {
+            mask: mask_attrs,
+            allowed,
+        });
+    }
+    Ok(())
+}
+
+/// `ovs_nla_get_match()`: the match a key stream and an optional mask
+/// stream describe. `want_mask`: NEW and SET build the mask (the default
+/// mask, exact on every given field, when `mask` is `None`); GET and DEL
+/// parse the key alone.
+pub fn get_match(
+    key: &[u8],
+    mask: Option<&[u8]>,
+    want_mask: bool,
+    ct: CtSupport,
+) -> Result<Match, MatchError> {
+    let mut m = Match::default();
+    let mut a = KeyAttrs::default();
+    a.parse(key, false)?;
+    let mut key_attrs = a.present();
+    {
+        let mut w = Writer {
+            m: &mut m,
+            is_mask: false,
+        };
+        vlan(&mut w, &mut key_attrs, &mut a, None)?;
+        key_fields(&mut w, key_attrs, &a, ct)?;
+    }
+    let mut mask_attrs = 0;
+    if want_mask {
+        a.set_present(0);
+        let ones = mask.is_none().then(|| ct.state_mask());
+        match mask {
+            Some(stream) => a.parse(stream, true)?,
+            None => a.parse_default_mask(key, ct.state_mask())?,
+        }
+        mask_attrs = a.present();
+        let mut w = Writer {
+            m: &mut m,
+            is_mask: true,
+        };
+        // Always match on the TCIs.
+        w.put_u16(fields::ETH_VLAN_TCI, 0xffff);
+        w.put_u16(fields::ETH_CVLAN_TCI, 0xffff);
+        vlan(&mut w, &mut mask_attrs, &mut a, ones)?;
+        key_fields(&mut w, mask_attrs, &a, ct)?;
+    }
+    validate(&m, key_attrs, mask_attrs, want_mask)?;
+    Ok(m)
+}
+
+#[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_flow_match))]
+#[cfg_attr(not(MODULE), cfg(test))]
+mod tests {
+    use super::*;
+
+    type TestResult = core::result::Result<(), &'static str>;
+
+    fn check(ok: bool, what: &'static str) -> TestResult {
+        if ok {
+            Ok(())
+        } else {
+            Err(what)
+        }
+    }
+
+    /// An attribute stream built in a fixed buffer.
+    struct Stream {
+        buf: [u8; 256],
+        len: usize,
+    }
+
+    impl Stream {
+        fn new() -> Self {
+            Stream {
+                buf: [0; 256],
+                len: 0,
+            }
+        }
+
+        fn attr(mut self, kind: u16, payload: &[u8]) -> Self {
+            let n = 4 + payload.len();
+            if let Some(h) = self.buf.get_mut(self.len..self.len + 4) {
+                h[..2].copy_from_slice(&(n as u16).to_ne_bytes());
+                h[2..].copy_from_slice(&kind.to_ne_bytes());
+            }
+            if let Some(p) = self.buf.get_mut(self.len + 4..self.len + n) {
+                p.copy_from_slice(payload);
+            }
+            self.len += (n + 3) & !3;
+            self
+        }
+
+        fn nest(self, kind: u16, inner: &Stream) -> Self {
+            self.attr(kind, inner.bytes())
+        }
+
+        fn bytes(&self) -> &[u8] {
+            self.buf.get(..self.len).unwrap_or(&[])
+        }
+    }
+
+    fn ipv4(proto: u8, frag: u8) -> [u8; 12] {
+        [10, 0, 0, 1, 10, 0, 0, 2, proto, 0, 64, frag]
+    }
+
+    fn tcp_key(frag: u8) -> Stream {
+        Stream::new()
+            .attr(ka::IN_PORT, &1u32.to_ne_bytes())
+            .attr(ka::ETHERNET, &[2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2])
+            .attr(ka::ETHERTYPE, &[0x08, 0x00])
+            .attr(ka::IPV4, &ipv4(6, frag))
+            .attr(ka::TCP, &[0, 80, 0x1f, 0x90])
+            .attr(ka::TCP_FLAGS, &[0, 0x02])
+    }
+
+    #[test]
+    fn tcp_flow_with_the_default_mask() -> TestResult {
+        let key = tcp_key(0);
+        let m = get_match(key.bytes(), None, true, CtSupport::default()).map_err(|_| "refused")?;
+        check(m.key.get_be16(fields::ETH_TYPE) == 0x0800, "eth type")?;
+        check(m.key.get_u8(fields::IP_PROTO) == 6, "proto")?;
+        check(
+            m.key.get(fields::TP_DST) == [0x1f, 0x90],
+            "tcp dst, big-endian",
+        )?;
+        check(
+            m.mask.get_be16(fields::ETH_TYPE) == 0xffff,
+            "exact eth type",
+        )?;
+        check(
+            m.mask.get(fields::PHY_IN_PORT) == [0xff, 0xff],
+            "exact in_port",
+        )?;
+        check(m.mask.get_u8(fields::MAC_PROTO) == 0xff, "exact mac_proto")?;
+        check(
+            m.mask.get_be16(fields::ETH_VLAN_TCI) == 0xffff,
+            "tci always matched",
+        )?;
+        check(
+            m.mask.get_u8(fields::IP_TTL) == 0xff,
+            "default mask is exact",
+        )?;
+        check(
+            m.mask.get(fields::TP_FLAGS) == [0xff, 0xff],
+            "tcp flags too",
+        )?;
+        check(
+            m.mask_range
+                == Range {
+                    start: 328,
+                    end: 384,
+                },
+            "mask range from in_port to the IPv4 addresses",
+        )?;
+        Ok(())
+    }
+
+    #[test]
+    fn missing_and_unexpected_attributes() -> TestResult {
+        let no_l3 = Stream::new()
+            .attr(ka::ETHERNET, &[0; 12])
+            .attr(ka::ETHERTYPE, &[0x08, 0x00]);
+        check(
+            get_match(no_l3.bytes(), None, true, CtSupport::default())
+                == Err(MatchError::MissingKey {
+                    keys: bit(ka::ETHERNET) | bit(ka::ETHERTYPE),
+                    expected: bit(ka::IPV4),
+                }),
+            "IPv4 ethertype without IPV4",
+        )?;
+        let no_flags = Stream::new()
+            .attr(ka::ETHERNET, &[0; 12])
+            .attr(ka::ETHERTYPE, &[0x08, 0x00])
+            .attr(ka::IPV4, &ipv4(6, 0))
+            .attr(ka::TCP, &[0; 4]);
+        check(
+            matches!(
+                get_match(no_flags.bytes(), None, true, CtSupport::default()),
+                Err(MatchError::MissingKey { .. })
+            ),
+            "TCP needs TCP_FLAGS",
+        )?;
+        // A later fragment has no L4 header to match, so the default mask
+        // of its TCP attributes is refused.
+        check(
+            matches!(
+                get_match(tcp_key(2).bytes(), None, true, CtSupport::default()),
+                Err(MatchError::UnexpectedMask { .. })
+            ),
+            "later fragment with L4",
+        )?;
+        check(
+            get_match(tcp_key(2).bytes(), None, false, CtSupport::default()).is_ok(),
+            "the same key without a mask (GET/DEL)",
+        )?;
+        Ok(())
+    }
+
+    #[test]
+    fn value_limits() -> TestResult {
+        let port = Stream::new()
+            .attr(ka::IN_PORT, &65535u32.to_ne_bytes())
+            .attr(ka::ETHERNET, &[0; 12]);
+        check(
+            get_match(port.bytes(), None, true, CtSupport::default())
+                == Err(MatchError::PortTooLarge(65535)),
+            "in_port",
+        )?;
+        let small = Stream::new()
+            .attr(ka::ETHERNET, &[0; 12])
+            .attr(ka::ETHERTYPE, &[0x05, 0xff]);
+        check(
+            get_match(small.bytes(), None, true, CtSupport::default())
+                == Err(MatchError::EthertypeTooSmall(0x5ff)),
+            "ethertype",
+        )?;
+        let nothing = Stream::new().attr(ka::IN_PORT, &1u32.to_ne_bytes());
+        check(
+            get_match(nothing.bytes(), None, true, CtSupport::default())
+                == Err(MatchError::NoEthernetNorEthertype),
+            "no L2",
+        )?;
+        let mpls = Stream::new()
+            .attr(ka::ETHERNET, &[0; 12])
+            .attr(ka::ETHERTYPE, &[0x88, 0x47])
+            .attr(ka::MPLS, &[0; 16]);
+        check(
+            get_match(mpls.bytes(), None, true, CtSupport::default()) == Err(MatchError::BadMpls),
+            "four labels",
+        )?;
+        let ct = Stream::new()
+            .attr(ka::ETHERNET, &[0; 12])
+            .attr(ka::CT_STATE, &1u32.to_ne_bytes());
+        check(
+            get_match(ct.bytes(), None, true, CtSupport::default())
+                == Err(MatchError::UnknownAttributes(bit(ka::CT_STATE))),
+            "ct_state without conntrack",
+        )?;
+        Ok(())
+    }
+
+    #[test]
+    fn one_vlan_tag() -> TestResult {
+        let arp = [
+            10, 0, 0, 1, 10, 0, 0, 2, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+        ];
+        let inner = Stream::new()
+            .attr(ka::ETHERTYPE, &[0x08, 0x06])
+            .attr(ka::ARP, &arp);
+        let key = Stream::new()
+            .attr(ka::ETHERNET, &[0; 12])
+            .attr(ka::ETHERTYPE, &[0x81, 0x00])
+            .attr(ka::VLAN, &[0x10, 0x05])
+            .nest(ka::ENCAP, &inner);
+        let m = get_match(key.bytes(), None, true, CtSupport::default()).map_err(|_| "refused")?;
+        check(m.key.get_be16(fields::ETH_VLAN_TPID) == 0x8100, "tpid")?;
+        check(m.key.get_be16(fields::ETH_VLAN_TCI) == 0x1005, "tci")?;
+        check(
+            m.key.get_be16(fields::ETH_TYPE) == 0x0806,
+            "inner ethertype",
+        )?;
+        check(m.key.get_u8(fields::IP_PROTO) == 1, "ARP opcode")?;
+        check(
+            m.mask.get_be16(fields::ETH_VLAN_TPID) == 0xffff,
+            "tpid mask",
+        )?;
+        let no_encap = Stream::new()
+            .attr(ka::ETHERNET, &[0; 12])
+            .attr(ka::ETHERTYPE, &[0x81, 0x00])
+            .attr(ka::VLAN, &[0x10, 0x05]);
+        check(
+            get_match(no_encap.bytes(), None, true, CtSupport::default())
+                == Err(MatchError::InvalidVlanFrame { inner: false }),
+            "VLAN without ENCAP",
+        )?;
+        let no_cfi = Stream::new()
+            .attr(ka::ETHERNET, &[0; 12])
+            .attr(ka::ETHERTYPE, &[0x81, 0x00])
+            .attr(ka::VLAN, &[0x00, 0x05])
+            .nest(ka::ENCAP, &inner);
+        check(
+            get_match(no_cfi.bytes(), None, true, CtSupport::default())
+                == Err(MatchError::TciWithoutCfi { inner: false }),
+            "TCI without CFI",
+        )?;
+        Ok(())
+    }
+
+    #[test]
+    fn explicit_masks_wildcard() -> TestResult {
+        let key = tcp_key(0);
+        // Only the ethertype and the IP protocol matter.
+        let mask = Stream::new()
+            .attr(ka::IN_PORT, &[0; 4])
+            .attr(ka::ETHERNET, &[0; 12])
+            .attr(ka::ETHERTYPE, &[0xff, 0xff])
+            .attr(ka::IPV4, &[0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0, 0, 0]);
+        let m = get_match(key.bytes(), Some(mask.bytes()), true, CtSupport::default())
+            .map_err(|_| "refused")?;
+        check(
+            m.mask.get(fields::IPV4_SRC) == [0; 4],
+            "addresses wildcarded",
+        )?;
+        check(
+            m.mask.get(fields::PHY_IN_PORT) == [0, 0],
+            "zero in_port mask not recorded",
+        )?;
+        check(m.mask.get_u8(fields::IP_PROTO) == 0xff, "proto exact")?;
+        check(m.mask.get(fields::TP_SRC) == [0, 0], "ports wildcarded")?;
+        Ok(())
+    }
+}
