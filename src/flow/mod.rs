@@ -5,4 +5,5 @@
 
 pub mod key;
 pub mod key_attrs;
+pub mod key_put;
 pub mod match_nl;

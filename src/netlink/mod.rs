@@ -6,3 +6,4 @@
 //! crate too and can be fuzzed there.
 
 pub mod attr;
+pub mod build;

@@ -1,0 +1,571 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Writing a flow key or mask as attributes (`__ovs_nla_put_key()`), so
+//! that replies are byte-identical to C's: Documentation/flow-netlink.md
+//! §5 is the specification. Which attributes appear is decided by
+//! `swkey` (the masked key); what they carry comes from `output` (the key
+//! or the mask).
+
+use super::key::{fields, FlowKey};
+use super::key_attrs::key_attr as ka;
+use super::match_nl::CtSupport;
+use crate::netlink::build::{AttrSink, Full};
+
+const MAC_PROTO_ETHERNET: u8 = 1;
+const ETH_P_802_2: u16 = 0x0004;
+const FRAG_LATER: u8 = 2;
+
+/// `OVS_TUNNEL_KEY_ATTR_*` written here.
+mod tun_attr {
+    pub const ID: u16 = 0;
+    pub const IPV4_SRC: u16 = 1;
+    pub const IPV4_DST: u16 = 2;
+    pub const TOS: u16 = 3;
+    pub const TTL: u16 = 4;
+    pub const DONT_FRAGMENT: u16 = 5;
+    pub const CSUM: u16 = 6;
+    pub const OAM: u16 = 7;
+    pub const GENEVE_OPTS: u16 = 8;
+    pub const TP_SRC: u16 = 9;
+    pub const TP_DST: u16 = 10;
+    pub const VXLAN_OPTS: u16 = 11;
+    pub const IPV6_SRC: u16 = 12;
+    pub const IPV6_DST: u16 = 13;
+    pub const ERSPAN_OPTS: u16 = 15;
+}
+
+/// `IP_TUNNEL_*_BIT` in `tun_key.tun_flags`.
+mod tun_flag {
+    pub const CSUM: u32 = 0;
+    pub const KEY: u32 = 2;
+    pub const DONT_FRAGMENT: u32 = 8;
+    pub const OAM: u32 = 9;
+    pub const GENEVE_OPT: u32 = 11;
+    pub const VXLAN_OPT: u32 = 12;
+    pub const ERSPAN_OPT: u32 = 14;
+}
+
+const AF_INET: u8 = 2;
+const AF_INET6: u8 = 10;
+/// `OVS_VXLAN_EXT_GBP`.
+const VXLAN_EXT_GBP: u16 = 1;
+
+/// The parts one after another in `N` bytes, the rest zero (C's packed
+/// `struct ovs_key_*` with their padding).
+fn cat<const N: usize>(parts: &[&[u8]]) -> [u8; N] {
+    let mut out = [0u8; N];
+    let mut at = 0;
+    for p in parts {
+        if let Some(d) = out.get_mut(at..at + p.len()) {
+            d.copy_from_slice(p);
+        }
+        at += p.len();
+    }
+    out
+}
+
+fn is_vlan_type(t: u16) -> bool {
+    t == 0x8100 || t == 0x88a8
+}
+
+/// `__ip_tun_to_nlattr()` for a flow key (mode 0).
+fn put_tunnel<S: AttrSink>(
+    sink: &mut S,
+    output: &FlowKey,
+    tun_proto: u8,
+    opts_len: u8,
+) -> Result<(), Full> {
+    let flags = u64::from_ne_bytes(output.get(fields::TUN_FLAGS).try_into().unwrap_or([0; 8]));
+    let flag = |b: u32| flags & (1 << b) != 0;
+    let nonzero = |f| output.get(f).iter().any(|&b| b != 0);
+    if flag(tun_flag::KEY) {
+        sink.put(tun_attr::ID, output.get(fields::TUN_ID))?;
+    }
+    match tun_proto {
+        AF_INET => {
+            for (f, kind) in [
+                (fields::TUN_IPV4_SRC, tun_attr::IPV4_SRC),
+                (fields::TUN_IPV4_DST, tun_attr::IPV4_DST),
+            ] {
+                if nonzero(f) {
+                    sink.put(kind, output.get(f))?;
+                }
+            }
+        }
+        AF_INET6 => {
+            for (f, kind) in [
+                (fields::TUN_IPV6_SRC, tun_attr::IPV6_SRC),
+                (fields::TUN_IPV6_DST, tun_attr::IPV6_DST),
+            ] {
+                if nonzero(f) {
+                    sink.put(kind, output.get(f))?;
+                }
+            }
+        }
+        _ => {}
+    }
+    if nonzero(fields::TUN_TOS) {
+        sink.put(tun_attr::TOS, output.get(fields::TUN_TOS))?;
+    }
+    sink.put(tun_attr::TTL, output.get(fields::TUN_TTL))?;
+    if flag(tun_flag::DONT_FRAGMENT) {
+        sink.put_flag(tun_attr::DONT_FRAGMENT)?;
+    }
+    if flag(tun_flag::CSUM) {
+        sink.put_flag(tun_attr::CSUM)?;
+    }
+    if nonzero(fields::TUN_TP_SRC) {
+        sink.put(tun_attr::TP_SRC, output.get(fields::TUN_TP_SRC))?;
+    }
+    if nonzero(fields::TUN_TP_DST) {
+        sink.put(tun_attr::TP_DST, output.get(fields::TUN_TP_DST))?;
+    }
+    if flag(tun_flag::OAM) {
+        sink.put_flag(tun_attr::OAM)?;
+    }
+    if opts_len != 0 {
+        // Options sit right-aligned in tun_opts.
+        let len = usize::from(opts_len);
+        let opts = output
+            .get(fields::TUN_OPTS)
+            .get(fields::TUN_OPTS.len - len..)
+            .unwrap_or(&[]);
+        if flag(tun_flag::GENEVE_OPT) {
+            sink.put(tun_attr::GENEVE_OPTS, opts)?;
+        } else if flag(tun_flag::VXLAN_OPT) {
+            let nest = sink.nest_start(tun_attr::VXLAN_OPTS)?;
+            sink.put(VXLAN_EXT_GBP, opts.get(..4).unwrap_or(&[0; 4]))?;
+            sink.nest_end(nest)?;
+        } else if flag(tun_flag::ERSPAN_OPT) {
+            sink.put(tun_attr::ERSPAN_OPTS, opts)?;
+        }
+    }
+    Ok(())
+}
+
+/// `ovs_nla_put_key()`: the nest `attr` describing `output`, shaped by
+/// `swkey`. `ct`: what conntrack support the module was built with
+/// (its key attributes are written only then).
+pub fn put_key<S: AttrSink>(
+    sink: &mut S,
+    swkey: &FlowKey,
+    output: &FlowKey,
+    attr: u16,
+    is_mask: bool,
+    ct: CtSupport,
+) -> Result<(), Full> {
+    let nest = sink.nest_start(attr)?;
+    let mut encaps: [Option<S::Nest>; 2] = [None, None];
+    let result = put_key_body(sink, swkey, output, is_mask, ct, &mut encaps);
+    // Close the encapsulations that were opened, inner first.
+    for encap in encaps.into_iter().rev().flatten() {
+        sink.nest_end(encap)?;
+    }
+    result?;
+    sink.nest_end(nest)
+}
+
+fn put_key_body<S: AttrSink>(
+    sink: &mut S,
+    swkey: &FlowKey,
+    output: &FlowKey,
+    is_mask: bool,
+    ct: CtSupport,
+    encaps: &mut [Option<S::Nest>; 2],
+) -> Result<(), Full> {
+    sink.put(ka::RECIRC_ID, output.get(fields::RECIRC_ID))?;
+    sink.put(ka::DP_HASH, output.get(fields::OVS_FLOW_HASH))?;
+    sink.put(ka::PRIORITY, output.get(fields::PHY_PRIORITY))?;
+
+    let tun_proto = swkey.get_u8(fields::TUN_PROTO);
+    if tun_proto != 0 || is_mask {
+        let nest = sink.nest_start(ka::TUNNEL)?;
+        put_tunnel(sink, output, tun_proto, swkey.get_u8(fields::TUN_OPTS_LEN))?;
+        sink.nest_end(nest)?;
+    }
+
+    let in_port = u16::from_ne_bytes(swkey.get(fields::PHY_IN_PORT).try_into().unwrap_or([0; 2]));
+    let out_port = u16::from_ne_bytes(output.get(fields::PHY_IN_PORT).try_into().unwrap_or([0; 2]));
+    if in_port == 0xffff {
+        if is_mask && out_port == 0xffff {
+            sink.put_u32(ka::IN_PORT, 0xffff_ffff)?;
+        }
+    } else {
+        let upper = if is_mask { 0xffff_0000 } else { 0 };
+        sink.put_u32(ka::IN_PORT, upper | u32::from(out_port))?;
+    }
+    sink.put(ka::SKB_MARK, output.get(fields::PHY_SKB_MARK))?;
+
+    let eth_type = swkey.get_be16(fields::ETH_TYPE);
+    if ct.state {
+        sink.put_u32(ka::CT_STATE, u32::from(output.get_u8(fields::CT_STATE)))?;
+        if ct.zone {
+            sink.put(ka::CT_ZONE, output.get(fields::CT_ZONE))?;
+        }
+        if ct.mark {
+            sink.put(ka::CT_MARK, output.get(fields::CT_MARK))?;
+        }
+        if ct.labels {
+            sink.put(ka::CT_LABELS, output.get(fields::CT_LABELS))?;
+        }
+        if swkey.get_u8(fields::CT_ORIG_PROTO) != 0 {
+            let tp_and_proto = |out: &FlowKey| {
+                cat::<5>(&[
+                    out.get(fields::CT_ORIG_TP_SRC),
+                    out.get(fields::CT_ORIG_TP_DST),
+                    out.get(fields::CT_ORIG_PROTO),
+                ])
+            };
+            match eth_type {
+                0x0800 => sink.put(
+                    ka::CT_ORIG_TUPLE_IPV4,
+                    &cat::<16>(&[
+                        output.get(fields::IPV4_CT_ORIG_SRC),
+                        output.get(fields::IPV4_CT_ORIG_DST),
+                        &tp_and_proto(output),
+                    ]),
+                )?,
+                0x86dd => sink.put(
+                    ka::CT_ORIG_TUPLE_IPV6,
+                    &cat::<40>(&[
+                        output.get(fields::IPV6_CT_ORIG_SRC),
+                        output.get(fields::IPV6_CT_ORIG_DST),
+                        &tp_and_proto(output),
+                    ]),
+                )?,
+                _ => {}
+            }
+        }
+    }
+
+    if swkey.get_u8(fields::MAC_PROTO) == MAC_PROTO_ETHERNET {
+        sink.put(
+            ka::ETHERNET,
+            &cat::<12>(&[output.get(fields::ETH_SRC), output.get(fields::ETH_DST)]),
+        )?;
+
+        let tags = [
+            (fields::ETH_VLAN_TPID, fields::ETH_VLAN_TCI),
+            (fields::ETH_CVLAN_TPID, fields::ETH_CVLAN_TCI),
+        ];
+        for (level, (tpid, tci)) in tags.into_iter().enumerate() {
+            if swkey.get_be16(tci) == 0 && !is_vlan_type(eth_type) {
+                break;
+            }
+            if is_mask {
+                sink.put(ka::ETHERTYPE, &[0xff, 0xff])?;
+            } else {
+                sink.put(ka::ETHERTYPE, output.get(tpid))?;
+            }
+            sink.put(ka::VLAN, output.get(tci))?;
+            if let Some(slot) = encaps.get_mut(level) {
+                *slot = Some(sink.nest_start(ka::ENCAP)?);
+            }
+            if swkey.get_be16(tci) == 0 {
+                // A truncated tag: nothing inside.
+                return Ok(());
+            }
+        }
+        if eth_type == ETH_P_802_2 {
+            if is_mask && output.get_be16(fields::ETH_TYPE) != 0 {
+                sink.put(ka::ETHERTYPE, output.get(fields::ETH_TYPE))?;
+            }
+            return Ok(());
+        }
+    }
+
+    sink.put(ka::ETHERTYPE, output.get(fields::ETH_TYPE))?;
+    if is_vlan_type(eth_type) {
+        return Ok(());
+    }
+
+    match eth_type {
+        0x0800 => sink.put(
+            ka::IPV4,
+            &cat::<12>(&[
+                output.get(fields::IPV4_SRC),
+                output.get(fields::IPV4_DST),
+                output.get(fields::IP_PROTO),
+                output.get(fields::IP_TOS),
+                output.get(fields::IP_TTL),
+                output.get(fields::IP_FRAG),
+            ]),
+        )?,
+        0x86dd => {
+            sink.put(
+                ka::IPV6,
+                &cat::<40>(&[
+                    output.get(fields::IPV6_SRC),
+                    output.get(fields::IPV6_DST),
+                    output.get(fields::IPV6_LABEL),
+                    output.get(fields::IP_PROTO),
+                    output.get(fields::IP_TOS),
+                    output.get(fields::IP_TTL),
+                    output.get(fields::IP_FRAG),
+                ]),
+            )?;
+            sink.put(ka::IPV6_EXTHDRS, output.get(fields::IPV6_EXTHDRS))?;
+        }
+        0x0806 | 0x8035 => sink.put(
+            ka::ARP,
+            &cat::<24>(&[
+                output.get(fields::IPV4_SRC),
+                output.get(fields::IPV4_DST),
+                &u16::from(output.get_u8(fields::IP_PROTO)).to_be_bytes(),
+                output.get(fields::ARP_SHA),
+                output.get(fields::ARP_THA),
+            ]),
+        )?,
+        0x8847 | 0x8848 => {
+            let n = output.get_u32(fields::MPLS_NUM_LABELS_MASK).count_ones() as usize;
+            let lse = output.get(fields::MPLS_LSE);
+            sink.put(ka::MPLS, lse.get(..4 * n.min(3)).unwrap_or(&[]))?;
+        }
+        _ => {}
+    }
+
+    if (eth_type == 0x0800 || eth_type == 0x86dd) && swkey.get_u8(fields::IP_FRAG) != FRAG_LATER {
+        let v6 = eth_type == 0x86dd;
+        let ports = |out: &FlowKey| cat::<4>(&[out.get(fields::TP_SRC), out.get(fields::TP_DST)]);
+        // ICMP type and code are the low bytes of the be16 ports.
+        let icmp = |out: &FlowKey| {
+            [
+                out.get(fields::TP_SRC).get(1).copied().unwrap_or(0),
+                out.get(fields::TP_DST).get(1).copied().unwrap_or(0),
+            ]
+        };
+        match swkey.get_u8(fields::IP_PROTO) {
+            6 => {
+                sink.put(ka::TCP, &ports(output))?;
+                sink.put(ka::TCP_FLAGS, output.get(fields::TP_FLAGS))?;
+            }
+            17 => sink.put(ka::UDP, &ports(output))?,
+            132 => sink.put(ka::SCTP, &ports(output))?,
+            1 if !v6 => sink.put(ka::ICMP, &icmp(output))?,
+            58 if v6 => {
+                sink.put(ka::ICMPV6, &icmp(output))?;
+                let ty = swkey.get(fields::TP_SRC);
+                if ty == [0, 135] || ty == [0, 136] {
+                    sink.put(
+                        ka::ND,
+                        &cat::<28>(&[
+                            output.get(fields::ND_TARGET),
+                            output.get(fields::ND_SLL),
+                            output.get(fields::ND_TLL),
+                        ]),
+                    )?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_flow_key_put))]
+#[cfg_attr(not(MODULE), cfg(test))]
+mod tests {
+    use super::*;
+    use crate::flow::match_nl::get_match;
+    use crate::netlink::attr::Attrs;
+    use crate::netlink::build::SliceSink;
+
+    type TestResult = core::result::Result<(), &'static str>;
+
+    fn check(ok: bool, what: &'static str) -> TestResult {
+        if ok {
+            Ok(())
+        } else {
+            Err(what)
+        }
+    }
+
+    /// An attribute stream in a fixed buffer.
+    fn stream<'b>(buf: &'b mut [u8], attrs: &[(u16, &[u8])]) -> &'b [u8] {
+        let mut sink = SliceSink::new(buf);
+        for (kind, payload) in attrs {
+            if sink.put(*kind, payload).is_err() {
+                break;
+            }
+        }
+        let n = sink.bytes().len();
+        &buf[..n]
+    }
+
+    /// The types of a nest's attributes, in order, and the nest's payload.
+    fn types_of<'p>(nest: &'p [u8], out: &mut [u16; 16]) -> (usize, &'p [u8]) {
+        let payload = Attrs::new(nest).next().map_or(&[][..], |a| a.payload());
+        let mut n = 0;
+        for a in Attrs::new(payload) {
+            if let Some(slot) = out.get_mut(n) {
+                *slot = a.kind();
+            }
+            n += 1;
+        }
+        (n, payload)
+    }
+
+    fn find<'p>(payload: &'p [u8], kind: u16) -> Option<&'p [u8]> {
+        Attrs::new(payload)
+            .find(|a| a.kind() == kind)
+            .map(|a| a.payload())
+    }
+
+    #[test]
+    fn tcp_flow_key_and_mask_as_c_writes_them() -> TestResult {
+        let mut kbuf = [0u8; 128];
+        let key = stream(
+            &mut kbuf,
+            &[
+                (ka::IN_PORT, &1u32.to_ne_bytes()),
+                (ka::ETHERNET, &[2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2]),
+                (ka::ETHERTYPE, &[0x08, 0x00]),
+                (ka::IPV4, &[10, 0, 0, 1, 10, 0, 0, 2, 6, 0, 64, 0]),
+                (ka::TCP, &[0, 80, 0x1f, 0x90]),
+                (ka::TCP_FLAGS, &[0, 0x02]),
+            ],
+        );
+        let ct = CtSupport::default();
+        let m = get_match(key, None, true, ct).map_err(|_| "refused")?;
+        let masked = m.key.masked(&m.mask, m.mask_range);
+
+        let mut out = [0u8; 512];
+        let mut sink = SliceSink::new(&mut out);
+        put_key(&mut sink, &masked, &masked, 2, false, ct).map_err(|_| "key full")?;
+        let mut types = [0u16; 16];
+        let (n, payload) = types_of(sink.bytes(), &mut types);
+        check(
+            types[..n]
+                == [
+                    ka::RECIRC_ID,
+                    ka::DP_HASH,
+                    ka::PRIORITY,
+                    ka::IN_PORT,
+                    ka::SKB_MARK,
+                    ka::ETHERNET,
+                    ka::ETHERTYPE,
+                    ka::IPV4,
+                    ka::TCP,
+                    ka::TCP_FLAGS,
+                ],
+            "key attributes in C's order",
+        )?;
+        check(
+            find(payload, ka::IN_PORT) == Some(&1u32.to_ne_bytes()[..]),
+            "in_port",
+        )?;
+        check(
+            find(payload, ka::IPV4) == Some(&[10, 0, 0, 1, 10, 0, 0, 2, 6, 0, 64, 0][..]),
+            "ipv4 as sent",
+        )?;
+
+        let mut out = [0u8; 512];
+        let mut sink = SliceSink::new(&mut out);
+        put_key(&mut sink, &masked, &m.mask, 3, true, ct).map_err(|_| "mask full")?;
+        let (n, payload) = types_of(sink.bytes(), &mut types);
+        check(
+            types[..n]
+                == [
+                    ka::RECIRC_ID,
+                    ka::DP_HASH,
+                    ka::PRIORITY,
+                    ka::TUNNEL,
+                    ka::IN_PORT,
+                    ka::SKB_MARK,
+                    ka::ETHERNET,
+                    ka::ETHERTYPE,
+                    ka::IPV4,
+                    ka::TCP,
+                    ka::TCP_FLAGS,
+                ],
+            "mask attributes, with the tunnel nest",
+        )?;
+        check(
+            find(payload, ka::TUNNEL) == Some(&[5, 0, tun_attr::TTL as u8, 0, 0, 0, 0, 0][..]),
+            "TUNNEL{TTL=0}",
+        )?;
+        check(
+            find(payload, ka::IN_PORT) == Some(&0xffff_ffffu32.to_ne_bytes()[..]),
+            "exact in_port",
+        )?;
+        check(
+            find(payload, ka::RECIRC_ID) == Some(&[0; 4][..]),
+            "wildcards are 0",
+        )?;
+        Ok(())
+    }
+
+    #[test]
+    fn vlan_flows_nest_in_encap() -> TestResult {
+        let mut ibuf = [0u8; 64];
+        let inner = stream(
+            &mut ibuf,
+            &[
+                (ka::ETHERTYPE, &[0x08, 0x06]),
+                (
+                    ka::ARP,
+                    &[
+                        10, 0, 0, 1, 10, 0, 0, 2, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+                    ],
+                ),
+            ],
+        );
+        let mut kbuf = [0u8; 128];
+        let key = stream(
+            &mut kbuf,
+            &[
+                (ka::ETHERNET, &[0; 12]),
+                (ka::ETHERTYPE, &[0x81, 0x00]),
+                (ka::VLAN, &[0x10, 0x05]),
+                (ka::ENCAP, inner),
+            ],
+        );
+        let ct = CtSupport::default();
+        let m = get_match(key, None, true, ct).map_err(|_| "refused")?;
+        let masked = m.key.masked(&m.mask, m.mask_range);
+        let mut out = [0u8; 512];
+        let mut sink = SliceSink::new(&mut out);
+        put_key(&mut sink, &masked, &m.mask, 3, true, ct).map_err(|_| "full")?;
+        let mut types = [0u16; 16];
+        let (n, payload) = types_of(sink.bytes(), &mut types);
+        check(
+            types[..n]
+                == [
+                    ka::RECIRC_ID,
+                    ka::DP_HASH,
+                    ka::PRIORITY,
+                    ka::TUNNEL,
+                    ka::IN_PORT,
+                    ka::SKB_MARK,
+                    ka::ETHERNET,
+                    ka::ETHERTYPE,
+                    ka::VLAN,
+                    ka::ENCAP,
+                ],
+            "outer attributes",
+        )?;
+        // No IN_PORT in the key: wildcarded, so the masked key's in_port
+        // is 0 and the mask reads 0xffff0000.
+        check(
+            find(payload, ka::IN_PORT) == Some(&0xffff_0000u32.to_ne_bytes()[..]),
+            "wildcarded in_port",
+        )?;
+        check(
+            find(payload, ka::ETHERTYPE) == Some(&[0xff, 0xff][..]),
+            "tpid mask",
+        )?;
+        let encap = find(payload, ka::ENCAP).ok_or("no encap")?;
+        let inner_types: [u16; 2] = {
+            let mut t = [0u16; 2];
+            for (slot, a) in t.iter_mut().zip(Attrs::new(encap)) {
+                *slot = a.kind();
+            }
+            t
+        };
+        check(
+            inner_types == [ka::ETHERTYPE, ka::ARP],
+            "ethertype and ARP inside",
+        )?;
+        Ok(())
+    }
+}

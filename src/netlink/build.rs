@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Writing netlink attributes: the [`AttrSink`] the pure encoders write
+//! to, and [`SliceSink`], one over a fixed buffer (tests, and anything
+//! that knows its size up front). The module's genetlink messages
+//! implement the trait over their `sk_buff`.
+
+use super::attr::{nla_align, NLA_HDRLEN};
+
+/// The buffer has no room for the attribute (`-EMSGSIZE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Full;
+
+/// Somewhere attributes can be appended.
+pub trait AttrSink {
+    /// An open nested attribute.
+    type Nest;
+
+    /// Appends an attribute, padded (`nla_put()`).
+    fn put(&mut self, kind: u16, payload: &[u8]) -> Result<(), Full>;
+
+    /// Opens a nested attribute, without `NLA_F_NESTED`, as every OVS
+    /// reply does (`nla_nest_start_noflag()`).
+    fn nest_start(&mut self, kind: u16) -> Result<Self::Nest, Full>;
+
+    /// Closes it: its length now covers what was appended since.
+    fn nest_end(&mut self, nest: Self::Nest) -> Result<(), Full>;
+
+    fn put_u32(&mut self, kind: u16, v: u32) -> Result<(), Full> {
+        self.put(kind, &v.to_ne_bytes())
+    }
+
+    fn put_flag(&mut self, kind: u16) -> Result<(), Full> {
+        self.put(kind, &[])
+    }
+}
+
+/// Attributes written into a byte slice.
+pub struct SliceSink<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+}
+
+impl<'b> SliceSink<'b> {
+    pub fn new(buf: &'b mut [u8]) -> Self {
+        SliceSink { buf, len: 0 }
+    }
+
+    /// What was written so far.
+    pub fn bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+
+    fn header(&mut self, at: usize, len: usize, kind: u16) -> Result<(), Full> {
+        let len = u16::try_from(len).map_err(|_| Full)?;
+        let h = self.buf.get_mut(at..at + NLA_HDRLEN).ok_or(Full)?;
+        h.get_mut(..2)
+            .ok_or(Full)?
+            .copy_from_slice(&len.to_ne_bytes());
+        h.get_mut(2..)
+            .ok_or(Full)?
+            .copy_from_slice(&kind.to_ne_bytes());
+        Ok(())
+    }
+}
+
+impl AttrSink for SliceSink<'_> {
+    /// Where the nest's header is.
+    type Nest = usize;
+
+    fn put(&mut self, kind: u16, payload: &[u8]) -> Result<(), Full> {
+        let len = NLA_HDRLEN + payload.len();
+        let end = self.len + nla_align(len);
+        if end > self.buf.len() {
+            return Err(Full);
+        }
+        self.header(self.len, len, kind)?;
+        let body = self.buf.get_mut(self.len + NLA_HDRLEN..end).ok_or(Full)?;
+        let (data, pad) = body.split_at_mut(payload.len());
+        data.copy_from_slice(payload);
+        pad.fill(0);
+        self.len = end;
+        Ok(())
+    }
+
+    fn nest_start(&mut self, kind: u16) -> Result<usize, Full> {
+        let at = self.len;
+        self.put(kind, &[])?;
+        Ok(at)
+    }
+
+    fn nest_end(&mut self, at: usize) -> Result<(), Full> {
+        let kind_bytes = self.buf.get(at + 2..at + 4).ok_or(Full)?;
+        let kind = u16::from_ne_bytes(kind_bytes.try_into().map_err(|_| Full)?);
+        self.header(at, self.len - at, kind)
+    }
+}
