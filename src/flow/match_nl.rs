@@ -4,8 +4,8 @@
 //! with C's semantics: Documentation/flow-netlink.md §3 is the
 //! specification, section by section.
 //!
-//! Not yet here: tunnel keys (§4) and NSH keys (§3.7); requests with them
-//! are refused with [`MatchError::NotYetSupported`].
+//! Not yet here: NSH keys (§3.7); requests with them are refused with
+//! [`MatchError::NotYetSupported`].
 
 use core::fmt;
 
@@ -89,7 +89,36 @@ pub enum MatchError {
         mask: u64,
         allowed: u64,
     },
-    /// TUNNEL or NSH, which this module does not parse yet.
+    TunnelAttrOutOfRange(u16),
+    TunnelAttrBadLength {
+        kind: u16,
+        len: usize,
+        expected: usize,
+    },
+    MultipleTunnelOptions,
+    TunnelTrailing(isize),
+    TunnelMixedFamilies,
+    TunnelNoDst,
+    TunnelBridgeInfo,
+    TunnelIpv4DstZero,
+    TunnelIpv6DstZero,
+    TunnelNoTtl,
+    GeneveTooLong(usize),
+    GeneveNotWords(usize),
+    GeneveMaskLen {
+        key: usize,
+        mask: usize,
+    },
+    VxlanExtOutOfRange(u16),
+    VxlanExtBadLength {
+        kind: u16,
+        len: usize,
+        expected: usize,
+    },
+    VxlanExtUnknown(u16),
+    VxlanTrailing(isize),
+    ErspanTooLong(usize),
+    /// NSH, which this module does not parse yet.
     NotYetSupported(u16),
 }
 
@@ -169,6 +198,42 @@ impl fmt::Display for MatchError {
                 "Unexpected mask (mask={:x}, allowed={:x})",
                 mask, allowed
             ),
+            TunnelAttrOutOfRange(t) => write!(f, "Tunnel attr {} out of range max {}", t, 16),
+            TunnelAttrBadLength {
+                kind,
+                len,
+                expected,
+            } => write!(
+                f,
+                "Tunnel attr {} has unexpected len {} expected {}",
+                kind, len, expected
+            ),
+            MultipleTunnelOptions => f.write_str("Multiple metadata blocks provided"),
+            TunnelTrailing(rem) => write!(f, "IP tunnel attribute has {} unknown bytes.", rem),
+            TunnelMixedFamilies => f.write_str("Mixed IPv4 and IPv6 tunnel attributes"),
+            TunnelNoDst => f.write_str("IP tunnel dst address not specified"),
+            TunnelBridgeInfo => f.write_str("IPv4 tun info is not correct"),
+            TunnelIpv4DstZero => f.write_str("IPv4 tunnel dst address is zero"),
+            TunnelIpv6DstZero => f.write_str("IPv6 tunnel dst address is zero"),
+            TunnelNoTtl => f.write_str("IP tunnel TTL not specified."),
+            GeneveTooLong(len) => write!(f, "Geneve option length err (len {}, max {}).", len, 255),
+            GeneveNotWords(len) => write!(f, "Geneve opt len {} is not a multiple of 4.", len),
+            GeneveMaskLen { key, mask } => {
+                write!(f, "Geneve option len {} != mask len {}", key, mask)
+            }
+            VxlanExtOutOfRange(t) => write!(f, "VXLAN extension {} out of range max {}", t, 1),
+            VxlanExtBadLength {
+                kind,
+                len,
+                expected,
+            } => write!(
+                f,
+                "VXLAN extension {} has unexpected len {} expected {}",
+                kind, len, expected
+            ),
+            VxlanExtUnknown(t) => write!(f, "Unknown VXLAN extension attribute {}", t),
+            VxlanTrailing(rem) => write!(f, "VXLAN extension message has {} unknown bytes.", rem),
+            ErspanTooLong(len) => write!(f, "ERSPAN option length err (len {}, max {}).", len, 255),
             NotYetSupported(kind) => {
                 write!(f, "openvswitch_rs: key type {} is not supported yet", kind)
             }
@@ -195,13 +260,25 @@ pub struct Match {
 
 /// Writes fields into the key or into the mask, growing that one's range
 /// (`SW_FLOW_KEY_PUT()` / `SW_FLOW_KEY_MEMCPY()`).
-struct Writer<'m> {
+pub(super) struct Writer<'m> {
     m: &'m mut Match,
     is_mask: bool,
+    /// Writing the default mask: attribute leaves read as all ones.
+    ones: bool,
 }
 
 impl Writer<'_> {
-    fn put(&mut self, field: Field, bytes: &[u8]) {
+    pub(super) fn is_mask(&self) -> bool {
+        self.is_mask
+    }
+
+    /// The key (also while the mask is written: some mask checks look at
+    /// it, as in C).
+    pub(super) fn key(&self) -> &FlowKey {
+        &self.m.key
+    }
+
+    pub(super) fn put(&mut self, field: Field, bytes: &[u8]) {
         if self.is_mask {
             self.m.mask.set(field, bytes);
             self.m.mask_range.cover(field);
@@ -211,7 +288,7 @@ impl Writer<'_> {
         }
     }
 
-    fn put_u8(&mut self, field: Field, v: u8) {
+    pub(super) fn put_u8(&mut self, field: Field, v: u8) {
         self.put(field, &[v]);
     }
 
@@ -284,7 +361,10 @@ fn metadata(
         *attrs &= !bit(ka::SKB_MARK);
     }
     if has(*attrs, ka::TUNNEL) {
-        return Err(MatchError::NotYetSupported(ka::TUNNEL));
+        let nest = a.get(ka::TUNNEL).map_or(&[][..], |t| t.payload());
+        let ones = w.ones;
+        super::tunnel_nl::tunnel(w, nest, ones)?;
+        *attrs &= !bit(ka::TUNNEL);
     }
     if has(*attrs, ka::CT_STATE) && ct.state {
         let state = ne_u32(a.get(ka::CT_STATE));
@@ -686,6 +766,7 @@ pub fn get_match(
         let mut w = Writer {
             m: &mut m,
             is_mask: false,
+            ones: false,
         };
         vlan(&mut w, &mut key_attrs, &mut a, None)?;
         key_fields(&mut w, key_attrs, &a, ct)?;
@@ -702,7 +783,14 @@ pub fn get_match(
         let mut w = Writer {
             m: &mut m,
             is_mask: true,
+            ones: ones.is_some(),
         };
+        // A tunnel is matched exactly by default, also on the fields its
+        // attributes left out (C: "userspace does not send tunnel
+        // attributes that are 0").
+        if ones.is_some() && w.m.key.get_u8(fields::TUN_PROTO) != 0 {
+            w.put(fields::TUN_KEY, &[0xff; 64]);
+        }
         // Always match on the TCIs.
         w.put_u16(fields::ETH_VLAN_TCI, 0xffff);
         w.put_u16(fields::ETH_CVLAN_TCI, 0xffff);

@@ -7,3 +7,4 @@ pub mod key;
 pub mod key_attrs;
 pub mod key_put;
 pub mod match_nl;
+mod tunnel_nl;

@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A flow key's tunnel from its `OVS_KEY_ATTR_TUNNEL` nest
+//! (`ip_tun_from_nlattr()` and the option parsers),
+//! Documentation/flow-netlink.md §4.
+
+use super::key::{fields, Field};
+use super::match_nl::{MatchError, Writer};
+use crate::netlink::attr::{Attr, Attrs};
+
+/// `OVS_TUNNEL_KEY_ATTR_MAX`.
+const TUNNEL_ATTR_MAX: u16 = 16;
+/// `OVS_VXLAN_EXT_MAX`.
+const VXLAN_EXT_MAX: u16 = 1;
+const AF_INET: u8 = 2;
+const AF_INET6: u8 = 10;
+/// `sizeof(struct erspan_metadata)`.
+const ERSPAN_METADATA_LEN: u8 = 12;
+
+mod attr {
+    pub const ID: u16 = 0;
+    pub const IPV4_SRC: u16 = 1;
+    pub const IPV4_DST: u16 = 2;
+    pub const TOS: u16 = 3;
+    pub const TTL: u16 = 4;
+    pub const DONT_FRAGMENT: u16 = 5;
+    pub const CSUM: u16 = 6;
+    pub const OAM: u16 = 7;
+    pub const GENEVE_OPTS: u16 = 8;
+    pub const TP_SRC: u16 = 9;
+    pub const TP_DST: u16 = 10;
+    pub const VXLAN_OPTS: u16 = 11;
+    pub const IPV6_SRC: u16 = 12;
+    pub const IPV6_DST: u16 = 13;
+    pub const ERSPAN_OPTS: u16 = 15;
+    pub const IPV4_INFO_BRIDGE: u16 = 16;
+}
+
+/// `IP_TUNNEL_*_BIT`.
+mod flag {
+    pub const CSUM: u32 = 0;
+    pub const KEY: u32 = 2;
+    pub const DONT_FRAGMENT: u32 = 8;
+    pub const OAM: u32 = 9;
+    pub const GENEVE_OPT: u32 = 11;
+    pub const VXLAN_OPT: u32 = 12;
+    pub const ERSPAN_OPT: u32 = 14;
+}
+
+/// `ovs_tunnel_key_lens[]`: `None` for variable or nested payloads.
+fn attr_len(kind: u16) -> Option<usize> {
+    match kind {
+        attr::ID => Some(8),
+        attr::IPV4_SRC | attr::IPV4_DST => Some(4),
+        attr::TOS | attr::TTL => Some(1),
+        attr::TP_SRC | attr::TP_DST => Some(2),
+        attr::IPV6_SRC | attr::IPV6_DST => Some(16),
+        attr::GENEVE_OPTS | attr::VXLAN_OPTS | attr::ERSPAN_OPTS => None,
+        _ => Some(0),
+    }
+}
+
+static ONES: [u8; 256] = [0xff; 256];
+
+/// The payload as the default mask sees it: all ones.
+fn leaf<'p>(a: &Attr<'p>, ones: bool) -> &'p [u8] {
+    if ones {
+        ONES.get(..a.payload().len()).unwrap_or(a.payload())
+    } else {
+        a.payload()
+    }
+}
+
+/// Options go right-aligned into `tun_opts`.
+fn opts_field(len: usize) -> Field {
+    Field {
+        offset: fields::TUN_OPTS.len.saturating_sub(len),
+        len: len.min(fields::TUN_OPTS.len),
+    }
+}
+
+fn geneve(w: &mut Writer<'_>, data: &[u8]) -> Result<(), MatchError> {
+    let len = data.len();
+    if len > fields::TUN_OPTS.len {
+        return Err(MatchError::GeneveTooLong(len));
+    }
+    if len % 4 != 0 {
+        return Err(MatchError::GeneveNotWords(len));
+    }
+    if !w.is_mask() {
+        w.put_u8(fields::TUN_OPTS_LEN, len as u8);
+    } else {
+        let key_len = usize::from(w.key().get_u8(fields::TUN_OPTS_LEN));
+        if key_len != len {
+            return Err(MatchError::GeneveMaskLen {
+                key: key_len,
+                mask: len,
+            });
+        }
+        w.put_u8(fields::TUN_OPTS_LEN, 0xff);
+    }
+    w.put(opts_field(len), data);
+    Ok(())
+}
+
+fn vxlan(w: &mut Writer<'_>, nest: &[u8], ones: bool) -> Result<(), MatchError> {
+    let mut gbp = [0u8; 4];
+    let mut it = Attrs::new(nest);
+    for a in it.by_ref() {
+        let kind = a.kind();
+        if kind > VXLAN_EXT_MAX {
+            return Err(MatchError::VxlanExtOutOfRange(kind));
+        }
+        // OVS_VXLAN_EXT_GBP is 4 bytes; type 0 has no table entry.
+        let expected = if kind == 1 { 4 } else { 0 };
+        if a.payload().len() != expected {
+            return Err(MatchError::VxlanExtBadLength {
+                kind,
+                len: a.payload().len(),
+                expected,
+            });
+        }
+        if kind != 1 {
+            return Err(MatchError::VxlanExtUnknown(kind));
+        }
+        gbp.copy_from_slice(leaf(&a, ones).get(..4).unwrap_or(&[0; 4]));
+    }
+    if it.remaining() != 0 {
+        return Err(MatchError::VxlanTrailing(it.remaining()));
+    }
+    let stored = if w.is_mask() { 0xff } else { 4 };
+    w.put_u8(fields::TUN_OPTS_LEN, stored);
+    w.put(opts_field(4), &gbp);
+    Ok(())
+}
+
+fn erspan(w: &mut Writer<'_>, data: &[u8]) -> Result<(), MatchError> {
+    let len = data.len();
+    if len > fields::TUN_OPTS.len {
+        return Err(MatchError::ErspanTooLong(len));
+    }
+    // C stores sizeof(struct erspan_metadata) whatever was sent.
+    let stored = if w.is_mask() {
+        0xff
+    } else {
+        ERSPAN_METADATA_LEN
+    };
+    w.put_u8(fields::TUN_OPTS_LEN, stored);
+    w.put(opts_field(len), data);
+    Ok(())
+}
+
+/// `ip_tun_from_nlattr()`: the tunnel nest's payload into the key or the
+/// mask. `ones`: the default mask, whose leaves read as all ones.
+pub(super) fn tunnel(w: &mut Writer<'_>, nest: &[u8], ones: bool) -> Result<(), MatchError> {
+    let (mut ttl, mut ipv4, mut ipv6, mut bridge) = (false, false, false, false);
+    let mut flags: u64 = 0;
+    let mut opts_type = 0;
+    let mut it = Attrs::new(nest);
+    for a in it.by_ref() {
+        let kind = a.kind();
+        if kind > TUNNEL_ATTR_MAX {
+            return Err(MatchError::TunnelAttrOutOfRange(kind));
+        }
+        if let Some(expected) = attr_len(kind) {
+            if a.payload().len() != expected {
+                return Err(MatchError::TunnelAttrBadLength {
+                    kind,
+                    len: a.payload().len(),
+                    expected,
+                });
+            }
+        }
+        let v = leaf(&a, ones);
+        match kind {
+            attr::ID => {
+                w.put(fields::TUN_ID, v);
+                flags |= 1 << flag::KEY;
+            }
+            attr::IPV4_SRC | attr::IPV4_DST => {
+                let f = if kind == attr::IPV4_SRC {
+                    fields::TUN_IPV4_SRC
+                } else {
+                    fields::TUN_IPV4_DST
+                };
+                w.put(f, v);
+                ipv4 = true;
+            }
+            attr::IPV6_SRC | attr::IPV6_DST => {
+                let f = if kind == attr::IPV6_SRC {
+                    fields::TUN_IPV6_SRC
+                } else {
+                    fields::TUN_IPV6_DST
+                };
+                w.put(f, v);
+                ipv6 = true;
+            }
+            attr::TOS => w.put(fields::TUN_TOS, v),
+            attr::TTL => {
+                w.put(fields::TUN_TTL, v);
+                ttl = true;
+            }
+            attr::DONT_FRAGMENT => flags |= 1 << flag::DONT_FRAGMENT,
+            attr::CSUM => flags |= 1 << flag::CSUM,
+            attr::OAM => flags |= 1 << flag::OAM,
+            attr::TP_SRC => w.put(fields::TUN_TP_SRC, v),
+            attr::TP_DST => w.put(fields::TUN_TP_DST, v),
+            attr::GENEVE_OPTS | attr::VXLAN_OPTS | attr::ERSPAN_OPTS => {
+                if opts_type != 0 {
+                    return Err(MatchError::MultipleTunnelOptions);
+                }
+                match kind {
+                    attr::GENEVE_OPTS => {
+                        geneve(w, v)?;
+                        flags |= 1 << flag::GENEVE_OPT;
+                    }
+                    attr::VXLAN_OPTS => {
+                        vxlan(w, a.payload(), ones)?;
+                        flags |= 1 << flag::VXLAN_OPT;
+                    }
+                    _ => {
+                        erspan(w, v)?;
+                        flags |= 1 << flag::ERSPAN_OPT;
+                    }
+                }
+                opts_type = kind;
+            }
+            attr::IPV4_INFO_BRIDGE => {
+                bridge = true;
+                ipv4 = true;
+            }
+            // OVS_TUNNEL_KEY_ATTR_PAD.
+            _ => {}
+        }
+    }
+    w.put(fields::TUN_FLAGS, &flags.to_ne_bytes());
+    if w.is_mask() {
+        w.put_u8(fields::TUN_PROTO, 0xff);
+    } else {
+        w.put_u8(fields::TUN_PROTO, if ipv6 { AF_INET6 } else { AF_INET });
+    }
+    if it.remaining() > 0 {
+        return Err(MatchError::TunnelTrailing(it.remaining()));
+    }
+    if ipv4 && ipv6 {
+        return Err(MatchError::TunnelMixedFamilies);
+    }
+    if !w.is_mask() {
+        let key = w.key();
+        let zero = |f: Field| key.get(f).iter().all(|&b| b == 0);
+        if !ipv4 && !ipv6 {
+            return Err(MatchError::TunnelNoDst);
+        }
+        if ipv4 {
+            if bridge {
+                if !zero(fields::TUN_IPV4_SRC)
+                    || !zero(fields::TUN_IPV4_DST)
+                    || !zero(fields::TUN_TP_SRC)
+                    || !zero(fields::TUN_TP_DST)
+                    || !zero(fields::TUN_TTL)
+                    || !zero(fields::TUN_TOS)
+                    || flags & !(1 << flag::KEY) != 0
+                {
+                    return Err(MatchError::TunnelBridgeInfo);
+                }
+            } else if zero(fields::TUN_IPV4_DST) {
+                return Err(MatchError::TunnelIpv4DstZero);
+            }
+        }
+        if ipv6 && zero(fields::TUN_IPV6_DST) {
+            return Err(MatchError::TunnelIpv6DstZero);
+        }
+        if !ttl && !bridge {
+            return Err(MatchError::TunnelNoTtl);
+        }
+    }
+    Ok(())
+}
+
+#[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_flow_tunnel))]
+#[cfg_attr(not(MODULE), cfg(test))]
+mod tests {
+    use super::*;
+    use crate::flow::key_attrs::key_attr as ka;
+    use crate::flow::match_nl::{get_match, CtSupport};
+    use crate::netlink::build::{AttrSink, SliceSink};
+
+    type TestResult = core::result::Result<(), &'static str>;
+
+    fn check(ok: bool, what: &'static str) -> TestResult {
+        if ok {
+            Ok(())
+        } else {
+            Err(what)
+        }
+    }
+
+    /// A key: ETHERNET + ETHERTYPE(0x0806 ... without ARP it is refused,
+    /// so 0x88cc, LLDP) and a tunnel nest of `tun`.
+    fn key_with_tunnel<'b>(buf: &'b mut [u8], tun: &[(u16, &[u8])]) -> &'b [u8] {
+        let mut sink = SliceSink::new(buf);
+        let mut ok = sink.put(ka::ETHERNET, &[0; 12]).is_ok();
+        ok &= sink.put(ka::ETHERTYPE, &[0x88, 0xcc]).is_ok();
+        if let Ok(nest) = sink.nest_start(ka::TUNNEL) {
+            for (kind, payload) in tun {
+                ok &= sink.put(*kind, payload).is_ok();
+            }
+            ok &= sink.nest_end(nest).is_ok();
+        }
+        let n = if ok { sink.bytes().len() } else { 0 };
+        &buf[..n]
+    }
+
+    #[test]
+    fn vxlan_tunnel_key_and_default_mask() -> TestResult {
+        let mut gbp = [0u8; 8];
+        let gbp = {
+            let mut s = SliceSink::new(&mut gbp);
+            s.put(1, &7u32.to_ne_bytes()).map_err(|_| "gbp")?;
+            let n = s.bytes().len();
+            &gbp[..n]
+        };
+        let mut buf = [0u8; 128];
+        let key = key_with_tunnel(
+            &mut buf,
+            &[
+                (attr::ID, &5u64.to_be_bytes()),
+                (attr::IPV4_DST, &[192, 0, 2, 1]),
+                (attr::TTL, &[64]),
+                (attr::VXLAN_OPTS, gbp),
+            ],
+        );
+        let m = get_match(key, None, true, CtSupport::default()).map_err(|_| "refused")?;
+        check(
+            m.key.get_u8(fields::TUN_PROTO) == AF_INET,
+            "tun_proto AF_INET",
+        )?;
+        check(m.key.get_u8(fields::TUN_OPTS_LEN) == 4, "vxlan opts len")?;
+        check(
+            m.key.get(fields::TUN_OPTS).get(251..) == Some(&7u32.to_ne_bytes()[..]),
+            "gbp",
+        )?;
+        let flags = u64::from_ne_bytes(m.key.get(fields::TUN_FLAGS).try_into().unwrap_or([0; 8]));
+        check(
+            flags == (1 << flag::KEY) | (1 << flag::VXLAN_OPT),
+            "KEY and VXLAN_OPT flags",
+        )?;
+        check(m.mask.get_u8(fields::TUN_PROTO) == 0xff, "mask tun_proto")?;
+        check(m.mask.get_u8(fields::TUN_OPTS_LEN) == 0xff, "mask opts len")?;
+        check(
+            m.mask.get(fields::TUN_TOS) == [0xff],
+            "unsent tunnel fields matched",
+        )?;
+        Ok(())
+    }
+
+    #[test]
+    fn tunnel_refusals() -> TestResult {
+        type TunnelAttrs<'t> = &'t [(u16, &'t [u8])];
+        let cases: [(TunnelAttrs<'_>, MatchError); 5] = [
+            (
+                &[(attr::IPV4_DST, &[192, 0, 2, 1])],
+                MatchError::TunnelNoTtl,
+            ),
+            (&[(attr::TTL, &[64])], MatchError::TunnelNoDst),
+            (
+                &[(attr::IPV4_DST, &[0; 4]), (attr::TTL, &[1])],
+                MatchError::TunnelIpv4DstZero,
+            ),
+            (
+                &[
+                    (attr::IPV4_DST, &[1; 4]),
+                    (attr::IPV6_DST, &[1; 16]),
+                    (attr::TTL, &[1]),
+                ],
+                MatchError::TunnelMixedFamilies,
+            ),
+            (
+                &[
+                    (attr::IPV4_DST, &[1; 4]),
+                    (attr::TTL, &[1]),
+                    (attr::GENEVE_OPTS, &[0; 6]),
+                ],
+                MatchError::GeneveNotWords(6),
+            ),
+        ];
+        for (tun, want) in cases {
+            let mut buf = [0u8; 128];
+            let key = key_with_tunnel(&mut buf, tun);
+            check(
+                get_match(key, None, true, CtSupport::default()) == Err(want),
+                "refused as C refuses",
+            )?;
+        }
+        Ok(())
+    }
+}
