@@ -316,6 +316,15 @@ fn put_key_body<S: AttrSink>(
                 output.get(fields::ARP_THA),
             ]),
         )?,
+        0x894f => {
+            let nest = sink.nest_start(ka::NSH)?;
+            sink.put(1, output.get(fields::NSH_BASE))?;
+            // MD type 1's context; MD type 2 is never written.
+            if is_mask || output.get(fields::NSH_BASE).get(2) == Some(&1) {
+                sink.put(2, output.get(fields::NSH_CONTEXT))?;
+            }
+            sink.nest_end(nest)?;
+        }
         0x8847 | 0x8848 => {
             let n = output.get_u32(fields::MPLS_NUM_LABELS_MASK).count_ones() as usize;
             let lse = output.get(fields::MPLS_LSE);

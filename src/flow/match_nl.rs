@@ -3,9 +3,6 @@
 //! A flow match from its key and mask attributes (`ovs_nla_get_match()`),
 //! with C's semantics: Documentation/flow-netlink.md §3 is the
 //! specification, section by section.
-//!
-//! Not yet here: NSH keys (§3.7); requests with them are refused with
-//! [`MatchError::NotYetSupported`].
 
 use core::fmt;
 
@@ -118,8 +115,17 @@ pub enum MatchError {
     VxlanExtUnknown(u16),
     VxlanTrailing(isize),
     ErspanTooLong(usize),
-    /// NSH, which this module does not parse yet.
-    NotYetSupported(u16),
+    NshAttrOutOfRange(u16),
+    NshAttrBadLength {
+        kind: u16,
+        len: usize,
+        expected: usize,
+    },
+    NshAttrUnknown(u16),
+    NshTrailing(isize),
+    NshUnmatchedMdType(u8),
+    /// MD type 2 in a flow key: no log.
+    NshMd2,
 }
 
 impl From<KeyAttrsError> for MatchError {
@@ -234,9 +240,20 @@ impl fmt::Display for MatchError {
             VxlanExtUnknown(t) => write!(f, "Unknown VXLAN extension attribute {}", t),
             VxlanTrailing(rem) => write!(f, "VXLAN extension message has {} unknown bytes.", rem),
             ErspanTooLong(len) => write!(f, "ERSPAN option length err (len {}, max {}).", len, 255),
-            NotYetSupported(kind) => {
-                write!(f, "openvswitch_rs: key type {} is not supported yet", kind)
-            }
+            NshAttrOutOfRange(t) => write!(f, "nsh attr {} is out of range max {}", t, 3),
+            NshAttrBadLength {
+                kind,
+                len,
+                expected,
+            } => write!(
+                f,
+                "nsh attr {} has unexpected len {} expected {}",
+                kind, len, expected
+            ),
+            NshAttrUnknown(t) => write!(f, "Unknown nsh attribute {}", t),
+            NshTrailing(rem) => write!(f, "nsh attribute has {} unknown bytes.", rem),
+            NshUnmatchedMdType(t) => write!(f, "nsh attribute has unmatched MD type {}.", t),
+            NshMd2 => Ok(()),
         }
     }
 }
@@ -244,7 +261,7 @@ impl fmt::Display for MatchError {
 impl MatchError {
     /// Whether C logs this refusal (all but a bad MPLS label count).
     pub fn logged(&self) -> bool {
-        !matches!(self, MatchError::BadMpls)
+        !matches!(self, MatchError::BadMpls | MatchError::NshMd2)
     }
 }
 
@@ -598,7 +615,10 @@ fn key_fields(
         attrs &= !bit(ka::ARP);
     }
     if has(attrs, ka::NSH) {
-        return Err(MatchError::NotYetSupported(ka::NSH));
+        let nest = a.get(ka::NSH).map_or(&[][..], |n| n.payload());
+        let ones = w.ones;
+        super::nsh_nl::nsh(w, nest, ones)?;
+        attrs &= !bit(ka::NSH);
     }
     if has(attrs, ka::MPLS) {
         let payload = a.get(ka::MPLS).map_or(&[][..], |m| m.payload());

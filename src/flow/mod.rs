@@ -7,4 +7,5 @@ pub mod key;
 pub mod key_attrs;
 pub mod key_put;
 pub mod match_nl;
+mod nsh_nl;
 mod tunnel_nl;

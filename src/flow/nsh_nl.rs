@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A flow key's NSH header from its `OVS_KEY_ATTR_NSH` nest
+//! (`nsh_key_put_from_nlattr()` for keys and masks),
+//! Documentation/flow-netlink.md §3.7.
+
+use super::key::{fields, Field};
+use super::match_nl::{MatchError, Writer};
+use crate::netlink::attr::Attrs;
+
+/// `OVS_NSH_KEY_ATTR_MAX`.
+const NSH_ATTR_MAX: u16 = 3;
+const BASE: u16 = 1;
+const MD1: u16 = 2;
+const MD2: u16 = 3;
+const NSH_M_TYPE1: u8 = 1;
+
+static ONES: [u8; 16] = [0xff; 16];
+
+fn sub(field: Field, offset: usize, len: usize) -> Field {
+    Field {
+        offset: field.offset + offset,
+        len,
+    }
+}
+
+/// The NSH nest's payload into the key or the mask. `ones`: the default
+/// mask, whose leaves read as all ones.
+pub(super) fn nsh(w: &mut Writer<'_>, nest: &[u8], ones: bool) -> Result<(), MatchError> {
+    let (mut has_md1, mut mdtype) = (false, 0u8);
+    let mut it = Attrs::new(nest);
+    for a in it.by_ref() {
+        let kind = a.kind();
+        if kind > NSH_ATTR_MAX {
+            return Err(MatchError::NshAttrOutOfRange(kind));
+        }
+        let expected = match kind {
+            BASE => Some(8),
+            MD1 => Some(16),
+            MD2 => None,
+            _ => Some(0),
+        };
+        let len = a.payload().len();
+        if let Some(expected) = expected.filter(|&e| e != len) {
+            return Err(MatchError::NshAttrBadLength {
+                kind,
+                len,
+                expected,
+            });
+        }
+        let v = if ones {
+            ONES.get(..len).unwrap_or(a.payload())
+        } else {
+            a.payload()
+        };
+        match kind {
+            BASE => {
+                mdtype = v.get(2).copied().unwrap_or(0);
+                // flags, ttl, mdtype, np, path_hdr, one put each as C.
+                for (offset, flen) in [(0, 1), (1, 1), (2, 1), (3, 1), (4, 4)] {
+                    w.put(
+                        sub(fields::NSH_BASE, offset, flen),
+                        v.get(offset..offset + flen).unwrap_or(&[]),
+                    );
+                }
+            }
+            MD1 => {
+                has_md1 = true;
+                for i in 0..4 {
+                    w.put(
+                        sub(fields::NSH_CONTEXT, 4 * i, 4),
+                        v.get(4 * i..4 * i + 4).unwrap_or(&[]),
+                    );
+                }
+            }
+            // MD type 2 is not supported in flow keys: C's -ENOTSUPP,
+            // which the key parser turns into EINVAL, unlogged.
+            MD2 => return Err(MatchError::NshMd2),
+            _ => return Err(MatchError::NshAttrUnknown(kind)),
+        }
+    }
+    if it.remaining() > 0 {
+        return Err(MatchError::NshTrailing(it.remaining()));
+    }
+    if !w.is_mask() && has_md1 && mdtype != NSH_M_TYPE1 {
+        return Err(MatchError::NshUnmatchedMdType(mdtype));
+    }
+    Ok(())
+}
+
+#[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_flow_nsh))]
+#[cfg_attr(not(MODULE), cfg(test))]
+mod tests {
+    use super::*;
+    use crate::flow::key_attrs::key_attr as ka;
+    use crate::flow::match_nl::{get_match, CtSupport};
+    use crate::netlink::build::{AttrSink, SliceSink};
+
+    type TestResult = core::result::Result<(), &'static str>;
+
+    fn check(ok: bool, what: &'static str) -> TestResult {
+        if ok {
+            Ok(())
+        } else {
+            Err(what)
+        }
+    }
+
+    fn key_with_nsh<'b>(buf: &'b mut [u8], nsh: &[(u16, &[u8])]) -> &'b [u8] {
+        let mut sink = SliceSink::new(buf);
+        let mut ok = sink.put(ka::ETHERNET, &[0; 12]).is_ok();
+        ok &= sink.put(ka::ETHERTYPE, &[0x89, 0x4f]).is_ok();
+        if let Ok(nest) = sink.nest_start(ka::NSH) {
+            for (kind, payload) in nsh {
+                ok &= sink.put(*kind, payload).is_ok();
+            }
+            ok &= sink.nest_end(nest).is_ok();
+        }
+        let n = if ok { sink.bytes().len() } else { 0 };
+        &buf[..n]
+    }
+
+    #[test]
+    fn md1_key_and_refusals() -> TestResult {
+        let base = [0, 63, 1, 3, 0, 0, 1, 0xff];
+        let mut buf = [0u8; 128];
+        let key = key_with_nsh(&mut buf, &[(BASE, &base), (MD1, &[7; 16])]);
+        let m = get_match(key, None, true, CtSupport::default()).map_err(|_| "refused")?;
+        check(m.key.get(fields::NSH_BASE) == base, "base stored as sent")?;
+        check(m.key.get(fields::NSH_CONTEXT) == [7; 16], "MD1 context")?;
+        check(
+            m.mask.get(fields::NSH_BASE) == [0xff; 8],
+            "default mask exact",
+        )?;
+
+        let md2 = [0, 63, 2, 3, 0, 0, 1, 0xff];
+        let mut buf = [0u8; 128];
+        let key = key_with_nsh(&mut buf, &[(BASE, &md2), (MD1, &[7; 16])]);
+        check(
+            get_match(key, None, true, CtSupport::default())
+                == Err(MatchError::NshUnmatchedMdType(2)),
+            "MD1 with mdtype 2",
+        )?;
+        let mut buf = [0u8; 128];
+        let key = key_with_nsh(&mut buf, &[(BASE, &md2), (MD2, &[1; 8])]);
+        check(
+            get_match(key, None, true, CtSupport::default()) == Err(MatchError::NshMd2),
+            "MD2 in a key",
+        )?;
+        let mut buf = [0u8; 128];
+        let key = key_with_nsh(&mut buf, &[(BASE, &base[..4])]);
+        check(
+            get_match(key, None, true, CtSupport::default())
+                == Err(MatchError::NshAttrBadLength {
+                    kind: 1,
+                    len: 4,
+                    expected: 8,
+                }),
+            "short base",
+        )?;
+        Ok(())
+    }
+}
