@@ -3,6 +3,7 @@
 //! Flows: the key a packet is matched on, masks, and (to come) the
 //! megaflow table and the `ovs_flow` family.
 
+pub mod actions;
 pub mod key;
 pub mod key_attrs;
 pub mod key_put;

@@ -95,9 +95,9 @@ T_TPSRC, T_TPDST, T_VXLAN, T_V6SRC, T_V6DST, T_PAD, T_ERSPAN, T_BRIDGE = range(9
 
 
 def cases():
-    """(name, key bytes, mask bytes or None)"""
+    """(name, key bytes, mask bytes or None, actions bytes)"""
     c = []
-    add = lambda name, key, mask=None: c.append((name, key, mask))  # noqa: E731
+    add = lambda name, key, mask=None, acts=b"": c.append((name, key, mask, acts))  # noqa: E731
     add("l2-only", eth())
     add("l2-lldp", eth(0x88cc))
     add("l2-inport", a(IN_PORT, u32(3)) + eth(0x88cc))
@@ -203,7 +203,98 @@ def cases():
     add("mask-trailing", eth(0x88cc), a(ETHERTYPE, ones(2)) + b"\1")
     add("mask-dup-zero", eth(0x88cc), a(ETHERTYPE, ones(2)) + a(IPV4, bytes(12))
         + a(IPV4, bytes(12)))
+    action_cases(add)
     return c
+
+
+# OVS_ACTION_ATTR_*
+OUTPUT, USERSPACE, PUSH_VLAN, POP_VLAN, SAMPLE, RECIRC, HASH = 1, 2, 4, 5, 6, 7, 8
+PUSH_MPLS, POP_MPLS, TRUNC, PUSH_ETH, POP_ETH, CT_CLEAR = 9, 10, 13, 14, 15, 16
+POP_NSH, METER, CLONE, CHECK_PKT_LEN, ADD_MPLS, DEC_TTL, DROP, PSAMPLE = 18, 19, 20, 21, 22, 23, 24, 25
+NLA_F_NESTED = 0x8000
+
+
+def out(port):
+    return a(OUTPUT, u32(port))
+
+
+def action_cases(add):
+    """Flows with actions (SET, SET_MASKED, PUSH_NSH and CT are not
+    validated by openvswitch_rs yet)."""
+    tcp4 = eth(0x0800) + ip4(6) + tcp()
+    act = lambda name, acts, key=tcp4: add("act-" + name, key, None, acts)  # noqa: E731
+    act("output", out(1) + out(2))
+    act("output-max", out(65535))
+    act("userspace", a(USERSPACE, a(1, u32(5)) + a(2, b"cookie")))
+    act("userspace-no-pid", a(USERSPACE, a(2, b"x")))
+    act("userspace-pid-0", a(USERSPACE, a(1, u32(0))))
+    act("userspace-short-pid", a(USERSPACE, a(1, b"\1\2")))
+    act("userspace-bad-type", a(USERSPACE, a(1, u32(5)) + a(7, b"")))
+    vlan_push = lambda tpid, tci: a(PUSH_VLAN, struct.pack(">HH", tpid, tci))  # noqa: E731
+    act("push-vlan", vlan_push(0x8100, 0x1005) + out(1))
+    act("push-vlan-bad-tpid", vlan_push(0x0800, 0x1005))
+    act("push-vlan-no-cfi", vlan_push(0x8100, 0x0005))
+    act("pop-vlan", a(POP_VLAN) + out(1))
+    act("sample", a(SAMPLE, a(1, u32(0x80000000)) + a(2, out(3))) + out(1))
+    act("sample-no-prob", a(SAMPLE, a(2, out(3))))
+    act("sample-dup", a(SAMPLE, a(1, u32(1)) + a(1, u32(1)) + a(2, out(3))))
+    act("sample-empty", a(SAMPLE, a(2, b"") + a(1, u32(7))))
+    act("recirc", a(RECIRC, u32(9)))
+    act("hash", a(HASH, u32(1) + u32(5)) + a(RECIRC, u32(1)))
+    act("hash-bad-alg", a(HASH, u32(2) + u32(5)))
+    act("push-mpls", a(PUSH_MPLS, struct.pack(">IH", 0x100, 0x8847) + b"\0\0") + out(1))
+    act("push-mpls-bad-type", a(PUSH_MPLS, struct.pack(">IH", 0x100, 0x0800) + b"\0\0"))
+    mpls_key = eth(0x8847) + a(MPLS, struct.pack(">I", 0x1234100))
+    act("pop-mpls", a(POP_MPLS, struct.pack(">H", 0x0800)) + out(1), mpls_key)
+    act("pop-mpls-not-mpls", a(POP_MPLS, struct.pack(">H", 0x0800)))
+    act("pop-mpls-twice", a(POP_MPLS, struct.pack(">H", 0x8847))
+        + a(POP_MPLS, struct.pack(">H", 0x0800)), mpls_key)
+    act("trunc", a(TRUNC, u32(14)) + out(1))
+    act("trunc-short", a(TRUNC, u32(13)))
+    act("push-eth-on-l2", a(PUSH_ETH, MAC))
+    act("pop-eth", a(POP_ETH) + out(1))
+    act("pop-eth-push-eth", a(POP_ETH) + a(PUSH_ETH, MAC) + out(1))
+    act("ct-clear", a(CT_CLEAR) + out(1))
+    act("meter", a(METER, u32(3)) + out(1))
+    act("clone", a(CLONE, out(4) + a(POP_VLAN)) + out(1))
+    act("clone-empty", a(CLONE))
+    act("clone-short", a(CLONE, b"\0\0"))
+    act("check-pkt-len", a(CHECK_PKT_LEN, a(1, struct.pack("=H", 100)) + a(2, out(1))
+                           + a(3, out(2))))
+    act("check-pkt-len-gt-first", a(CHECK_PKT_LEN, a(3, out(2)) + a(1, struct.pack("=H", 9))
+                                    + a(2, b"")))
+    act("check-pkt-len-zero", a(CHECK_PKT_LEN, a(1, struct.pack("=H", 0)) + a(2, out(1))
+                                + a(3, out(2))))
+    act("check-pkt-len-no-branch", a(CHECK_PKT_LEN, a(1, struct.pack("=H", 5)) + a(2, out(1))))
+    act("add-mpls-l2", a(ADD_MPLS, struct.pack(">IH", 0x100, 0x8847) + b"\0\0") + out(1))
+    act("add-mpls-l3", a(ADD_MPLS, struct.pack(">IH", 0x100, 0x8847) + struct.pack("=H", 1))
+        + out(1))
+    act("dec-ttl", a(DEC_TTL, a(1, a(USERSPACE, a(1, u32(5))))) + out(1))
+    act("dec-ttl-extra", a(DEC_TTL, a(7, b"x") + a(1, out(2))) + out(1))
+    act("dec-ttl-missing", a(DEC_TTL, a(2, b"")))
+    act("drop-last", out(1) + a(DROP, u32(0)))
+    act("drop-not-last", a(DROP, u32(0)) + out(1))
+    act("psample", a(PSAMPLE | NLA_F_NESTED, a(1, u32(3)) + a(2, b"abcd")))
+    act("psample-not-nested", a(PSAMPLE, a(1, u32(3))))
+    act("psample-long-cookie", a(PSAMPLE | NLA_F_NESTED, a(1, u32(3)) + a(2, bytes(17))))
+    act("psample-no-group", a(PSAMPLE | NLA_F_NESTED, a(2, b"ab")))
+    act("pop-nsh-not-nsh", a(POP_NSH))
+    nsh_key = eth(0x894f) + nest(NSH, a(1, bytes([0, 63, 1, 3, 0, 0, 1, 0xff])),
+                                  a(2, bytes(16)))
+    act("pop-nsh", a(POP_NSH) + out(1), nsh_key)
+    act("unspec", a(0))
+    act("type-26", a(26, b""))
+    act("bad-len", a(OUTPUT, b"\1\0"))
+    act("trailing", out(1) + b"\0\0")
+    deep = out(1)
+    for _ in range(17):
+        deep = a(CLONE, deep)
+    act("clone-17-deep", deep)
+    deep = out(1)
+    for _ in range(16):
+        deep = a(CLONE, deep)
+    act("clone-16-deep", deep)
+    act("flagged-output", a(OUTPUT | NLA_F_NESTED, u32(1)))
 
 
 def family_id(sock, name):
@@ -224,8 +315,8 @@ def run_c(all_cases):
                      flags=NLM_F_ACK)
         hdr = struct.pack("=i", socket_ifindex(DP))
         try:
-            for name, key, mask in all_cases:
-                attrs = [hdr, a(OVS_FLOW_ATTR_KEY, key), a(OVS_FLOW_ATTR_ACTIONS)]
+            for name, key, mask, acts in all_cases:
+                attrs = [hdr, a(OVS_FLOW_ATTR_KEY, key), a(OVS_FLOW_ATTR_ACTIONS, acts)]
                 if mask is not None:
                     attrs.append(a(OVS_FLOW_ATTR_MASK, mask))
                 try:
@@ -235,10 +326,11 @@ def run_c(all_cases):
                     continue
                 found = {}
                 for raw, payload in iter_attrs(replies[0][1][4:]):
-                    if raw in (OVS_FLOW_ATTR_KEY, OVS_FLOW_ATTR_MASK):
+                    if raw in (OVS_FLOW_ATTR_KEY, OVS_FLOW_ATTR_MASK, OVS_FLOW_ATTR_ACTIONS):
                         found[raw] = g.pack_attr(raw, payload).hex()
-                out[name] = "%s OK %s %s" % (name, found.get(OVS_FLOW_ATTR_KEY, "-"),
-                                             found.get(OVS_FLOW_ATTR_MASK, "-"))
+                out[name] = "%s OK %s %s %s" % (
+                    name, found.get(OVS_FLOW_ATTR_KEY, "-"), found.get(OVS_FLOW_ATTR_MASK, "-"),
+                    found.get(OVS_FLOW_ATTR_ACTIONS, "-"))
                 sock.request(flow_fam, OVS_FLOW_CMD_DEL, [hdr], flags=NLM_F_ACK)
         finally:
             sock.request(dp_fam, OVS_DP_CMD_DEL, [hdr0, g.pack_str_attr(OVS_DP_ATTR_NAME, DP)],
@@ -266,8 +358,9 @@ def errno_name(err):
 
 
 def run_rust(codec, all_cases):
-    lines = "".join("%s %s %s\n" % (n, k.hex(), m.hex() if m is not None else "-")
-                    for n, k, m in all_cases)
+    lines = "".join("%s %s %s %s\n" % (n, k.hex(), m.hex() if m is not None else "-",
+                                       acts.hex() or "-")
+                    for n, k, m, acts in all_cases)
     res = subprocess.run([codec], input=lines, capture_output=True, text=True, check=True)
     out = {}
     for line in res.stdout.splitlines():
@@ -283,7 +376,7 @@ def main(argv):
     all_cases = cases()
     c = run_c(all_cases)
     r = run_rust(codec, all_cases)
-    names = [n for n, _, _ in all_cases]
+    names = [n for n, _, _, _ in all_cases]
     with open(os.path.join(out_dir, "flow-codec-c.txt"), "w") as f:
         f.write("".join(c[n] + "\n" for n in names))
     with open(os.path.join(out_dir, "flow-codec-rust.txt"), "w") as f:

@@ -1,0 +1,591 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Validating a flow's action list (`ovs_nla_copy_actions()`) and writing
+//! it as replies show it (`ovs_nla_put_actions()`),
+//! Documentation/flow-netlink.md §6 and §7.
+//!
+//! The list is validated and written in one pass, into the form C's
+//! replies carry: what a flow stores is that form.
+//!
+//! Not yet here: SET, SET_MASKED and PUSH_NSH, refused with
+//! [`ActionError::NotYetSupported`]. CT is refused with `ENOTSUPP`, as a
+//! C module built without conntrack refuses it.
+
+use super::key::{fields, FlowKey};
+use crate::netlink::attr::{Attr, Attrs};
+use crate::netlink::build::{AttrSink, Full};
+
+/// `OVS_ACTION_ATTR_*`.
+pub mod action {
+    pub const OUTPUT: u16 = 1;
+    pub const USERSPACE: u16 = 2;
+    pub const SET: u16 = 3;
+    pub const PUSH_VLAN: u16 = 4;
+    pub const POP_VLAN: u16 = 5;
+    pub const SAMPLE: u16 = 6;
+    pub const RECIRC: u16 = 7;
+    pub const HASH: u16 = 8;
+    pub const PUSH_MPLS: u16 = 9;
+    pub const POP_MPLS: u16 = 10;
+    pub const SET_MASKED: u16 = 11;
+    pub const CT: u16 = 12;
+    pub const TRUNC: u16 = 13;
+    pub const PUSH_ETH: u16 = 14;
+    pub const POP_ETH: u16 = 15;
+    pub const CT_CLEAR: u16 = 16;
+    pub const PUSH_NSH: u16 = 17;
+    pub const POP_NSH: u16 = 18;
+    pub const METER: u16 = 19;
+    pub const CLONE: u16 = 20;
+    pub const CHECK_PKT_LEN: u16 = 21;
+    pub const ADD_MPLS: u16 = 22;
+    pub const DEC_TTL: u16 = 23;
+    pub const DROP: u16 = 24;
+    pub const PSAMPLE: u16 = 25;
+    /// `OVS_ACTION_ATTR_MAX`.
+    pub const MAX: u16 = 25;
+}
+
+/// `MAX_ACTIONS_DEPTH`.
+const MAX_DEPTH: u32 = 16;
+const DP_MAX_PORTS: u32 = 65535;
+const ETH_HLEN: u32 = 14;
+const VLAN_CFI_MASK: u16 = 0x1000;
+const MAC_PROTO_NONE: u8 = 0;
+const MAC_PROTO_ETHERNET: u8 = 1;
+
+/// Why an action list was refused: C's errno, and its log text where C
+/// logs one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActionError {
+    /// `EINVAL`, unlogged (most action checks).
+    Invalid,
+    /// `EINVAL` with C's log text.
+    InvalidLogged(&'static str),
+    /// `EINVAL`: "Message has %d unknown bytes." (dec_ttl).
+    DecTtlTrailing(isize),
+    /// `EINVAL`: "Duplicate or invalid key (type %d)." (dec_ttl).
+    DecTtlDuplicate(u16),
+    /// `ERANGE`: a policy-parsed attribute too short.
+    Range,
+    /// `EOVERFLOW`: nested deeper than 16.
+    TooDeep,
+    /// `EMSGSIZE`: a nested list past 65535 bytes.
+    TooBig,
+    /// `ENOTSUPP` (524): conntrack, which this module does not have.
+    NoConntrack,
+    /// SET, SET_MASKED or PUSH_NSH, which this module does not validate
+    /// yet.
+    NotYetSupported(u16),
+}
+
+impl ActionError {
+    /// The errno C returns (positive).
+    pub fn errno(&self) -> i32 {
+        match self {
+            ActionError::Invalid
+            | ActionError::InvalidLogged(_)
+            | ActionError::DecTtlTrailing(_)
+            | ActionError::DecTtlDuplicate(_) => 22,
+            ActionError::Range => 34,
+            ActionError::TooDeep => 75,
+            ActionError::TooBig => 90,
+            ActionError::NoConntrack => 524,
+            ActionError::NotYetSupported(_) => 95,
+        }
+    }
+}
+
+impl From<Full> for ActionError {
+    fn from(_: Full) -> Self {
+        ActionError::TooBig
+    }
+}
+
+/// What a list level knows of the packet (C passes these by value into
+/// nested lists; changes inside do not come back out).
+#[derive(Clone, Copy)]
+struct State {
+    eth_type: u16,
+    vlan_tci: u16,
+    mpls_label_count: u32,
+}
+
+/// `action_lens[]`: the fixed payload length, `None` when variable.
+fn action_len(kind: u16) -> Option<usize> {
+    use action::*;
+    match kind {
+        OUTPUT | PUSH_VLAN | RECIRC | TRUNC | METER | DROP => Some(4),
+        HASH | PUSH_MPLS | ADD_MPLS => Some(8),
+        POP_MPLS => Some(2),
+        PUSH_ETH => Some(12),
+        POP_VLAN | POP_ETH | CT_CLEAR | POP_NSH => Some(0),
+        USERSPACE | SET | SAMPLE | SET_MASKED | CT | PUSH_NSH | CLONE | CHECK_PKT_LEN | DEC_TTL
+        | PSAMPLE => None,
+        // UNSPEC
+        _ => Some(0),
+    }
+}
+
+fn is_mpls(t: u16) -> bool {
+    t == 0x8847 || t == 0x8848
+}
+
+fn be16(p: &[u8], at: usize) -> u16 {
+    p.get(at..at + 2)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u16::from_be_bytes)
+}
+
+fn ne_u32(p: &[u8], at: usize) -> u32 {
+    p.get(at..at + 4)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u32::from_ne_bytes)
+}
+
+/// A policy-checked attribute set (`nla_parse_deprecated_strict()`):
+/// `lens[type]` is the minimum length of a typed member (`Some(0)` for
+/// any, `Some(4)` for NLA_NESTED's "0 or at least 4"), `None` for types
+/// the policy does not know.
+fn parse_strict<'a, const N: usize>(
+    payload: &'a [u8],
+    max: u16,
+    min_len: impl Fn(u16) -> usize,
+    nested: impl Fn(u16) -> bool,
+) -> Result<[Option<Attr<'a>>; N], ActionError> {
+    let mut out = [None; N];
+    let mut it = Attrs::new(payload);
+    for a in it.by_ref() {
+        let kind = a.kind();
+        if kind == 0 || kind > max {
+            return Err(ActionError::Invalid);
+        }
+        let len = a.payload().len();
+        if nested(kind) {
+            if len > 0 && len < 4 {
+                return Err(ActionError::Range);
+            }
+        } else if len < min_len(kind) {
+            return Err(ActionError::Range);
+        }
+        if let Some(slot) = out.get_mut(usize::from(kind)) {
+            *slot = Some(a);
+        }
+    }
+    if it.remaining() > 0 {
+        return Err(ActionError::Invalid);
+    }
+    Ok(out)
+}
+
+/// Whether `a` is the last attribute of its list (`nla_is_last()`: its
+/// unpadded length is what remains).
+fn is_last(a: &Attr<'_>, remaining_after: isize) -> bool {
+    let len = a.payload().len() + 4;
+    remaining_after + crate::netlink::attr::nla_align(len) as isize == len as isize
+}
+
+/// `ovs_nla_copy_actions()`: validates `list` (an `OVS_FLOW_ATTR_ACTIONS`
+/// payload) for a flow of masked key `key`, and writes the actions as C's
+/// replies show them.
+pub fn copy_actions<S: AttrSink>(
+    sink: &mut S,
+    list: &[u8],
+    key: &FlowKey,
+) -> Result<(), ActionError> {
+    let eth_type = key.get_be16(fields::ETH_TYPE);
+    let state = State {
+        eth_type,
+        vlan_tci: key.get_be16(fields::ETH_VLAN_TCI),
+        mpls_label_count: if is_mpls(eth_type) {
+            key.get_u32(fields::MPLS_NUM_LABELS_MASK).count_ones()
+        } else {
+            0
+        },
+    };
+    copy_list(sink, list, key, state, 0)
+}
+
+fn copy_list<S: AttrSink>(
+    sink: &mut S,
+    list: &[u8],
+    key: &FlowKey,
+    mut st: State,
+    depth: u32,
+) -> Result<(), ActionError> {
+    use action::*;
+    if depth > MAX_DEPTH {
+        return Err(ActionError::TooDeep);
+    }
+    // mac_proto comes from the key at every level.
+    let mut mac_proto = key.get_u8(fields::MAC_PROTO);
+    let mut it = Attrs::new(list);
+    while let Some(a) = it.next() {
+        let kind = a.kind();
+        let p = a.payload();
+        if kind > MAX {
+            return Err(ActionError::Invalid);
+        }
+        if action_len(kind).is_some_and(|n| n != p.len()) {
+            return Err(ActionError::Invalid);
+        }
+        let last = is_last(&a, it.remaining());
+        match kind {
+            OUTPUT => {
+                if ne_u32(p, 0) >= DP_MAX_PORTS {
+                    return Err(ActionError::Invalid);
+                }
+            }
+            USERSPACE => {
+                // PID, USERDATA (any), EGRESS_TUN_PORT, ACTIONS (any).
+                let attrs: [Option<Attr<'_>>; 5] =
+                    parse_strict(p, 4, |t| if t == 1 || t == 3 { 4 } else { 0 }, |_| false)?;
+                let pid = attrs.get(1).copied().flatten();
+                if pid.is_none_or(|pid| ne_u32(pid.payload(), 0) == 0) {
+                    return Err(ActionError::Invalid);
+                }
+            }
+            SET | SET_MASKED | PUSH_NSH => return Err(ActionError::NotYetSupported(kind)),
+            PUSH_VLAN => {
+                let (tpid, tci) = (be16(p, 0), be16(p, 2));
+                if mac_proto != MAC_PROTO_ETHERNET
+                    || (tpid != 0x8100 && tpid != 0x88a8)
+                    || tci & VLAN_CFI_MASK == 0
+                {
+                    return Err(ActionError::Invalid);
+                }
+                st.vlan_tci = tci;
+            }
+            POP_VLAN => {
+                if mac_proto != MAC_PROTO_ETHERNET {
+                    return Err(ActionError::Invalid);
+                }
+                st.vlan_tci = 0;
+            }
+            SAMPLE => {
+                let mut attrs: [Option<Attr<'_>>; 3] = [None; 3];
+                let mut inner = Attrs::new(p);
+                for m in inner.by_ref() {
+                    let t = usize::from(m.kind());
+                    match attrs.get_mut(t) {
+                        Some(slot @ None) if t != 0 => *slot = Some(m),
+                        _ => return Err(ActionError::Invalid),
+                    }
+                }
+                if inner.remaining() != 0 {
+                    return Err(ActionError::Invalid);
+                }
+                let prob = attrs[1].filter(|x| x.payload().len() == 4);
+                let acts = attrs[2].filter(|x| x.payload().is_empty() || x.payload().len() >= 4);
+                let (Some(prob), Some(acts)) = (prob, acts) else {
+                    return Err(ActionError::Invalid);
+                };
+                let nest = sink.nest_start(SAMPLE)?;
+                sink.put(1, prob.payload())?;
+                let inner_nest = sink.nest_start(2)?;
+                copy_list(sink, acts.payload(), key, st, depth + 1)?;
+                sink.nest_end(inner_nest)?;
+                sink.nest_end(nest)?;
+                continue;
+            }
+            RECIRC | METER | CT_CLEAR => {}
+            HASH => {
+                if ne_u32(p, 0) > 1 {
+                    return Err(ActionError::Invalid);
+                }
+            }
+            PUSH_MPLS => {
+                let ethertype = be16(p, 4);
+                if !is_mpls(ethertype)
+                    || st.vlan_tci & VLAN_CFI_MASK != 0
+                    || !matches!(
+                        st.eth_type,
+                        0x0800 | 0x86dd | 0x0806 | 0x8035 | 0x8847 | 0x8848
+                    )
+                {
+                    return Err(ActionError::Invalid);
+                }
+                st.eth_type = ethertype;
+                st.mpls_label_count = st.mpls_label_count.wrapping_add(1);
+            }
+            POP_MPLS => {
+                let proto = be16(p, 0);
+                if st.vlan_tci & VLAN_CFI_MASK != 0 || !is_mpls(st.eth_type) {
+                    return Err(ActionError::Invalid);
+                }
+                if proto == 0x6558 && mac_proto != MAC_PROTO_NONE {
+                    return Err(ActionError::Invalid);
+                }
+                st.mpls_label_count = st.mpls_label_count.wrapping_sub(1);
+                st.eth_type = if is_mpls(proto) && st.mpls_label_count != 0 {
+                    proto
+                } else {
+                    0
+                };
+            }
+            CT => return Err(ActionError::NoConntrack),
+            TRUNC => {
+                if ne_u32(p, 0) < ETH_HLEN {
+                    return Err(ActionError::Invalid);
+                }
+            }
+            PUSH_ETH => {
+                if mac_proto != MAC_PROTO_NONE {
+                    return Err(ActionError::Invalid);
+                }
+                mac_proto = MAC_PROTO_ETHERNET;
+            }
+            POP_ETH => {
+                if mac_proto != MAC_PROTO_ETHERNET || st.vlan_tci & VLAN_CFI_MASK != 0 {
+                    return Err(ActionError::Invalid);
+                }
+                mac_proto = MAC_PROTO_NONE;
+            }
+            POP_NSH => {
+                let np = key.get(fields::NSH_BASE).get(3).copied().unwrap_or(0);
+                if st.eth_type != 0x894f || !(1..=5).contains(&np) {
+                    return Err(ActionError::Invalid);
+                }
+                mac_proto = if np == 3 {
+                    MAC_PROTO_ETHERNET
+                } else {
+                    MAC_PROTO_NONE
+                };
+            }
+            CLONE => {
+                if !p.is_empty() && p.len() < 4 {
+                    return Err(ActionError::Invalid);
+                }
+                let nest = sink.nest_start(CLONE)?;
+                copy_list(sink, p, key, st, depth + 1)?;
+                sink.nest_end(nest)?;
+                continue;
+            }
+            CHECK_PKT_LEN => {
+                let attrs: [Option<Attr<'_>>; 4] =
+                    parse_strict(p, 3, |t| if t == 1 { 2 } else { 0 }, |t| t == 2 || t == 3)?;
+                let pkt_len = attrs[1].map_or(0, |l| {
+                    l.payload()
+                        .get(..2)
+                        .and_then(|b| b.try_into().ok())
+                        .map_or(0, u16::from_ne_bytes)
+                });
+                // OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER is 2,
+                // _IF_LESS_EQUAL 3; C keeps and shows the latter first.
+                let (Some(gt), Some(le)) = (attrs[2], attrs[3]) else {
+                    return Err(ActionError::Invalid);
+                };
+                if pkt_len == 0 {
+                    return Err(ActionError::Invalid);
+                }
+                let nest = sink.nest_start(CHECK_PKT_LEN)?;
+                sink.put(1, &pkt_len.to_ne_bytes())?;
+                for (branch, acts) in [(3, le), (2, gt)] {
+                    let b = sink.nest_start(branch)?;
+                    copy_list(sink, acts.payload(), key, st, depth + 1)?;
+                    sink.nest_end(b)?;
+                }
+                sink.nest_end(nest)?;
+                continue;
+            }
+            ADD_MPLS => {
+                let ethertype = be16(p, 4);
+                let l3 = u16::from_ne_bytes([
+                    p.get(6).copied().unwrap_or(0),
+                    p.get(7).copied().unwrap_or(0),
+                ]) & 1
+                    != 0;
+                if !is_mpls(ethertype) {
+                    return Err(ActionError::Invalid);
+                }
+                if l3 {
+                    if st.vlan_tci & VLAN_CFI_MASK != 0
+                        || !matches!(
+                            st.eth_type,
+                            0x0800 | 0x86dd | 0x0806 | 0x8035 | 0x8847 | 0x8848
+                        )
+                    {
+                        return Err(ActionError::Invalid);
+                    }
+                    st.mpls_label_count = st.mpls_label_count.wrapping_add(1);
+                } else if mac_proto == MAC_PROTO_ETHERNET {
+                    st.mpls_label_count = 1;
+                    mac_proto = MAC_PROTO_NONE;
+                } else {
+                    st.mpls_label_count = st.mpls_label_count.wrapping_add(1);
+                }
+                st.eth_type = ethertype;
+            }
+            DEC_TTL => {
+                let mut acts: Option<Attr<'_>> = None;
+                let mut inner = Attrs::new(p);
+                for m in inner.by_ref() {
+                    let t = m.kind();
+                    if t > 1 {
+                        continue;
+                    }
+                    if t == 0 || acts.is_some() {
+                        return Err(ActionError::DecTtlDuplicate(t));
+                    }
+                    acts = Some(m);
+                }
+                if inner.remaining() != 0 {
+                    return Err(ActionError::DecTtlTrailing(inner.remaining()));
+                }
+                let Some(acts) = acts.filter(|x| x.payload().is_empty() || x.payload().len() >= 4)
+                else {
+                    return Err(ActionError::InvalidLogged(
+                        "Missing valid actions attribute.",
+                    ));
+                };
+                let nest = sink.nest_start(DEC_TTL)?;
+                let inner_nest = sink.nest_start(1)?;
+                copy_list(sink, acts.payload(), key, st, depth + 1)?;
+                sink.nest_end(inner_nest)?;
+                sink.nest_end(nest)?;
+                continue;
+            }
+            DROP => {
+                if !last {
+                    return Err(ActionError::Invalid);
+                }
+            }
+            PSAMPLE => {
+                // nla_parse_nested(): strict, and the outer attribute must
+                // say it is nested.
+                if !a.has_nested_flag() {
+                    return Err(ActionError::Invalid);
+                }
+                let mut group = None;
+                let mut inner = Attrs::new(p);
+                for m in inner.by_ref() {
+                    match m.kind() {
+                        1 if m.payload().len() == 4 && !m.has_nested_flag() => group = Some(m),
+                        2 if !m.has_nested_flag() => {
+                            if m.payload().len() > 16 {
+                                return Err(ActionError::Range);
+                            }
+                        }
+                        _ => return Err(ActionError::Invalid),
+                    }
+                }
+                if inner.remaining() > 0 || group.is_none() {
+                    return Err(ActionError::Invalid);
+                }
+            }
+            // UNSPEC.
+            _ => return Err(ActionError::Invalid),
+        }
+        // Everything else is stored, and shown, as it came.
+        sink.put(kind, p)?;
+    }
+    if it.remaining() > 0 {
+        return Err(ActionError::Invalid);
+    }
+    Ok(())
+}
+
+#[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_flow_actions))]
+#[cfg_attr(not(MODULE), cfg(test))]
+mod tests {
+    use super::action::*;
+    use super::*;
+    use crate::netlink::build::SliceSink;
+
+    type TestResult = core::result::Result<(), &'static str>;
+
+    fn check(ok: bool, what: &'static str) -> TestResult {
+        if ok {
+            Ok(())
+        } else {
+            Err(what)
+        }
+    }
+
+    /// An IPv4 Ethernet flow's masked key.
+    fn ip4_key() -> FlowKey {
+        let mut k = FlowKey::default();
+        k.set_u8(fields::MAC_PROTO, MAC_PROTO_ETHERNET);
+        k.set_be16(fields::ETH_TYPE, 0x0800);
+        k
+    }
+
+    /// Validates `list` and returns the written form's length, or the
+    /// error.
+    fn run(list: &[u8], key: &FlowKey, out: &mut [u8]) -> Result<usize, ActionError> {
+        let mut sink = SliceSink::new(out);
+        copy_actions(&mut sink, list, key)?;
+        Ok(sink.bytes().len())
+    }
+
+    fn attr(buf: &mut [u8], kind: u16, payload: &[u8]) -> usize {
+        let mut sink = SliceSink::new(buf);
+        let _ = sink.put(kind, payload);
+        sink.bytes().len()
+    }
+
+    #[test]
+    fn simple_actions_are_kept_as_sent() -> TestResult {
+        let mut list = [0u8; 16];
+        let n = attr(&mut list, OUTPUT, &3u32.to_ne_bytes());
+        let mut out = [0u8; 64];
+        check(run(&list[..n], &ip4_key(), &mut out) == Ok(n), "output")?;
+        check(out[..n] == list[..n], "same bytes")?;
+        let n = attr(&mut list, OUTPUT, &65535u32.to_ne_bytes());
+        check(
+            run(&list[..n], &ip4_key(), &mut out) == Err(ActionError::Invalid),
+            "port 65535",
+        )?;
+        let n = attr(&mut list, TRUNC, &13u32.to_ne_bytes());
+        check(
+            run(&list[..n], &ip4_key(), &mut out) == Err(ActionError::Invalid),
+            "trunc below 14",
+        )?;
+        Ok(())
+    }
+
+    #[test]
+    fn drop_only_last_and_depth_limit() -> TestResult {
+        let mut list = [0u8; 16];
+        let n = attr(&mut list, DROP, &0u32.to_ne_bytes());
+        let mut out = [0u8; 512];
+        check(run(&list[..n], &ip4_key(), &mut out).is_ok(), "drop alone")?;
+        // 17 nested clones around an output: one level too deep.
+        let mut a = [0u8; 256];
+        let mut b = [0u8; 256];
+        let mut n = attr(&mut a, OUTPUT, &1u32.to_ne_bytes());
+        for _ in 0..17 {
+            n = attr(&mut b, CLONE, &a[..n]);
+            a[..n].copy_from_slice(&b[..n]);
+        }
+        check(
+            run(&a[..n], &ip4_key(), &mut out) == Err(ActionError::TooDeep),
+            "EOVERFLOW at 17 levels",
+        )?;
+        Ok(())
+    }
+
+    #[test]
+    fn vlan_and_mpls_state() -> TestResult {
+        let mut out = [0u8; 64];
+        let mut list = [0u8; 16];
+        let n = attr(&mut list, PUSH_VLAN, &[0x81, 0x00, 0x10, 0x05]);
+        check(run(&list[..n], &ip4_key(), &mut out).is_ok(), "push_vlan")?;
+        let n = attr(&mut list, PUSH_VLAN, &[0x81, 0x00, 0x00, 0x05]);
+        check(
+            run(&list[..n], &ip4_key(), &mut out) == Err(ActionError::Invalid),
+            "no CFI",
+        )?;
+        let n = attr(&mut list, POP_MPLS, &[0x08, 0x00]);
+        check(
+            run(&list[..n], &ip4_key(), &mut out) == Err(ActionError::Invalid),
+            "pop_mpls on IPv4",
+        )?;
+        let n = attr(&mut list, 12, &[]);
+        check(
+            run(&list[..n], &ip4_key(), &mut out) == Err(ActionError::NoConntrack),
+            "ct: ENOTSUPP",
+        )?;
+        Ok(())
+    }
+}
