@@ -7,8 +7,8 @@
 //! The list is validated and written in one pass, into the form C's
 //! replies carry: what a flow stores is that form.
 //!
-//! Not yet here: SET, SET_MASKED and PUSH_NSH, refused with
-//! [`ActionError::NotYetSupported`]. CT is refused with `ENOTSUPP`, as a
+//! Not yet here: setting a tunnel (SET of TUNNEL) and PUSH_NSH, refused
+//! with [`ActionError::NotYetSupported`]. CT is refused with `ENOTSUPP`, as a
 //! C module built without conntrack refuses it.
 
 use super::key::{fields, FlowKey};
@@ -74,8 +74,7 @@ pub enum ActionError {
     TooBig,
     /// `ENOTSUPP` (524): conntrack, which this module does not have.
     NoConntrack,
-    /// SET, SET_MASKED or PUSH_NSH, which this module does not validate
-    /// yet.
+    /// A tunnel SET or PUSH_NSH, which this module does not validate yet.
     NotYetSupported(u16),
 }
 
@@ -185,6 +184,93 @@ fn is_last(a: &Attr<'_>, remaining_after: isize) -> bool {
     remaining_after + crate::netlink::attr::nla_align(len) as isize == len as isize
 }
 
+/// `validate_set()`: one key attribute to write (SET) or to write under a
+/// mask (SET_MASKED, value then mask). Written back as C shows it: a
+/// SET_MASKED as sent, a SET as SET{type: value}.
+fn set<S: AttrSink>(
+    sink: &mut S,
+    masked: bool,
+    p: &[u8],
+    key: &FlowKey,
+    st: &State,
+    mac_proto: u8,
+) -> Result<(), ActionError> {
+    use super::key_attrs::{key_attr as ka, key_len, KeyLen, OVS_KEY_ATTR_MAX};
+    // Exactly one attribute, whose padding ends the action.
+    let mut inner_it = Attrs::new(p);
+    let inner = inner_it.next().ok_or(ActionError::Invalid)?;
+    if crate::netlink::attr::nla_align(4 + inner.payload().len()) != p.len() {
+        return Err(ActionError::Invalid);
+    }
+    let kind = inner.kind();
+    let data = inner.payload();
+    let len = if masked { data.len() / 2 } else { data.len() };
+    if kind > OVS_KEY_ATTR_MAX {
+        return Err(ActionError::Invalid);
+    }
+    if let KeyLen::Fixed(n) = key_len(kind) {
+        if n != len {
+            return Err(ActionError::Invalid);
+        }
+    }
+    let value = data.get(..len).unwrap_or(&[]);
+    let mask = data.get(len..2 * len).unwrap_or(&[]);
+    if masked && value.iter().zip(mask).any(|(v, m)| v & !m != 0) {
+        return Err(ActionError::Invalid);
+    }
+    let ip = st.eth_type == 0x0800 || st.eth_type == 0x86dd;
+    let key_proto = key.get_u8(fields::IP_PROTO);
+    let byte = |b: &[u8], i: usize| b.get(i).copied().unwrap_or(0);
+    let label = |b: &[u8]| {
+        b.get(32..36)
+            .and_then(|l| l.try_into().ok())
+            .map_or(0, u32::from_be_bytes)
+    };
+    let ok = match kind {
+        ka::PRIORITY | ka::SKB_MARK | ka::CT_MARK | ka::CT_LABELS => true,
+        ka::ETHERNET => mac_proto == MAC_PROTO_ETHERNET,
+        ka::TUNNEL => {
+            if masked {
+                return Err(ActionError::Invalid);
+            }
+            return Err(ActionError::NotYetSupported(action::SET));
+        }
+        ka::IPV4 => {
+            st.eth_type == 0x0800
+                && if masked {
+                    byte(mask, 8) == 0 && byte(mask, 11) == 0
+                } else {
+                    byte(value, 8) == key_proto && byte(value, 11) == key.get_u8(fields::IP_FRAG)
+                }
+        }
+        ka::IPV6 => {
+            st.eth_type == 0x86dd
+                && if masked {
+                    byte(mask, 36) == 0 && byte(mask, 39) == 0 && label(mask) & 0xfff0_0000 == 0
+                } else {
+                    byte(value, 36) == key_proto && byte(value, 39) == key.get_u8(fields::IP_FRAG)
+                }
+                && label(value) & 0xfff0_0000 == 0
+        }
+        ka::TCP => ip && key_proto == 6,
+        ka::UDP => ip && key_proto == 17,
+        ka::SCTP => ip && key_proto == 132,
+        ka::MPLS => is_mpls(st.eth_type) && len == 4,
+        _ => false,
+    };
+    if !ok {
+        return Err(ActionError::Invalid);
+    }
+    if masked {
+        sink.put(action::SET_MASKED, p)?;
+    } else {
+        let nest = sink.nest_start(action::SET)?;
+        sink.put(kind, value)?;
+        sink.nest_end(nest)?;
+    }
+    Ok(())
+}
+
 /// `ovs_nla_copy_actions()`: validates `list` (an `OVS_FLOW_ATTR_ACTIONS`
 /// payload) for a flow of masked key `key`, and writes the actions as C's
 /// replies show them.
@@ -245,7 +331,11 @@ fn copy_list<S: AttrSink>(
                     return Err(ActionError::Invalid);
                 }
             }
-            SET | SET_MASKED | PUSH_NSH => return Err(ActionError::NotYetSupported(kind)),
+            SET | SET_MASKED => {
+                set(sink, kind == SET_MASKED, p, key, &st, mac_proto)?;
+                continue;
+            }
+            PUSH_NSH => return Err(ActionError::NotYetSupported(kind)),
             PUSH_VLAN => {
                 let (tpid, tci) = (be16(p, 0), be16(p, 2));
                 if mac_proto != MAC_PROTO_ETHERNET
@@ -561,6 +651,36 @@ mod tests {
         check(
             run(&a[..n], &ip4_key(), &mut out) == Err(ActionError::TooDeep),
             "EOVERFLOW at 17 levels",
+        )?;
+        Ok(())
+    }
+
+    #[test]
+    fn set_checks_the_flow_and_shows_the_value() -> TestResult {
+        let mut key = ip4_key();
+        key.set_u8(fields::IP_PROTO, 6);
+        let mut inner = [0u8; 16];
+        let n = attr(&mut inner, 9, &[0, 1, 0, 2]); // TCP ports
+        let mut list = [0u8; 32];
+        let m = attr(&mut list, SET, &inner[..n]);
+        let mut out = [0u8; 64];
+        check(
+            run(&list[..m], &key, &mut out) == Ok(m),
+            "set tcp on a TCP flow",
+        )?;
+        check(out[..m] == list[..m], "shown as sent")?;
+        key.set_u8(fields::IP_PROTO, 17);
+        check(
+            run(&list[..m], &key, &mut out) == Err(ActionError::Invalid),
+            "set tcp on a UDP flow",
+        )?;
+        // SET_MASKED: a value bit outside the mask.
+        let n = attr(&mut inner, 9, &[0, 1, 0, 2, 0, 0, 0xff, 0xff]);
+        let m = attr(&mut list, SET_MASKED, &inner[..n]);
+        key.set_u8(fields::IP_PROTO, 6);
+        check(
+            run(&list[..m], &key, &mut out) == Err(ActionError::Invalid),
+            "value outside its mask",
         )?;
         Ok(())
     }

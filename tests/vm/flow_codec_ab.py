@@ -295,6 +295,36 @@ def action_cases(add):
         deep = a(CLONE, deep)
     act("clone-16-deep", deep)
     act("flagged-output", a(OUTPUT | NLA_F_NESTED, u32(1)))
+    set_ = lambda kind, v: a(3, a(kind, v))  # noqa: E731
+    set_masked = lambda kind, v, m: a(11, a(kind, v + m))  # noqa: E731
+    act("set-eth", set_(ETHERNET, MAC) + out(1))
+    act("set-ipv4", set_(IPV4, bytes([10, 0, 0, 9, 10, 0, 0, 8, 6, 4, 32, 0])) + out(1))
+    act("set-ipv4-other-proto", set_(IPV4, bytes([10, 0, 0, 9, 10, 0, 0, 8, 17, 4, 32, 0])))
+    act("set-tcp", set_(TCP, struct.pack(">HH", 1, 2)) + out(1))
+    act("set-udp-on-tcp", set_(UDP, struct.pack(">HH", 1, 2)))
+    act("set-priority", set_(PRIORITY, u32(3)) + set_(SKB_MARK, u32(4)) + out(1))
+    act("set-ethertype", set_(ETHERTYPE, b"\x08\x06"))
+    act("set-bad-len", set_(TCP, b"\0\1"))
+    act("set-two-keys", a(3, a(TCP, bytes(4)) + a(UDP, bytes(4))))
+    act("set-masked-ipv4-ttl", set_masked(IPV4, bytes([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0]),
+                                          bytes([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0]))
+        + out(1))
+    act("set-masked-ipv4-proto", set_masked(IPV4, bytes(12),
+                                            bytes([0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0, 0, 0])))
+    act("set-masked-value-outside", set_masked(TCP, struct.pack(">HH", 1, 2),
+                                               struct.pack(">HH", 0xffff, 0)))
+    act("set-masked-eth", set_masked(ETHERNET, MAC[:6] + bytes(6), ones(6) + bytes(6)) + out(1))
+    ip6key = eth(0x86dd) + ip6(17) + ports(UDP)
+    act("set-ipv6", set_(IPV6, bytes(range(1, 17)) + bytes(range(17, 33))
+                         + struct.pack(">I", 5) + bytes([17, 0, 9, 0])) + out(1), ip6key)
+    act("set-ipv6-label-big", set_(IPV6, bytes(32) + struct.pack(">I", 0x100000)
+                                   + bytes([17, 0, 9, 0])), ip6key)
+    act("set-masked-ipv6-label", set_masked(IPV6, bytes(32) + struct.pack(">I", 5) + bytes(4),
+                                            bytes(32) + struct.pack(">I", 0xfffff) + bytes(4))
+        + out(1), ip6key)
+    act("set-mpls", set_(MPLS, struct.pack(">I", 0x200)) + out(1),
+        eth(0x8847) + a(MPLS, struct.pack(">I", 0x1234100)))
+    act("set-ct-mark", set_(CT_MARK, u32(1)) + out(1))
 
 
 def family_id(sock, name):
