@@ -7,8 +7,7 @@
 //! The list is validated and written in one pass, into the form C's
 //! replies carry: what a flow stores is that form.
 //!
-//! Not yet here: setting a tunnel (SET of TUNNEL) and PUSH_NSH, refused
-//! with [`ActionError::NotYetSupported`]. CT is refused with `ENOTSUPP`, as a
+//! Not yet here: PUSH_NSH, refused with [`ActionError::NotYetSupported`]. CT is refused with `ENOTSUPP`, as a
 //! C module built without conntrack refuses it.
 
 use super::key::{fields, FlowKey};
@@ -74,7 +73,9 @@ pub enum ActionError {
     TooBig,
     /// `ENOTSUPP` (524): conntrack, which this module does not have.
     NoConntrack,
-    /// A tunnel SET or PUSH_NSH, which this module does not validate yet.
+    /// `EINVAL`: a set-tunnel action's tunnel, refused as a flow key's.
+    Tunnel(super::match_nl::MatchError),
+    /// PUSH_NSH, which this module does not validate yet.
     NotYetSupported(u16),
 }
 
@@ -85,7 +86,8 @@ impl ActionError {
             ActionError::Invalid
             | ActionError::InvalidLogged(_)
             | ActionError::DecTtlTrailing(_)
-            | ActionError::DecTtlDuplicate(_) => 22,
+            | ActionError::DecTtlDuplicate(_)
+            | ActionError::Tunnel(_) => 22,
             ActionError::Range => 34,
             ActionError::TooDeep => 75,
             ActionError::TooBig => 90,
@@ -233,7 +235,7 @@ fn set<S: AttrSink>(
             if masked {
                 return Err(ActionError::Invalid);
             }
-            return Err(ActionError::NotYetSupported(action::SET));
+            return set_tunnel(sink, data);
         }
         ka::IPV4 => {
             st.eth_type == 0x0800
@@ -268,6 +270,53 @@ fn set<S: AttrSink>(
         sink.put(kind, value)?;
         sink.nest_end(nest)?;
     }
+    Ok(())
+}
+
+/// `validate_and_copy_set_tun()`: the tunnel parsed as a flow key's, its
+/// GENEVE options walked (an option type with the critical bit sets
+/// CRIT_OPT), shown back as C shows the `ip_tunnel_info` it keeps.
+fn set_tunnel<S: AttrSink>(sink: &mut S, nest: &[u8]) -> Result<(), ActionError> {
+    const AF_INET: u8 = 2;
+    const AF_INET6: u8 = 10;
+    const GENEVE_OPT_BIT: u32 = 11;
+    const CRIT_OPT_BIT: u32 = 10;
+    let mut key = super::match_nl::set_tunnel_key(nest).map_err(ActionError::Tunnel)?;
+    let opts_len = key.get_u8(fields::TUN_OPTS_LEN);
+    let mut flags = u64::from_ne_bytes(key.get(fields::TUN_FLAGS).try_into().unwrap_or([0; 8]));
+    if opts_len != 0 && flags & (1 << GENEVE_OPT_BIT) != 0 {
+        // validate_geneve_opts(): 4-byte headers, lengths in words.
+        let opts = key
+            .get(fields::TUN_OPTS)
+            .get(fields::TUN_OPTS.len - usize::from(opts_len)..)
+            .unwrap_or(&[]);
+        let mut rest = opts;
+        let mut crit = false;
+        while !rest.is_empty() {
+            let [_, _, ty, len, ..] = *rest else {
+                return Err(ActionError::Invalid);
+            };
+            let n = 4 + usize::from(len & 0x1f) * 4;
+            rest = rest.get(n..).ok_or(ActionError::Invalid)?;
+            crit |= ty & 0x80 != 0;
+        }
+        if crit {
+            flags |= 1 << CRIT_OPT_BIT;
+            key.set(fields::TUN_FLAGS, &flags.to_ne_bytes());
+        }
+    }
+    let tun_proto = key.get_u8(fields::TUN_PROTO);
+    let bridge = tun_proto == AF_INET && key.get(fields::TUN_IPV4_DST) == [0; 4];
+    let af = if tun_proto == AF_INET6 {
+        AF_INET6
+    } else {
+        AF_INET
+    };
+    let set = sink.nest_start(action::SET)?;
+    let tun = sink.nest_start(super::key_attrs::key_attr::TUNNEL)?;
+    super::key_put::put_tunnel(sink, &key, af, opts_len, bridge)?;
+    sink.nest_end(tun)?;
+    sink.nest_end(set)?;
     Ok(())
 }
 

@@ -32,6 +32,7 @@ mod tun_attr {
     pub const IPV6_SRC: u16 = 12;
     pub const IPV6_DST: u16 = 13;
     pub const ERSPAN_OPTS: u16 = 15;
+    pub const IPV4_INFO_BRIDGE: u16 = 16;
 }
 
 /// `IP_TUNNEL_*_BIT` in `tun_key.tun_flags`.
@@ -68,18 +69,23 @@ fn is_vlan_type(t: u16) -> bool {
     t == 0x8100 || t == 0x88a8
 }
 
-/// `__ip_tun_to_nlattr()` for a flow key (mode 0).
-fn put_tunnel<S: AttrSink>(
+/// `__ip_tun_to_nlattr()`: a flow key's tunnel (`bridge` false), or a
+/// set-tunnel action's in bridge mode.
+pub(super) fn put_tunnel<S: AttrSink>(
     sink: &mut S,
     output: &FlowKey,
     tun_proto: u8,
     opts_len: u8,
+    bridge: bool,
 ) -> Result<(), Full> {
     let flags = u64::from_ne_bytes(output.get(fields::TUN_FLAGS).try_into().unwrap_or([0; 8]));
     let flag = |b: u32| flags & (1 << b) != 0;
     let nonzero = |f| output.get(f).iter().any(|&b| b != 0);
     if flag(tun_flag::KEY) {
         sink.put(tun_attr::ID, output.get(fields::TUN_ID))?;
+    }
+    if bridge {
+        return sink.put_flag(tun_attr::IPV4_INFO_BRIDGE);
     }
     match tun_proto {
         AF_INET => {
@@ -180,7 +186,13 @@ fn put_key_body<S: AttrSink>(
     let tun_proto = swkey.get_u8(fields::TUN_PROTO);
     if tun_proto != 0 || is_mask {
         let nest = sink.nest_start(ka::TUNNEL)?;
-        put_tunnel(sink, output, tun_proto, swkey.get_u8(fields::TUN_OPTS_LEN))?;
+        put_tunnel(
+            sink,
+            output,
+            tun_proto,
+            swkey.get_u8(fields::TUN_OPTS_LEN),
+            false,
+        )?;
         sink.nest_end(nest)?;
     }
 

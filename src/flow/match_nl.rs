@@ -672,6 +672,20 @@ fn key_fields(
     Ok(())
 }
 
+/// The tunnel of a set-tunnel action, parsed as a flow key's
+/// (`validate_and_copy_set_tun()` runs `ip_tun_from_nlattr()` on a fresh
+/// key).
+pub(super) fn set_tunnel_key(nest: &[u8]) -> Result<FlowKey, MatchError> {
+    let mut m = Match::default();
+    let mut w = Writer {
+        m: &mut m,
+        is_mask: false,
+        ones: false,
+    };
+    super::tunnel_nl::tunnel(&mut w, nest, false)?;
+    Ok(m.key)
+}
+
 /// `match_validate()` (§3.5).
 fn validate(m: &Match, key_attrs: u64, mask_attrs: u64, has_mask: bool) -> Result<(), MatchError> {
     let k = &m.key;

@@ -325,6 +325,22 @@ def action_cases(add):
     act("set-mpls", set_(MPLS, struct.pack(">I", 0x200)) + out(1),
         eth(0x8847) + a(MPLS, struct.pack(">I", 0x1234100)))
     act("set-ct-mark", set_(CT_MARK, u32(1)) + out(1))
+    set_tun = lambda *attrs: a(3, tun(*attrs))  # noqa: E731
+    act("set-tunnel", set_tun(a(T_ID, struct.pack(">Q", 7)), a(T_V4DST, bytes([192, 0, 2, 9])),
+                              a(T_TTL, b"\x40"), a(T_TPDST, struct.pack(">H", 4789)),
+                              a(T_CSUM)) + out(1))
+    act("set-tunnel-geneve", set_tun(a(T_V4DST, bytes([192, 0, 2, 9])), a(T_TTL, b"\x40"),
+                                     a(T_GENEVE, bytes([0, 1, 0x80, 1, 1, 2, 3, 4])))
+        + out(1))
+    act("set-tunnel-geneve-bad", set_tun(a(T_V4DST, bytes([192, 0, 2, 9])), a(T_TTL, b"\1"),
+                                         a(T_GENEVE, bytes([0, 1, 0, 2, 1, 2, 3, 4]))))
+    act("set-tunnel-vxlan", set_tun(a(T_V6DST, bytes(range(16))), a(T_TTL, b"\1"),
+                                    nest(T_VXLAN, a(1, u32(9)))) + out(1))
+    act("set-tunnel-erspan", set_tun(a(T_V4DST, bytes([1, 2, 3, 4])), a(T_TTL, b"\1"),
+                                     a(T_ERSPAN, bytes(range(8)))) + out(1))
+    act("set-tunnel-bridge", set_tun(a(T_BRIDGE), a(T_ID, struct.pack(">Q", 3))) + out(1))
+    act("set-tunnel-no-ttl", set_tun(a(T_V4DST, bytes([1, 2, 3, 4]))))
+    act("set-masked-tunnel", a(11, tun(a(T_TTL, b"\1"))))
 
 
 def family_id(sock, name):
