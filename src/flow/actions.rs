@@ -7,8 +7,8 @@
 //! The list is validated and written in one pass, into the form C's
 //! replies carry: what a flow stores is that form.
 //!
-//! Not yet here: PUSH_NSH, refused with [`ActionError::NotYetSupported`]. CT is refused with `ENOTSUPP`, as a
-//! C module built without conntrack refuses it.
+//! Every action type is validated. CT is refused with `ENOTSUPP`, as a C
+//! module built without conntrack refuses it.
 
 use super::key::{fields, FlowKey};
 use crate::netlink::attr::{Attr, Attrs};
@@ -73,10 +73,9 @@ pub enum ActionError {
     TooBig,
     /// `ENOTSUPP` (524): conntrack, which this module does not have.
     NoConntrack,
-    /// `EINVAL`: a set-tunnel action's tunnel, refused as a flow key's.
-    Tunnel(super::match_nl::MatchError),
-    /// PUSH_NSH, which this module does not validate yet.
-    NotYetSupported(u16),
+    /// `EINVAL`: a set-tunnel's tunnel or a push_nsh's header, refused
+    /// as a flow key's would be.
+    Key(super::match_nl::MatchError),
 }
 
 impl ActionError {
@@ -87,12 +86,11 @@ impl ActionError {
             | ActionError::InvalidLogged(_)
             | ActionError::DecTtlTrailing(_)
             | ActionError::DecTtlDuplicate(_)
-            | ActionError::Tunnel(_) => 22,
+            | ActionError::Key(_) => 22,
             ActionError::Range => 34,
             ActionError::TooDeep => 75,
             ActionError::TooBig => 90,
             ActionError::NoConntrack => 524,
-            ActionError::NotYetSupported(_) => 95,
         }
     }
 }
@@ -189,6 +187,7 @@ fn is_last(a: &Attr<'_>, remaining_after: isize) -> bool {
 /// `validate_set()`: one key attribute to write (SET) or to write under a
 /// mask (SET_MASKED, value then mask). Written back as C shows it: a
 /// SET_MASKED as sent, a SET as SET{type: value}.
+#[inline(never)]
 fn set<S: AttrSink>(
     sink: &mut S,
     masked: bool,
@@ -281,7 +280,7 @@ fn set_tunnel<S: AttrSink>(sink: &mut S, nest: &[u8]) -> Result<(), ActionError>
     const AF_INET6: u8 = 10;
     const GENEVE_OPT_BIT: u32 = 11;
     const CRIT_OPT_BIT: u32 = 10;
-    let mut key = super::match_nl::set_tunnel_key(nest).map_err(ActionError::Tunnel)?;
+    let mut key = super::match_nl::set_tunnel_key(nest).map_err(ActionError::Key)?;
     let opts_len = key.get_u8(fields::TUN_OPTS_LEN);
     let mut flags = u64::from_ne_bytes(key.get(fields::TUN_FLAGS).try_into().unwrap_or([0; 8]));
     if opts_len != 0 && flags & (1 << GENEVE_OPT_BIT) != 0 {
@@ -341,102 +340,295 @@ pub fn copy_actions<S: AttrSink>(
     copy_list(sink, list, key, state, 0)
 }
 
+/// What a nested action asks of its list's walk.
+enum Nested<'a> {
+    None,
+    Sample {
+        probability: &'a [u8],
+        actions: &'a [u8],
+    },
+    Clone(&'a [u8]),
+    CheckPktLen {
+        pkt_len: u16,
+        less_equal: &'a [u8],
+        greater: &'a [u8],
+    },
+    DecTtl(&'a [u8]),
+}
+
+/// `__ovs_nla_copy_actions()` for one list. It recurses for nested lists,
+/// at most 17 levels deep on a kernel stack, so its own frame holds only
+/// the walk; each action is checked by [`check_action`], which is kept
+/// out of line. (`scripts/lint` fails if this frame grows past 512
+/// bytes.)
 fn copy_list<S: AttrSink>(
     sink: &mut S,
     list: &[u8],
     key: &FlowKey,
-    mut st: State,
+    st: State,
     depth: u32,
 ) -> Result<(), ActionError> {
     use action::*;
     if depth > MAX_DEPTH {
         return Err(ActionError::TooDeep);
     }
+    let mut st = st;
     // mac_proto comes from the key at every level.
     let mut mac_proto = key.get_u8(fields::MAC_PROTO);
     let mut it = Attrs::new(list);
     while let Some(a) = it.next() {
-        let kind = a.kind();
-        let p = a.payload();
-        if kind > MAX {
-            return Err(ActionError::Invalid);
-        }
-        if action_len(kind).is_some_and(|n| n != p.len()) {
-            return Err(ActionError::Invalid);
-        }
         let last = is_last(&a, it.remaining());
-        match kind {
-            OUTPUT => {
-                if ne_u32(p, 0) >= DP_MAX_PORTS {
-                    return Err(ActionError::Invalid);
-                }
-            }
-            USERSPACE => {
-                // PID, USERDATA (any), EGRESS_TUN_PORT, ACTIONS (any).
-                let attrs: [Option<Attr<'_>>; 5] =
-                    parse_strict(p, 4, |t| if t == 1 || t == 3 { 4 } else { 0 }, |_| false)?;
-                let pid = attrs.get(1).copied().flatten();
-                if pid.is_none_or(|pid| ne_u32(pid.payload(), 0) == 0) {
-                    return Err(ActionError::Invalid);
-                }
-            }
-            SET | SET_MASKED => {
-                set(sink, kind == SET_MASKED, p, key, &st, mac_proto)?;
-                continue;
-            }
-            PUSH_NSH => return Err(ActionError::NotYetSupported(kind)),
-            PUSH_VLAN => {
-                let (tpid, tci) = (be16(p, 0), be16(p, 2));
-                if mac_proto != MAC_PROTO_ETHERNET
-                    || (tpid != 0x8100 && tpid != 0x88a8)
-                    || tci & VLAN_CFI_MASK == 0
-                {
-                    return Err(ActionError::Invalid);
-                }
-                st.vlan_tci = tci;
-            }
-            POP_VLAN => {
-                if mac_proto != MAC_PROTO_ETHERNET {
-                    return Err(ActionError::Invalid);
-                }
-                st.vlan_tci = 0;
-            }
-            SAMPLE => {
-                let mut attrs: [Option<Attr<'_>>; 3] = [None; 3];
-                let mut inner = Attrs::new(p);
-                for m in inner.by_ref() {
-                    let t = usize::from(m.kind());
-                    match attrs.get_mut(t) {
-                        Some(slot @ None) if t != 0 => *slot = Some(m),
-                        _ => return Err(ActionError::Invalid),
-                    }
-                }
-                if inner.remaining() != 0 {
-                    return Err(ActionError::Invalid);
-                }
-                let prob = attrs[1].filter(|x| x.payload().len() == 4);
-                let acts = attrs[2].filter(|x| x.payload().is_empty() || x.payload().len() >= 4);
-                let (Some(prob), Some(acts)) = (prob, acts) else {
-                    return Err(ActionError::Invalid);
-                };
+        match check_action(sink, &a, last, key, &mut st, &mut mac_proto)? {
+            Nested::None => {}
+            Nested::Sample {
+                probability,
+                actions,
+            } => {
                 let nest = sink.nest_start(SAMPLE)?;
-                sink.put(1, prob.payload())?;
-                let inner_nest = sink.nest_start(2)?;
-                copy_list(sink, acts.payload(), key, st, depth + 1)?;
-                sink.nest_end(inner_nest)?;
+                sink.put(1, probability)?;
+                let inner = sink.nest_start(2)?;
+                copy_list(sink, actions, key, st, depth + 1)?;
+                sink.nest_end(inner)?;
                 sink.nest_end(nest)?;
-                continue;
             }
-            RECIRC | METER | CT_CLEAR => {}
-            HASH => {
-                if ne_u32(p, 0) > 1 {
-                    return Err(ActionError::Invalid);
+            Nested::Clone(actions) => {
+                let nest = sink.nest_start(CLONE)?;
+                copy_list(sink, actions, key, st, depth + 1)?;
+                sink.nest_end(nest)?;
+            }
+            Nested::CheckPktLen {
+                pkt_len,
+                less_equal,
+                greater,
+            } => {
+                let nest = sink.nest_start(CHECK_PKT_LEN)?;
+                sink.put(1, &pkt_len.to_ne_bytes())?;
+                // OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER is 2,
+                // _IF_LESS_EQUAL 3; C keeps and shows the latter first.
+                for (branch, actions) in [(3, less_equal), (2, greater)] {
+                    let b = sink.nest_start(branch)?;
+                    copy_list(sink, actions, key, st, depth + 1)?;
+                    sink.nest_end(b)?;
+                }
+                sink.nest_end(nest)?;
+            }
+            Nested::DecTtl(actions) => {
+                let nest = sink.nest_start(DEC_TTL)?;
+                let inner = sink.nest_start(1)?;
+                copy_list(sink, actions, key, st, depth + 1)?;
+                sink.nest_end(inner)?;
+                sink.nest_end(nest)?;
+            }
+        }
+    }
+    if it.remaining() > 0 {
+        return Err(ActionError::Invalid);
+    }
+    Ok(())
+}
+
+/// Checks one action against the list's state (updating it) and writes
+/// it, or says which nested list to walk.
+#[inline(never)]
+fn check_action<'a, S: AttrSink>(
+    sink: &mut S,
+    a: &Attr<'a>,
+    last: bool,
+    key: &FlowKey,
+    st: &mut State,
+    mac_proto: &mut u8,
+) -> Result<Nested<'a>, ActionError> {
+    use action::*;
+    let kind = a.kind();
+    let p = a.payload();
+    if kind > MAX {
+        return Err(ActionError::Invalid);
+    }
+    if action_len(kind).is_some_and(|n| n != p.len()) {
+        return Err(ActionError::Invalid);
+    }
+    match kind {
+        OUTPUT => {
+            if ne_u32(p, 0) >= DP_MAX_PORTS {
+                return Err(ActionError::Invalid);
+            }
+        }
+        USERSPACE => {
+            // PID, USERDATA (any), EGRESS_TUN_PORT, ACTIONS (any).
+            let attrs: [Option<Attr<'_>>; 5] =
+                parse_strict(p, 4, |t| if t == 1 || t == 3 { 4 } else { 0 }, |_| false)?;
+            let pid = attrs.get(1).copied().flatten();
+            if pid.is_none_or(|pid| ne_u32(pid.payload(), 0) == 0) {
+                return Err(ActionError::Invalid);
+            }
+        }
+        SET | SET_MASKED => {
+            set(sink, kind == SET_MASKED, p, key, st, *mac_proto)?;
+            return Ok(Nested::None);
+        }
+        PUSH_NSH => {
+            // tun_p_from_eth_p(): what NSH can carry.
+            if *mac_proto != MAC_PROTO_ETHERNET
+                && !matches!(st.eth_type, 0x0800 | 0x86dd | 0x894f | 0x8847 | 0x6558)
+            {
+                return Err(ActionError::Invalid);
+            }
+            *mac_proto = MAC_PROTO_NONE;
+            // Exactly one attribute, an NSH key, whose padding ends
+            // the action.
+            let mut one = Attrs::new(p);
+            let nsh = one.next().ok_or(ActionError::Invalid)?;
+            if crate::netlink::attr::nla_align(4 + nsh.payload().len()) != p.len()
+                || nsh.kind() != super::key_attrs::key_attr::NSH
+            {
+                return Err(ActionError::Invalid);
+            }
+            super::match_nl::push_nsh_valid(nsh.payload()).map_err(ActionError::Key)?;
+        }
+        PUSH_VLAN => {
+            let (tpid, tci) = (be16(p, 0), be16(p, 2));
+            if *mac_proto != MAC_PROTO_ETHERNET
+                || (tpid != 0x8100 && tpid != 0x88a8)
+                || tci & VLAN_CFI_MASK == 0
+            {
+                return Err(ActionError::Invalid);
+            }
+            st.vlan_tci = tci;
+        }
+        POP_VLAN => {
+            if *mac_proto != MAC_PROTO_ETHERNET {
+                return Err(ActionError::Invalid);
+            }
+            st.vlan_tci = 0;
+        }
+        SAMPLE => {
+            let mut attrs: [Option<Attr<'_>>; 3] = [None; 3];
+            let mut inner = Attrs::new(p);
+            for m in inner.by_ref() {
+                let t = usize::from(m.kind());
+                match attrs.get_mut(t) {
+                    Some(slot @ None) if t != 0 => *slot = Some(m),
+                    _ => return Err(ActionError::Invalid),
                 }
             }
-            PUSH_MPLS => {
-                let ethertype = be16(p, 4);
-                if !is_mpls(ethertype)
-                    || st.vlan_tci & VLAN_CFI_MASK != 0
+            if inner.remaining() != 0 {
+                return Err(ActionError::Invalid);
+            }
+            let prob = attrs[1].filter(|x| x.payload().len() == 4);
+            let acts = attrs[2].filter(|x| x.payload().is_empty() || x.payload().len() >= 4);
+            let (Some(prob), Some(acts)) = (prob, acts) else {
+                return Err(ActionError::Invalid);
+            };
+            return Ok(Nested::Sample {
+                probability: prob.payload(),
+                actions: acts.payload(),
+            });
+        }
+        RECIRC | METER | CT_CLEAR => {}
+        HASH => {
+            if ne_u32(p, 0) > 1 {
+                return Err(ActionError::Invalid);
+            }
+        }
+        PUSH_MPLS => {
+            let ethertype = be16(p, 4);
+            if !is_mpls(ethertype)
+                || st.vlan_tci & VLAN_CFI_MASK != 0
+                || !matches!(
+                    st.eth_type,
+                    0x0800 | 0x86dd | 0x0806 | 0x8035 | 0x8847 | 0x8848
+                )
+            {
+                return Err(ActionError::Invalid);
+            }
+            st.eth_type = ethertype;
+            st.mpls_label_count = st.mpls_label_count.wrapping_add(1);
+        }
+        POP_MPLS => {
+            let proto = be16(p, 0);
+            if st.vlan_tci & VLAN_CFI_MASK != 0 || !is_mpls(st.eth_type) {
+                return Err(ActionError::Invalid);
+            }
+            if proto == 0x6558 && *mac_proto != MAC_PROTO_NONE {
+                return Err(ActionError::Invalid);
+            }
+            st.mpls_label_count = st.mpls_label_count.wrapping_sub(1);
+            st.eth_type = if is_mpls(proto) && st.mpls_label_count != 0 {
+                proto
+            } else {
+                0
+            };
+        }
+        CT => return Err(ActionError::NoConntrack),
+        TRUNC => {
+            if ne_u32(p, 0) < ETH_HLEN {
+                return Err(ActionError::Invalid);
+            }
+        }
+        PUSH_ETH => {
+            if *mac_proto != MAC_PROTO_NONE {
+                return Err(ActionError::Invalid);
+            }
+            *mac_proto = MAC_PROTO_ETHERNET;
+        }
+        POP_ETH => {
+            if *mac_proto != MAC_PROTO_ETHERNET || st.vlan_tci & VLAN_CFI_MASK != 0 {
+                return Err(ActionError::Invalid);
+            }
+            *mac_proto = MAC_PROTO_NONE;
+        }
+        POP_NSH => {
+            let np = key.get(fields::NSH_BASE).get(3).copied().unwrap_or(0);
+            if st.eth_type != 0x894f || !(1..=5).contains(&np) {
+                return Err(ActionError::Invalid);
+            }
+            *mac_proto = if np == 3 {
+                MAC_PROTO_ETHERNET
+            } else {
+                MAC_PROTO_NONE
+            };
+        }
+        CLONE => {
+            if !p.is_empty() && p.len() < 4 {
+                return Err(ActionError::Invalid);
+            }
+            return Ok(Nested::Clone(p));
+        }
+        CHECK_PKT_LEN => {
+            let attrs: [Option<Attr<'_>>; 4] =
+                parse_strict(p, 3, |t| if t == 1 { 2 } else { 0 }, |t| t == 2 || t == 3)?;
+            let pkt_len = attrs[1].map_or(0, |l| {
+                l.payload()
+                    .get(..2)
+                    .and_then(|b| b.try_into().ok())
+                    .map_or(0, u16::from_ne_bytes)
+            });
+            // OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER is 2,
+            // _IF_LESS_EQUAL 3; C keeps and shows the latter first.
+            let (Some(gt), Some(le)) = (attrs[2], attrs[3]) else {
+                return Err(ActionError::Invalid);
+            };
+            if pkt_len == 0 {
+                return Err(ActionError::Invalid);
+            }
+            return Ok(Nested::CheckPktLen {
+                pkt_len,
+                less_equal: le.payload(),
+                greater: gt.payload(),
+            });
+        }
+        ADD_MPLS => {
+            let ethertype = be16(p, 4);
+            let l3 = u16::from_ne_bytes([
+                p.get(6).copied().unwrap_or(0),
+                p.get(7).copied().unwrap_or(0),
+            ]) & 1
+                != 0;
+            if !is_mpls(ethertype) {
+                return Err(ActionError::Invalid);
+            }
+            if l3 {
+                if st.vlan_tci & VLAN_CFI_MASK != 0
                     || !matches!(
                         st.eth_type,
                         0x0800 | 0x86dd | 0x0806 | 0x8035 | 0x8847 | 0x8848
@@ -444,184 +636,73 @@ fn copy_list<S: AttrSink>(
                 {
                     return Err(ActionError::Invalid);
                 }
-                st.eth_type = ethertype;
+                st.mpls_label_count = st.mpls_label_count.wrapping_add(1);
+            } else if *mac_proto == MAC_PROTO_ETHERNET {
+                st.mpls_label_count = 1;
+                *mac_proto = MAC_PROTO_NONE;
+            } else {
                 st.mpls_label_count = st.mpls_label_count.wrapping_add(1);
             }
-            POP_MPLS => {
-                let proto = be16(p, 0);
-                if st.vlan_tci & VLAN_CFI_MASK != 0 || !is_mpls(st.eth_type) {
-                    return Err(ActionError::Invalid);
-                }
-                if proto == 0x6558 && mac_proto != MAC_PROTO_NONE {
-                    return Err(ActionError::Invalid);
-                }
-                st.mpls_label_count = st.mpls_label_count.wrapping_sub(1);
-                st.eth_type = if is_mpls(proto) && st.mpls_label_count != 0 {
-                    proto
-                } else {
-                    0
-                };
-            }
-            CT => return Err(ActionError::NoConntrack),
-            TRUNC => {
-                if ne_u32(p, 0) < ETH_HLEN {
-                    return Err(ActionError::Invalid);
-                }
-            }
-            PUSH_ETH => {
-                if mac_proto != MAC_PROTO_NONE {
-                    return Err(ActionError::Invalid);
-                }
-                mac_proto = MAC_PROTO_ETHERNET;
-            }
-            POP_ETH => {
-                if mac_proto != MAC_PROTO_ETHERNET || st.vlan_tci & VLAN_CFI_MASK != 0 {
-                    return Err(ActionError::Invalid);
-                }
-                mac_proto = MAC_PROTO_NONE;
-            }
-            POP_NSH => {
-                let np = key.get(fields::NSH_BASE).get(3).copied().unwrap_or(0);
-                if st.eth_type != 0x894f || !(1..=5).contains(&np) {
-                    return Err(ActionError::Invalid);
-                }
-                mac_proto = if np == 3 {
-                    MAC_PROTO_ETHERNET
-                } else {
-                    MAC_PROTO_NONE
-                };
-            }
-            CLONE => {
-                if !p.is_empty() && p.len() < 4 {
-                    return Err(ActionError::Invalid);
-                }
-                let nest = sink.nest_start(CLONE)?;
-                copy_list(sink, p, key, st, depth + 1)?;
-                sink.nest_end(nest)?;
-                continue;
-            }
-            CHECK_PKT_LEN => {
-                let attrs: [Option<Attr<'_>>; 4] =
-                    parse_strict(p, 3, |t| if t == 1 { 2 } else { 0 }, |t| t == 2 || t == 3)?;
-                let pkt_len = attrs[1].map_or(0, |l| {
-                    l.payload()
-                        .get(..2)
-                        .and_then(|b| b.try_into().ok())
-                        .map_or(0, u16::from_ne_bytes)
-                });
-                // OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER is 2,
-                // _IF_LESS_EQUAL 3; C keeps and shows the latter first.
-                let (Some(gt), Some(le)) = (attrs[2], attrs[3]) else {
-                    return Err(ActionError::Invalid);
-                };
-                if pkt_len == 0 {
-                    return Err(ActionError::Invalid);
-                }
-                let nest = sink.nest_start(CHECK_PKT_LEN)?;
-                sink.put(1, &pkt_len.to_ne_bytes())?;
-                for (branch, acts) in [(3, le), (2, gt)] {
-                    let b = sink.nest_start(branch)?;
-                    copy_list(sink, acts.payload(), key, st, depth + 1)?;
-                    sink.nest_end(b)?;
-                }
-                sink.nest_end(nest)?;
-                continue;
-            }
-            ADD_MPLS => {
-                let ethertype = be16(p, 4);
-                let l3 = u16::from_ne_bytes([
-                    p.get(6).copied().unwrap_or(0),
-                    p.get(7).copied().unwrap_or(0),
-                ]) & 1
-                    != 0;
-                if !is_mpls(ethertype) {
-                    return Err(ActionError::Invalid);
-                }
-                if l3 {
-                    if st.vlan_tci & VLAN_CFI_MASK != 0
-                        || !matches!(
-                            st.eth_type,
-                            0x0800 | 0x86dd | 0x0806 | 0x8035 | 0x8847 | 0x8848
-                        )
-                    {
-                        return Err(ActionError::Invalid);
-                    }
-                    st.mpls_label_count = st.mpls_label_count.wrapping_add(1);
-                } else if mac_proto == MAC_PROTO_ETHERNET {
-                    st.mpls_label_count = 1;
-                    mac_proto = MAC_PROTO_NONE;
-                } else {
-                    st.mpls_label_count = st.mpls_label_count.wrapping_add(1);
-                }
-                st.eth_type = ethertype;
-            }
-            DEC_TTL => {
-                let mut acts: Option<Attr<'_>> = None;
-                let mut inner = Attrs::new(p);
-                for m in inner.by_ref() {
-                    let t = m.kind();
-                    if t > 1 {
-                        continue;
-                    }
-                    if t == 0 || acts.is_some() {
-                        return Err(ActionError::DecTtlDuplicate(t));
-                    }
-                    acts = Some(m);
-                }
-                if inner.remaining() != 0 {
-                    return Err(ActionError::DecTtlTrailing(inner.remaining()));
-                }
-                let Some(acts) = acts.filter(|x| x.payload().is_empty() || x.payload().len() >= 4)
-                else {
-                    return Err(ActionError::InvalidLogged(
-                        "Missing valid actions attribute.",
-                    ));
-                };
-                let nest = sink.nest_start(DEC_TTL)?;
-                let inner_nest = sink.nest_start(1)?;
-                copy_list(sink, acts.payload(), key, st, depth + 1)?;
-                sink.nest_end(inner_nest)?;
-                sink.nest_end(nest)?;
-                continue;
-            }
-            DROP => {
-                if !last {
-                    return Err(ActionError::Invalid);
-                }
-            }
-            PSAMPLE => {
-                // nla_parse_nested(): strict, and the outer attribute must
-                // say it is nested.
-                if !a.has_nested_flag() {
-                    return Err(ActionError::Invalid);
-                }
-                let mut group = None;
-                let mut inner = Attrs::new(p);
-                for m in inner.by_ref() {
-                    match m.kind() {
-                        1 if m.payload().len() == 4 && !m.has_nested_flag() => group = Some(m),
-                        2 if !m.has_nested_flag() => {
-                            if m.payload().len() > 16 {
-                                return Err(ActionError::Range);
-                            }
-                        }
-                        _ => return Err(ActionError::Invalid),
-                    }
-                }
-                if inner.remaining() > 0 || group.is_none() {
-                    return Err(ActionError::Invalid);
-                }
-            }
-            // UNSPEC.
-            _ => return Err(ActionError::Invalid),
+            st.eth_type = ethertype;
         }
-        // Everything else is stored, and shown, as it came.
-        sink.put(kind, p)?;
+        DEC_TTL => {
+            let mut acts: Option<Attr<'_>> = None;
+            let mut inner = Attrs::new(p);
+            for m in inner.by_ref() {
+                let t = m.kind();
+                if t > 1 {
+                    continue;
+                }
+                if t == 0 || acts.is_some() {
+                    return Err(ActionError::DecTtlDuplicate(t));
+                }
+                acts = Some(m);
+            }
+            if inner.remaining() != 0 {
+                return Err(ActionError::DecTtlTrailing(inner.remaining()));
+            }
+            let Some(acts) = acts.filter(|x| x.payload().is_empty() || x.payload().len() >= 4)
+            else {
+                return Err(ActionError::InvalidLogged(
+                    "Missing valid actions attribute.",
+                ));
+            };
+            return Ok(Nested::DecTtl(acts.payload()));
+        }
+        DROP => {
+            if !last {
+                return Err(ActionError::Invalid);
+            }
+        }
+        PSAMPLE => {
+            // nla_parse_nested(): strict, and the outer attribute must
+            // say it is nested.
+            if !a.has_nested_flag() {
+                return Err(ActionError::Invalid);
+            }
+            let mut group = None;
+            let mut inner = Attrs::new(p);
+            for m in inner.by_ref() {
+                match m.kind() {
+                    1 if m.payload().len() == 4 && !m.has_nested_flag() => group = Some(m),
+                    2 if !m.has_nested_flag() => {
+                        if m.payload().len() > 16 {
+                            return Err(ActionError::Range);
+                        }
+                    }
+                    _ => return Err(ActionError::Invalid),
+                }
+            }
+            if inner.remaining() > 0 || group.is_none() {
+                return Err(ActionError::Invalid);
+            }
+        }
+        // UNSPEC.
+        _ => return Err(ActionError::Invalid),
     }
-    if it.remaining() > 0 {
-        return Err(ActionError::Invalid);
-    }
-    Ok(())
+    // Everything else is stored, and shown, as it came.
+    sink.put(kind, p)?;
+    Ok(Nested::None)
 }
 
 #[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_flow_actions))]

@@ -124,6 +124,12 @@ pub enum MatchError {
     NshAttrUnknown(u16),
     NshTrailing(isize),
     NshUnmatchedMdType(u8),
+    NshMdLength {
+        len: usize,
+        mdtype: u8,
+    },
+    NshMdExclusive,
+    NshPushIncomplete,
     /// MD type 2 in a flow key: no log.
     NshMd2,
 }
@@ -254,6 +260,11 @@ impl fmt::Display for MatchError {
             NshTrailing(rem) => write!(f, "nsh attribute has {} unknown bytes.", rem),
             NshUnmatchedMdType(t) => write!(f, "nsh attribute has unmatched MD type {}.", t),
             NshMd2 => Ok(()),
+            NshMdLength { len, mdtype } => {
+                write!(f, "Invalid MD length {} for MD type {}", len, mdtype)
+            }
+            NshMdExclusive => f.write_str("invalid nsh attribute: md1 and md2 are exclusive."),
+            NshPushIncomplete => f.write_str("push_nsh: missing base or metadata attributes"),
         }
     }
 }
@@ -617,7 +628,7 @@ fn key_fields(
     if has(attrs, ka::NSH) {
         let nest = a.get(ka::NSH).map_or(&[][..], |n| n.payload());
         let ones = w.ones;
-        super::nsh_nl::nsh(w, nest, ones)?;
+        super::nsh_nl::nsh(w, nest, ones, false)?;
         attrs &= !bit(ka::NSH);
     }
     if has(attrs, ka::MPLS) {
@@ -684,6 +695,18 @@ pub(super) fn set_tunnel_key(nest: &[u8]) -> Result<FlowKey, MatchError> {
     };
     super::tunnel_nl::tunnel(&mut w, nest, false)?;
     Ok(m.key)
+}
+
+/// `validate_push_nsh()`'s header check: the NSH nest of a push_nsh
+/// action, parsed in push mode into a fresh key.
+pub(super) fn push_nsh_valid(nest: &[u8]) -> Result<(), MatchError> {
+    let mut m = Match::default();
+    let mut w = Writer {
+        m: &mut m,
+        is_mask: false,
+        ones: false,
+    };
+    super::nsh_nl::nsh(&mut w, nest, false, true)
 }
 
 /// `match_validate()` (§3.5).

@@ -24,10 +24,20 @@ fn sub(field: Field, offset: usize, len: usize) -> Field {
     }
 }
 
+/// `NSH_CTX_HDRS_MAX_LEN`: the most MD type 2 context a push may carry.
+const NSH_CTX_HDRS_MAX_LEN: usize = 244;
+const NSH_M_TYPE2: u8 = 2;
+
 /// The NSH nest's payload into the key or the mask. `ones`: the default
-/// mask, whose leaves read as all ones.
-pub(super) fn nsh(w: &mut Writer<'_>, nest: &[u8], ones: bool) -> Result<(), MatchError> {
-    let (mut has_md1, mut mdtype) = (false, 0u8);
+/// mask, whose leaves read as all ones. `push`: a push_nsh action's
+/// header (key mode), which may carry MD type 2 and must be complete.
+pub(super) fn nsh(
+    w: &mut Writer<'_>,
+    nest: &[u8],
+    ones: bool,
+    push: bool,
+) -> Result<(), MatchError> {
+    let (mut has_base, mut has_md1, mut has_md2, mut mdtype) = (false, false, false, 0u8);
     let mut it = Attrs::new(nest);
     for a in it.by_ref() {
         let kind = a.kind();
@@ -55,6 +65,7 @@ pub(super) fn nsh(w: &mut Writer<'_>, nest: &[u8], ones: bool) -> Result<(), Mat
         };
         match kind {
             BASE => {
+                has_base = true;
                 mdtype = v.get(2).copied().unwrap_or(0);
                 // flags, ttl, mdtype, np, path_hdr, one put each as C.
                 for (offset, flen) in [(0, 1), (1, 1), (2, 1), (3, 1), (4, 4)] {
@@ -75,15 +86,29 @@ pub(super) fn nsh(w: &mut Writer<'_>, nest: &[u8], ones: bool) -> Result<(), Mat
             }
             // MD type 2 is not supported in flow keys: C's -ENOTSUPP,
             // which the key parser turns into EINVAL, unlogged.
-            MD2 => return Err(MatchError::NshMd2),
+            MD2 if !push => return Err(MatchError::NshMd2),
+            MD2 => {
+                has_md2 = true;
+                if len == 0 || len > NSH_CTX_HDRS_MAX_LEN {
+                    return Err(MatchError::NshMdLength { len, mdtype });
+                }
+            }
             _ => return Err(MatchError::NshAttrUnknown(kind)),
         }
     }
     if it.remaining() > 0 {
         return Err(MatchError::NshTrailing(it.remaining()));
     }
-    if !w.is_mask() && has_md1 && mdtype != NSH_M_TYPE1 {
-        return Err(MatchError::NshUnmatchedMdType(mdtype));
+    if has_md1 && has_md2 {
+        return Err(MatchError::NshMdExclusive);
+    }
+    if !w.is_mask() {
+        if (has_md1 && mdtype != NSH_M_TYPE1) || (has_md2 && mdtype != NSH_M_TYPE2) {
+            return Err(MatchError::NshUnmatchedMdType(mdtype));
+        }
+        if push && (!has_base || (!has_md1 && !has_md2)) {
+            return Err(MatchError::NshPushIncomplete);
+        }
     }
     Ok(())
 }

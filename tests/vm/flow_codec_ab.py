@@ -341,6 +341,19 @@ def action_cases(add):
     act("set-tunnel-bridge", set_tun(a(T_BRIDGE), a(T_ID, struct.pack(">Q", 3))) + out(1))
     act("set-tunnel-no-ttl", set_tun(a(T_V4DST, bytes([1, 2, 3, 4]))))
     act("set-masked-tunnel", a(11, tun(a(T_TTL, b"\1"))))
+    PUSH_NSH = 17
+    b1 = bytes([0, 63, 1, 3, 0, 0, 1, 0xff])
+    b2 = bytes([0, 63, 2, 3, 0, 0, 1, 0xff])
+    push = lambda *attrs: a(PUSH_NSH, nest(NSH, *attrs))  # noqa: E731
+    act("push-nsh-md1", push(a(1, b1), a(2, bytes(range(16)))) + out(1))
+    act("push-nsh-md2", push(a(1, b2), a(3, bytes(8))) + out(1))
+    act("push-nsh-after-pop-eth", a(POP_ETH) + push(a(1, b1), a(2, bytes(16))) + out(1))
+    act("push-nsh-md1-type2", push(a(1, b2), a(2, bytes(16))))
+    act("push-nsh-no-base", push(a(2, bytes(16))))
+    act("push-nsh-md2-empty", push(a(1, b2), a(3, b"")))
+    act("push-nsh-both-md", push(a(1, b1), a(2, bytes(16)), a(3, bytes(4))))
+    act("push-nsh-not-nsh", a(PUSH_NSH, a(ETHERTYPE, b"\x08\x00")))
+    act("push-nsh-two", a(PUSH_NSH, nest(NSH, a(1, b1), a(2, bytes(16))) + a(1, b"")))
 
 
 def family_id(sock, name):
