@@ -278,12 +278,11 @@ fn set<S: AttrSink>(
 fn set_tunnel<S: AttrSink>(sink: &mut S, nest: &[u8]) -> Result<(), ActionError> {
     const AF_INET: u8 = 2;
     const AF_INET6: u8 = 10;
-    const GENEVE_OPT_BIT: u32 = 11;
-    const CRIT_OPT_BIT: u32 = 10;
+    use super::tunnel_nl::flag;
     let mut key = super::match_nl::set_tunnel_key(nest).map_err(ActionError::Key)?;
     let opts_len = key.get_u8(fields::TUN_OPTS_LEN);
     let mut flags = u64::from_ne_bytes(key.get(fields::TUN_FLAGS).try_into().unwrap_or([0; 8]));
-    if opts_len != 0 && flags & (1 << GENEVE_OPT_BIT) != 0 {
+    if opts_len != 0 && flags & (1 << flag::GENEVE_OPT) != 0 {
         // validate_geneve_opts(): 4-byte headers, lengths in words.
         let opts = key
             .get(fields::TUN_OPTS)
@@ -300,7 +299,7 @@ fn set_tunnel<S: AttrSink>(sink: &mut S, nest: &[u8]) -> Result<(), ActionError>
             crit |= ty & 0x80 != 0;
         }
         if crit {
-            flags |= 1 << CRIT_OPT_BIT;
+            flags |= 1 << flag::CRIT_OPT;
             key.set(fields::TUN_FLAGS, &flags.to_ne_bytes());
         }
     }

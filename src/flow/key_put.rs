@@ -15,36 +15,7 @@ const MAC_PROTO_ETHERNET: u8 = 1;
 const ETH_P_802_2: u16 = 0x0004;
 const FRAG_LATER: u8 = 2;
 
-/// `OVS_TUNNEL_KEY_ATTR_*` written here.
-mod tun_attr {
-    pub const ID: u16 = 0;
-    pub const IPV4_SRC: u16 = 1;
-    pub const IPV4_DST: u16 = 2;
-    pub const TOS: u16 = 3;
-    pub const TTL: u16 = 4;
-    pub const DONT_FRAGMENT: u16 = 5;
-    pub const CSUM: u16 = 6;
-    pub const OAM: u16 = 7;
-    pub const GENEVE_OPTS: u16 = 8;
-    pub const TP_SRC: u16 = 9;
-    pub const TP_DST: u16 = 10;
-    pub const VXLAN_OPTS: u16 = 11;
-    pub const IPV6_SRC: u16 = 12;
-    pub const IPV6_DST: u16 = 13;
-    pub const ERSPAN_OPTS: u16 = 15;
-    pub const IPV4_INFO_BRIDGE: u16 = 16;
-}
-
-/// `IP_TUNNEL_*_BIT` in `tun_key.tun_flags`.
-mod tun_flag {
-    pub const CSUM: u32 = 0;
-    pub const KEY: u32 = 2;
-    pub const DONT_FRAGMENT: u32 = 8;
-    pub const OAM: u32 = 9;
-    pub const GENEVE_OPT: u32 = 11;
-    pub const VXLAN_OPT: u32 = 12;
-    pub const ERSPAN_OPT: u32 = 14;
-}
+use super::tunnel_nl::{attr as tun_attr, flag as tun_flag};
 
 const AF_INET: u8 = 2;
 const AF_INET6: u8 = 10;

@@ -17,7 +17,8 @@ const AF_INET6: u8 = 10;
 /// `sizeof(struct erspan_metadata)`.
 const ERSPAN_METADATA_LEN: u8 = 12;
 
-mod attr {
+/// `OVS_TUNNEL_KEY_ATTR_*`.
+pub(super) mod attr {
     pub const ID: u16 = 0;
     pub const IPV4_SRC: u16 = 1;
     pub const IPV4_DST: u16 = 2;
@@ -36,12 +37,13 @@ mod attr {
     pub const IPV4_INFO_BRIDGE: u16 = 16;
 }
 
-/// `IP_TUNNEL_*_BIT`.
-mod flag {
+/// `IP_TUNNEL_*_BIT` in `tun_key.tun_flags`.
+pub(super) mod flag {
     pub const CSUM: u32 = 0;
     pub const KEY: u32 = 2;
     pub const DONT_FRAGMENT: u32 = 8;
     pub const OAM: u32 = 9;
+    pub const CRIT_OPT: u32 = 10;
     pub const GENEVE_OPT: u32 = 11;
     pub const VXLAN_OPT: u32 = 12;
     pub const ERSPAN_OPT: u32 = 14;
