@@ -95,3 +95,72 @@ impl AttrSink for SliceSink<'_> {
         self.header(at, self.len - at, kind)
     }
 }
+
+#[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_netlink_build))]
+#[cfg_attr(not(MODULE), cfg(test))]
+mod tests {
+    use super::*;
+    use crate::netlink::attr::Attrs;
+
+    type TestResult = core::result::Result<(), &'static str>;
+
+    fn check(ok: bool, what: &'static str) -> TestResult {
+        if ok {
+            Ok(())
+        } else {
+            Err(what)
+        }
+    }
+
+    #[test]
+    fn attributes_are_padded_with_zeros() -> TestResult {
+        let mut buf = [0xaau8; 16];
+        let mut sink = SliceSink::new(&mut buf);
+        sink.put(7, &[1, 2, 3]).map_err(|_| "put")?;
+        check(
+            sink.bytes() == [7, 0, 7, 0, 1, 2, 3, 0],
+            "len 7, type 7, one pad byte",
+        )?;
+        sink.put_flag(9).map_err(|_| "flag")?;
+        check(sink.bytes().len() == 12, "a flag is a bare header")?;
+        Ok(())
+    }
+
+    #[test]
+    fn nests_cover_what_was_put_inside() -> TestResult {
+        let mut buf = [0u8; 64];
+        let mut sink = SliceSink::new(&mut buf);
+        let outer = sink.nest_start(1).map_err(|_| "outer")?;
+        sink.put_u32(2, 5).map_err(|_| "u32")?;
+        let inner = sink.nest_start(3).map_err(|_| "inner")?;
+        sink.put(4, &[9]).map_err(|_| "byte")?;
+        sink.nest_end(inner).map_err(|_| "end inner")?;
+        sink.nest_end(outer).map_err(|_| "end outer")?;
+        let mut top = Attrs::new(sink.bytes());
+        let o = top.next().ok_or("no outer")?;
+        check(
+            o.kind() == 1 && !o.has_nested_flag(),
+            "outer, no NLA_F_NESTED",
+        )?;
+        check(
+            top.next().is_none() && top.remaining() == 0,
+            "one top-level attribute",
+        )?;
+        let mut kinds = [0u16; 2];
+        for (k, a) in kinds.iter_mut().zip(Attrs::new(o.payload())) {
+            *k = a.kind();
+        }
+        check(kinds == [2, 3], "members in order")?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_full_buffer_is_refused_not_overrun() -> TestResult {
+        let mut buf = [0u8; 8];
+        let mut sink = SliceSink::new(&mut buf);
+        check(sink.put(1, &[0; 4]).is_ok(), "exactly fits")?;
+        check(sink.put(2, &[]) == Err(Full), "no room for a header")?;
+        check(sink.bytes().len() == 8, "nothing half-written")?;
+        Ok(())
+    }
+}
