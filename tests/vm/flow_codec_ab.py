@@ -203,8 +203,79 @@ def cases():
     add("mask-trailing", eth(0x88cc), a(ETHERTYPE, ones(2)) + b"\1")
     add("mask-dup-zero", eth(0x88cc), a(ETHERTYPE, ones(2)) + a(IPV4, bytes(12))
         + a(IPV4, bytes(12)))
+    mask_cases(add)
     action_cases(add)
     return c
+
+
+def mask_cases(add):
+    """Explicit masks over every kind of key."""
+    tcp4 = eth(0x0800) + ip4(6) + tcp()
+    add("mask-inport-partial", a(IN_PORT, u32(3)) + tcp4, a(IN_PORT, u32(0xff)) + a(ETHERTYPE, ones(2)))
+    add("mask-meta", a(PRIORITY, u32(7)) + a(SKB_MARK, u32(9)) + a(RECIRC_ID, u32(4)) + tcp4,
+        a(SKB_MARK, u32(0xf0)) + a(RECIRC_ID, ones(4)) + a(ETHERTYPE, ones(2)))
+    add("mask-eth-src-only", tcp4, a(ETHERNET, ones(6) + bytes(6)))
+    add("mask-tcp-flags", tcp4, a(ETHERTYPE, ones(2)) + a(IPV4, bytes(8) + b"\xff\0\0\0")
+        + a(TCP, bytes(4)) + a(TCP_FLAGS, b"\x0f\xff"))
+    add("mask-ip4-frag", eth(0x0800) + ip4(17, frag=1) + ports(UDP),
+        a(ETHERTYPE, ones(2)) + a(IPV4, bytes(8) + b"\xff\0\0\xff") + ports(UDP, 0xffff, 0))
+    add("mask-ip4-later-l4", eth(0x0800) + ip4(17, frag=2) + ports(UDP),
+        a(ETHERTYPE, ones(2)) + a(IPV4, bytes(8) + b"\xff\0\0\xff") + ports(UDP, 0xffff, 0))
+    ip6k = eth(0x86dd) + ip6(6) + tcp()
+    add("mask-ip6-src", ip6k, a(ETHERTYPE, ones(2)) + a(IPV6, ones(16) + bytes(24)))
+    add("mask-ip6-label", ip6k, a(ETHERTYPE, ones(2))
+        + a(IPV6, bytes(32) + struct.pack(">I", 0xfffff) + b"\xff\0\0\0") + tcp(0, 0xffff, 0))
+    nd = a(ND, bytes(range(16)) + MAC)
+    ndk = eth(0x86dd) + ip6(58) + a(ICMPV6, bytes([135, 0])) + nd
+    add("mask-nd-exact-type", ndk, a(ETHERTYPE, ones(2)) + a(IPV6, bytes(36) + b"\xff\0\0\0")
+        + a(ICMPV6, b"\xff\xff") + a(ND, ones(16) + bytes(12)))
+    add("mask-nd-partial-type", ndk, a(ETHERTYPE, ones(2)) + a(IPV6, bytes(36) + b"\xff\0\0\0")
+        + a(ICMPV6, b"\x0f\x00") + a(ND, ones(16) + bytes(12)))
+    add("mask-icmp6-type-wild", ndk, a(ETHERTYPE, ones(2))
+        + a(IPV6, bytes(36) + b"\xff\0\0\0") + a(ICMPV6, b"\0\xff"))
+    add("mask-arp-sha", eth(0x0806) + arp(2), a(ETHERTYPE, ones(2)) + a(ARP, bytes(10) + ones(6)
+                                                                       + bytes(8)))
+    add("mask-mpls", eth(0x8847) + a(MPLS, struct.pack(">I", 0x1234100) * 2),
+        a(ETHERTYPE, ones(2)) + a(MPLS, struct.pack(">I", 0xfffff000)))
+    add("mask-mpls-wild", eth(0x8847) + a(MPLS, struct.pack(">I", 0x1234100)),
+        a(ETHERTYPE, ones(2)))
+    inner_arp = a(ETHERTYPE, struct.pack(">H", 0x0806)) + arp(1)
+    qinq = vlan(0x88a8, 0x1064, a(ETHERTYPE, struct.pack(">H", 0x8100)),
+                a(VLAN, struct.pack(">H", 0x1065)), nest(ENCAP, inner_arp))
+    add("mask-qinq", qinq, a(ETHERTYPE, ones(2)) + a(VLAN, ones(2))
+        + nest(ENCAP, a(ETHERTYPE, ones(2)) + a(VLAN, struct.pack(">H", 0x1fff))
+               + nest(ENCAP, a(ETHERTYPE, ones(2)))))
+    add("mask-qinq-outer-only", qinq, a(ETHERTYPE, ones(2)) + a(VLAN, ones(2))
+        + nest(ENCAP, a(ETHERTYPE, ones(2))))
+    add("mask-vlan-zero-encap", vlan(0x8100, 0x1005, inner_arp),
+        a(ETHERTYPE, ones(2)) + a(VLAN, ones(2)) + nest(ENCAP))
+    add("mask-ct", a(CT_STATE, u32(0x21)) + a(CT_ZONE, struct.pack("=H", 5)) + eth(0x88cc),
+        a(CT_STATE, u32(0x0f)) + a(CT_ZONE, b"\xff\xff") + a(ETHERTYPE, ones(2)))
+    add("mask-ct-state-big", a(CT_STATE, u32(0x21)) + eth(0x88cc),
+        a(CT_STATE, u32(0x1ff)) + a(ETHERTYPE, ones(2)))
+    add("mask-ct-tuple4", eth(0x0800) + ip4(6) + tcp()
+        + a(CT_TUPLE4, bytes([10, 0, 0, 9, 10, 0, 0, 8, 0, 1, 0, 2, 6, 0, 0, 0])),
+        a(ETHERTYPE, ones(2)) + a(CT_TUPLE4, ones(12) + b"\xff\0\0\0"))
+    add("mask-ct-tuple4-no-eth", eth(0x0800) + ip4(6) + tcp()
+        + a(CT_TUPLE4, bytes([10, 0, 0, 9, 10, 0, 0, 8, 0, 1, 0, 2, 6, 0, 0, 0])),
+        a(CT_TUPLE4, ones(12) + b"\xff\0\0\0"))
+    tk = tun(a(T_ID, struct.pack(">Q", 5)), a(T_V4DST, bytes([192, 0, 2, 1])), a(T_TTL, b"\x40"),
+             a(T_GENEVE, bytes([0, 1, 0x80, 1, 1, 2, 3, 4]))) + eth(0x88cc)
+    add("mask-tun-geneve", tk, tun(a(T_V4DST, ones(4)), a(T_GENEVE, bytes(4) + ones(4)))
+        + a(ETHERTYPE, ones(2)))
+    add("mask-tun-geneve-len", tk, tun(a(T_GENEVE, ones(4))) + a(ETHERTYPE, ones(2)))
+    add("mask-tun-id-only", tk, tun(a(T_ID, ones(8))) + a(ETHERTYPE, ones(2)))
+    add("mask-tun-on-untunnelled", eth(0x88cc), tun(a(T_TTL, b"\xff")) + a(ETHERTYPE, ones(2)))
+    add("mask-nsh", eth(0x894f) + nest(NSH, a(1, bytes([0, 63, 1, 3, 0, 0, 1, 0xff])),
+                                      a(2, bytes(range(16)))),
+        a(ETHERTYPE, ones(2)) + nest(NSH, a(1, bytes([0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]))))
+    add("mask-l3-only", a(ETHERTYPE, struct.pack(">H", 0x86dd)) + ip6(17) + ports(UDP),
+        a(ETHERTYPE, ones(2)) + a(IPV6, bytes(36) + b"\xff\0\0\0") + ports(UDP, 0, 0xffff))
+    add("mask-802-2", eth(), a(ETHERNET, ones(12)) + a(ETHERTYPE, ones(2)))
+    add("mask-exthdrs", eth(0x86dd) + ip6(17) + ports(UDP) + a(IPV6_EXTHDRS, b"\x01\x00"),
+        a(ETHERTYPE, ones(2)) + a(IPV6_EXTHDRS, b"\xff\x00"))
+    add("mask-unknown-type", eth(0x88cc), a(ETHERTYPE, ones(2)) + a(33, b""))
+    add("mask-bad-len", eth(0x88cc), a(ETHERTYPE, ones(4)))
 
 
 # OVS_ACTION_ATTR_*
