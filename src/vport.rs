@@ -274,11 +274,7 @@ fn reply_for(reg: &Registry, (d, p): (usize, usize), req: &Request<'_>, cmd: u8)
 
 /// The lowest free port number from 1, as `ovs_vport_cmd_new()` picks it.
 fn free_port_no(dp: &Datapath) -> Result<u32> {
-    let mut used = KVec::with_capacity(dp.ports.len(), GFP_KERNEL)?;
-    for p in dp.ports.iter() {
-        used.push(p.port_no(), GFP_KERNEL)?;
-    }
-    vport_table::lowest_free(&mut used).ok_or(EFBIG)
+    vport_table::lowest_free(&mut dp.port_numbers()?).ok_or(EFBIG)
 }
 
 /// `OVS_VPORT_CMD_NEW`: an internal port (a new device) or a netdev port

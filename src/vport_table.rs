@@ -11,8 +11,7 @@
 /// `DP_VPORT_HASH_BUCKETS`.
 pub const HASH_BUCKETS: u32 = 1024;
 
-/// `DP_MAX_PORTS`: port numbers are below this.
-pub const MAX_PORTS: u32 = 65535;
+use crate::uapi::DP_MAX_PORTS;
 
 /// The hash bucket of a port number.
 pub fn bucket_of(port_no: u32) -> u32 {
@@ -20,7 +19,7 @@ pub fn bucket_of(port_no: u32) -> u32 {
 }
 
 /// The lowest port number from 1 not in `used` (`ovs_vport_cmd_new()`),
-/// or `None` when every number below [`MAX_PORTS`] is taken. Sorts
+/// or `None` when every number below [`DP_MAX_PORTS`] is taken. Sorts
 /// `used`.
 pub fn lowest_free(used: &mut [u32]) -> Option<u32> {
     used.sort_unstable();
@@ -37,7 +36,7 @@ pub fn lowest_free_sorted(used: impl IntoIterator<Item = u32>) -> Option<u32> {
             break;
         }
     }
-    (want < MAX_PORTS).then_some(want)
+    (want < DP_MAX_PORTS).then_some(want)
 }
 
 /// A dump position: the bucket, and how many of its ports were dumped.
@@ -107,15 +106,15 @@ mod tests {
     #[test]
     fn lowest_free_stops_below_max_ports() -> TestResult {
         check(
-            lowest_free_sorted(0..MAX_PORTS).is_none(),
+            lowest_free_sorted(0..DP_MAX_PORTS).is_none(),
             "all taken: none",
         )?;
         check(
-            lowest_free_sorted(0..MAX_PORTS - 1) == Some(MAX_PORTS - 1),
+            lowest_free_sorted(0..DP_MAX_PORTS - 1) == Some(DP_MAX_PORTS - 1),
             "only 65534 free",
         )?;
         check(
-            lowest_free_sorted((0..5).chain(6..MAX_PORTS)) == Some(5),
+            lowest_free_sorted((0..5).chain(6..DP_MAX_PORTS)) == Some(5),
             "one gap",
         )?;
         check(lowest_free(&mut [u32::MAX]) == Some(1), "u32::MAX")?;

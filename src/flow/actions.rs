@@ -47,7 +47,7 @@ pub mod action {
 
 /// `MAX_ACTIONS_DEPTH`.
 const MAX_DEPTH: u32 = 16;
-const DP_MAX_PORTS: u32 = 65535;
+use crate::uapi::DP_MAX_PORTS;
 const ETH_HLEN: u32 = 14;
 const VLAN_CFI_MASK: u16 = 0x1000;
 const MAC_PROTO_NONE: u8 = 0;

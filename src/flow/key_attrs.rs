@@ -149,9 +149,14 @@ fn ones_payload(kind: u16, payload: &[u8], ct_state_mask: u32) -> &[u8] {
                 &CT_STATE_NONE
             }
         }
-        // Longer leaves only come with keys refused before their mask.
-        _ => ONES.get(..payload.len()).unwrap_or(payload),
+        _ => ones_like(payload),
     }
+}
+
+/// A leaf payload as the default mask reads it: as many 0xff bytes.
+/// (Longer leaves only come with keys refused before their mask.)
+pub(super) fn ones_like(payload: &[u8]) -> &[u8] {
+    ONES.get(..payload.len()).unwrap_or(payload)
 }
 
 /// The parsed attributes, one slot per type (`a[]` in C), and the set of

@@ -10,8 +10,7 @@ use super::key::{fields, Field, FlowKey, Range};
 use super::key_attrs::{key_attr as ka, KeyAttrs, KeyAttrsError};
 use crate::netlink::attr::Attr;
 
-/// `DP_MAX_PORTS`.
-const DP_MAX_PORTS: u32 = 65535;
+use crate::uapi::DP_MAX_PORTS;
 /// `OVS_FRAG_TYPE_MAX` (`OVS_FRAG_TYPE_LATER`).
 const FRAG_LATER: u8 = 2;
 const ETH_P_802_2: u16 = 0x0004;

@@ -15,8 +15,6 @@ const MD1: u16 = 2;
 const MD2: u16 = 3;
 const NSH_M_TYPE1: u8 = 1;
 
-static ONES: [u8; 16] = [0xff; 16];
-
 fn sub(field: Field, offset: usize, len: usize) -> Field {
     Field {
         offset: field.offset + offset,
@@ -59,7 +57,7 @@ pub(super) fn nsh(
             });
         }
         let v = if ones {
-            ONES.get(..len).unwrap_or(a.payload())
+            super::key_attrs::ones_like(a.payload())
         } else {
             a.payload()
         };

@@ -62,12 +62,10 @@ fn attr_len(kind: u16) -> Option<usize> {
     }
 }
 
-static ONES: [u8; 256] = [0xff; 256];
-
 /// The payload as the default mask sees it: all ones.
 fn leaf<'p>(a: &Attr<'p>, ones: bool) -> &'p [u8] {
     if ones {
-        ONES.get(..a.payload().len()).unwrap_or(a.payload())
+        super::key_attrs::ones_like(a.payload())
     } else {
         a.payload()
     }

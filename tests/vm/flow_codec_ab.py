@@ -14,15 +14,17 @@ that differ. Writes OUT_DIR/flow-codec-{c,rust}.txt.
 openvswitch_rs has no ovs_flow family yet: this checks its codecs, the
 part of that family written so far, against the reference.
 """
+import errno
 import os
+import socket
 import struct
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import genl_families as g  # noqa: E402
+from ovs_dp import family_id  # noqa: E402
 
-CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 3, 1, 2
 OVS_DP_CMD_NEW, OVS_DP_CMD_DEL = 1, 2
 OVS_DP_ATTR_NAME, OVS_DP_ATTR_UPCALL_PID = 1, 2
 OVS_FLOW_CMD_NEW, OVS_FLOW_CMD_DEL = 1, 2
@@ -427,12 +429,6 @@ def action_cases(add):
     act("push-nsh-two", a(PUSH_NSH, nest(NSH, a(1, b1), a(2, bytes(16))) + a(1, b"")))
 
 
-def family_id(sock, name):
-    reply = sock.request(g.GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
-                         [g.pack_str_attr(CTRL_ATTR_FAMILY_NAME, name)])
-    return g.decode_int(g.attrs_dict(reply[0][1])[CTRL_ATTR_FAMILY_ID])
-
-
 def run_c(all_cases):
     """name -> answer line, from openvswitch.ko."""
     out = {}
@@ -443,7 +439,7 @@ def run_c(all_cases):
         sock.request(dp_fam, OVS_DP_CMD_NEW, [hdr0, g.pack_str_attr(OVS_DP_ATTR_NAME, DP),
                                               g.pack_u32_attr(OVS_DP_ATTR_UPCALL_PID, 0)],
                      flags=NLM_F_ACK)
-        hdr = struct.pack("=i", socket_ifindex(DP))
+        hdr = struct.pack("=i", socket.if_nametoindex(DP))
         try:
             for name, key, mask, acts in all_cases:
                 attrs = [hdr, a(OVS_FLOW_ATTR_KEY, key), a(OVS_FLOW_ATTR_ACTIONS, acts)]
@@ -455,7 +451,7 @@ def run_c(all_cases):
                     out[name] = "%s ERR %s" % (name, errno_name(e.errno))
                     continue
                 found = {}
-                for raw, payload in iter_attrs(replies[0][1][4:]):
+                for raw, payload in g.parse_attrs(replies[0][1][4:]):
                     if raw in (OVS_FLOW_ATTR_KEY, OVS_FLOW_ATTR_MASK, OVS_FLOW_ATTR_ACTIONS):
                         found[raw] = g.pack_attr(raw, payload).hex()
                 out[name] = "%s OK %s %s %s" % (
@@ -468,22 +464,7 @@ def run_c(all_cases):
     return out
 
 
-def socket_ifindex(name):
-    import socket
-    return socket.if_nametoindex(name)
-
-
-def iter_attrs(data):
-    while len(data) >= 4:
-        length, raw = struct.unpack("=HH", data[:4])
-        if length < 4 or length > len(data):
-            break
-        yield raw & 0x3fff, data[4:length]
-        data = data[(length + 3) & ~3:]
-
-
 def errno_name(err):
-    import errno
     return errno.errorcode.get(abs(err), str(err))
 
 
