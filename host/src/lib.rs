@@ -9,6 +9,8 @@
 
 #[path = "../../src/dp_config.rs"]
 pub mod dp_config;
+#[path = "../../src/fallible.rs"]
+pub mod fallible;
 #[path = "../../src/flow/mod.rs"]
 pub mod flow;
 #[path = "../../src/netlink/mod.rs"]

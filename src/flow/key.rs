@@ -242,6 +242,15 @@ impl FlowKey {
             .all(|i| self.word(i) & mask.word(i) == masked.word(i))
     }
 
+    /// The words of `self & mask` over `range`, in order.
+    pub fn masked_words<'k>(
+        &'k self,
+        mask: &'k FlowKey,
+        range: Range,
+    ) -> impl Iterator<Item = u64> + 'k {
+        range.words().map(move |i| self.word(i) & mask.word(i))
+    }
+
     /// Whether the two are equal over `range`.
     pub fn equal_in(&self, other: &FlowKey, range: Range) -> bool {
         range.words().all(|i| self.word(i) == other.word(i))

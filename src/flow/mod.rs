@@ -9,4 +9,5 @@ pub mod key_attrs;
 pub mod key_put;
 pub mod match_nl;
 mod nsh_nl;
+pub mod table;
 mod tunnel_nl;

@@ -6,6 +6,7 @@
 //! implement the trait over their `sk_buff`.
 
 use super::attr::{nla_align, NLA_HDRLEN};
+use crate::fallible::{self, Vec};
 
 /// The buffer has no room for the attribute (`-EMSGSIZE`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +97,68 @@ impl AttrSink for SliceSink<'_> {
     }
 }
 
+/// Attributes appended to a growing vector (stored action lists).
+#[derive(Default)]
+pub struct VecSink {
+    buf: Vec<u8>,
+}
+
+impl VecSink {
+    pub fn bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    pub fn into_vec(self) -> Vec<u8> {
+        self.buf
+    }
+
+    fn header(&mut self, at: usize, len: usize, kind: u16) -> Result<(), Full> {
+        let len = u16::try_from(len).map_err(|_| Full)?;
+        let h = self.buf.get_mut(at..at + NLA_HDRLEN).ok_or(Full)?;
+        h.get_mut(..2)
+            .ok_or(Full)?
+            .copy_from_slice(&len.to_ne_bytes());
+        h.get_mut(2..)
+            .ok_or(Full)?
+            .copy_from_slice(&kind.to_ne_bytes());
+        Ok(())
+    }
+}
+
+impl AttrSink for VecSink {
+    /// Where the nest's header is.
+    type Nest = usize;
+
+    /// An attribute longer than a netlink length can say is `Full`; so
+    /// is a failed allocation, which the callers report as C reports a
+    /// list too big to copy.
+    fn put(&mut self, kind: u16, payload: &[u8]) -> Result<(), Full> {
+        let len = NLA_HDRLEN + payload.len();
+        if len > usize::from(u16::MAX) {
+            return Err(Full);
+        }
+        let at = self.buf.len();
+        fallible::reserve(&mut self.buf, nla_align(len)).map_err(|_| Full)?;
+        fallible::extend_from_slice(&mut self.buf, &[0; NLA_HDRLEN]).map_err(|_| Full)?;
+        fallible::extend_from_slice(&mut self.buf, payload).map_err(|_| Full)?;
+        fallible::extend_from_slice(&mut self.buf, &[0; 3][..nla_align(len) - len])
+            .map_err(|_| Full)?;
+        self.header(at, len, kind)
+    }
+
+    fn nest_start(&mut self, kind: u16) -> Result<usize, Full> {
+        let at = self.buf.len();
+        self.put(kind, &[])?;
+        Ok(at)
+    }
+
+    fn nest_end(&mut self, at: usize) -> Result<(), Full> {
+        let kind_bytes = self.buf.get(at + 2..at + 4).ok_or(Full)?;
+        let kind = u16::from_ne_bytes(kind_bytes.try_into().map_err(|_| Full)?);
+        self.header(at, self.buf.len() - at, kind)
+    }
+}
+
 #[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_netlink_build))]
 #[cfg_attr(not(MODULE), cfg(test))]
 mod tests {
@@ -151,6 +214,28 @@ mod tests {
             *k = a.kind();
         }
         check(kinds == [2, 3], "members in order")?;
+        Ok(())
+    }
+
+    #[test]
+    fn the_vector_sink_writes_what_the_slice_sink_writes() -> TestResult {
+        let mut buf = [0u8; 64];
+        let mut slice = SliceSink::new(&mut buf);
+        let mut vec = VecSink::default();
+        fn fill<S: AttrSink>(s: &mut S) -> Result<(), Full> {
+            let n = s.nest_start(1)?;
+            s.put(2, &[1, 2, 3])?;
+            s.put_u32(3, 9)?;
+            s.nest_end(n)?;
+            s.put_flag(4)
+        }
+        fill(&mut slice).map_err(|_| "slice")?;
+        fill(&mut vec).map_err(|_| "vec")?;
+        check(slice.bytes() == vec.bytes(), "same bytes")?;
+        check(
+            vec.put(1, &[0; 65532]) == Err(Full),
+            "no attribute past 65535 bytes",
+        )?;
         Ok(())
     }
 

@@ -1,0 +1,671 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The megaflow table: flows under masks, found by key or by UFID
+//! (`flow_table.c`; Documentation/flow-netlink.md §9).
+//!
+//! Masks sit in one compact array in C's order: a new mask goes last, a
+//! removed one's slot takes the last mask. Lookups probe the masks in that
+//! order and the first flow whose masked key matches wins, so overlapping
+//! flows resolve as in C. Flows live in a slab and are reached through
+//! two hash indexes, one by masked key and one by UFID, each doubling when
+//! it holds more flows than buckets.
+//!
+//! Writers are serialised by `ovs_mutex`. Every operation that allocates
+//! reserves first, so a failed insert leaves the table as it was.
+
+use super::key::{FlowKey, Range};
+use crate::fallible::{self, AllocError, Box, Vec};
+
+/// `TBL_MIN_BUCKETS`.
+const MIN_BUCKETS: usize = 1024;
+
+/// `MAX_UFID_LENGTH`.
+pub const UFID_MAX: usize = 16;
+
+/// A flow's unique identifier, as userspace gave it (1 to 16 bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ufid {
+    len: u8,
+    bytes: [u8; UFID_MAX],
+}
+
+impl Ufid {
+    /// `None` for an empty or over-long UFID, which C ignores
+    /// (`ovs_nla_get_ufid()`).
+    pub fn new(bytes: &[u8]) -> Option<Self> {
+        if bytes.is_empty() || bytes.len() > UFID_MAX {
+            return None;
+        }
+        let mut u = Ufid {
+            len: bytes.len() as u8,
+            bytes: [0; UFID_MAX],
+        };
+        u.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        Some(u)
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+}
+
+/// How userspace names a flow: its UFID, or (older clients) its
+/// unmasked key.
+pub enum Ident {
+    Ufid(Ufid),
+    Key(Box<FlowKey>),
+}
+
+/// A mask: ones where a flow's key matters, over `range`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Mask {
+    pub key: FlowKey,
+    pub range: Range,
+}
+
+impl Mask {
+    /// `mask_equal()`: same range, same bytes within it.
+    fn same_as(&self, other: &Mask) -> bool {
+        self.range == other.range && self.key.equal_in(&other.key, self.range)
+    }
+}
+
+/// A validated action list, in the form replies show
+/// (`OVS_FLOW_ATTR_ACTIONS`' payload).
+pub struct Actions {
+    pub attrs: Vec<u8>,
+    /// The length userspace sent, which sizes replies as in C.
+    pub orig_len: usize,
+}
+
+/// A flow's counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub packets: u64,
+    pub bytes: u64,
+    /// `jiffies` of the last packet, 0 if none yet.
+    pub used: u64,
+    pub tcp_flags: u16,
+}
+
+/// One megaflow.
+pub struct Flow {
+    /// The key, masked.
+    pub key: FlowKey,
+    pub id: Ident,
+    pub actions: Actions,
+    pub stats: Stats,
+    mask_id: u32,
+    hash: u32,
+}
+
+impl Flow {
+    pub fn ufid(&self) -> Option<&Ufid> {
+        match &self.id {
+            Ident::Ufid(u) => Some(u),
+            Ident::Key(_) => None,
+        }
+    }
+
+    /// `ovs_flow_cmp()`: whether the request key `key` (unmasked, over
+    /// `range`) names this flow.
+    pub fn same_flow(&self, key: &FlowKey, range: Range) -> bool {
+        match &self.id {
+            // `flow_cmp_masked_key()`: the stored masked key against the
+            // request's unmasked one.
+            Ident::Ufid(_) => self.key.equal_in(key, range),
+            Ident::Key(unmasked) => unmasked.equal_in(key, key_range(key, range)),
+        }
+    }
+}
+
+/// The part of `range` an unmasked-key comparison covers
+/// (`flow_key_start()`): without a tunnel in the request key, a stored
+/// tunnel does not count.
+fn key_range(key: &FlowKey, range: Range) -> Range {
+    let start = if key.get_u8(super::key::fields::TUN_PROTO) != 0 {
+        0
+    } else {
+        super::key::fields::PHY_PRIORITY.offset
+    };
+    Range {
+        start,
+        end: range.end,
+    }
+}
+
+/// A flow's place in the table, valid until the flow is removed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlowRef(u32);
+
+struct MaskSlot {
+    id: u32,
+    mask: Mask,
+    refs: u32,
+}
+
+/// One hash index over the flows.
+struct Index {
+    buckets: Vec<Vec<u32>>,
+    count: usize,
+}
+
+impl Index {
+    fn new(n: usize) -> Result<Self, AllocError> {
+        let mut buckets = fallible::with_capacity(n)?;
+        for _ in 0..n {
+            fallible::push(&mut buckets, Vec::new())?;
+        }
+        Ok(Index { buckets, count: 0 })
+    }
+
+    fn bucket(&self, hash: u32) -> Option<&Vec<u32>> {
+        self.buckets
+            .get(hash as usize & self.buckets.len().wrapping_sub(1))
+    }
+
+    fn bucket_mut(&mut self, hash: u32) -> Option<&mut Vec<u32>> {
+        let n = self.buckets.len();
+        self.buckets.get_mut(hash as usize & n.wrapping_sub(1))
+    }
+
+    /// Makes room for one more flow in `hash`'s bucket.
+    fn reserve(&mut self, hash: u32) -> Result<(), AllocError> {
+        let b = self.bucket_mut(hash).ok_or(AllocError)?;
+        fallible::reserve(b, 1)
+    }
+
+    /// Adds `at` (room reserved), doubling the buckets once they are
+    /// outnumbered; a failed doubling keeps the current ones, as in C.
+    fn add(&mut self, at: u32, hash: u32, hash_of: impl Fn(u32) -> Option<u32>) {
+        if let Some(b) = self.bucket_mut(hash) {
+            if fallible::push(b, at).is_ok() {
+                self.count += 1;
+            }
+        }
+        if self.count > self.buckets.len() {
+            let _ = self.rehash(self.buckets.len() * 2, hash_of);
+        }
+    }
+
+    fn rehash(&mut self, n: usize, hash_of: impl Fn(u32) -> Option<u32>) -> Result<(), AllocError> {
+        let mut new = Index::new(n)?;
+        for &at in self.buckets.iter().flat_map(|b| b.iter()) {
+            let hash = hash_of(at).ok_or(AllocError)?;
+            let b = new.bucket_mut(hash).ok_or(AllocError)?;
+            fallible::push(b, at)?;
+        }
+        new.count = self.count;
+        *self = new;
+        Ok(())
+    }
+
+    fn remove(&mut self, at: u32, hash: u32) {
+        if let Some(b) = self.bucket_mut(hash) {
+            if let Some(i) = b.iter().position(|&x| x == at) {
+                fallible::swap_remove(b, i);
+                self.count -= 1;
+            }
+        }
+    }
+}
+
+/// The hash of `key & mask` over `range` (C's `flow_hash()`, by another
+/// function: dump order is not reproducible across implementations
+/// anyway, as C seeds its hash at random).
+fn hash_masked(key: &FlowKey, mask: &Mask) -> u32 {
+    let mut h: u64 = (mask.range.start as u64) << 32 | mask.range.end as u64;
+    for w in key.masked_words(&mask.key, mask.range) {
+        h = (h ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        h ^= h >> 29;
+    }
+    (h ^ (h >> 32)) as u32
+}
+
+fn hash_ufid(ufid: &Ufid) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for &b in ufid.as_bytes() {
+        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+/// What a new flow is made of.
+pub struct NewFlow {
+    /// The key, masked.
+    pub key: FlowKey,
+    pub mask: Mask,
+    pub id: Ident,
+    pub actions: Actions,
+}
+
+/// A datapath's flows.
+pub struct FlowTable {
+    /// In lookup order, no holes.
+    masks: Vec<MaskSlot>,
+    next_mask_id: u32,
+    flows: Vec<Option<Box<Flow>>>,
+    free: Vec<u32>,
+    by_key: Index,
+    by_ufid: Index,
+}
+
+impl FlowTable {
+    pub fn new() -> Result<Self, AllocError> {
+        Ok(FlowTable {
+            masks: Vec::new(),
+            next_mask_id: 0,
+            flows: Vec::new(),
+            free: Vec::new(),
+            by_key: Index::new(MIN_BUCKETS)?,
+            by_ufid: Index::new(MIN_BUCKETS)?,
+        })
+    }
+
+    /// `table->count`.
+    pub fn n_flows(&self) -> usize {
+        self.by_key.count
+    }
+
+    /// `mask_array->count`.
+    pub fn n_masks(&self) -> usize {
+        self.masks.len()
+    }
+
+    pub fn get(&self, f: FlowRef) -> Option<&Flow> {
+        self.flows.get(f.0 as usize)?.as_deref()
+    }
+
+    pub fn get_mut(&mut self, f: FlowRef) -> Option<&mut Flow> {
+        self.flows.get_mut(f.0 as usize)?.as_deref_mut()
+    }
+
+    /// The mask of `flow`.
+    pub fn mask_of(&self, flow: &Flow) -> Option<&Mask> {
+        self.masks
+            .iter()
+            .find(|s| s.id == flow.mask_id)
+            .map(|s| &s.mask)
+    }
+
+    /// `masked_flow_lookup()`: the flow under `slot` whose masked key
+    /// `key` matches.
+    fn lookup_under(&self, key: &FlowKey, slot: &MaskSlot) -> Option<FlowRef> {
+        let hash = hash_masked(key, &slot.mask);
+        self.by_key
+            .bucket(hash)?
+            .iter()
+            .copied()
+            .find(|&at| {
+                self.get(FlowRef(at)).is_some_and(|f| {
+                    f.mask_id == slot.id
+                        && f.hash == hash
+                        && key.matches(&slot.mask.key, slot.mask.range, &f.key)
+                })
+            })
+            .map(FlowRef)
+    }
+
+    /// `ovs_flow_tbl_lookup()`: the flow a packet of key `key` would hit,
+    /// probing the masks in order.
+    pub fn lookup(&self, key: &FlowKey) -> Option<FlowRef> {
+        self.masks.iter().find_map(|s| self.lookup_under(key, s))
+    }
+
+    /// `ovs_flow_tbl_lookup_exact()`: the key-identified flow whose
+    /// unmasked key is `key` over `range` (UFID flows are not found by key).
+    pub fn lookup_exact(&self, key: &FlowKey, range: Range) -> Option<FlowRef> {
+        self.masks.iter().find_map(|s| {
+            let f = self.lookup_under(key, s)?;
+            match &self.get(f)?.id {
+                Ident::Key(unmasked) if unmasked.equal_in(key, key_range(key, range)) => Some(f),
+                _ => None,
+            }
+        })
+    }
+
+    /// `ovs_flow_tbl_lookup_ufid()`.
+    pub fn lookup_ufid(&self, ufid: &Ufid) -> Option<FlowRef> {
+        self.by_ufid
+            .bucket(hash_ufid(ufid))?
+            .iter()
+            .copied()
+            .find(|&at| {
+                self.get(FlowRef(at))
+                    .is_some_and(|f| f.ufid() == Some(ufid))
+            })
+            .map(FlowRef)
+    }
+
+    /// `ovs_flow_tbl_insert()`: adds a flow, sharing an equal mask if there
+    /// is one. Nothing changes if it fails.
+    pub fn insert(&mut self, new: NewFlow) -> Result<FlowRef, AllocError> {
+        let existing = self.masks.iter().position(|s| s.mask.same_as(&new.mask));
+        let hash = hash_masked(&new.key, &new.mask);
+        let ufid_hash = match &new.id {
+            Ident::Ufid(u) => Some(hash_ufid(u)),
+            Ident::Key(_) => None,
+        };
+        // Every allocation before the first change.
+        if existing.is_none() {
+            fallible::reserve(&mut self.masks, 1)?;
+        }
+        if self.free.is_empty() {
+            fallible::reserve(&mut self.flows, 1)?;
+        }
+        self.by_key.reserve(hash)?;
+        if let Some(h) = ufid_hash {
+            self.by_ufid.reserve(h)?;
+        }
+        let mask_id = match existing.and_then(|i| self.masks.get_mut(i)) {
+            Some(slot) => {
+                slot.refs += 1;
+                slot.id
+            }
+            None => {
+                let id = self.next_mask_id;
+                self.next_mask_id = self.next_mask_id.wrapping_add(1);
+                fallible::push(
+                    &mut self.masks,
+                    MaskSlot {
+                        id,
+                        mask: new.mask,
+                        refs: 1,
+                    },
+                )?;
+                id
+            }
+        };
+        let flow = fallible::boxed(Flow {
+            key: new.key,
+            id: new.id,
+            actions: new.actions,
+            stats: Stats::default(),
+            mask_id,
+            hash,
+        });
+        let flow = match flow {
+            Ok(f) => f,
+            Err(e) => {
+                self.release_mask(mask_id);
+                return Err(e);
+            }
+        };
+        let at = match self.free.pop() {
+            Some(at) => {
+                if let Some(slot) = self.flows.get_mut(at as usize) {
+                    *slot = Some(flow);
+                }
+                at
+            }
+            None => {
+                let at = self.flows.len() as u32;
+                fallible::push(&mut self.flows, Some(flow))?;
+                at
+            }
+        };
+        let flows = &self.flows;
+        let key_hash_of = |i: u32| Some(flows.get(i as usize)?.as_ref()?.hash);
+        self.by_key.add(at, hash, key_hash_of);
+        if let Some(h) = ufid_hash {
+            let ufid_hash_of = |i: u32| flows.get(i as usize)?.as_ref()?.ufid().map(hash_ufid);
+            self.by_ufid.add(at, h, ufid_hash_of);
+        }
+        Ok(FlowRef(at))
+    }
+
+    /// One reference less to mask `id`; the last one removes it, and the
+    /// last mask takes its slot (`tbl_mask_array_del_mask()`).
+    fn release_mask(&mut self, id: u32) {
+        let Some(i) = self.masks.iter().position(|s| s.id == id) else {
+            return;
+        };
+        if let Some(slot) = self.masks.get_mut(i) {
+            slot.refs -= 1;
+            if slot.refs == 0 {
+                fallible::swap_remove(&mut self.masks, i);
+            }
+        }
+    }
+
+    /// `ovs_flow_tbl_remove()`: takes the flow out and returns it.
+    pub fn remove(&mut self, f: FlowRef) -> Option<Box<Flow>> {
+        let flow = self.flows.get_mut(f.0 as usize)?.take()?;
+        self.by_key.remove(f.0, flow.hash);
+        if let Some(u) = flow.ufid() {
+            self.by_ufid.remove(f.0, hash_ufid(u));
+        }
+        self.release_mask(flow.mask_id);
+        // Should this allocation fail, the empty slot is merely not reused.
+        let _ = fallible::push(&mut self.free, f.0);
+        Some(flow)
+    }
+
+    /// `ovs_flow_tbl_flush()`: every flow out (with their masks).
+    pub fn flush(&mut self) -> Result<(), AllocError> {
+        let by_key = Index::new(MIN_BUCKETS)?;
+        let by_ufid = Index::new(MIN_BUCKETS)?;
+        self.by_key = by_key;
+        self.by_ufid = by_ufid;
+        self.flows = Vec::new();
+        self.free = Vec::new();
+        self.masks = Vec::new();
+        Ok(())
+    }
+
+    /// The first flow at or after position `from`, with its position: the
+    /// dump order, which a dump resumes from.
+    pub fn next_from(&self, from: usize) -> Option<(usize, FlowRef)> {
+        let rest = self.flows.get(from..)?;
+        let i = rest.iter().position(|f| f.is_some())?;
+        let at = from + i;
+        Some((at, FlowRef(at as u32)))
+    }
+}
+
+#[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_flow_table))]
+#[cfg_attr(not(MODULE), cfg(test))]
+mod tests {
+    use super::super::key::fields;
+    use super::*;
+
+    type TestResult = core::result::Result<(), &'static str>;
+
+    fn check(ok: bool, what: &'static str) -> TestResult {
+        if ok {
+            Ok(())
+        } else {
+            Err(what)
+        }
+    }
+
+    /// A key with in_port and IPv4 addresses set, and a mask over the
+    /// fields named by `ip_src_bits` (prefix length of the source).
+    fn key(in_port: u16, src: [u8; 4], dst: [u8; 4]) -> FlowKey {
+        let mut k = FlowKey::default();
+        k.set(fields::PHY_IN_PORT, &in_port.to_ne_bytes());
+        k.set_be16(fields::ETH_TYPE, 0x0800);
+        k.set(fields::IPV4_SRC, &src);
+        k.set(fields::IPV4_DST, &dst);
+        k
+    }
+
+    fn mask(src_prefix: u32, with_dst: bool) -> Mask {
+        let mut m = FlowKey::default();
+        let mut range = Range::default();
+        m.set(fields::PHY_IN_PORT, &[0xff, 0xff]);
+        range.cover(fields::PHY_IN_PORT);
+        m.set_be16(fields::ETH_TYPE, 0xffff);
+        range.cover(fields::ETH_TYPE);
+        let bits = if src_prefix == 0 {
+            0
+        } else {
+            u32::MAX << (32 - src_prefix)
+        };
+        m.set(fields::IPV4_SRC, &bits.to_be_bytes());
+        range.cover(fields::IPV4_SRC);
+        if with_dst {
+            m.set(fields::IPV4_DST, &[0xff; 4]);
+            range.cover(fields::IPV4_DST);
+        }
+        Mask { key: m, range }
+    }
+
+    fn new_flow(k: &FlowKey, m: &Mask, id: Ident) -> Result<NewFlow, AllocError> {
+        let mut attrs = Vec::new();
+        fallible::extend_from_slice(&mut attrs, &[4, 0, 24, 0])?;
+        Ok(NewFlow {
+            key: k.masked(&m.key, m.range),
+            mask: m.clone(),
+            id,
+            actions: Actions { attrs, orig_len: 4 },
+        })
+    }
+
+    fn by_key(k: &FlowKey) -> Result<Ident, AllocError> {
+        Ok(Ident::Key(fallible::boxed(k.clone())?))
+    }
+
+    #[test]
+    fn lookup_under_masks_follows_mask_order() -> TestResult {
+        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let k = key(1, [10, 0, 0, 5], [10, 0, 1, 1]);
+        let wide = mask(8, false);
+        let narrow = mask(32, true);
+        let a = t
+            .insert(new_flow(&k, &wide, by_key(&k).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
+            .map_err(|_| "insert")?;
+        let b = t
+            .insert(new_flow(&k, &narrow, by_key(&k).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
+            .map_err(|_| "insert")?;
+        check(t.n_flows() == 2 && t.n_masks() == 2, "two flows, two masks")?;
+        // Both match; the first mask inserted is probed first.
+        check(t.lookup(&k) == Some(a), "first mask wins")?;
+        let other = key(1, [10, 9, 9, 9], [1, 1, 1, 1]);
+        check(t.lookup(&other) == Some(a), "/8 covers 10.9.9.9")?;
+        check(
+            t.lookup(&key(2, [10, 0, 0, 5], [10, 0, 1, 1])).is_none(),
+            "in_port differs",
+        )?;
+        check(
+            t.lookup(&key(1, [11, 0, 0, 5], [10, 0, 1, 1])).is_none(),
+            "outside /8",
+        )?;
+        // Removing the first mask's only flow moves the last mask into
+        // its slot.
+        t.remove(a).ok_or("remove")?;
+        check(t.n_masks() == 1 && t.n_flows() == 1, "one of each left")?;
+        check(t.lookup(&k) == Some(b), "the narrow flow now")?;
+        check(t.lookup(&other).is_none(), "no /8 flow any more")?;
+        Ok(())
+    }
+
+    #[test]
+    fn equal_masks_are_shared() -> TestResult {
+        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let m = mask(24, false);
+        let mut refs = [FlowRef(0); 3];
+        for (i, r) in refs.iter_mut().enumerate() {
+            let k = key(1, [10, 0, i as u8, 1], [0; 4]);
+            let id = by_key(&k).map_err(|_| "alloc")?;
+            *r = t
+                .insert(new_flow(&k, &m, id).map_err(|_| "alloc")?)
+                .map_err(|_| "insert")?;
+        }
+        check(t.n_masks() == 1 && t.n_flows() == 3, "one mask for three")?;
+        // Same bytes over a wider range is another mask.
+        let mut wider = m.clone();
+        wider.range.cover(fields::CT_MARK);
+        let k = key(1, [10, 0, 9, 1], [0; 4]);
+        t.insert(new_flow(&k, &wider, by_key(&k).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
+            .map_err(|_| "insert")?;
+        check(t.n_masks() == 2, "a different range is a different mask")?;
+        for r in refs {
+            t.remove(r).ok_or("remove")?;
+        }
+        check(
+            t.n_masks() == 1 && t.n_flows() == 1,
+            "shared mask gone last",
+        )?;
+        Ok(())
+    }
+
+    #[test]
+    fn exact_and_ufid_lookups() -> TestResult {
+        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let m = mask(32, true);
+        let k1 = key(1, [1, 2, 3, 4], [5, 6, 7, 8]);
+        let k2 = key(2, [1, 2, 3, 4], [5, 6, 7, 8]);
+        let ufid = Ufid::new(&[7; 16]).ok_or("ufid")?;
+        let f1 = t
+            .insert(new_flow(&k1, &m, by_key(&k1).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
+            .map_err(|_| "insert")?;
+        let f2 = t
+            .insert(new_flow(&k2, &m, Ident::Ufid(ufid)).map_err(|_| "alloc")?)
+            .map_err(|_| "insert")?;
+        check(t.lookup_exact(&k1, m.range) == Some(f1), "by key")?;
+        check(
+            t.lookup_exact(&k2, m.range).is_none(),
+            "UFID flows not by key",
+        )?;
+        check(t.lookup_ufid(&ufid) == Some(f2), "by UFID")?;
+        check(
+            t.lookup_ufid(&Ufid::new(&[7; 15]).ok_or("ufid")?).is_none(),
+            "a shorter UFID is another one",
+        )?;
+        check(
+            Ufid::new(&[]).is_none() && Ufid::new(&[0; 17]).is_none(),
+            "1..=16",
+        )?;
+        let flow = t.get(f2).ok_or("get")?;
+        check(
+            flow.same_flow(&k2, m.range),
+            "UFID flow compares masked key",
+        )?;
+        check(!flow.same_flow(&k1, m.range), "other key")?;
+        t.remove(f2).ok_or("remove")?;
+        check(t.lookup_ufid(&ufid).is_none(), "UFID gone with the flow")?;
+        check(t.remove(f2).is_none(), "removing twice")?;
+        Ok(())
+    }
+
+    #[test]
+    fn rehash_keeps_every_flow() -> TestResult {
+        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let m = mask(32, true);
+        let n: u32 = 3000;
+        for i in 0..n {
+            let b = i.to_be_bytes();
+            let k = key(1, b, [9, 9, 9, 9]);
+            let id = match i % 2 {
+                0 => by_key(&k).map_err(|_| "alloc")?,
+                _ => Ident::Ufid(Ufid::new(&b).ok_or("ufid")?),
+            };
+            t.insert(new_flow(&k, &m, id).map_err(|_| "alloc")?)
+                .map_err(|_| "insert")?;
+        }
+        check(t.n_flows() == n as usize, "count")?;
+        check(t.by_key.buckets.len() == 4096, "grew twice")?;
+        for i in 0..n {
+            let b = i.to_be_bytes();
+            let f = t.lookup(&key(1, b, [9, 9, 9, 9])).ok_or("lost in rehash")?;
+            if i % 2 == 1 {
+                check(
+                    t.lookup_ufid(&Ufid::new(&b).ok_or("ufid")?) == Some(f),
+                    "UFID index agrees",
+                )?;
+            }
+        }
+        // The dump visits each flow once.
+        let (mut at, mut seen) = (0, 0);
+        while let Some((i, _)) = t.next_from(at) {
+            seen += 1;
+            at = i + 1;
+        }
+        check(seen == n, "dump sees every flow")?;
+        t.flush().map_err(|_| "flush")?;
+        check(t.n_flows() == 0 && t.n_masks() == 0, "flushed")?;
+        check(t.lookup(&key(1, [0; 4], [9; 4])).is_none(), "nothing left")?;
+        Ok(())
+    }
+}
