@@ -97,6 +97,9 @@ int ovs_rs_genlmsg_multicast_netns(const struct genl_family *family,
 void ovs_rs_genl_set_err(const struct genl_family *family, struct net *net,
 			 unsigned int group, int code);
 struct net *ovs_rs_genl_info_net(const struct genl_info *info);
+int ovs_rs_flow_dump_ufid_flags(const struct netlink_callback *cb, u32 *ufid_flags);
+u64 ovs_rs_flow_used_time(unsigned long flow_jiffies);
+bool ovs_rs_genl_must_notify(const struct genl_info *info, unsigned int group);
 struct net *ovs_rs_skb_sock_net(const struct sk_buff *skb);
 unsigned int ovs_rs_nr_cpu_ids(void);
 bool ovs_rs_tc_skb_ext_available(void);

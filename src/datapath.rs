@@ -18,6 +18,7 @@ use crate::ffi::genl::{Dump, Family, Request};
 use crate::ffi::lock::OVS_MUTEX;
 use crate::ffi::netdev::{self, name_bytes, InternalDev, NetNs, SkBuff};
 use crate::ffi::nlmsg::{Msg, MsgWriter};
+use crate::flow::table::FlowTable;
 use crate::uapi::{self, dp_attr, dp_cmd};
 use crate::vport::{Port, PortDev, Vport, OVSP_LOCAL};
 
@@ -107,6 +108,7 @@ pub(crate) struct Datapath {
     /// The largest forwarding headroom of the ports' devices, which every
     /// port's device reserves for received packets (`max_headroom`).
     max_headroom: u32,
+    pub(crate) flows: FlowTable,
 }
 
 impl Datapath {
@@ -209,13 +211,14 @@ impl Datapath {
             dp_attr::NAME,
             CStr::from_bytes_until_nul(&name).map_err(|_| EINVAL)?,
         )?;
-        msg.put_bytes_64bit(
-            dp_attr::STATS,
-            &self.shared.stats().to_ne_bytes(),
-            dp_attr::PAD,
-        )?;
-        // No flow table yet: no masks, no lookups through them.
-        let megaflow = MegaflowStats::default();
+        let mut stats = self.shared.stats();
+        stats.n_flows = self.flows.n_flows() as u64;
+        msg.put_bytes_64bit(dp_attr::STATS, &stats.to_ne_bytes(), dp_attr::PAD)?;
+        // Lookups through the masks come with the packet path.
+        let megaflow = MegaflowStats {
+            n_masks: self.flows.n_masks() as u32,
+            ..MegaflowStats::default()
+        };
         msg.put_bytes_64bit(
             dp_attr::MEGAFLOW_STATS,
             &megaflow.to_ne_bytes(),
@@ -407,6 +410,7 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
         masks_cache_size: MASKS_CACHE_DEFAULT,
         per_cpu_pids: None,
         max_headroom: 0,
+        flows: FlowTable::new().map_err(|_| ENOMEM)?,
     };
     dp.apply(change);
     let dev = match InternalDev::create(net, name, ifindex, true, vport.clone()) {

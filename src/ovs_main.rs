@@ -11,15 +11,17 @@ use kernel::prelude::*;
 
 mod datapath;
 mod ffi;
+mod flow_family;
 mod vport;
 
 // Pure logic is `pub` for the host test crate, which builds these files as
 // its library; in the module nothing outside the crate sees them.
 #[allow(unreachable_pub)]
 mod dp_config;
-// The flow key and (in progress) the megaflow table and its codecs: what
-// the `ovs_flow` family is built from. Until that family lands, only their
-// KUnit suites use them.
+#[allow(unreachable_pub)]
+mod fallible;
+// Flow keys, masks, actions and the megaflow table: what the `ovs_flow`
+// family is built from. Parts serve only the packet path, still to come.
 #[allow(unreachable_pub, dead_code)]
 mod flow;
 #[allow(unreachable_pub)]

@@ -149,3 +149,58 @@ pub mod dp_attr {
     /// `OVS_DP_ATTR_IFINDEX`: ifindex for the datapath's device.
     pub const IFINDEX: u16 = 9;
 }
+
+/// Index of `ovs_flow` in [`FAMILIES`].
+pub const FAMILY_FLOW: usize = 2;
+
+/// `NLM_F_ECHO`: the sender wants a copy of the notification.
+pub const NLM_F_ECHO: u16 = 0x8;
+/// `NLM_F_EXCL`: fail if the object exists.
+pub const NLM_F_EXCL: u16 = 0x200;
+/// `NLM_F_CREATE`: create the object.
+pub const NLM_F_CREATE: u16 = 0x400;
+
+/// `enum ovs_flow_cmd`.
+pub mod flow_cmd {
+    /// `OVS_FLOW_CMD_NEW`.
+    pub const NEW: u8 = 1;
+    /// `OVS_FLOW_CMD_DEL`.
+    pub const DEL: u8 = 2;
+    /// `OVS_FLOW_CMD_GET`.
+    pub const GET: u8 = 3;
+    /// `OVS_FLOW_CMD_SET`.
+    pub const SET: u8 = 4;
+}
+
+/// `enum ovs_flow_attr`.
+pub mod flow_attr {
+    /// `OVS_FLOW_ATTR_KEY`: nested `OVS_KEY_ATTR_*`.
+    pub const KEY: u16 = 1;
+    /// `OVS_FLOW_ATTR_ACTIONS`: nested `OVS_ACTION_ATTR_*`.
+    pub const ACTIONS: u16 = 2;
+    /// `OVS_FLOW_ATTR_STATS`: `struct ovs_flow_stats`.
+    pub const STATS: u16 = 3;
+    /// `OVS_FLOW_ATTR_TCP_FLAGS`: u8 of the TCP flags seen.
+    pub const TCP_FLAGS: u16 = 4;
+    /// `OVS_FLOW_ATTR_USED`: u64 msecs of the last use.
+    pub const USED: u16 = 5;
+    /// `OVS_FLOW_ATTR_CLEAR`: flag, clear the stats.
+    pub const CLEAR: u16 = 6;
+    /// `OVS_FLOW_ATTR_MASK`: nested `OVS_KEY_ATTR_*`.
+    pub const MASK: u16 = 7;
+    /// `OVS_FLOW_ATTR_PROBE`: flag, do not log errors.
+    pub const PROBE: u16 = 8;
+    /// `OVS_FLOW_ATTR_UFID`: the flow's unique identifier.
+    pub const UFID: u16 = 9;
+    /// `OVS_FLOW_ATTR_UFID_FLAGS`: u32 `OVS_UFID_F_*`.
+    pub const UFID_FLAGS: u16 = 10;
+    /// `OVS_FLOW_ATTR_PAD`.
+    pub const PAD: u16 = 11;
+}
+
+/// `OVS_UFID_F_*`: what replies may leave out.
+pub mod ufid_flags {
+    pub const OMIT_KEY: u32 = 1;
+    pub const OMIT_MASK: u32 = 2;
+    pub const OMIT_ACTIONS: u32 = 4;
+}

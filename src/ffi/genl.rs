@@ -21,7 +21,7 @@ use super::netdev::NetNs;
 use super::nlmsg::MsgWriter;
 use crate::netlink::attr::{nla_align, Attr, NLA_HDRLEN};
 use crate::uapi::{FamilySpec, FAMILIES, OVS_HEADER_SIZE};
-use crate::{datapath, vport};
+use crate::{datapath, flow_family, vport};
 
 /// `NLMSG_HDRLEN`: the netlink header, padded (a C macro).
 const NLMSG_HDRLEN: usize = nla_align(core::mem::size_of::<bindings::nlmsghdr>());
@@ -254,6 +254,24 @@ impl Request<'_> {
         self.info().snd_seq
     }
 
+    /// The request's `nlmsg_flags` (`NLM_F_*`).
+    pub(crate) fn nlmsg_flags(&self) -> u16 {
+        let nlh = self.info().nlhdr;
+        if nlh.is_null() {
+            return 0;
+        }
+        // SAFETY: `nlhdr` is the request's header, alive during the request.
+        unsafe { (*nlh).nlmsg_flags }
+    }
+
+    /// Whether a notification of this request has a reader: the sender
+    /// asked for an echo, or the family's group `group` has listeners
+    /// (`ovs_must_notify()`).
+    pub(crate) fn must_notify(&self, group: u32) -> bool {
+        // SAFETY: `info` is valid (type invariant), `family` its family.
+        unsafe { glue::ovs_rs_genl_must_notify(self.info.as_ptr(), group) }
+    }
+
     /// Sets the extended-ack message userspace receives with the error
     /// (`NL_SET_ERR_MSG`).
     pub(crate) fn set_err_msg(&self, msg: &'static CStr) {
@@ -326,6 +344,18 @@ impl Dump<'_> {
         i32::from_ne_bytes(bytes)
     }
 
+    /// `OVS_FLOW_ATTR_UFID_FLAGS` of a flow dump request (0 if absent),
+    /// or the errno of parsing its attributes with the flow policy.
+    pub(crate) fn flow_ufid_flags(&self) -> Result<u32> {
+        let mut flags = 0;
+        // SAFETY: valid callback state (type invariant); `flags` is a
+        // writable u32.
+        kernel::error::to_result(unsafe {
+            glue::ovs_rs_flow_dump_ufid_flags(self.cb.as_ptr(), &mut flags)
+        })?;
+        Ok(flags)
+    }
+
     /// Resume cursor `i` (`cb->args[i]`), 0 on the first round.
     pub(crate) fn arg(&self, i: usize) -> usize {
         // SAFETY: `args` overlays the initialised callback state (the core
@@ -364,11 +394,6 @@ unsafe fn set_extack_msg(extack: *mut bindings::netlink_ext_ack, msg: &'static C
 /// lacks the operation, with a message saying so.
 fn not_implemented(req: &Request<'_>) -> Result {
     req.set_err_msg(c"openvswitch_rs: this command is not implemented yet");
-    Err(EOPNOTSUPP)
-}
-
-fn dump_not_implemented(dump: &Dump<'_>, _out: &mut MsgWriter<'_>) -> Result<usize> {
-    dump.set_err_msg(c"openvswitch_rs: this dump is not implemented yet");
     Err(EOPNOTSUPP)
 }
 
@@ -437,10 +462,10 @@ doit! {
     ovs_rs_vport_cmd_del => vport::cmd_del,
     ovs_rs_vport_cmd_get => vport::cmd_get,
     ovs_rs_vport_cmd_set => vport::cmd_set,
-    ovs_rs_flow_cmd_new => not_implemented,
-    ovs_rs_flow_cmd_del => not_implemented,
-    ovs_rs_flow_cmd_get => not_implemented,
-    ovs_rs_flow_cmd_set => not_implemented,
+    ovs_rs_flow_cmd_new => flow_family::cmd_new,
+    ovs_rs_flow_cmd_del => flow_family::cmd_del,
+    ovs_rs_flow_cmd_get => flow_family::cmd_get,
+    ovs_rs_flow_cmd_set => flow_family::cmd_set,
     ovs_rs_packet_cmd_execute => not_implemented,
     ovs_rs_meter_cmd_features => not_implemented,
     ovs_rs_meter_cmd_set => not_implemented,
@@ -454,7 +479,7 @@ doit! {
 dumpit! {
     ovs_rs_dp_cmd_dump => datapath::cmd_dump,
     ovs_rs_vport_cmd_dump => vport::cmd_dump,
-    ovs_rs_flow_cmd_dump => dump_not_implemented,
+    ovs_rs_flow_cmd_dump => flow_family::cmd_dump,
 }
 
 #[kunit_tests(ovs_rs_genl)]

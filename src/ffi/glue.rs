@@ -34,6 +34,12 @@ extern "C" {
     pub(super) fn ovs_rs_netdev_ifindex(dev: *const bindings::net_device) -> c_int;
     pub(super) fn ovs_rs_netdev_name(dev: *const bindings::net_device, buf: *mut c_char);
     pub(super) fn ovs_rs_genl_info_net(info: *const bindings::genl_info) -> *mut bindings::net;
+    pub(super) fn ovs_rs_flow_dump_ufid_flags(
+        cb: *const bindings::netlink_callback,
+        ufid_flags: *mut u32,
+    ) -> c_int;
+    pub(super) fn ovs_rs_flow_used_time(flow_jiffies: core::ffi::c_ulong) -> u64;
+    pub(super) fn ovs_rs_genl_must_notify(info: *const bindings::genl_info, group: c_uint) -> bool;
     pub(super) fn ovs_rs_skb_sock_net(skb: *const bindings::sk_buff) -> *mut bindings::net;
     pub(super) fn ovs_rs_nr_cpu_ids() -> c_uint;
     pub(super) fn ovs_rs_tc_skb_ext_available() -> bool;

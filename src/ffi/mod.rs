@@ -10,3 +10,4 @@ mod glue;
 pub(crate) mod lock;
 pub(crate) mod netdev;
 pub(crate) mod nlmsg;
+pub(crate) mod time;

@@ -22,6 +22,8 @@ use kernel::{
 use super::genl::{Family, Request};
 use super::glue;
 use super::netdev::NetNs;
+use crate::netlink::attr::NLA_HDRLEN;
+use crate::netlink::build::{AttrSink, Full};
 use crate::uapi::OVS_HEADER_SIZE;
 
 /// Writes generic netlink messages into an skb: one owned by a [`Msg`],
@@ -92,6 +94,10 @@ impl<'a> MsgWriter<'a> {
 
     /// An attribute with `payload` (`nla_put()`).
     pub(crate) fn put_bytes(&mut self, kind: u16, payload: &[u8]) -> Result {
+        // `nla_len` is 16 bits: a longer payload has no valid encoding.
+        if payload.len() > usize::from(u16::MAX) - NLA_HDRLEN {
+            return Err(EMSGSIZE);
+        }
         let len = c_int::try_from(payload.len()).map_err(|_| EMSGSIZE)?;
         // SAFETY: valid skb (type invariant); `payload` is readable for
         // `len` bytes, which `nla_put()` copies.
@@ -203,6 +209,23 @@ impl<'a> MsgWriter<'a> {
             let data = glue::ovs_rs_skb_data(self.skb.as_ptr()).cast::<u8>();
             core::slice::from_raw_parts(data, self.len())
         }
+    }
+}
+
+/// The pure encoders (flow keys and masks) write straight into the skb.
+impl AttrSink for MsgWriter<'_> {
+    type Nest = Nest;
+
+    fn put(&mut self, kind: u16, payload: &[u8]) -> core::result::Result<(), Full> {
+        self.put_bytes(kind, payload).map_err(|_| Full)
+    }
+
+    fn nest_start(&mut self, kind: u16) -> core::result::Result<Nest, Full> {
+        MsgWriter::nest_start(self, kind).map_err(|_| Full)
+    }
+
+    fn nest_end(&mut self, nest: Nest) -> core::result::Result<(), Full> {
+        MsgWriter::nest_end(self, nest).map_err(|_| Full)
     }
 }
 

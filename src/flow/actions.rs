@@ -95,6 +95,33 @@ impl ActionError {
     }
 }
 
+impl ActionError {
+    /// Whether C logs something of its own for this refusal (before the
+    /// caller's "Flow actions may not be safe" line).
+    pub fn logged(&self) -> bool {
+        match self {
+            ActionError::InvalidLogged(_)
+            | ActionError::DecTtlTrailing(_)
+            | ActionError::DecTtlDuplicate(_) => true,
+            ActionError::Key(e) => e.logged(),
+            _ => false,
+        }
+    }
+}
+
+/// C's log text, for the refusals it logs ([`ActionError::logged`]).
+impl core::fmt::Display for ActionError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ActionError::InvalidLogged(text) => f.write_str(text),
+            ActionError::DecTtlTrailing(n) => write!(f, "Message has {} unknown bytes.", n),
+            ActionError::DecTtlDuplicate(t) => write!(f, "Duplicate or invalid key (type {}).", t),
+            ActionError::Key(e) => e.fmt(f),
+            other => write!(f, "{:?}", other),
+        }
+    }
+}
+
 impl From<Full> for ActionError {
     fn from(_: Full) -> Self {
         ActionError::TooBig

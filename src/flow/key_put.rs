@@ -120,6 +120,22 @@ pub(super) fn put_tunnel<S: AttrSink>(
     Ok(())
 }
 
+/// The most a key (or mask) attribute's payload can take
+/// (`ovs_key_attr_size()`), which sizes replies as in C: every attribute
+/// at its largest, of the tunnel the GENEVE options (which cover VXLAN's
+/// and ERSPAN's), of NSH the largest context.
+pub const fn key_attr_size() -> usize {
+    use crate::netlink::attr::nla_total_size as t;
+    let tunnel = t(8) + t(16) * 2 + t(1) * 2 + t(0) * 3 + t(256) + t(2) * 2;
+    let nsh = t(8) + t(244);
+    t(4) + t(0) + tunnel // PRIORITY, TUNNEL
+        + t(4) * 4 // IN_PORT, SKB_MARK, DP_HASH, RECIRC_ID
+        + t(4) + t(2) + t(4) + t(16) + t(40) // CT_STATE, _ZONE, _MARK, _LABELS, _ORIG_TUPLE_IPV6
+        + t(0) + nsh // NSH
+        + t(12) + t(2) + t(4) + t(0) + t(2) // ETHERNET, ETHERTYPE, VLAN, ENCAP, ETHERTYPE
+        + t(40) + t(2) + t(28) + t(2) // IPV6, ICMPV6, ND, IPV6_EXTHDRS
+}
+
 /// `ovs_nla_put_key()`: the nest `attr` describing `output`, shaped by
 /// `swkey`. `ct`: what conntrack support the module was built with
 /// (its key attributes are written only then).

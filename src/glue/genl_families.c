@@ -278,6 +278,25 @@ static struct genl_family *const ovs_rs_families[OVS_RS_FAMILY_COUNT] = {
 	[OVS_RS_FAMILY_CT_LIMIT] = OVS_RS_CT_LIMIT_FAMILY,
 };
 
+/*
+ * A flow dump's request attributes are not parsed by the core
+ * (GENL_DONT_VALIDATE_DUMP): parse them as ovs_flow_cmd_dump() does, for
+ * OVS_FLOW_ATTR_UFID_FLAGS.
+ */
+int ovs_rs_flow_dump_ufid_flags(const struct netlink_callback *cb, u32 *ufid_flags)
+{
+	struct nlattr *a[OVS_FLOW_ATTR_MAX + 1];
+	int err;
+
+	err = genlmsg_parse_deprecated(cb->nlh, &ovs_rs_flow_family, a,
+				       OVS_FLOW_ATTR_MAX, ovs_rs_flow_policy, NULL);
+	if (err)
+		return err;
+	*ufid_flags = a[OVS_FLOW_ATTR_UFID_FLAGS] ?
+		nla_get_u32(a[OVS_FLOW_ATTR_UFID_FLAGS]) : 0;
+	return 0;
+}
+
 struct genl_family *ovs_rs_genl_family(unsigned int index)
 {
 	return index < OVS_RS_FAMILY_COUNT ? ovs_rs_families[index] : NULL;

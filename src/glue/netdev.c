@@ -214,6 +214,26 @@ struct net *ovs_rs_genl_info_net(const struct genl_info *info)
 	return genl_info_net(info);
 }
 
+/* ovs_flow_used_time(): a flow's last use, as msecs of the monotonic clock. */
+u64 ovs_rs_flow_used_time(unsigned long flow_jiffies)
+{
+	struct timespec64 cur_ts;
+	u64 cur_ms, idle_ms;
+
+	ktime_get_ts64(&cur_ts);
+	idle_ms = jiffies_to_msecs(jiffies - flow_jiffies);
+	cur_ms = (u64)(u32)cur_ts.tv_sec * MSEC_PER_SEC +
+		 cur_ts.tv_nsec / NSEC_PER_MSEC;
+
+	return cur_ms - idle_ms;
+}
+
+bool ovs_rs_genl_must_notify(const struct genl_info *info, unsigned int group)
+{
+	return info->nlhdr->nlmsg_flags & NLM_F_ECHO ||
+	       genl_has_listeners(info->family, genl_info_net(info), group);
+}
+
 struct net *ovs_rs_skb_sock_net(const struct sk_buff *skb)
 {
 	return sock_net(skb->sk);

@@ -23,6 +23,11 @@ pub const fn nla_align(len: usize) -> usize {
     (len + 3) & !3
 }
 
+/// An attribute's size with header and padding (`nla_total_size()`).
+pub const fn nla_total_size(payload: usize) -> usize {
+    nla_align(NLA_HDRLEN + payload)
+}
+
 /// One attribute: its type and its payload (the bytes after the header,
 /// `nla_len - NLA_HDRLEN` of them, without trailing padding).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

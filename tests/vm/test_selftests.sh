@@ -24,7 +24,6 @@ SELFTESTS_CI="netlink_checks netlink_checks_ports"
 CASES=${OVSRS_T_SELFTESTS:-$SELFTESTS_CI}
 
 declare -A EXPECT_RS=(
-	[netlink_checks]="FAIL flows (issue 4): the clone-depth and drop checks need ovs_flow"
 	[arp_ping]="FAIL flows and the packet path (issues 4, 5)"
 	[connect_v4]="FAIL flows and the packet path (issues 4, 5)"
 	[upcall_interfaces]="FAIL upcalls (issue 5)"

@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Clocks and rate limits the control plane reports with.
+
+use super::glue;
+
+/// A flow's last use (`jiffies`) as C reports it in `OVS_FLOW_ATTR_USED`:
+/// milliseconds of the monotonic clock (`ovs_flow_used_time()`).
+pub(crate) fn flow_used_msecs(used_jiffies: u64) -> u64 {
+    // SAFETY: reads clocks only. `jiffies` fit in `unsigned long`.
+    unsafe { glue::ovs_rs_flow_used_time(used_jiffies as core::ffi::c_ulong) }
+}
+
+/// `net_ratelimit()`: whether a networking log line may be printed now.
+pub(crate) fn net_ratelimit() -> bool {
+    // SAFETY: no preconditions.
+    unsafe { kernel::bindings::net_ratelimit() != 0 }
+}
