@@ -629,6 +629,75 @@ mod tests {
         Ok(())
     }
 
+    /// Random inserts, removals and lookups agree with a plain list of
+    /// flows and masks kept by C's rules.
+    #[test]
+    fn agrees_with_a_plain_model() -> TestResult {
+        // On the heap: four masks are 2 KiB, a lot for a kernel stack.
+        let mut masks: Vec<Mask> = Vec::new();
+        for (prefix, dst) in [(8, false), (24, false), (32, true), (0, true)] {
+            fallible::push(&mut masks, mask(prefix, dst)).map_err(|_| "alloc")?;
+        }
+        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        // (mask index, masked key, ref); masks in C's order.
+        let mut flows: Vec<(usize, FlowKey, FlowRef)> = Vec::new();
+        let mut order: Vec<usize> = Vec::new();
+        let mut seed: u32 = 0x1234_5678;
+        let mut rand = move |n: u32| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed % n
+        };
+        for _ in 0..4000 {
+            let k = key(
+                1 + rand(3) as u16,
+                [10, rand(2) as u8, rand(3) as u8, rand(4) as u8],
+                [192, 168, 0, rand(3) as u8],
+            );
+            match rand(3) {
+                0 => {
+                    let mi = rand(masks.len() as u32) as usize;
+                    let m = masks.get(mi).ok_or("mask")?;
+                    let masked = k.masked(&m.key, m.range);
+                    if flows.iter().any(|(i, fk, _)| *i == mi && *fk == masked) {
+                        continue;
+                    }
+                    let id = by_key(&k).map_err(|_| "alloc")?;
+                    let f = t
+                        .insert(new_flow(&k, m, id).map_err(|_| "alloc")?)
+                        .map_err(|_| "insert")?;
+                    if !order.contains(&mi) {
+                        fallible::push(&mut order, mi).map_err(|_| "alloc")?;
+                    }
+                    fallible::push(&mut flows, (mi, masked, f)).map_err(|_| "alloc")?;
+                }
+                1 if !flows.is_empty() => {
+                    let at = rand(flows.len() as u32) as usize;
+                    let (mi, _, f) = fallible::swap_remove(&mut flows, at).ok_or("model")?;
+                    t.remove(f).ok_or("remove")?;
+                    if !flows.iter().any(|(i, _, _)| *i == mi) {
+                        let at = order.iter().position(|&i| i == mi).ok_or("order")?;
+                        fallible::swap_remove(&mut order, at);
+                    }
+                }
+                _ => {
+                    let want = order.iter().find_map(|&mi| {
+                        let m = masks.get(mi)?;
+                        flows
+                            .iter()
+                            .find(|(i, fk, _)| *i == mi && k.matches(&m.key, m.range, fk))
+                            .map(|(_, _, f)| *f)
+                    });
+                    check(t.lookup(&k) == want, "lookup differs from the model")?;
+                }
+            }
+            check(t.n_flows() == flows.len(), "flow count")?;
+            check(t.n_masks() == order.len(), "mask count")?;
+        }
+        Ok(())
+    }
+
     #[test]
     fn rehash_keeps_every_flow() -> TestResult {
         let mut t = FlowTable::new().map_err(|_| "alloc")?;

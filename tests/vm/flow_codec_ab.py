@@ -11,8 +11,8 @@ flow_codec.rs: the module's own src/flow code, built for the host), and
 both answers must be equal, byte for byte. Exits 1 listing the cases
 that differ. Writes OUT_DIR/flow-codec-{c,rust}.txt.
 
-openvswitch_rs has no ovs_flow family yet: this checks its codecs, the
-part of that family written so far, against the reference.
+This checks the codecs alone; tests/vm/flow_family_ab.py sends the same
+cases through the ovs_flow family of each module.
 """
 import errno
 import os

@@ -5,8 +5,8 @@
 # tests/vm/flow_codec_ab.py goes to openvswitch.ko as OVS_FLOW_CMD_NEW and
 # through the module's own code built for the host
 # (host/src/bin/flow_codec.rs); errnos and reply attributes must be equal
-# byte for byte. (openvswitch_rs has no ovs_flow family yet, so its codecs
-# are checked this way until it does.)
+# byte for byte. This isolates the codecs from the table and the family,
+# which test_flow_family checks through the module itself.
 # flavours: default
 . "$(dirname "$0")/lib.sh"
 
