@@ -377,16 +377,23 @@ impl Dump<'_> {
     }
 }
 
-/// `NL_SET_ERR_MSG()`.
+/// `NL_SET_ERR_MSG_WEAK()`: sets the message unless one is there already.
+///
+/// The module's messages come on top of C's, which has few: a message the
+/// netlink core set while parsing (such as "bytes leftover after parsing
+/// attributes") names the root cause and is what openvswitch.ko's users
+/// see, so it is kept.
 ///
 /// # Safety
 ///
 /// `extack` is null or points to a valid `netlink_ext_ack`.
 unsafe fn set_extack_msg(extack: *mut bindings::netlink_ext_ack, msg: &'static CStr) {
-    if !extack.is_null() {
-        // SAFETY: non-null and valid per the caller; the message is static,
-        // so it outlives the ack that points at it.
-        unsafe { (*extack)._msg = msg.as_char_ptr() };
+    // SAFETY: non-null and valid per the caller; the message is static,
+    // so it outlives the ack that points at it.
+    unsafe {
+        if !extack.is_null() && (*extack)._msg.is_null() {
+            (*extack)._msg = msg.as_char_ptr();
+        }
     }
 }
 
