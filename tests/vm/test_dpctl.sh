@@ -2,9 +2,13 @@
 # ovs-dpctl (Debian's 3.1) gets the same answers from openvswitch_rs as from
 # openvswitch.ko: the same script of commands (tests/vm/dpctl_transcript.sh:
 # add-dp, add-if of internal and veth ports with and without port_no,
-# set-if, show, show -s after injected frames, dump-dps, del-if, del-dp,
-# their error cases, and the `ip -d link`/sysfs view of the ports) runs
-# against each module, and the two transcripts must be identical.
+# set-if, show, show -s after injected frames, dump-dps, del-if, the flow
+# commands (add-flow of TCP/IPv4 with masks, ARP, IPv6, VLAN, with and
+# without a UFID; mod-flow, --clear, --may-create; get-flow; dump-flows,
+# sorted, plain, -m and --names; del-flow by key and by UFID; del-flows;
+# show's flow and mask counts), del-dp, their error cases, and the
+# `ip -d link`/sysfs view of the ports) runs against each module, and the
+# two transcripts must be identical.
 #
 # The script first runs twice against openvswitch.ko: should those two
 # transcripts differ, the normalisation misses something run-dependent and
@@ -43,7 +47,10 @@ run_against openvswitch "$C_OUT"
 # below would be hollow.
 for want in '  out|   port 7: vc0' '  out|   port 9: int3 (internal)' \
 	'  out|   port 65534: vd0' ' master dp1 ' '  out|     openvswitch_slave ' \
-	'  out| system@dp2' '  out|     RX packets:3 ' '  out|   lookups: hit:0 missed:7 lost:7'; do
+	'  out| system@dp2' '  out|     RX packets:3 ' '  out|   lookups: hit:0 missed:7 lost:7' \
+	'  out|   flows: 6' '  out|   masks: hit:0 total:5 hit/pkt:0.00' \
+	'  out| ufid:11111111-2222-3333-4444-555555555555, recirc_id(0/0),' \
+	'  err| ovs-dpctl: updating flow table (File exists)' '  out| Perhaps you need to specify a UFID?'; do
 	grep -qF -- "$want" "$C_OUT" || fail "openvswitch.ko transcript lacks '$want': see $C_OUT"
 done
 if grep -qE '^  (exit 124|not run)' "$C_OUT"; then
