@@ -13,7 +13,9 @@
 //! Writers are serialised by `ovs_mutex`. Every operation that allocates
 //! reserves first, so a failed insert leaves the table as it was.
 
-use super::key::{FlowKey, Range};
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use super::key::{fields, FlowKey, Range};
 use crate::fallible::{self, AllocError, Box, Vec};
 
 /// `TBL_MIN_BUCKETS`.
@@ -134,6 +136,110 @@ fn key_range(key: &FlowKey, range: Range) -> Range {
     }
 }
 
+/// `MC_HASH_SEGS`, `MC_HASH_SHIFT`: a packet hash picks among 4 cache
+/// entries, 8 bits of it each.
+const MC_HASH_SEGS: u32 = 4;
+const MC_HASH_SHIFT: u32 = 8;
+
+/// One entry of a CPU's mask cache (`struct mask_cache_entry`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheEntry {
+    pub skb_hash: u32,
+    pub mask_index: u32,
+}
+
+/// What a lookup counted: masks probed, and whether the cached mask
+/// answered (`OVS_DP_ATTR_MEGAFLOW_STATS`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LookupCounts {
+    pub n_mask_hit: u32,
+    pub n_cache_hit: u32,
+}
+
+/// `jhash_1word()`.
+pub fn jhash_1word(a: u32, initval: u32) -> u32 {
+    let iv = initval.wrapping_add(0xdead_beef).wrapping_add(1 << 2);
+    let (mut a, mut b, mut c) = (a.wrapping_add(iv), iv, iv);
+    c ^= b;
+    c = c.wrapping_sub(b.rotate_left(14));
+    a ^= c;
+    a = a.wrapping_sub(c.rotate_left(11));
+    b ^= a;
+    b = b.wrapping_sub(a.rotate_left(25));
+    c ^= b;
+    c = c.wrapping_sub(b.rotate_left(16));
+    a ^= c;
+    a = a.wrapping_sub(c.rotate_left(4));
+    b ^= a;
+    b = b.wrapping_sub(a.rotate_left(14));
+    c ^= b;
+    c.wrapping_sub(b.rotate_left(24))
+}
+
+/// lib/sort.c's `sort()`: a bottom-up heapsort, unstable, with C's exact
+/// sequence of comparisons and swaps, so equal elements end where C's
+/// end. `cmp` returns C's comparator value.
+fn kernel_sort<T>(v: &mut [T], cmp: impl Fn(&T, &T) -> i32) {
+    let c_at = |v: &[T], i: usize, j: usize| match (v.get(i), v.get(j)) {
+        (Some(x), Some(y)) => cmp(x, y),
+        _ => 0,
+    };
+    let swap = |v: &mut [T], i: usize, j: usize| {
+        if i < v.len() && j < v.len() {
+            v.swap(i, j);
+        }
+    };
+    let parent = |i: usize| (i - 1) / 2;
+    let mut n = v.len();
+    let mut a = n / 2;
+    let mut shift = 0;
+    if a == 0 {
+        return;
+    }
+    loop {
+        if a != 0 {
+            a -= 1 << shift;
+        } else if n > 3 {
+            // Extract the two largest.
+            n -= 1;
+            swap(v, 0, n);
+            shift = usize::from(c_at(v, 1, 2) <= 0);
+            a = 1 << shift;
+            n -= 1;
+            swap(v, a, n);
+        } else {
+            break;
+        }
+        // Sift `a` down: find the path to a leaf, then back up.
+        let mut b = a;
+        let (mut c, mut d);
+        loop {
+            c = 2 * b + 1;
+            d = c + 1;
+            if d >= n {
+                break;
+            }
+            b = if c_at(v, c, d) > 0 { c } else { d };
+        }
+        if d == n {
+            b = c;
+        }
+        while b != a && c_at(v, a, b) >= 0 {
+            b = parent(b);
+        }
+        c = b;
+        while b != a {
+            b = parent(b);
+            swap(v, b, c);
+        }
+    }
+    n -= 1;
+    swap(v, 0, n);
+    if n == 2 && c_at(v, 0, 1) > 0 {
+        swap(v, 0, 1);
+    }
+}
+
 /// A flow's place in the table, valid until the flow is removed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FlowRef(u32);
@@ -142,6 +248,9 @@ struct MaskSlot {
     id: u32,
     mask: Mask,
     refs: u32,
+    /// Lookups this mask answered since the counters were last reset
+    /// (C keeps them per CPU; their sum is what matters).
+    usage: AtomicU64,
 }
 
 /// One hash index over the flows.
@@ -307,9 +416,157 @@ impl FlowTable {
     }
 
     /// `ovs_flow_tbl_lookup()`: the flow a packet of key `key` would hit,
-    /// probing the masks in order.
+    /// probing the masks in order (NEW's duplicate check). Like C, it
+    /// counts a use of the mask that answers.
     pub fn lookup(&self, key: &FlowKey) -> Option<FlowRef> {
-        self.masks.iter().find_map(|s| self.lookup_under(key, s))
+        let mut counts = LookupCounts::default();
+        self.flow_lookup(key, &mut 0, &mut counts)
+    }
+
+    /// `flow_lookup()`: probes slot `*index` first (a cached guess), then
+    /// every other slot in order; on a hit there, `*index` becomes it.
+    fn flow_lookup(
+        &self,
+        key: &FlowKey,
+        index: &mut u32,
+        counts: &mut LookupCounts,
+    ) -> Option<FlowRef> {
+        let hit = |slot: &MaskSlot, counts: &mut LookupCounts| {
+            counts.n_mask_hit = counts.n_mask_hit.wrapping_add(1);
+            let f = self.lookup_under(key, slot)?;
+            slot.usage.fetch_add(1, Ordering::Relaxed);
+            Some(f)
+        };
+        if let Some(slot) = self.masks.get(*index as usize) {
+            if let Some(f) = hit(slot, counts) {
+                counts.n_cache_hit = counts.n_cache_hit.wrapping_add(1);
+                return Some(f);
+            }
+        }
+        for (i, slot) in self.masks.iter().enumerate() {
+            if i == *index as usize {
+                continue;
+            }
+            if let Some(f) = hit(slot, counts) {
+                *index = i as u32;
+                return Some(f);
+            }
+        }
+        None
+    }
+
+    /// `ovs_flow_tbl_lookup_stats()`: a packet's lookup through this CPU's
+    /// mask cache `cache` (a power-of-2 number of entries, or none), with
+    /// what it counted for `OVS_DP_ATTR_MEGAFLOW_STATS`.
+    pub fn lookup_stats(
+        &self,
+        key: &FlowKey,
+        skb_hash: u32,
+        cache: &mut [CacheEntry],
+    ) -> (Option<FlowRef>, LookupCounts) {
+        let mut counts = LookupCounts::default();
+        if skb_hash == 0 || cache.is_empty() {
+            let mut discarded = LookupCounts::default();
+            let f = self.flow_lookup(key, &mut 0, &mut discarded);
+            counts.n_mask_hit = discarded.n_mask_hit;
+            return (f, counts);
+        }
+        // Packets before and after recirculation often share a hash.
+        let recirc_id = key.get_u32(fields::RECIRC_ID);
+        let skb_hash = if recirc_id != 0 {
+            jhash_1word(skb_hash, recirc_id)
+        } else {
+            skb_hash
+        };
+        let mask = cache.len() - 1;
+        let mut hash = skb_hash;
+        // The replacement candidate: the entry with the smallest hash.
+        let mut candidate: Option<usize> = None;
+        for _ in 0..MC_HASH_SEGS {
+            let at = hash as usize & mask;
+            let Some(e) = cache.get_mut(at) else { break };
+            if e.skb_hash == skb_hash {
+                let f = self.flow_lookup(key, &mut e.mask_index, &mut counts);
+                if f.is_none() {
+                    e.skb_hash = 0;
+                }
+                return (f, counts);
+            }
+            let better = match candidate.and_then(|c| cache.get(c)) {
+                Some(c) => cache.get(at).is_some_and(|e| e.skb_hash < c.skb_hash),
+                None => true,
+            };
+            if better {
+                candidate = Some(at);
+            }
+            hash >>= MC_HASH_SHIFT;
+        }
+        let Some(ce) = candidate.and_then(|c| cache.get_mut(c)) else {
+            return (None, counts);
+        };
+        let f = self.flow_lookup(key, &mut ce.mask_index, &mut counts);
+        if f.is_some() {
+            ce.skb_hash = skb_hash;
+        }
+        counts.n_cache_hit = 0;
+        (f, counts)
+    }
+
+    /// Zeroes every mask's usage counter (C does on every change of the
+    /// mask array).
+    fn reset_usage(&self) {
+        for slot in self.masks.iter() {
+            slot.usage.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// `ovs_flow_masks_rebalance()` (every 4 s): the masks most used since
+    /// the last time go first, sorted as C sorts them (lib/sort.c's
+    /// heapsort, not stable), so ties end in C's order too. Counters
+    /// restart from zero. Nothing changes if memory is short.
+    pub fn rebalance(&mut self) {
+        let mut counts: Vec<(usize, u64)> = match fallible::with_capacity(self.masks.len()) {
+            Ok(v) => v,
+            Err(_) => return,
+        };
+        for (i, slot) in self.masks.iter().enumerate() {
+            let used = slot.usage.swap(0, Ordering::Relaxed);
+            if fallible::push(&mut counts, (i, used)).is_err() {
+                return;
+            }
+        }
+        // `compare_mask_and_count()`, truncation to int included.
+        kernel_sort(&mut counts, |a, b| {
+            (b.1 as i64).wrapping_sub(a.1 as i64) as i32
+        });
+        if counts.iter().enumerate().all(|(i, &(at, _))| i == at) {
+            return;
+        }
+        // Apply the order in place with swaps, tracking where each slot
+        // went: nothing can be lost half-way.
+        let n = self.masks.len();
+        let (Ok(mut pos), Ok(mut who)) = (
+            fallible::with_capacity::<usize>(n),
+            fallible::with_capacity::<usize>(n),
+        ) else {
+            return;
+        };
+        for i in 0..n {
+            // Within capacity: cannot fail.
+            let _ = fallible::push(&mut pos, i);
+            let _ = fallible::push(&mut who, i);
+        }
+        for (i, &(orig, _)) in counts.iter().enumerate() {
+            let Some(&p) = pos.get(orig) else { return };
+            let Some(&displaced) = who.get(i) else { return };
+            if p != i && p < n {
+                self.masks.swap(i, p);
+                if let (Some(w), Some(q)) = (who.get_mut(p), pos.get_mut(displaced)) {
+                    *w = displaced;
+                    *q = p;
+                }
+            }
+        }
     }
 
     /// `ovs_flow_tbl_lookup_exact()`: the key-identified flow whose
@@ -371,8 +628,10 @@ impl FlowTable {
                         id,
                         mask: new.mask,
                         refs: 1,
+                        usage: AtomicU64::new(0),
                     },
                 )?;
+                self.reset_usage();
                 id
             }
         };
@@ -424,6 +683,7 @@ impl FlowTable {
             slot.refs -= 1;
             if slot.refs == 0 {
                 fallible::swap_remove(&mut self.masks, i);
+                self.reset_usage();
             }
         }
     }
@@ -695,6 +955,130 @@ mod tests {
             check(t.n_flows() == flows.len(), "flow count")?;
             check(t.n_masks() == order.len(), "mask count")?;
         }
+        Ok(())
+    }
+
+    /// Values and orders computed by the kernel's own C (jhash.h, and
+    /// lib/sort.c on `struct mask_count` with `compare_mask_and_count`).
+    #[test]
+    fn jhash_and_sort_match_the_kernel() -> TestResult {
+        check(jhash_1word(0, 0) == 0x0493_96b8, "jhash_1word(0, 0)")?;
+        check(jhash_1word(0x1234_5678, 7) == 0xa95f_67a1, "jhash_1word")?;
+        check(
+            jhash_1word(u32::MAX, u32::MAX) == 0xeae4_6760,
+            "jhash_1word(~0, ~0)",
+        )?;
+        let cases: [(&[u64], &[usize]); 3] = [
+            (
+                &[3, 1, 3, 0, 2, 3, 1, 0, 5, 3],
+                &[8, 0, 2, 5, 9, 4, 1, 6, 7, 3],
+            ),
+            (&[0, 0, 0, 0, 0, 0, 7], &[6, 3, 4, 1, 5, 2, 0]),
+            (
+                &[1, 1, 2, 2, 1, 1, 2, 2, 1, 1, 2, 2, 9],
+                &[12, 7, 10, 2, 6, 11, 3, 8, 9, 4, 1, 5, 0],
+            ),
+        ];
+        for (counters, want) in cases {
+            let mut v: Vec<(usize, u64)> = Vec::new();
+            for (i, &c) in counters.iter().enumerate() {
+                fallible::push(&mut v, (i, c)).map_err(|_| "alloc")?;
+            }
+            kernel_sort(&mut v, |a, b| (b.1 as i64).wrapping_sub(a.1 as i64) as i32);
+            check(
+                v.iter().map(|e| e.0).eq(want.iter().copied()),
+                "lib/sort.c's order, ties included",
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The mask cache: a miss fills the entry with the smallest hash, the
+    /// next packet of that hash probes the cached mask first and counts a
+    /// cache hit; a rebalance puts the most used mask first.
+    #[test]
+    fn mask_cache_and_rebalance() -> TestResult {
+        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let wide = mask(8, false);
+        let narrow = mask(32, true);
+        let k1 = key(1, [10, 0, 0, 1], [1, 1, 1, 1]);
+        let k2 = key(2, [10, 0, 0, 2], [2, 2, 2, 2]);
+        let a = t
+            .insert(new_flow(&k1, &wide, by_key(&k1).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
+            .map_err(|_| "insert")?;
+        let b = t
+            .insert(new_flow(&k2, &narrow, by_key(&k2).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
+            .map_err(|_| "insert")?;
+        let mut cache = [CacheEntry::default(); 8];
+        // No hash, or no cache: a plain lookup, no cache hit counted.
+        let (f, c) = t.lookup_stats(&k2, 0, &mut cache);
+        check(
+            f == Some(b) && c.n_mask_hit == 2 && c.n_cache_hit == 0,
+            "hashless",
+        )?;
+        let (f, c) = t.lookup_stats(&k2, 0x0302_0105, &mut []);
+        check(
+            f == Some(b)
+                && c == LookupCounts {
+                    n_mask_hit: 2,
+                    n_cache_hit: 0,
+                },
+            "no cache",
+        )?;
+        // First packet: misses the cache, fills entry 5 (the low 8 bits).
+        let (f, c) = t.lookup_stats(&k2, 0x0302_0105, &mut cache);
+        check(f == Some(b) && c.n_cache_hit == 0, "cache miss")?;
+        check(
+            cache[5]
+                == CacheEntry {
+                    skb_hash: 0x0302_0105,
+                    mask_index: 1,
+                },
+            "entry filled with the mask's slot",
+        )?;
+        // Second: the cached slot answers at once.
+        let (f, c) = t.lookup_stats(&k2, 0x0302_0105, &mut cache);
+        check(
+            f == Some(b)
+                && c == LookupCounts {
+                    n_mask_hit: 1,
+                    n_cache_hit: 1,
+                },
+            "cache hit",
+        )?;
+        // A recirculated packet's hash is mixed with its recirc_id.
+        let mut k3 = k2.clone();
+        k3.set_u32(fields::RECIRC_ID, 9);
+        let _ = t.lookup_stats(&k3, 0x0302_0105, &mut cache);
+        let mixed = jhash_1word(0x0302_0105, 9);
+        check(
+            cache.iter().any(|e| e.skb_hash == mixed),
+            "rehashed with recirc_id",
+        )?;
+        // k2's mask (slot 1) was used more than slot 0's: it goes first.
+        check(t.lookup(&k1) == Some(a), "k1 still found")?;
+        t.rebalance();
+        check(
+            t.masks.first().map(|s| s.mask.range) == Some(narrow.range),
+            "most used first",
+        )?;
+        check(
+            t.masks.iter().all(|s| s.usage.load(Ordering::Relaxed) == 0),
+            "counters reset",
+        )?;
+        check(
+            t.lookup(&k1) == Some(a) && t.lookup(&k2) == Some(b),
+            "same flows found",
+        )?;
+        // Now k1's mask is used more: back again.
+        for _ in 0..3 {
+            let _ = t.lookup(&k1);
+        }
+        t.rebalance();
+        check(
+            t.masks.first().map(|s| s.mask.range) == Some(wide.range),
+            "order follows use",
+        )?;
         Ok(())
     }
 
