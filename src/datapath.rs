@@ -54,6 +54,13 @@ impl Drop for RegistryRelease {
             pr_warn!("{} datapaths left at unload\n", reg.dps.len());
         }
         drop(core::mem::take(&mut reg.dps));
+        drop(reg);
+        // Freeing a flow index frees its buckets, which frees their flows,
+        // which frees their actions: each a callback queued by the one
+        // before. The module's code must outlive them all.
+        for _ in 0..4 {
+            crate::ffi::rcu::barrier();
+        }
     }
 }
 

@@ -19,6 +19,11 @@ mod imp {
 
     pub type Vec<T> = KVec<T>;
     pub type Box<T> = KBox<T>;
+    pub type Arc<T> = kernel::sync::Arc<T>;
+
+    pub fn arc<T>(x: T) -> Result<Arc<T>, AllocError> {
+        Arc::new(x, GFP_KERNEL).map_err(|_| AllocError)
+    }
 
     pub fn push<T>(v: &mut Vec<T>, x: T) -> Result<(), AllocError> {
         v.push(x, GFP_KERNEL).map_err(|_| AllocError)
@@ -36,6 +41,11 @@ mod imp {
         v.reserve(additional, GFP_KERNEL).map_err(|_| AllocError)
     }
 
+    /// Never allocates: safe where sleeping is not (under RCU).
+    pub fn push_within_capacity<T>(v: &mut Vec<T>, x: T) -> Result<(), AllocError> {
+        v.push_within_capacity(x).map_err(|_| AllocError)
+    }
+
     pub fn boxed<T>(x: T) -> Result<Box<T>, AllocError> {
         Box::new(x, GFP_KERNEL).map_err(|_| AllocError)
     }
@@ -47,6 +57,11 @@ mod imp {
 
     pub type Vec<T> = std::vec::Vec<T>;
     pub type Box<T> = std::boxed::Box<T>;
+    pub type Arc<T> = std::sync::Arc<T>;
+
+    pub fn arc<T>(x: T) -> Result<Arc<T>, AllocError> {
+        Ok(Arc::new(x))
+    }
 
     pub fn push<T>(v: &mut Vec<T>, x: T) -> Result<(), AllocError> {
         v.try_reserve(1).map_err(|_| AllocError)?;
@@ -68,6 +83,15 @@ mod imp {
 
     pub fn reserve<T>(v: &mut Vec<T>, additional: usize) -> Result<(), AllocError> {
         v.try_reserve(additional).map_err(|_| AllocError)
+    }
+
+    pub fn push_within_capacity<T>(v: &mut Vec<T>, x: T) -> Result<(), AllocError> {
+        if v.len() < v.capacity() {
+            v.push(x);
+            Ok(())
+        } else {
+            Err(AllocError)
+        }
     }
 
     pub fn boxed<T>(x: T) -> Result<Box<T>, AllocError> {

@@ -16,7 +16,7 @@ use crate::fallible::AllocError;
 use crate::ffi::genl::{Dump, Family, Request};
 use crate::ffi::lock::OVS_MUTEX;
 use crate::ffi::nlmsg::{self, Msg, MsgWriter};
-use crate::ffi::time;
+use crate::ffi::{rcu, time};
 use crate::flow::actions::{copy_actions, ActionError};
 use crate::flow::key_put::{key_attr_size, put_key};
 use crate::flow::match_nl::{get_match, CtSupport, Match};
@@ -154,7 +154,9 @@ fn msg_size(flow: &Flow, ufid_flags: u32) -> usize {
         len += key;
     }
     if ufid_flags & ufid_flags::OMIT_ACTIONS == 0 {
-        len += nla_total_size(flow.actions.orig_len);
+        let guard = rcu::read_lock();
+        let orig_len = flow.actions(&guard).map_or(0, |a| a.orig_len);
+        len += nla_total_size(orig_len);
     }
     // STATS, TCP_FLAGS, USED (no pad attribute where unaligned access is
     // cheap, as on every architecture this is built for so far).
@@ -229,7 +231,7 @@ fn fill_attrs(
         let mask = table.mask_of(flow).ok_or(EINVAL)?;
         put_key(out, &flow.key, &mask.key, flow_attr::MASK, true, CT).map_err(full)?;
     }
-    let stats = &flow.stats;
+    let stats = flow.stats.get();
     if stats.used != 0 {
         out.put_u64_64bit(
             flow_attr::USED,
@@ -250,7 +252,9 @@ fn fill_attrs(
         out.put_bytes(flow_attr::TCP_FLAGS, &[tcp_flags])?;
     }
     if ufid_flags & ufid_flags::OMIT_ACTIONS == 0 {
-        match out.put_bytes(flow_attr::ACTIONS, &flow.actions.attrs) {
+        let guard = rcu::read_lock();
+        let attrs = flow.actions(&guard).map_or(&[][..], |a| &a.attrs[..]);
+        match out.put_bytes(flow_attr::ACTIONS, attrs) {
             Ok(()) => {}
             // Action lists can outgrow a dump buffer: the first flow of
             // a buffer goes without them rather than never.
@@ -375,7 +379,7 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
                 req.set_err_msg(c"The key overlaps a different flow");
                 ENOENT
             })?;
-            table.get_mut(f).ok_or(ENOENT)?.actions = actions;
+            table.set_actions(f, actions).map_err(no_memory)?;
             f
         }
     };
@@ -438,12 +442,12 @@ pub(crate) fn cmd_set(req: &Request<'_>) -> Result {
         return Err(ENOENT);
     };
     if let Some(actions) = actions {
-        table.get_mut(f).ok_or(ENOENT)?.actions = actions;
+        table.set_actions(f, actions).map_err(no_memory)?;
     }
     let reply = build_info(req, table, f, flow_cmd::SET, false, c.ufid_flags)?;
     // After the reply: it shows the stats being cleared.
     if req.attr(flow_attr::CLEAR).is_some() {
-        table.get_mut(f).ok_or(ENOENT)?.stats = Default::default();
+        table.get(f).ok_or(ENOENT)?.stats.clear();
     }
     drop(reg);
     if let Some(reply) = reply {

@@ -26,6 +26,10 @@ mod fallible;
 mod flow;
 #[allow(unreachable_pub)]
 mod netlink;
+/// What pure code publishes through RCU with (the host has a stand-in).
+mod rcu {
+    pub(crate) use crate::ffi::rcu::{read_lock, Guard, RcuBox, RcuCell};
+}
 // The UAPI constants are listed whole, used or not yet.
 #[allow(unreachable_pub, dead_code)]
 mod uapi;

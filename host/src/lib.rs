@@ -15,6 +15,7 @@ pub mod fallible;
 pub mod flow;
 #[path = "../../src/netlink/mod.rs"]
 pub mod netlink;
+pub mod rcu;
 #[path = "../../src/uapi.rs"]
 pub mod uapi;
 #[path = "../../src/vport_table.rs"]

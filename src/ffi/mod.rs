@@ -10,4 +10,5 @@ mod glue;
 pub(crate) mod lock;
 pub(crate) mod netdev;
 pub(crate) mod nlmsg;
+pub(crate) mod rcu;
 pub(crate) mod time;

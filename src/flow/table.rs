@@ -6,17 +6,24 @@
 //! Masks sit in one compact array in C's order: a new mask goes last, a
 //! removed one's slot takes the last mask. Lookups probe the masks in that
 //! order and the first flow whose masked key matches wins, so overlapping
-//! flows resolve as in C. Flows live in a slab and are reached through
-//! two hash indexes, one by masked key and one by UFID, each doubling when
-//! it holds more flows than buckets.
+//! flows resolve as in C.
 //!
-//! Writers are serialised by `ovs_mutex`. Every operation that allocates
-//! reserves first, so a failed insert leaves the table as it was.
+//! Two halves. [`TableShared`] is what the packet path reads, lock-free
+//! under RCU: the mask array and the hash index of flows by masked key,
+//! each bucket its own RCU cell, so a change copies one small bucket and
+//! publishes it whole. [`FlowTable`], the writer's half, is owned by the
+//! datapath under `ovs_mutex`: it keeps each mask's reference count, a
+//! slab of the flows (for UFID lookups, dumps and removal) and the UFID
+//! index, none of which readers need. Every change allocates what it
+//! publishes before publishing anything, so a failed insert leaves the
+//! table as it was; a removal cannot fail (a flow is first marked dead,
+//! which readers skip, then its bucket republished without it).
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
 
 use super::key::{fields, FlowKey, Range};
-use crate::fallible::{self, AllocError, Box, Vec};
+use crate::fallible::{self, AllocError, Arc, Box, Vec};
+use crate::rcu::{read_lock, Guard, RcuBox, RcuCell};
 
 /// `TBL_MIN_BUCKETS`.
 const MIN_BUCKETS: usize = 1024;
@@ -80,7 +87,7 @@ pub struct Actions {
     pub orig_len: usize,
 }
 
-/// A flow's counters.
+/// A flow's counters as read at one moment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
     pub packets: u64,
@@ -90,15 +97,55 @@ pub struct Stats {
     pub tcp_flags: u16,
 }
 
+/// A flow's counters, which the packet path bumps without a lock.
+#[derive(Default)]
+pub struct FlowStats {
+    packets: AtomicU64,
+    bytes: AtomicU64,
+    used: AtomicU64,
+    tcp_flags: AtomicU16,
+}
+
+impl FlowStats {
+    pub fn get(&self) -> Stats {
+        Stats {
+            packets: self.packets.load(Ordering::Relaxed),
+            bytes: self.bytes.load(Ordering::Relaxed),
+            used: self.used.load(Ordering::Relaxed),
+            tcp_flags: self.tcp_flags.load(Ordering::Relaxed),
+        }
+    }
+
+    /// `ovs_flow_stats_clear()`.
+    pub fn clear(&self) {
+        self.packets.store(0, Ordering::Relaxed);
+        self.bytes.store(0, Ordering::Relaxed);
+        self.used.store(0, Ordering::Relaxed);
+        self.tcp_flags.store(0, Ordering::Relaxed);
+    }
+
+    /// One packet of `len` bytes at `now` (jiffies).
+    pub fn add(&self, len: u64, tcp_flags: u16, now: u64) {
+        self.packets.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(len, Ordering::Relaxed);
+        self.used.store(now, Ordering::Relaxed);
+        self.tcp_flags.fetch_or(tcp_flags, Ordering::Relaxed);
+    }
+}
+
 /// One megaflow.
 pub struct Flow {
     /// The key, masked.
     pub key: FlowKey,
     pub id: Ident,
-    pub actions: Actions,
-    pub stats: Stats,
+    actions: RcuCell<Actions>,
+    pub stats: FlowStats,
     mask_id: u32,
     hash: u32,
+    /// Its place in the writer's slab.
+    at: u32,
+    /// Removed: readers that still find it in a bucket skip it.
+    dead: AtomicBool,
 }
 
 impl Flow {
@@ -107,6 +154,11 @@ impl Flow {
             Ident::Ufid(u) => Some(u),
             Ident::Key(_) => None,
         }
+    }
+
+    /// The flow's actions, as of now.
+    pub fn actions<'a>(&'a self, guard: &'a Guard) -> Option<&'a Actions> {
+        self.actions.read(guard)
     }
 
     /// `ovs_flow_cmp()`: whether the request key `key` (unmasked, over
@@ -118,6 +170,10 @@ impl Flow {
             Ident::Ufid(_) => self.key.equal_in(key, range),
             Ident::Key(unmasked) => unmasked.equal_in(key, key_range(key, range)),
         }
+    }
+
+    fn live(&self) -> bool {
+        !self.dead.load(Ordering::Relaxed)
     }
 }
 
@@ -240,17 +296,186 @@ fn kernel_sort<T>(v: &mut [T], cmp: impl Fn(&T, &T) -> i32) {
     }
 }
 
-/// A flow's place in the table, valid until the flow is removed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FlowRef(u32);
-
-struct MaskSlot {
+/// A mask as readers see it, with its usage counter (C keeps one per
+/// CPU; their sum is what rebalancing reads).
+pub struct MaskEntry {
     id: u32,
-    mask: Mask,
-    refs: u32,
-    /// Lookups this mask answered since the counters were last reset
-    /// (C keeps them per CPU; their sum is what matters).
+    pub mask: Mask,
     usage: AtomicU64,
+}
+
+/// The published mask array, in lookup order.
+struct MaskArray {
+    slots: Vec<Arc<MaskEntry>>,
+}
+
+/// The flows of one hash bucket.
+struct Bucket {
+    flows: Vec<Arc<Flow>>,
+}
+
+/// The hash index of flows by masked key: a power-of-2 number of buckets,
+/// replaced whole when it grows.
+struct FlowIndex {
+    buckets: Vec<RcuCell<Bucket>>,
+}
+
+impl FlowIndex {
+    fn new(n: usize) -> Result<Self, AllocError> {
+        let mut buckets = fallible::with_capacity(n)?;
+        for _ in 0..n {
+            fallible::push(&mut buckets, RcuCell::empty())?;
+        }
+        Ok(FlowIndex { buckets })
+    }
+
+    fn bucket(&self, hash: u32) -> Option<&RcuCell<Bucket>> {
+        self.buckets
+            .get(hash as usize & self.buckets.len().wrapping_sub(1))
+    }
+}
+
+/// What the packet path reads: lock-free, under `rcu_read_lock()`.
+pub struct TableShared {
+    masks: RcuCell<MaskArray>,
+    index: RcuCell<FlowIndex>,
+}
+
+impl TableShared {
+    /// `masked_flow_lookup()`: the live flow under `entry` whose masked
+    /// key `key` matches.
+    fn lookup_under<'a>(
+        index: &'a FlowIndex,
+        guard: &'a Guard,
+        key: &FlowKey,
+        entry: &MaskEntry,
+    ) -> Option<&'a Flow> {
+        let hash = hash_masked(key, &entry.mask);
+        let bucket = index.bucket(hash)?.read(guard)?;
+        bucket
+            .flows
+            .iter()
+            .find(|f| {
+                f.mask_id == entry.id
+                    && f.hash == hash
+                    && f.live()
+                    && key.matches(&entry.mask.key, entry.mask.range, &f.key)
+            })
+            .map(|f| &**f)
+    }
+
+    /// `flow_lookup()`: probes slot `*hint` first (a cached guess), then
+    /// every other slot in order; on a hit there, `*hint` becomes it. The
+    /// mask that answers counts a use.
+    fn flow_lookup<'a>(
+        &'a self,
+        guard: &'a Guard,
+        key: &FlowKey,
+        hint: &mut u32,
+        counts: &mut LookupCounts,
+    ) -> Option<&'a Flow> {
+        let masks = self.masks.read(guard)?;
+        let index = self.index.read(guard)?;
+        let probe = |entry: &MaskEntry, counts: &mut LookupCounts| {
+            counts.n_mask_hit = counts.n_mask_hit.wrapping_add(1);
+            let f = Self::lookup_under(index, guard, key, entry)?;
+            entry.usage.fetch_add(1, Ordering::Relaxed);
+            Some(f)
+        };
+        if let Some(entry) = masks.slots.get(*hint as usize) {
+            if let Some(f) = probe(entry, counts) {
+                counts.n_cache_hit = counts.n_cache_hit.wrapping_add(1);
+                return Some(f);
+            }
+        }
+        for (i, entry) in masks.slots.iter().enumerate() {
+            if i == *hint as usize {
+                continue;
+            }
+            if let Some(f) = probe(entry, counts) {
+                *hint = i as u32;
+                return Some(f);
+            }
+        }
+        None
+    }
+
+    /// `ovs_flow_tbl_lookup()`: the flow a packet of key `key` would hit
+    /// (NEW's duplicate check). Like C, it counts a use of the mask that
+    /// answers.
+    pub fn lookup<'a>(&'a self, guard: &'a Guard, key: &FlowKey) -> Option<&'a Flow> {
+        let mut counts = LookupCounts::default();
+        self.flow_lookup(guard, key, &mut 0, &mut counts)
+    }
+
+    /// `ovs_flow_tbl_lookup_stats()`: a packet's lookup through this CPU's
+    /// mask cache `cache` (a power-of-2 number of entries, or none), with
+    /// what it counted for `OVS_DP_ATTR_MEGAFLOW_STATS`.
+    pub fn lookup_stats<'a>(
+        &'a self,
+        guard: &'a Guard,
+        key: &FlowKey,
+        skb_hash: u32,
+        cache: &mut [CacheEntry],
+    ) -> (Option<&'a Flow>, LookupCounts) {
+        let mut counts = LookupCounts::default();
+        if skb_hash == 0 || cache.is_empty() {
+            let mut discarded = LookupCounts::default();
+            let f = self.flow_lookup(guard, key, &mut 0, &mut discarded);
+            counts.n_mask_hit = discarded.n_mask_hit;
+            return (f, counts);
+        }
+        // Packets before and after recirculation often share a hash.
+        let recirc_id = key.get_u32(fields::RECIRC_ID);
+        let skb_hash = if recirc_id != 0 {
+            jhash_1word(skb_hash, recirc_id)
+        } else {
+            skb_hash
+        };
+        let mask = cache.len() - 1;
+        let mut hash = skb_hash;
+        // The replacement candidate: the first entry with the smallest hash.
+        let mut candidate: Option<usize> = None;
+        for _ in 0..MC_HASH_SEGS {
+            let at = hash as usize & mask;
+            let Some(e) = cache.get_mut(at) else { break };
+            if e.skb_hash == skb_hash {
+                let f = self.flow_lookup(guard, key, &mut e.mask_index, &mut counts);
+                if f.is_none() {
+                    e.skb_hash = 0;
+                }
+                return (f, counts);
+            }
+            let better = match candidate.and_then(|c| cache.get(c)) {
+                Some(c) => cache.get(at).is_some_and(|e| e.skb_hash < c.skb_hash),
+                None => true,
+            };
+            if better {
+                candidate = Some(at);
+            }
+            hash >>= MC_HASH_SHIFT;
+        }
+        let Some(ce) = candidate.and_then(|c| cache.get_mut(c)) else {
+            return (None, counts);
+        };
+        let f = self.flow_lookup(guard, key, &mut ce.mask_index, &mut counts);
+        if f.is_some() {
+            ce.skb_hash = skb_hash;
+        }
+        counts.n_cache_hit = 0;
+        (f, counts)
+    }
+
+    /// Zeroes every mask's usage counter (C does on every change of the
+    /// mask array).
+    fn reset_usage(&self) {
+        let guard = read_lock();
+        if let Some(masks) = self.masks.read(&guard) {
+            for entry in masks.slots.iter() {
+                entry.usage.store(0, Ordering::Relaxed);
+            }
+        }
+    }
 }
 
 /// One hash index over the flows.
@@ -339,6 +564,16 @@ fn hash_ufid(ufid: &Ufid) -> u32 {
     h
 }
 
+/// A flow's place in the writer's slab, valid until the flow is removed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlowRef(u32);
+
+/// The writer's record of a published mask.
+struct WriterMask {
+    entry: Arc<MaskEntry>,
+    refs: u32,
+}
+
 /// What a new flow is made of.
 pub struct NewFlow {
     /// The key, masked.
@@ -348,32 +583,47 @@ pub struct NewFlow {
     pub actions: Actions,
 }
 
-/// A datapath's flows.
+/// A datapath's flows: the writer's half, under `ovs_mutex`.
 pub struct FlowTable {
-    /// In lookup order, no holes.
-    masks: Vec<MaskSlot>,
+    shared: Arc<TableShared>,
+    /// The published masks, in the same order, with reference counts.
+    masks: Vec<WriterMask>,
     next_mask_id: u32,
-    flows: Vec<Option<Box<Flow>>>,
+    flows: Vec<Option<Arc<Flow>>>,
     free: Vec<u32>,
-    by_key: Index,
     by_ufid: Index,
+    n_flows: usize,
+    n_buckets: usize,
 }
 
 impl FlowTable {
     pub fn new() -> Result<Self, AllocError> {
+        let masks = RcuBox::new(MaskArray { slots: Vec::new() }).map_err(|_| AllocError)?;
+        let index = RcuBox::new(FlowIndex::new(MIN_BUCKETS)?).map_err(|_| AllocError)?;
+        let shared = fallible::arc(TableShared {
+            masks: RcuCell::new(masks),
+            index: RcuCell::new(index),
+        })?;
         Ok(FlowTable {
+            shared,
             masks: Vec::new(),
             next_mask_id: 0,
             flows: Vec::new(),
             free: Vec::new(),
-            by_key: Index::new(MIN_BUCKETS)?,
             by_ufid: Index::new(MIN_BUCKETS)?,
+            n_flows: 0,
+            n_buckets: MIN_BUCKETS,
         })
+    }
+
+    /// The half the packet path reads.
+    pub fn shared(&self) -> Arc<TableShared> {
+        self.shared.clone()
     }
 
     /// `table->count`.
     pub fn n_flows(&self) -> usize {
-        self.by_key.count
+        self.n_flows
     }
 
     /// `mask_array->count`.
@@ -385,197 +635,52 @@ impl FlowTable {
         self.flows.get(f.0 as usize)?.as_deref()
     }
 
-    pub fn get_mut(&mut self, f: FlowRef) -> Option<&mut Flow> {
-        self.flows.get_mut(f.0 as usize)?.as_deref_mut()
-    }
-
     /// The mask of `flow`.
     pub fn mask_of(&self, flow: &Flow) -> Option<&Mask> {
         self.masks
             .iter()
-            .find(|s| s.id == flow.mask_id)
-            .map(|s| &s.mask)
+            .find(|m| m.entry.id == flow.mask_id)
+            .map(|m| &m.entry.mask)
     }
 
-    /// `masked_flow_lookup()`: the flow under `slot` whose masked key
-    /// `key` matches.
-    fn lookup_under(&self, key: &FlowKey, slot: &MaskSlot) -> Option<FlowRef> {
-        let hash = hash_masked(key, &slot.mask);
-        self.by_key
-            .bucket(hash)?
-            .iter()
-            .copied()
-            .find(|&at| {
-                self.get(FlowRef(at)).is_some_and(|f| {
-                    f.mask_id == slot.id
-                        && f.hash == hash
-                        && key.matches(&slot.mask.key, slot.mask.range, &f.key)
-                })
-            })
-            .map(FlowRef)
+    /// The writer's handle on a flow readers found.
+    fn handle(&self, flow: &Flow) -> Option<FlowRef> {
+        let f = FlowRef(flow.at);
+        let mine = self.get(f)?;
+        core::ptr::eq(mine, flow).then_some(f)
     }
 
-    /// `ovs_flow_tbl_lookup()`: the flow a packet of key `key` would hit,
-    /// probing the masks in order (NEW's duplicate check). Like C, it
-    /// counts a use of the mask that answers.
+    /// [`TableShared::lookup`], for the writer.
     pub fn lookup(&self, key: &FlowKey) -> Option<FlowRef> {
-        let mut counts = LookupCounts::default();
-        self.flow_lookup(key, &mut 0, &mut counts)
+        let guard = read_lock();
+        let flow = self.shared.lookup(&guard, key)?;
+        self.handle(flow)
     }
 
-    /// `flow_lookup()`: probes slot `*index` first (a cached guess), then
-    /// every other slot in order; on a hit there, `*index` becomes it.
-    fn flow_lookup(
-        &self,
-        key: &FlowKey,
-        index: &mut u32,
-        counts: &mut LookupCounts,
-    ) -> Option<FlowRef> {
-        let hit = |slot: &MaskSlot, counts: &mut LookupCounts| {
-            counts.n_mask_hit = counts.n_mask_hit.wrapping_add(1);
-            let f = self.lookup_under(key, slot)?;
-            slot.usage.fetch_add(1, Ordering::Relaxed);
-            Some(f)
-        };
-        if let Some(slot) = self.masks.get(*index as usize) {
-            if let Some(f) = hit(slot, counts) {
-                counts.n_cache_hit = counts.n_cache_hit.wrapping_add(1);
-                return Some(f);
-            }
-        }
-        for (i, slot) in self.masks.iter().enumerate() {
-            if i == *index as usize {
-                continue;
-            }
-            if let Some(f) = hit(slot, counts) {
-                *index = i as u32;
-                return Some(f);
-            }
-        }
-        None
-    }
-
-    /// `ovs_flow_tbl_lookup_stats()`: a packet's lookup through this CPU's
-    /// mask cache `cache` (a power-of-2 number of entries, or none), with
-    /// what it counted for `OVS_DP_ATTR_MEGAFLOW_STATS`.
+    /// [`TableShared::lookup_stats`], for tests of the writer's half.
     pub fn lookup_stats(
         &self,
         key: &FlowKey,
         skb_hash: u32,
         cache: &mut [CacheEntry],
     ) -> (Option<FlowRef>, LookupCounts) {
-        let mut counts = LookupCounts::default();
-        if skb_hash == 0 || cache.is_empty() {
-            let mut discarded = LookupCounts::default();
-            let f = self.flow_lookup(key, &mut 0, &mut discarded);
-            counts.n_mask_hit = discarded.n_mask_hit;
-            return (f, counts);
-        }
-        // Packets before and after recirculation often share a hash.
-        let recirc_id = key.get_u32(fields::RECIRC_ID);
-        let skb_hash = if recirc_id != 0 {
-            jhash_1word(skb_hash, recirc_id)
-        } else {
-            skb_hash
-        };
-        let mask = cache.len() - 1;
-        let mut hash = skb_hash;
-        // The replacement candidate: the entry with the smallest hash.
-        let mut candidate: Option<usize> = None;
-        for _ in 0..MC_HASH_SEGS {
-            let at = hash as usize & mask;
-            let Some(e) = cache.get_mut(at) else { break };
-            if e.skb_hash == skb_hash {
-                let f = self.flow_lookup(key, &mut e.mask_index, &mut counts);
-                if f.is_none() {
-                    e.skb_hash = 0;
-                }
-                return (f, counts);
-            }
-            let better = match candidate.and_then(|c| cache.get(c)) {
-                Some(c) => cache.get(at).is_some_and(|e| e.skb_hash < c.skb_hash),
-                None => true,
-            };
-            if better {
-                candidate = Some(at);
-            }
-            hash >>= MC_HASH_SHIFT;
-        }
-        let Some(ce) = candidate.and_then(|c| cache.get_mut(c)) else {
-            return (None, counts);
-        };
-        let f = self.flow_lookup(key, &mut ce.mask_index, &mut counts);
-        if f.is_some() {
-            ce.skb_hash = skb_hash;
-        }
-        counts.n_cache_hit = 0;
-        (f, counts)
-    }
-
-    /// Zeroes every mask's usage counter (C does on every change of the
-    /// mask array).
-    fn reset_usage(&self) {
-        for slot in self.masks.iter() {
-            slot.usage.store(0, Ordering::Relaxed);
-        }
-    }
-
-    /// `ovs_flow_masks_rebalance()` (every 4 s): the masks most used since
-    /// the last time go first, sorted as C sorts them (lib/sort.c's
-    /// heapsort, not stable), so ties end in C's order too. Counters
-    /// restart from zero. Nothing changes if memory is short.
-    pub fn rebalance(&mut self) {
-        let mut counts: Vec<(usize, u64)> = match fallible::with_capacity(self.masks.len()) {
-            Ok(v) => v,
-            Err(_) => return,
-        };
-        for (i, slot) in self.masks.iter().enumerate() {
-            let used = slot.usage.swap(0, Ordering::Relaxed);
-            if fallible::push(&mut counts, (i, used)).is_err() {
-                return;
-            }
-        }
-        // `compare_mask_and_count()`, truncation to int included.
-        kernel_sort(&mut counts, |a, b| {
-            (b.1 as i64).wrapping_sub(a.1 as i64) as i32
-        });
-        if counts.iter().enumerate().all(|(i, &(at, _))| i == at) {
-            return;
-        }
-        // Apply the order in place with swaps, tracking where each slot
-        // went: nothing can be lost half-way.
-        let n = self.masks.len();
-        let (Ok(mut pos), Ok(mut who)) = (
-            fallible::with_capacity::<usize>(n),
-            fallible::with_capacity::<usize>(n),
-        ) else {
-            return;
-        };
-        for i in 0..n {
-            // Within capacity: cannot fail.
-            let _ = fallible::push(&mut pos, i);
-            let _ = fallible::push(&mut who, i);
-        }
-        for (i, &(orig, _)) in counts.iter().enumerate() {
-            let Some(&p) = pos.get(orig) else { return };
-            let Some(&displaced) = who.get(i) else { return };
-            if p != i && p < n {
-                self.masks.swap(i, p);
-                if let (Some(w), Some(q)) = (who.get_mut(p), pos.get_mut(displaced)) {
-                    *w = displaced;
-                    *q = p;
-                }
-            }
-        }
+        let guard = read_lock();
+        let (flow, counts) = self.shared.lookup_stats(&guard, key, skb_hash, cache);
+        (flow.and_then(|f| self.handle(f)), counts)
     }
 
     /// `ovs_flow_tbl_lookup_exact()`: the key-identified flow whose
-    /// unmasked key is `key` over `range` (UFID flows are not found by key).
+    /// unmasked key is `key` over `range` (UFID flows are not found by
+    /// key). Only the first flow found under each mask is considered.
     pub fn lookup_exact(&self, key: &FlowKey, range: Range) -> Option<FlowRef> {
-        self.masks.iter().find_map(|s| {
-            let f = self.lookup_under(key, s)?;
-            match &self.get(f)?.id {
-                Ident::Key(unmasked) if unmasked.equal_in(key, key_range(key, range)) => Some(f),
+        let guard = read_lock();
+        let index = self.shared.index.read(&guard)?;
+        self.masks.iter().find_map(|m| {
+            let flow = TableShared::lookup_under(index, &guard, key, &m.entry)?;
+            match &flow.id {
+                Ident::Key(unmasked) if unmasked.equal_in(key, key_range(key, range)) => {
+                    self.handle(flow)
+                }
                 _ => None,
             }
         })
@@ -594,122 +699,239 @@ impl FlowTable {
             .map(FlowRef)
     }
 
+    /// The mask array as the writer's record has it, ready to publish.
+    fn mask_array(&self, extra: Option<&Arc<MaskEntry>>) -> Result<RcuBox<MaskArray>, AllocError> {
+        let mut slots = fallible::with_capacity(self.masks.len() + 1)?;
+        for m in self.masks.iter() {
+            fallible::push(&mut slots, m.entry.clone())?;
+        }
+        if let Some(e) = extra {
+            fallible::push(&mut slots, e.clone())?;
+        }
+        RcuBox::new(MaskArray { slots }).map_err(|_| AllocError)
+    }
+
+    /// Bucket `hash`'s live flows, plus `extra`, ready to publish. Only
+    /// this writer changes buckets, so reading one twice gives the same;
+    /// allocation happens outside the read-side sections, which may not
+    /// sleep.
+    fn bucket_with(
+        &self,
+        hash: u32,
+        extra: Option<&Arc<Flow>>,
+    ) -> Result<Option<RcuBox<Bucket>>, AllocError> {
+        let len = {
+            let guard = read_lock();
+            self.read_bucket(&guard, hash).map_or(0, |b| b.flows.len())
+        };
+        let mut flows = fallible::with_capacity(len + 1)?;
+        {
+            let guard = read_lock();
+            let old = self.read_bucket(&guard, hash);
+            for f in old.iter().flat_map(|b| b.flows.iter()).filter(|f| f.live()) {
+                fallible::push_within_capacity(&mut flows, f.clone())?;
+            }
+        }
+        if let Some(f) = extra {
+            fallible::push_within_capacity(&mut flows, f.clone())?;
+        }
+        if flows.is_empty() {
+            return Ok(None);
+        }
+        RcuBox::new(Bucket { flows })
+            .map(Some)
+            .map_err(|_| AllocError)
+    }
+
+    fn read_bucket<'a>(&'a self, guard: &'a Guard, hash: u32) -> Option<&'a Bucket> {
+        self.shared.index.read(guard)?.bucket(hash)?.read(guard)
+    }
+
+    /// Publishes `bucket` as bucket `hash` of the current index.
+    fn publish_bucket(&self, hash: u32, bucket: Option<RcuBox<Bucket>>) {
+        let guard = read_lock();
+        if let Some(cell) = self
+            .shared
+            .index
+            .read(&guard)
+            .and_then(|index| index.bucket(hash))
+        {
+            cell.replace(bucket);
+        }
+    }
+
     /// `ovs_flow_tbl_insert()`: adds a flow, sharing an equal mask if there
     /// is one. Nothing changes if it fails.
     pub fn insert(&mut self, new: NewFlow) -> Result<FlowRef, AllocError> {
-        let existing = self.masks.iter().position(|s| s.mask.same_as(&new.mask));
+        let existing = self
+            .masks
+            .iter()
+            .position(|m| m.entry.mask.same_as(&new.mask));
         let hash = hash_masked(&new.key, &new.mask);
         let ufid_hash = match &new.id {
             Ident::Ufid(u) => Some(hash_ufid(u)),
             Ident::Key(_) => None,
         };
-        // Every allocation before the first change.
-        if existing.is_none() {
-            fallible::reserve(&mut self.masks, 1)?;
-        }
+        // Everything is allocated before the first change.
+        let (mask_id, new_mask) = match existing.and_then(|i| self.masks.get(i)) {
+            Some(m) => (m.entry.id, None),
+            None => {
+                let entry = fallible::arc(MaskEntry {
+                    id: self.next_mask_id,
+                    mask: new.mask,
+                    usage: AtomicU64::new(0),
+                })?;
+                fallible::reserve(&mut self.masks, 1)?;
+                let array = self.mask_array(Some(&entry))?;
+                (entry.id, Some((entry, array)))
+            }
+        };
         if self.free.is_empty() {
             fallible::reserve(&mut self.flows, 1)?;
         }
-        self.by_key.reserve(hash)?;
+        fallible::reserve(&mut self.free, 1)?;
         if let Some(h) = ufid_hash {
             self.by_ufid.reserve(h)?;
         }
-        let mask_id = match existing.and_then(|i| self.masks.get_mut(i)) {
-            Some(slot) => {
-                slot.refs += 1;
-                slot.id
-            }
-            None => {
-                let id = self.next_mask_id;
-                self.next_mask_id = self.next_mask_id.wrapping_add(1);
-                fallible::push(
-                    &mut self.masks,
-                    MaskSlot {
-                        id,
-                        mask: new.mask,
-                        refs: 1,
-                        usage: AtomicU64::new(0),
-                    },
-                )?;
-                self.reset_usage();
-                id
-            }
-        };
-        let flow = fallible::boxed(Flow {
+        let at = self.free.last().copied().unwrap_or(self.flows.len() as u32);
+        let actions = RcuBox::new(new.actions).map_err(|_| AllocError)?;
+        let flow = fallible::arc(Flow {
             key: new.key,
             id: new.id,
-            actions: new.actions,
-            stats: Stats::default(),
+            actions: RcuCell::new(actions),
+            stats: FlowStats::default(),
             mask_id,
             hash,
-        });
-        let flow = match flow {
-            Ok(f) => f,
-            Err(e) => {
-                self.release_mask(mask_id);
-                return Err(e);
-            }
-        };
-        let at = match self.free.pop() {
+            at,
+            dead: AtomicBool::new(false),
+        })?;
+        let bucket = self.bucket_with(hash, Some(&flow))?;
+
+        // Publish: the mask first, so no reader finds a flow without it.
+        if let Some((entry, array)) = new_mask {
+            let _ = fallible::push(&mut self.masks, WriterMask { entry, refs: 1 });
+            self.next_mask_id = self.next_mask_id.wrapping_add(1);
+            self.shared.masks.replace(Some(array));
+            self.shared.reset_usage();
+        } else if let Some(m) = existing.and_then(|i| self.masks.get_mut(i)) {
+            m.refs += 1;
+        }
+        self.publish_bucket(hash, bucket);
+        match self.free.pop() {
             Some(at) => {
                 if let Some(slot) = self.flows.get_mut(at as usize) {
                     *slot = Some(flow);
                 }
-                at
             }
             None => {
-                let at = self.flows.len() as u32;
-                fallible::push(&mut self.flows, Some(flow))?;
-                at
+                let _ = fallible::push(&mut self.flows, Some(flow));
             }
-        };
-        let flows = &self.flows;
-        let key_hash_of = |i: u32| Some(flows.get(i as usize)?.as_ref()?.hash);
-        self.by_key.add(at, hash, key_hash_of);
+        }
         if let Some(h) = ufid_hash {
+            let flows = &self.flows;
             let ufid_hash_of = |i: u32| flows.get(i as usize)?.as_ref()?.ufid().map(hash_ufid);
             self.by_ufid.add(at, h, ufid_hash_of);
         }
+        self.n_flows += 1;
+        if self.n_flows > self.n_buckets {
+            // As in C, a failed expansion only leaves the buckets fuller.
+            let _ = self.rehash(self.n_buckets * 2);
+        }
         Ok(FlowRef(at))
+    }
+
+    /// Publishes an index of `n` buckets holding every flow.
+    fn rehash(&mut self, n: usize) -> Result<(), AllocError> {
+        let mut lists: Vec<Vec<Arc<Flow>>> = fallible::with_capacity(n)?;
+        for _ in 0..n {
+            fallible::push(&mut lists, Vec::new())?;
+        }
+        for flow in self.flows.iter().flatten() {
+            let list = lists
+                .get_mut(flow.hash as usize & (n - 1))
+                .ok_or(AllocError)?;
+            fallible::push(list, flow.clone())?;
+        }
+        let mut index = FlowIndex::new(n)?;
+        for (cell, flows) in index.buckets.iter_mut().zip(lists) {
+            if !flows.is_empty() {
+                *cell = RcuCell::new(RcuBox::new(Bucket { flows }).map_err(|_| AllocError)?);
+            }
+        }
+        let index = RcuBox::new(index).map_err(|_| AllocError)?;
+        self.shared.index.replace(Some(index));
+        self.n_buckets = n;
+        Ok(())
+    }
+
+    /// Replaces a flow's actions; readers see the old list or the new one.
+    pub fn set_actions(&mut self, f: FlowRef, actions: Actions) -> Result<(), AllocError> {
+        let flow = self.get(f).ok_or(AllocError)?;
+        let actions = RcuBox::new(actions).map_err(|_| AllocError)?;
+        flow.actions.replace(Some(actions));
+        Ok(())
     }
 
     /// One reference less to mask `id`; the last one removes it, and the
     /// last mask takes its slot (`tbl_mask_array_del_mask()`).
     fn release_mask(&mut self, id: u32) {
-        let Some(i) = self.masks.iter().position(|s| s.id == id) else {
+        let Some(i) = self.masks.iter().position(|m| m.entry.id == id) else {
             return;
         };
-        if let Some(slot) = self.masks.get_mut(i) {
-            slot.refs -= 1;
-            if slot.refs == 0 {
-                fallible::swap_remove(&mut self.masks, i);
-                self.reset_usage();
-            }
+        let Some(m) = self.masks.get_mut(i) else {
+            return;
+        };
+        m.refs -= 1;
+        if m.refs == 0 {
+            fallible::swap_remove(&mut self.masks, i);
+            self.publish_masks();
         }
     }
 
-    /// `ovs_flow_tbl_remove()`: takes the flow out and returns it.
-    pub fn remove(&mut self, f: FlowRef) -> Option<Box<Flow>> {
+    /// Publishes the writer's mask array. Should memory be short, readers
+    /// keep the previous one: a mask without flows there only costs a
+    /// probe, and the next change of the masks publishes again.
+    fn publish_masks(&mut self) {
+        if let Ok(array) = self.mask_array(None) {
+            self.shared.masks.replace(Some(array));
+        }
+        self.shared.reset_usage();
+    }
+
+    /// `ovs_flow_tbl_remove()`: takes the flow out; readers that already
+    /// found it may finish with it.
+    pub fn remove(&mut self, f: FlowRef) -> Option<Arc<Flow>> {
         let flow = self.flows.get_mut(f.0 as usize)?.take()?;
-        self.by_key.remove(f.0, flow.hash);
+        flow.dead.store(true, Ordering::Relaxed);
+        if let Ok(bucket) = self.bucket_with(flow.hash, None) {
+            self.publish_bucket(flow.hash, bucket);
+        }
         if let Some(u) = flow.ufid() {
             self.by_ufid.remove(f.0, hash_ufid(u));
         }
+        self.n_flows -= 1;
         self.release_mask(flow.mask_id);
-        // Should this allocation fail, the empty slot is merely not reused.
+        // Should this allocation fail, the slot is merely not reused.
         let _ = fallible::push(&mut self.free, f.0);
         Some(flow)
     }
 
     /// `ovs_flow_tbl_flush()`: every flow out (with their masks).
     pub fn flush(&mut self) -> Result<(), AllocError> {
-        let by_key = Index::new(MIN_BUCKETS)?;
+        let index = RcuBox::new(FlowIndex::new(MIN_BUCKETS)?).map_err(|_| AllocError)?;
+        let masks = RcuBox::new(MaskArray { slots: Vec::new() }).map_err(|_| AllocError)?;
         let by_ufid = Index::new(MIN_BUCKETS)?;
-        self.by_key = by_key;
+        for flow in self.flows.iter().flatten() {
+            flow.dead.store(true, Ordering::Relaxed);
+        }
+        self.shared.index.replace(Some(index));
+        self.shared.masks.replace(Some(masks));
         self.by_ufid = by_ufid;
         self.flows = Vec::new();
         self.free = Vec::new();
         self.masks = Vec::new();
+        self.n_flows = 0;
+        self.n_buckets = MIN_BUCKETS;
         Ok(())
     }
 
@@ -720,6 +942,69 @@ impl FlowTable {
         let i = rest.iter().position(|f| f.is_some())?;
         let at = from + i;
         Some((at, FlowRef(at as u32)))
+    }
+
+    /// `ovs_flow_masks_rebalance()` (every 4 s): the masks most used since
+    /// the last time go first, sorted as C sorts them (lib/sort.c's
+    /// heapsort, not stable), so ties end in C's order too. Counters
+    /// restart from zero. Nothing changes if memory is short.
+    pub fn rebalance(&mut self) {
+        let mut counts: Vec<(usize, u64)> = match fallible::with_capacity(self.masks.len()) {
+            Ok(v) => v,
+            Err(_) => return,
+        };
+        for (i, m) in self.masks.iter().enumerate() {
+            let used = m.entry.usage.swap(0, Ordering::Relaxed);
+            if fallible::push(&mut counts, (i, used)).is_err() {
+                return;
+            }
+        }
+        // `compare_mask_and_count()`, truncation to int included.
+        kernel_sort(&mut counts, |a, b| {
+            (b.1 as i64).wrapping_sub(a.1 as i64) as i32
+        });
+        if counts.iter().enumerate().all(|(i, &(at, _))| i == at) {
+            return;
+        }
+        let mut slots = match fallible::with_capacity(self.masks.len()) {
+            Ok(v) => v,
+            Err(_) => return,
+        };
+        for &(at, _) in counts.iter() {
+            if let Some(m) = self.masks.get(at) {
+                let _ = fallible::push(&mut slots, m.entry.clone());
+            }
+        }
+        let Ok(array) = RcuBox::new(MaskArray { slots }) else {
+            return;
+        };
+        // The writer's record in the same order: swap into place,
+        // tracking where each mask went.
+        let n = self.masks.len();
+        let (Ok(mut pos), Ok(mut who)) = (
+            fallible::with_capacity::<usize>(n),
+            fallible::with_capacity::<usize>(n),
+        ) else {
+            return;
+        };
+        for i in 0..n {
+            // Within capacity: cannot fail.
+            let _ = fallible::push(&mut pos, i);
+            let _ = fallible::push(&mut who, i);
+        }
+        for (i, &(orig, _)) in counts.iter().enumerate() {
+            let (Some(&p), Some(&displaced)) = (pos.get(orig), who.get(i)) else {
+                return;
+            };
+            if p != i && p < n {
+                self.masks.swap(i, p);
+                if let (Some(w), Some(q)) = (who.get_mut(p), pos.get_mut(displaced)) {
+                    *w = displaced;
+                    *q = p;
+                }
+            }
+        }
+        self.shared.masks.replace(Some(array));
     }
 }
 
@@ -1059,11 +1344,13 @@ mod tests {
         check(t.lookup(&k1) == Some(a), "k1 still found")?;
         t.rebalance();
         check(
-            t.masks.first().map(|s| s.mask.range) == Some(narrow.range),
+            t.masks.first().map(|s| s.entry.mask.range) == Some(narrow.range),
             "most used first",
         )?;
         check(
-            t.masks.iter().all(|s| s.usage.load(Ordering::Relaxed) == 0),
+            t.masks
+                .iter()
+                .all(|s| s.entry.usage.load(Ordering::Relaxed) == 0),
             "counters reset",
         )?;
         check(
@@ -1076,7 +1363,7 @@ mod tests {
         }
         t.rebalance();
         check(
-            t.masks.first().map(|s| s.mask.range) == Some(wide.range),
+            t.masks.first().map(|s| s.entry.mask.range) == Some(wide.range),
             "order follows use",
         )?;
         Ok(())
@@ -1098,7 +1385,7 @@ mod tests {
                 .map_err(|_| "insert")?;
         }
         check(t.n_flows() == n as usize, "count")?;
-        check(t.by_key.buckets.len() == 4096, "grew twice")?;
+        check(t.n_buckets == 4096, "grew twice")?;
         for i in 0..n {
             let b = i.to_be_bytes();
             let f = t.lookup(&key(1, b, [9, 9, 9, 9])).ok_or("lost in rehash")?;

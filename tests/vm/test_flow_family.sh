@@ -27,8 +27,12 @@
 # (default 300; past it, the remaining steps are recorded as not run).
 # OVSRS_T_FLOW_PAUSE=N: the second openvswitch.ko run pauses every N steps
 # (default 200; 0: no pause).
-# flavours: default
+# On the debug kernel lockdep (RCU usage included), KFENCE, atomic-sleep
+# checks and kmemleak watch the whole run.
+# flavours: default debug
 . "$(dirname "$0")/lib.sh"
+
+kmemleak_start
 
 AB="$OVSRS_TOP/tests/vm/flow_family_ab.py"
 C_OUT="$OVSRS_OUT/flow-family-openvswitch.txt"
@@ -146,3 +150,4 @@ extack_kept "$C_OUT.notes" "$RS_OUT.notes" ||
 	fail "openvswitch_rs does not send openvswitch.ko's extack messages: see $RS_OUT.notes"
 [ "$run_rc" = 0 ] || fail "flow_family_ab.py against openvswitch_rs exited with status $run_rc"
 pass "ovs_flow transcript of openvswitch_rs identical to openvswitch.ko's ($(grep -c '^\[' "$C_OUT") steps)"
+kmemleak_check
