@@ -97,6 +97,9 @@ int ovs_rs_genlmsg_multicast_netns(const struct genl_family *family,
 void ovs_rs_genl_set_err(const struct genl_family *family, struct net *net,
 			 unsigned int group, int code);
 struct net *ovs_rs_genl_info_net(const struct genl_info *info);
+void ovs_rs_masks_rebalance(void); /* Rust */
+void ovs_rs_masks_rebalance_start(void);
+void ovs_rs_masks_rebalance_stop(void);
 int ovs_rs_flow_dump_ufid_flags(const struct netlink_callback *cb, u32 *ufid_flags);
 u64 ovs_rs_flow_used_time(unsigned long flow_jiffies);
 bool ovs_rs_genl_must_notify(const struct genl_info *info, unsigned int group);

@@ -532,6 +532,14 @@ pub(crate) fn cmd_dump(dump: &Dump<'_>, out: &mut MsgWriter<'_>) -> Result<usize
     Ok(out.len())
 }
 
+/// Every datapath's masks reordered by use (`ovs_dp_masks_rebalance()`).
+pub(crate) fn masks_rebalance() {
+    let mut reg = OVS_MUTEX.lock();
+    for dp in reg.dps.iter_mut() {
+        dp.flows.rebalance();
+    }
+}
+
 /// A namespace is going away (`ovs_exit_net()`): destroy its datapaths,
 /// and remove the internal ports other datapaths have in it (the kernel
 /// would unregister their devices next).

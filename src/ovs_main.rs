@@ -54,9 +54,11 @@ module! {
 
 struct OpenVswitch {
     // Held for their `Drop`, which runs in field order: first no more
-    // requests, then no more device events (every netdev port detached),
-    // then every namespace's datapaths are destroyed.
+    // requests, then no more mask rebalancing, then no more device events
+    // (every netdev port detached), then every namespace's datapaths are
+    // destroyed.
     _families: KVec<ffi::genl::Registration>,
+    _masks_rebalance: ffi::time::MasksRebalance,
     _netdev_notifier: ffi::netdev::NetdevNotifier,
     _net_hooks: ffi::netdev::NetHooks,
     _registry: datapath::RegistryRelease,
@@ -68,6 +70,7 @@ impl kernel::Module for OpenVswitch {
         let registry = datapath::RegistryRelease::new();
         let net_hooks = ffi::netdev::NetHooks::register()?;
         let netdev_notifier = ffi::netdev::NetdevNotifier::register()?;
+        let masks_rebalance = ffi::time::MasksRebalance::start();
         let families = ffi::genl::register_families()?;
         pr_info!(
             "Open vSwitch switching datapath ({} genetlink families)\n",
@@ -75,6 +78,7 @@ impl kernel::Module for OpenVswitch {
         );
         Ok(OpenVswitch {
             _families: families,
+            _masks_rebalance: masks_rebalance,
             _netdev_notifier: netdev_notifier,
             _net_hooks: net_hooks,
             _registry: registry,

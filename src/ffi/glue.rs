@@ -38,6 +38,8 @@ extern "C" {
         cb: *const bindings::netlink_callback,
         ufid_flags: *mut u32,
     ) -> c_int;
+    pub(super) fn ovs_rs_masks_rebalance_start();
+    pub(super) fn ovs_rs_masks_rebalance_stop();
     pub(super) fn ovs_rs_flow_used_time(flow_jiffies: core::ffi::c_ulong) -> u64;
     pub(super) fn ovs_rs_genl_must_notify(info: *const bindings::genl_info, group: c_uint) -> bool;
     pub(super) fn ovs_rs_skb_sock_net(skb: *const bindings::sk_buff) -> *mut bindings::net;

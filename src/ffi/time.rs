@@ -16,3 +16,32 @@ pub(crate) fn net_ratelimit() -> bool {
     // SAFETY: no preconditions.
     unsafe { kernel::bindings::net_ratelimit() != 0 }
 }
+
+/// The periodic work that reorders every datapath's masks by use
+/// (`ovs_dp_masks_rebalance()`, every 4 s); it stops when dropped.
+pub(crate) struct MasksRebalance(());
+
+impl MasksRebalance {
+    pub(crate) fn start() -> Self {
+        // SAFETY: no preconditions; stopped by the drop below.
+        unsafe { glue::ovs_rs_masks_rebalance_start() };
+        MasksRebalance(())
+    }
+}
+
+impl Drop for MasksRebalance {
+    fn drop(&mut self) {
+        // SAFETY: started by `start`, once.
+        unsafe { glue::ovs_rs_masks_rebalance_stop() }
+    }
+}
+
+/// The rebalancing work's body.
+///
+/// # Safety
+///
+/// Called by the module's delayed work only (process context).
+#[no_mangle]
+unsafe extern "C" fn ovs_rs_masks_rebalance() {
+    crate::datapath::masks_rebalance();
+}

@@ -13,6 +13,7 @@
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
+#include <linux/workqueue.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
 #include <net/pkt_cls.h>
@@ -212,6 +213,31 @@ void ovs_rs_netdev_set_rx_headroom(struct net_device *dev, int headroom)
 struct net *ovs_rs_genl_info_net(const struct genl_info *info)
 {
 	return genl_info_net(info);
+}
+
+/* DP_MASKS_REBALANCE_INTERVAL: how often masks are reordered by use. */
+#define OVS_RS_MASKS_REBALANCE_MS 4000
+
+static void ovs_rs_masks_rebalance_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(ovs_rs_masks_rebalance_work, ovs_rs_masks_rebalance_fn);
+
+static void ovs_rs_masks_rebalance_fn(struct work_struct *work)
+{
+	ovs_rs_masks_rebalance();
+	schedule_delayed_work(&ovs_rs_masks_rebalance_work,
+			      msecs_to_jiffies(OVS_RS_MASKS_REBALANCE_MS));
+}
+
+void ovs_rs_masks_rebalance_start(void)
+{
+	schedule_delayed_work(&ovs_rs_masks_rebalance_work,
+			      msecs_to_jiffies(OVS_RS_MASKS_REBALANCE_MS));
+}
+
+void ovs_rs_masks_rebalance_stop(void)
+{
+	/* Also stops a work that is re-arming itself. */
+	cancel_delayed_work_sync(&ovs_rs_masks_rebalance_work);
 }
 
 /* ovs_flow_used_time(): a flow's last use, as msecs of the monotonic clock. */

@@ -138,7 +138,8 @@ if [ "${OVSRS_T_C_ONLY:-0}" = 1 ]; then
 	exit 0
 fi
 
-run_against openvswitch_rs "$RS_OUT"
+# Across rebalances too, as the second openvswitch.ko run.
+run_against openvswitch_rs "$RS_OUT" --pause-every "$PAUSE_EVERY"
 if ! diff -u "$C_OUT" "$RS_OUT" >"$DIFF_OUT"; then
 	head -n 300 "$DIFF_OUT"
 	echo "--- steps that differ ($(differing_steps "$C_OUT" "$RS_OUT" | wc -l) of $(grep -c '^\[' "$C_OUT")):"
