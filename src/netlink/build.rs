@@ -36,6 +36,26 @@ pub trait AttrSink {
     }
 }
 
+/// Writes an attribute header (length, type) at `at` of `buf`.
+fn write_header(buf: &mut [u8], at: usize, len: usize, kind: u16) -> Result<(), Full> {
+    let len = u16::try_from(len).map_err(|_| Full)?;
+    let h = buf.get_mut(at..at + NLA_HDRLEN).ok_or(Full)?;
+    h.get_mut(..2)
+        .ok_or(Full)?
+        .copy_from_slice(&len.to_ne_bytes());
+    h.get_mut(2..)
+        .ok_or(Full)?
+        .copy_from_slice(&kind.to_ne_bytes());
+    Ok(())
+}
+
+/// Closes the nest whose header is at `at`: its length now reaches `end`.
+fn close_nest(buf: &mut [u8], at: usize, end: usize) -> Result<(), Full> {
+    let kind_bytes = buf.get(at + 2..at + 4).ok_or(Full)?;
+    let kind = u16::from_ne_bytes(kind_bytes.try_into().map_err(|_| Full)?);
+    write_header(buf, at, end - at, kind)
+}
+
 /// Attributes written into a byte slice.
 pub struct SliceSink<'b> {
     buf: &'b mut [u8],
@@ -51,18 +71,6 @@ impl<'b> SliceSink<'b> {
     pub fn bytes(&self) -> &[u8] {
         self.buf.get(..self.len).unwrap_or(&[])
     }
-
-    fn header(&mut self, at: usize, len: usize, kind: u16) -> Result<(), Full> {
-        let len = u16::try_from(len).map_err(|_| Full)?;
-        let h = self.buf.get_mut(at..at + NLA_HDRLEN).ok_or(Full)?;
-        h.get_mut(..2)
-            .ok_or(Full)?
-            .copy_from_slice(&len.to_ne_bytes());
-        h.get_mut(2..)
-            .ok_or(Full)?
-            .copy_from_slice(&kind.to_ne_bytes());
-        Ok(())
-    }
 }
 
 impl AttrSink for SliceSink<'_> {
@@ -75,7 +83,7 @@ impl AttrSink for SliceSink<'_> {
         if end > self.buf.len() {
             return Err(Full);
         }
-        self.header(self.len, len, kind)?;
+        write_header(self.buf, self.len, len, kind)?;
         let body = self.buf.get_mut(self.len + NLA_HDRLEN..end).ok_or(Full)?;
         let (data, pad) = body.split_at_mut(payload.len());
         data.copy_from_slice(payload);
@@ -91,9 +99,7 @@ impl AttrSink for SliceSink<'_> {
     }
 
     fn nest_end(&mut self, at: usize) -> Result<(), Full> {
-        let kind_bytes = self.buf.get(at + 2..at + 4).ok_or(Full)?;
-        let kind = u16::from_ne_bytes(kind_bytes.try_into().map_err(|_| Full)?);
-        self.header(at, self.len - at, kind)
+        close_nest(self.buf, at, self.len)
     }
 }
 
@@ -110,18 +116,6 @@ impl VecSink {
 
     pub fn into_vec(self) -> Vec<u8> {
         self.buf
-    }
-
-    fn header(&mut self, at: usize, len: usize, kind: u16) -> Result<(), Full> {
-        let len = u16::try_from(len).map_err(|_| Full)?;
-        let h = self.buf.get_mut(at..at + NLA_HDRLEN).ok_or(Full)?;
-        h.get_mut(..2)
-            .ok_or(Full)?
-            .copy_from_slice(&len.to_ne_bytes());
-        h.get_mut(2..)
-            .ok_or(Full)?
-            .copy_from_slice(&kind.to_ne_bytes());
-        Ok(())
     }
 }
 
@@ -143,7 +137,7 @@ impl AttrSink for VecSink {
         fallible::extend_from_slice(&mut self.buf, payload).map_err(|_| Full)?;
         fallible::extend_from_slice(&mut self.buf, &[0; 3][..nla_align(len) - len])
             .map_err(|_| Full)?;
-        self.header(at, len, kind)
+        write_header(&mut self.buf, at, len, kind)
     }
 
     fn nest_start(&mut self, kind: u16) -> Result<usize, Full> {
@@ -153,9 +147,8 @@ impl AttrSink for VecSink {
     }
 
     fn nest_end(&mut self, at: usize) -> Result<(), Full> {
-        let kind_bytes = self.buf.get(at + 2..at + 4).ok_or(Full)?;
-        let kind = u16::from_ne_bytes(kind_bytes.try_into().map_err(|_| Full)?);
-        self.header(at, self.buf.len() - at, kind)
+        let end = self.buf.len();
+        close_nest(&mut self.buf, at, end)
     }
 }
 
