@@ -7,6 +7,7 @@
 //! module's own code. Their `#[test]`s run here and, as KUnit suites, in
 //! the kernel.
 
+pub mod actions;
 #[path = "../../src/dp_config.rs"]
 pub mod dp_config;
 #[path = "../../src/fallible.rs"]
