@@ -146,6 +146,88 @@ struct net_device *ovs_rs_netdev_port_dev(const struct ovs_rs_netdev_port *port)
 int ovs_rs_netdev_notifier_register(void);
 void ovs_rs_netdev_notifier_unregister(void);
 
+/* The packet path's skb helpers (src/glue/skb.c). */
+
+/* What the packet path reads of an skb; byte-order fields in host order. */
+struct ovs_rs_skb_state {
+	u32 len;
+	u32 headlen;
+	u32 priority;
+	u32 mark;
+	u32 csum;
+	s32 network;
+	/* -1: not set. */
+	s32 transport;
+	u16 protocol;
+	u16 vlan_proto;
+	u16 vlan_tci;
+	u16 dev_type;
+	u16 mac_len;
+	u8 ip_summed;
+	bool vlan_present;
+	bool gso;
+	bool gso_udp;
+};
+
+/* Header offsets from skb->data (the MAC header); -1: leave as is. */
+struct ovs_rs_skb_headers {
+	s32 mac_len;
+	s32 network;
+	s32 transport;
+	s32 inner_network;
+	u16 protocol;
+};
+
+void ovs_rs_dev_hold(struct net_device *dev);
+void ovs_rs_dev_put(struct net_device *dev);
+void ovs_rs_skb_get_state(const struct sk_buff *skb, struct ovs_rs_skb_state *st);
+int ovs_rs_skb_pull(struct sk_buff *skb, unsigned int len);
+int ovs_rs_skb_make_writable(struct sk_buff *skb, unsigned int len);
+int ovs_rs_skb_linearize(struct sk_buff *skb);
+void *ovs_rs_skb_data_mut(struct sk_buff *skb);
+int ovs_rs_skb_vlan_untag(struct sk_buff *skb, u16 tpid);
+void ovs_rs_skb_set_headers(struct sk_buff *skb, const struct ovs_rs_skb_headers *h);
+void ovs_rs_skb_set_csum(struct sk_buff *skb, u32 csum);
+void ovs_rs_skb_clear_hash(struct sk_buff *skb);
+void ovs_rs_skb_set_meta(struct sk_buff *skb, u32 priority, u32 mark);
+u32 ovs_rs_skb_get_hash(struct sk_buff *skb);
+u32 ovs_rs_skb_get_hash_symmetric(struct sk_buff *skb);
+u64 ovs_rs_skb_upcall_hash(const struct sk_buff *skb);
+void ovs_rs_skb_set_upcall_hash(struct sk_buff *skb, u64 hash);
+int ovs_rs_skb_vlan_push(struct sk_buff *skb, u16 tpid, u16 tci);
+int ovs_rs_skb_vlan_pop(struct sk_buff *skb);
+struct sk_buff *ovs_rs_skb_clone(struct sk_buff *skb);
+void ovs_rs_consume_skb(struct sk_buff *skb);
+void ovs_rs_skb_tx_error(struct sk_buff *skb);
+struct sk_buff *ovs_rs_skb_from_bytes(const void *data, unsigned int len, bool ignore_df);
+void ovs_rs_skb_set_dev(struct sk_buff *skb, struct net_device *dev);
+bool ovs_rs_skb_scrub_foreign(struct sk_buff *skb, struct net *net);
+struct sk_buff *ovs_rs_upcall_prepare(struct sk_buff *skb, struct sk_buff **clone, int *err);
+unsigned int ovs_rs_skb_zerocopy_headlen(const struct sk_buff *skb);
+int ovs_rs_upcall_put_packet(struct sk_buff *user_skb, struct sk_buff *skb,
+			     unsigned int len, unsigned int hlen, bool unaligned);
+struct sk_buff *ovs_rs_genlmsg_new_atomic(size_t payload);
+int ovs_rs_genlmsg_unicast(struct net *net, struct sk_buff *skb, u32 portid);
+struct sk_buff *ovs_rs_skb_gso_segment(struct sk_buff *skb, int *err);
+struct sk_buff *ovs_rs_skb_list_take_next(struct sk_buff *skb);
+int ovs_rs_exec_level_enter(void);
+void ovs_rs_exec_level_leave(void);
+int ovs_rs_exec_level(void);
+unsigned int ovs_rs_smp_processor_id(void);
+void ovs_rs_local_bh_disable(void);
+void ovs_rs_local_bh_enable(void);
+void __percpu *ovs_rs_percpu_alloc(size_t size, size_t align);
+void ovs_rs_percpu_free(void __percpu *ptr);
+void *ovs_rs_percpu_this(void __percpu *ptr);
+int ovs_rs_skb_mpls_push(struct sk_buff *skb, u32 lse, u16 ethertype,
+			 u16 mac_len, bool ethernet);
+int ovs_rs_skb_mpls_pop(struct sk_buff *skb, u16 ethertype, bool ethernet);
+int ovs_rs_skb_eth_push(struct sk_buff *skb, const u8 *dst, const u8 *src);
+int ovs_rs_skb_eth_pop(struct sk_buff *skb);
+void ovs_rs_skb_ct_clear(struct sk_buff *skb);
+void ovs_rs_vport_output(struct net_device *dev, bool internal, struct sk_buff *skb,
+			 u8 mac_proto, u16 mru, u32 cutlen, unsigned int min_len);
+
 /* Implemented in Rust (src/ffi/netdev.rs). */
 /* A packet from a port's device (internal xmit, rx_handler); consumes it. */
 int ovs_rs_vport_receive(void *owner, struct sk_buff *skb);

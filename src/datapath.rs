@@ -8,7 +8,7 @@
 //! ([`crate::ffi::lock::OVS_MUTEX`]), which every command takes, as in C.
 //! What the packet path reads lock-free is in [`DpShared`].
 
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 
 use kernel::{prelude::*, str::CStr, sync::Arc};
 
@@ -16,9 +16,13 @@ use crate::dp_config::{self, ConfigError, DpStats, MegaflowStats, MASKS_CACHE_DE
 use crate::dp_config::{OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_TC_RECIRC_SHARING};
 use crate::ffi::genl::{Dump, Family, Request};
 use crate::ffi::lock::OVS_MUTEX;
-use crate::ffi::netdev::{self, name_bytes, InternalDev, NetNs, SkBuff};
+use crate::ffi::netdev::{self, name_bytes, DevRef, InternalDev, NetNs};
 use crate::ffi::nlmsg::{Msg, MsgWriter};
-use crate::flow::table::FlowTable;
+use crate::ffi::percpu::MaskCache;
+use crate::ffi::rcu::{Guard, RcuBox, RcuCell};
+use crate::ffi::skb::BhOff;
+use crate::flow::key::FlowKey;
+use crate::flow::table::{Flow, FlowTable, LookupCounts, TableShared};
 use crate::uapi::{self, dp_attr, dp_cmd};
 use crate::vport::{Port, PortDev, Vport, OVSP_LOCAL};
 
@@ -55,10 +59,12 @@ impl Drop for RegistryRelease {
         }
         drop(core::mem::take(&mut reg.dps));
         drop(reg);
-        // Freeing a flow index frees its buckets, which frees their flows,
-        // which frees their actions: each a callback queued by the one
-        // before. The module's code must outlive them all.
-        for _ in 0..4 {
+        // Freeing a port map frees its ports, then their datapath's
+        // cells and table; freeing a flow index frees its buckets, which
+        // frees their flows, which frees their actions: each a callback
+        // queued by the one before. The module's code must outlive them
+        // all.
+        for _ in 0..8 {
             crate::ffi::rcu::barrier();
         }
     }
@@ -66,20 +72,98 @@ impl Drop for RegistryRelease {
 
 /// The part of a datapath the packet path uses without `ovs_mutex`.
 pub(crate) struct DpShared {
+    pub(crate) net: NetNs,
     user_features: AtomicU32,
-    n_hit: AtomicU64,
-    n_missed: AtomicU64,
-    n_lost: AtomicU64,
+    /// The local port's ifindex (`get_dpifindex()`), 0 without one.
+    ifindex: AtomicI32,
+    pub(crate) table: Arc<TableShared>,
+    /// The per-CPU mask cache (`OVS_DP_ATTR_MASKS_CACHE_SIZE` entries).
+    mask_cache: RcuCell<MaskCache>,
+    ports: RcuCell<PortMap>,
+    /// `OVS_DP_ATTR_PER_CPU_PIDS`, as the packet path reads them.
+    per_cpu_pids: RcuCell<KVec<u32>>,
+    pub(crate) n_hit: AtomicU64,
+    pub(crate) n_missed: AtomicU64,
+    pub(crate) n_lost: AtomicU64,
+    n_mask_hit: AtomicU64,
+    n_cache_hit: AtomicU64,
+}
+
+/// A port as the packet path reaches it by number: its device held for
+/// output.
+pub(crate) struct PortEntry {
+    pub(crate) port_no: u32,
+    /// Keeps the datapath alive: the map is emptied when the datapath
+    /// goes, which breaks the cycle.
+    pub(crate) vport: Arc<Vport>,
+    pub(crate) dev: DevRef,
+    pub(crate) internal: bool,
+}
+
+/// The ports by number, sorted (`dp->ports`' hash lists, read under RCU).
+pub(crate) struct PortMap {
+    entries: KVec<PortEntry>,
 }
 
 impl DpShared {
-    /// A packet entered the datapath. With no flow table yet every packet
-    /// misses, and without the upcall path it cannot reach userspace: it
-    /// is counted as C counts an upcall that fails, and dropped.
-    pub(crate) fn receive(&self, skb: SkBuff) {
-        self.n_missed.fetch_add(1, Ordering::Relaxed);
-        self.n_lost.fetch_add(1, Ordering::Relaxed);
-        drop(skb);
+    fn new(net: NetNs, table: Arc<TableShared>) -> Result<Arc<Self>> {
+        let cache = RcuBox::new(MaskCache::new(MASKS_CACHE_DEFAULT)?)?;
+        Ok(Arc::new(
+            DpShared {
+                net,
+                user_features: AtomicU32::new(0),
+                ifindex: AtomicI32::new(0),
+                table,
+                mask_cache: RcuCell::new(cache),
+                ports: RcuCell::empty(),
+                per_cpu_pids: RcuCell::empty(),
+                n_hit: AtomicU64::new(0),
+                n_missed: AtomicU64::new(0),
+                n_lost: AtomicU64::new(0),
+                n_mask_hit: AtomicU64::new(0),
+                n_cache_hit: AtomicU64::new(0),
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    /// `ovs_flow_tbl_lookup_stats()`: the flow of a packet of key `key`
+    /// and hash `skb_hash`, through this CPU's mask cache.
+    pub(crate) fn lookup<'a>(
+        &'a self,
+        bh: &BhOff,
+        guard: &'a Guard,
+        key: &FlowKey,
+        skb_hash: u32,
+    ) -> (Option<&'a Flow>, LookupCounts) {
+        match self.mask_cache.read(guard) {
+            Some(cache) => cache.lookup(bh, &self.table, guard, key, skb_hash),
+            None => self.table.lookup_stats(guard, key, skb_hash, &mut []),
+        }
+    }
+
+    /// `ovs_vport_rcu()`: port `port_no`, if the datapath has it.
+    pub(crate) fn port<'a>(&'a self, guard: &'a Guard, port_no: u32) -> Option<&'a PortEntry> {
+        let map = self.ports.read(guard)?;
+        let i = map
+            .entries
+            .binary_search_by_key(&port_no, |e| e.port_no)
+            .ok()?;
+        map.entries.get(i)
+    }
+
+    pub(crate) fn per_cpu_pids<'a>(&'a self, guard: &'a Guard) -> Option<&'a [u32]> {
+        self.per_cpu_pids.read(guard).map(|v| v.as_slice())
+    }
+
+    pub(crate) fn ifindex(&self) -> i32 {
+        self.ifindex.load(Ordering::Relaxed)
+    }
+
+    /// A lookup's mask probes and cache hits (`OVS_DP_ATTR_MEGAFLOW_STATS`).
+    pub(crate) fn count_lookup(&self, n_mask_hit: u64, n_cache_hit: u64) {
+        self.n_mask_hit.fetch_add(n_mask_hit, Ordering::Relaxed);
+        self.n_cache_hit.fetch_add(n_cache_hit, Ordering::Relaxed);
     }
 
     fn stats(&self) -> DpStats {
@@ -162,8 +246,43 @@ impl Datapath {
         } else {
             dev.set_rx_headroom(Some(self.max_headroom));
         }
+        let entry = PortEntry {
+            port_no: port.port_no(),
+            vport: port.vport.clone(),
+            dev: port.dev.device().hold(),
+            internal: matches!(port.dev, PortDev::Internal(_)),
+        };
+        let map = self.port_map(Some(entry), None)?;
+        if port.port_no() == OVSP_LOCAL {
+            self.shared
+                .ifindex
+                .store(port.dev.device().ifindex(), Ordering::Relaxed);
+        }
         self.ports.push(port, GFP_KERNEL)?;
+        self.shared.ports.replace(Some(map));
         Ok(())
+    }
+
+    /// The packet path's port map: the current ports plus `add`, minus
+    /// port `remove`.
+    fn port_map(&self, add: Option<PortEntry>, remove: Option<u32>) -> Result<RcuBox<PortMap>> {
+        let mut entries = KVec::with_capacity(self.ports.len() + 1, GFP_KERNEL)?;
+        for p in self.ports.iter().filter(|p| Some(p.port_no()) != remove) {
+            entries.push(
+                PortEntry {
+                    port_no: p.port_no(),
+                    vport: p.vport.clone(),
+                    dev: p.dev.device().hold(),
+                    internal: matches!(p.dev, PortDev::Internal(_)),
+                },
+                GFP_KERNEL,
+            )?;
+        }
+        if let Some(e) = add {
+            entries.push(e, GFP_KERNEL)?;
+        }
+        entries.sort_unstable_by_key(|e| e.port_no);
+        Ok(RcuBox::new(PortMap { entries })?)
     }
 
     /// Removes the port at `index` (`ovs_vport_cmd_del()`): its device
@@ -191,6 +310,17 @@ impl Datapath {
     /// Removes the port at `index`, leaving headrooms as they are (as C
     /// does for ports whose device went away, and on namespace exit).
     pub(crate) fn remove_port_keep_headroom(&mut self, index: usize) -> Result<Port> {
+        let port_no = self.ports.get(index).ok_or(ENODEV)?.port_no();
+        // Readers stop finding the port before its device goes; without
+        // memory for a new map, none is left (only the local port goes
+        // last, with the datapath).
+        match self.port_map(None, Some(port_no)) {
+            Ok(map) => self.shared.ports.replace(Some(map)),
+            Err(_) => self.shared.ports.replace(None),
+        }
+        if port_no == OVSP_LOCAL {
+            self.shared.ifindex.store(0, Ordering::Relaxed);
+        }
         self.ports.remove(index).map_err(|_| ENODEV)
     }
 
@@ -221,10 +351,10 @@ impl Datapath {
         let mut stats = self.shared.stats();
         stats.n_flows = self.flows.n_flows() as u64;
         msg.put_bytes_64bit(dp_attr::STATS, &stats.to_ne_bytes(), dp_attr::PAD)?;
-        // Lookups through the masks come with the packet path.
         let megaflow = MegaflowStats {
+            n_mask_hit: self.shared.n_mask_hit.load(Ordering::Relaxed),
             n_masks: self.flows.n_masks() as u32,
-            ..MegaflowStats::default()
+            n_cache_hit: self.shared.n_cache_hit.load(Ordering::Relaxed),
         };
         msg.put_bytes_64bit(
             dp_attr::MEGAFLOW_STATS,
@@ -251,13 +381,17 @@ impl Datapath {
     fn apply(&mut self, change: Change) {
         let old = self.shared.user_features();
         let new = change.user_features;
-        if let Some(size) = change.masks_cache_size {
+        if let Some((size, cache)) = change.masks_cache_size {
             self.masks_cache_size = size;
+            if let Some(cache) = cache {
+                self.shared.mask_cache.replace(Some(cache));
+            }
         }
         self.shared.user_features.store(new, Ordering::Relaxed);
         if new & OVS_DP_F_DISPATCH_UPCALL_PER_CPU != 0 {
             if let Some(pids) = change.per_cpu_pids {
-                self.per_cpu_pids = Some(pids);
+                self.per_cpu_pids = Some(pids.0);
+                self.shared.per_cpu_pids.replace(Some(pids.1));
             }
         }
         let (was, is) = (
@@ -276,6 +410,8 @@ impl Drop for Datapath {
         if self.shared.user_features() & OVS_DP_F_TC_RECIRC_SHARING != 0 {
             netdev::tc_skb_ext_enable(false);
         }
+        self.shared.ports.replace(None);
+        self.shared.ifindex.store(0, Ordering::Relaxed);
         while let Some(port) = self.ports.pop() {
             drop(port);
         }
@@ -289,8 +425,10 @@ impl Drop for Datapath {
 /// nothing.
 struct Change {
     user_features: u32,
-    masks_cache_size: Option<u32>,
-    per_cpu_pids: Option<KVec<u32>>,
+    /// The size, and a new cache unless it is the current size.
+    masks_cache_size: Option<(u32, Option<RcuBox<MaskCache>>)>,
+    /// The ids, and a copy ready for the packet path.
+    per_cpu_pids: Option<(KVec<u32>, RcuBox<KVec<u32>>)>,
 }
 
 impl Change {
@@ -314,16 +452,24 @@ impl Change {
             Some(a) => {
                 let size = a.get_u32().map_err(|_| EINVAL)?;
                 dp_config::check_masks_cache_size(current_cache_size, size).map_err(refuse)?;
-                Some(size)
+                let cache = if size == current_cache_size {
+                    None
+                } else {
+                    Some(RcuBox::new(MaskCache::new(size)?)?)
+                };
+                Some((size, cache))
             }
             None => None,
         };
         let per_cpu_pids = match req.attr(dp_attr::PER_CPU_PIDS) {
             Some(a) if user_features & OVS_DP_F_DISPATCH_UPCALL_PER_CPU != 0 => {
-                Some(collect_port_ids(a.payload()).map_err(|e| match e {
+                let ids = collect_port_ids(a.payload()).map_err(|e| match e {
                     PortIdsError::Config(e) => refuse(e),
                     PortIdsError::NoMemory => ENOMEM,
-                })?)
+                })?;
+                let mut copy = KVec::with_capacity(ids.len(), GFP_KERNEL)?;
+                copy.extend_from_slice(&ids, GFP_KERNEL)?;
+                Some((ids, RcuBox::new(copy)?))
             }
             _ => None,
         };
@@ -398,16 +544,9 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
     let change = Change::parse(req, MASKS_CACHE_DEFAULT)?;
     let upcall_portids = crate::vport::upcall_portids(req, pid_attr.payload())?;
 
-    let shared = Arc::new(
-        DpShared {
-            user_features: AtomicU32::new(0),
-            n_hit: AtomicU64::new(0),
-            n_missed: AtomicU64::new(0),
-            n_lost: AtomicU64::new(0),
-        },
-        GFP_KERNEL,
-    )?;
-    let vport = Vport::new(OVSP_LOCAL, shared.clone())?;
+    let flows = FlowTable::new().map_err(|_| ENOMEM)?;
+    let shared = DpShared::new(net, flows.shared())?;
+    let vport = Vport::new(OVSP_LOCAL, shared.clone(), &upcall_portids)?;
 
     let mut reg = OVS_MUTEX.lock();
     let mut dp = Datapath {
@@ -417,7 +556,7 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
         masks_cache_size: MASKS_CACHE_DEFAULT,
         per_cpu_pids: None,
         max_headroom: 0,
-        flows: FlowTable::new().map_err(|_| ENOMEM)?,
+        flows,
     };
     dp.apply(change);
     let dev = match InternalDev::create(net, name, ifindex, true, vport.clone()) {

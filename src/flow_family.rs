@@ -27,7 +27,7 @@ use crate::uapi::{self, flow_attr, flow_cmd, ufid_flags};
 
 /// The conntrack key fields this kernel has (`ovs_ct_verify()`): C's
 /// module, built for the same kernel, accepts and reports exactly these.
-const CT: CtSupport = CtSupport {
+pub(crate) const CT: CtSupport = CtSupport {
     state: cfg!(CONFIG_NF_CONNTRACK),
     zone: cfg!(CONFIG_NF_CONNTRACK_ZONES),
     mark: cfg!(CONFIG_NF_CONNTRACK_MARK),
@@ -40,7 +40,7 @@ fn flow_family() -> Result<Family> {
 
 /// `OVS_NLERR()`: C's log line for a refused request, unless it was a
 /// probe.
-fn nlerr(log: bool, what: core::fmt::Arguments<'_>) {
+pub(crate) fn nlerr(log: bool, what: core::fmt::Arguments<'_>) {
     if log && time::net_ratelimit() {
         pr_info!("netlink: {}\n", what);
     }

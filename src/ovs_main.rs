@@ -9,9 +9,13 @@
 
 use kernel::prelude::*;
 
+mod actions;
 mod datapath;
 mod ffi;
 mod flow_family;
+mod packet;
+mod packet_family;
+mod upcall;
 mod vport;
 
 // Pure logic is `pub` for the host test crate, which builds these files as

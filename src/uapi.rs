@@ -152,6 +152,8 @@ pub mod dp_attr {
 
 /// Index of `ovs_flow` in [`FAMILIES`].
 pub const FAMILY_FLOW: usize = 2;
+/// `ovs_packet`'s index among the families.
+pub const FAMILY_PACKET: usize = 3;
 
 /// `NLM_F_ECHO`: the sender wants a copy of the notification.
 pub const NLM_F_ECHO: u16 = 0x8;
@@ -203,4 +205,35 @@ pub mod ufid_flags {
     pub const OMIT_KEY: u32 = 1;
     pub const OMIT_MASK: u32 = 2;
     pub const OMIT_ACTIONS: u32 = 4;
+}
+
+/// `enum ovs_packet_cmd`.
+pub mod packet_cmd {
+    pub const MISS: u8 = 1;
+    pub const ACTION: u8 = 2;
+    pub const EXECUTE: u8 = 3;
+}
+
+/// `enum ovs_packet_attr`.
+pub mod packet_attr {
+    pub const PACKET: u16 = 1;
+    pub const KEY: u16 = 2;
+    pub const ACTIONS: u16 = 3;
+    pub const USERDATA: u16 = 4;
+    pub const EGRESS_TUN_KEY: u16 = 5;
+    pub const UNUSED1: u16 = 6;
+    pub const UNUSED2: u16 = 7;
+    pub const PROBE: u16 = 8;
+    pub const MRU: u16 = 9;
+    pub const LEN: u16 = 10;
+    pub const HASH: u16 = 11;
+    pub const UPCALL_PID: u16 = 12;
+}
+
+/// `enum ovs_userspace_attr`.
+pub mod userspace_attr {
+    pub const PID: u16 = 1;
+    pub const USERDATA: u16 = 2;
+    pub const EGRESS_TUN_PORT: u16 = 3;
+    pub const ACTIONS: u16 = 4;
 }

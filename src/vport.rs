@@ -8,6 +8,7 @@
 //! configuration side, under `ovs_mutex`, as a [`Port`].
 
 use core::ffi::CStr as CoreCStr;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use kernel::{prelude::*, sync::Arc};
 
@@ -17,6 +18,8 @@ use crate::ffi::genl::{Dump, Family, Request};
 use crate::ffi::lock::OVS_MUTEX;
 use crate::ffi::netdev::{self, name_bytes, InternalDev, NetDevice, NetNs, NetdevPort, SkBuff};
 use crate::ffi::nlmsg::{multicast_error, Msg, MsgWriter};
+use crate::ffi::rcu::{Guard, RcuBox, RcuCell};
+use crate::ffi::skb::BhOff;
 use crate::uapi::{self, vport_attr, vport_cmd, vport_type, DP_MAX_PORTS};
 use crate::vport_table::{self, dump_order, Cursor, HASH_BUCKETS};
 
@@ -27,22 +30,65 @@ pub(crate) const OVSP_LOCAL: u32 = 0;
 pub(crate) struct Vport {
     port_no: u32,
     dp: Arc<DpShared>,
+    /// `OVS_VPORT_ATTR_UPCALL_PID`, as the packet path reads them.
+    upcall_portids: RcuCell<KVec<u32>>,
+    upcall_success: AtomicU64,
+    upcall_fail: AtomicU64,
 }
 
 impl Vport {
-    pub(crate) fn new(port_no: u32, dp: Arc<DpShared>) -> Result<Arc<Self>> {
-        Ok(Arc::new(Vport { port_no, dp }, GFP_KERNEL)?)
+    /// A port whose misses go to `upcall_portids`.
+    pub(crate) fn new(
+        port_no: u32,
+        dp: Arc<DpShared>,
+        upcall_portids: &[u32],
+    ) -> Result<Arc<Self>> {
+        let vport = Arc::new(
+            Vport {
+                port_no,
+                dp,
+                upcall_portids: RcuCell::empty(),
+                upcall_success: AtomicU64::new(0),
+                upcall_fail: AtomicU64::new(0),
+            },
+            GFP_KERNEL,
+        )?;
+        vport.publish_portids(upcall_portids)?;
+        Ok(vport)
     }
 
     pub(crate) fn port_no(&self) -> u32 {
         self.port_no
     }
 
-    /// A packet from this port's device enters the datapath
-    /// (`ovs_vport_receive()`). Runs in softirq or under rcu_read_lock.
-    pub(crate) fn receive(&self, skb: SkBuff) -> Result {
-        self.dp.receive(skb);
+    /// Gives the packet path a copy of new upcall port ids; on failure
+    /// the old ones stay.
+    pub(crate) fn publish_portids(&self, ids: &[u32]) -> Result {
+        let mut copy = KVec::with_capacity(ids.len(), GFP_KERNEL)?;
+        copy.extend_from_slice(ids, GFP_KERNEL)?;
+        self.upcall_portids.replace(Some(RcuBox::new(copy)?));
         Ok(())
+    }
+
+    pub(crate) fn upcall_portids<'a>(&'a self, guard: &'a Guard) -> Option<&'a [u32]> {
+        self.upcall_portids.read(guard).map(|v| v.as_slice())
+    }
+
+    /// `ovs_vport_update_upcall_stats()`.
+    pub(crate) fn count_upcall(&self, ok: bool) {
+        let counter = if ok {
+            &self.upcall_success
+        } else {
+            &self.upcall_fail
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A packet from this port's device enters the datapath
+    /// (`ovs_vport_receive()`). Runs with bottom halves off, under
+    /// rcu_read_lock.
+    pub(crate) fn receive(&self, skb: SkBuff, bh: &BhOff) -> Result {
+        crate::packet::receive(self, &self.dp, skb, bh)
     }
 }
 
@@ -178,10 +224,18 @@ fn fill_info(
         chunk.copy_from_slice(&v.to_ne_bytes());
     }
     msg.put_bytes_64bit(vport_attr::STATS, &stats, vport_attr::PAD)?;
-    // Upcalls are not sent yet, so none succeeded or failed.
     let nest = msg.nest_start(vport_attr::UPCALL_STATS)?;
-    msg.put_u64_64bit(vport_attr::UPCALL_SUCCESS, 0, vport_attr::PAD)?;
-    msg.put_u64_64bit(vport_attr::UPCALL_FAIL, 0, vport_attr::PAD)?;
+    let vport = &port.vport;
+    msg.put_u64_64bit(
+        vport_attr::UPCALL_SUCCESS,
+        vport.upcall_success.load(Ordering::Relaxed),
+        vport_attr::PAD,
+    )?;
+    msg.put_u64_64bit(
+        vport_attr::UPCALL_FAIL,
+        vport.upcall_fail.load(Ordering::Relaxed),
+        vport_attr::PAD,
+    )?;
     msg.nest_end(nest)?;
     if dp.shared_features() & OVS_DP_F_VPORT_PIDS != 0 {
         msg.put_u32_array(vport_attr::UPCALL_PID, &port.upcall_portids)?;
@@ -333,7 +387,7 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
         return Err(EAFNOSUPPORT);
     }
     let upcall_portids = upcall_portids(req, pids.payload())?;
-    let vport = Vport::new(port_no, dp.shared())?;
+    let vport = Vport::new(port_no, dp.shared(), &upcall_portids)?;
     let dev = if kind == vport_type::INTERNAL {
         PortDev::Internal(
             InternalDev::create(dp.net, name, ifindex, false, vport.clone()).inspect_err(|e| {
@@ -423,7 +477,9 @@ pub(crate) fn cmd_set(req: &Request<'_>) -> Result {
         return Err(EOPNOTSUPP);
     }
     if let Some(a) = req.attr(vport_attr::UPCALL_PID) {
-        port.upcall_portids = upcall_portids(req, a.payload())?;
+        let ids = upcall_portids(req, a.payload())?;
+        port.vport.publish_portids(&ids)?;
+        port.upcall_portids = ids;
     }
     let reply = reply_for(&reg, (d, p), req, vport_cmd::SET)?;
     drop(reg);

@@ -21,7 +21,7 @@ use super::netdev::NetNs;
 use super::nlmsg::MsgWriter;
 use crate::netlink::attr::{nla_align, Attr, NLA_HDRLEN};
 use crate::uapi::{FamilySpec, FAMILIES, OVS_HEADER_SIZE};
-use crate::{datapath, flow_family, vport};
+use crate::{datapath, flow_family, packet_family, vport};
 
 /// `NLMSG_HDRLEN`: the netlink header, padded (a C macro).
 const NLMSG_HDRLEN: usize = nla_align(core::mem::size_of::<bindings::nlmsghdr>());
@@ -473,7 +473,7 @@ doit! {
     ovs_rs_flow_cmd_del => flow_family::cmd_del,
     ovs_rs_flow_cmd_get => flow_family::cmd_get,
     ovs_rs_flow_cmd_set => flow_family::cmd_set,
-    ovs_rs_packet_cmd_execute => not_implemented,
+    ovs_rs_packet_cmd_execute => packet_family::cmd_execute,
     ovs_rs_meter_cmd_features => not_implemented,
     ovs_rs_meter_cmd_set => not_implemented,
     ovs_rs_meter_cmd_get => not_implemented,

@@ -14,6 +14,38 @@ pub(super) struct NetdevPortRaw {
     _private: [u8; 0],
 }
 
+/// `struct ovs_rs_skb_state`.
+#[repr(C)]
+#[derive(Default)]
+pub(super) struct SkStateRaw {
+    pub(super) len: u32,
+    pub(super) headlen: u32,
+    pub(super) priority: u32,
+    pub(super) mark: u32,
+    pub(super) csum: u32,
+    pub(super) network: i32,
+    pub(super) transport: i32,
+    pub(super) protocol: u16,
+    pub(super) vlan_proto: u16,
+    pub(super) vlan_tci: u16,
+    pub(super) dev_type: u16,
+    pub(super) mac_len: u16,
+    pub(super) ip_summed: u8,
+    pub(super) vlan_present: bool,
+    pub(super) gso: bool,
+    pub(super) gso_udp: bool,
+}
+
+/// `struct ovs_rs_skb_headers`.
+#[repr(C)]
+pub(super) struct HeadersRaw {
+    pub(super) mac_len: i32,
+    pub(super) network: i32,
+    pub(super) transport: i32,
+    pub(super) inner_network: i32,
+    pub(super) protocol: u16,
+}
+
 // Only pointers to `genl_family` cross here; the lint objects to a
 // zero-sized member deep inside the struct, which no call passes by value.
 #[allow(improper_ctypes)]
@@ -94,4 +126,97 @@ extern "C" {
     pub(super) fn ovs_rs_netdev_notifier_unregister();
     pub(super) fn ovs_rs_net_register() -> c_int;
     pub(super) fn ovs_rs_net_unregister();
+
+    pub(super) fn ovs_rs_dev_hold(dev: *mut bindings::net_device);
+    pub(super) fn ovs_rs_dev_put(dev: *mut bindings::net_device);
+    pub(super) fn ovs_rs_skb_get_state(skb: *const bindings::sk_buff, st: *mut SkStateRaw);
+    pub(super) fn ovs_rs_skb_pull(skb: *mut bindings::sk_buff, len: c_uint) -> c_int;
+    pub(super) fn ovs_rs_skb_make_writable(skb: *mut bindings::sk_buff, len: c_uint) -> c_int;
+    pub(super) fn ovs_rs_skb_linearize(skb: *mut bindings::sk_buff) -> c_int;
+    pub(super) fn ovs_rs_skb_data_mut(skb: *mut bindings::sk_buff) -> *mut c_void;
+    pub(super) fn ovs_rs_skb_vlan_untag(skb: *mut bindings::sk_buff, tpid: u16) -> c_int;
+    pub(super) fn ovs_rs_skb_set_headers(skb: *mut bindings::sk_buff, h: *const HeadersRaw);
+    pub(super) fn ovs_rs_skb_set_csum(skb: *mut bindings::sk_buff, csum: u32);
+    pub(super) fn ovs_rs_skb_clear_hash(skb: *mut bindings::sk_buff);
+    pub(super) fn ovs_rs_skb_set_meta(skb: *mut bindings::sk_buff, priority: u32, mark: u32);
+    pub(super) fn ovs_rs_skb_get_hash(skb: *mut bindings::sk_buff) -> u32;
+    pub(super) fn ovs_rs_skb_get_hash_symmetric(skb: *mut bindings::sk_buff) -> u32;
+    pub(super) fn ovs_rs_skb_upcall_hash(skb: *const bindings::sk_buff) -> u64;
+    pub(super) fn ovs_rs_skb_set_upcall_hash(skb: *mut bindings::sk_buff, hash: u64);
+    pub(super) fn ovs_rs_skb_vlan_push(skb: *mut bindings::sk_buff, tpid: u16, tci: u16) -> c_int;
+    pub(super) fn ovs_rs_skb_vlan_pop(skb: *mut bindings::sk_buff) -> c_int;
+    pub(super) fn ovs_rs_skb_clone(skb: *mut bindings::sk_buff) -> *mut bindings::sk_buff;
+    pub(super) fn ovs_rs_consume_skb(skb: *mut bindings::sk_buff);
+    pub(super) fn ovs_rs_skb_tx_error(skb: *mut bindings::sk_buff);
+    pub(super) fn ovs_rs_skb_from_bytes(
+        data: *const c_void,
+        len: c_uint,
+        ignore_df: bool,
+    ) -> *mut bindings::sk_buff;
+    pub(super) fn ovs_rs_skb_set_dev(skb: *mut bindings::sk_buff, dev: *mut bindings::net_device);
+    pub(super) fn ovs_rs_skb_scrub_foreign(
+        skb: *mut bindings::sk_buff,
+        net: *mut bindings::net,
+    ) -> bool;
+    pub(super) fn ovs_rs_upcall_prepare(
+        skb: *mut bindings::sk_buff,
+        clone: *mut *mut bindings::sk_buff,
+        err: *mut c_int,
+    ) -> *mut bindings::sk_buff;
+    pub(super) fn ovs_rs_skb_zerocopy_headlen(skb: *const bindings::sk_buff) -> c_uint;
+    pub(super) fn ovs_rs_upcall_put_packet(
+        user_skb: *mut bindings::sk_buff,
+        skb: *mut bindings::sk_buff,
+        len: c_uint,
+        hlen: c_uint,
+        unaligned: bool,
+    ) -> c_int;
+    pub(super) fn ovs_rs_genlmsg_new_atomic(payload: usize) -> *mut bindings::sk_buff;
+    pub(super) fn ovs_rs_genlmsg_unicast(
+        net: *mut bindings::net,
+        skb: *mut bindings::sk_buff,
+        portid: u32,
+    ) -> c_int;
+    pub(super) fn ovs_rs_skb_gso_segment(
+        skb: *mut bindings::sk_buff,
+        err: *mut c_int,
+    ) -> *mut bindings::sk_buff;
+    pub(super) fn ovs_rs_skb_list_take_next(skb: *mut bindings::sk_buff) -> *mut bindings::sk_buff;
+    pub(super) fn ovs_rs_exec_level_enter() -> c_int;
+    pub(super) fn ovs_rs_exec_level_leave();
+    pub(super) fn ovs_rs_exec_level() -> c_int;
+    pub(super) fn ovs_rs_smp_processor_id() -> c_uint;
+    pub(super) fn ovs_rs_local_bh_disable();
+    pub(super) fn ovs_rs_local_bh_enable();
+    pub(super) fn ovs_rs_percpu_alloc(size: usize, align: usize) -> *mut c_void;
+    pub(super) fn ovs_rs_percpu_free(ptr: *mut c_void);
+    pub(super) fn ovs_rs_percpu_this(ptr: *mut c_void) -> *mut c_void;
+    pub(super) fn ovs_rs_skb_mpls_push(
+        skb: *mut bindings::sk_buff,
+        lse: u32,
+        ethertype: u16,
+        mac_len: u16,
+        ethernet: bool,
+    ) -> c_int;
+    pub(super) fn ovs_rs_skb_mpls_pop(
+        skb: *mut bindings::sk_buff,
+        ethertype: u16,
+        ethernet: bool,
+    ) -> c_int;
+    pub(super) fn ovs_rs_skb_eth_push(
+        skb: *mut bindings::sk_buff,
+        dst: *const u8,
+        src: *const u8,
+    ) -> c_int;
+    pub(super) fn ovs_rs_skb_eth_pop(skb: *mut bindings::sk_buff) -> c_int;
+    pub(super) fn ovs_rs_skb_ct_clear(skb: *mut bindings::sk_buff);
+    pub(super) fn ovs_rs_vport_output(
+        dev: *mut bindings::net_device,
+        internal: bool,
+        skb: *mut bindings::sk_buff,
+        mac_proto: u8,
+        mru: u16,
+        cutlen: u32,
+        min_len: c_uint,
+    );
 }

@@ -10,5 +10,7 @@ mod glue;
 pub(crate) mod lock;
 pub(crate) mod netdev;
 pub(crate) mod nlmsg;
+pub(crate) mod percpu;
 pub(crate) mod rcu;
+pub(crate) mod skb;
 pub(crate) mod time;

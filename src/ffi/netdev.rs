@@ -19,6 +19,7 @@ use kernel::{
 };
 
 use super::glue;
+pub(crate) use super::skb::SkBuff;
 use crate::vport::Vport;
 
 /// `IFNAMSIZ`: a device name with its NUL.
@@ -51,31 +52,6 @@ impl NetNs {
 
     pub(super) fn as_ptr(self) -> *mut bindings::net {
         self.0.as_ptr()
-    }
-}
-
-/// An owned packet buffer. Dropping it frees it as a drop (`kfree_skb`).
-///
-/// # Invariants
-///
-/// `skb` is a valid `sk_buff` this value owns.
-pub(crate) struct SkBuff {
-    skb: NonNull<bindings::sk_buff>,
-}
-
-impl SkBuff {
-    /// # Safety
-    ///
-    /// The caller passes its ownership of a valid `skb`.
-    unsafe fn from_raw(skb: NonNull<bindings::sk_buff>) -> Self {
-        SkBuff { skb }
-    }
-}
-
-impl Drop for SkBuff {
-    fn drop(&mut self) {
-        // SAFETY: we own the buffer (type invariant).
-        unsafe { glue::ovs_rs_kfree_skb(self.skb.as_ptr()) }
     }
 }
 
@@ -153,6 +129,56 @@ impl NetDevice<'_> {
         // SAFETY: allocated device; the callee handles devices without a
         // headroom hook.
         unsafe { glue::ovs_rs_netdev_set_rx_headroom(self.dev.as_ptr(), headroom) }
+    }
+}
+
+impl<'a> NetDevice<'a> {
+    /// A reference of the packet path's own to the device (`dev_hold()`).
+    pub(crate) fn hold(self) -> DevRef {
+        // SAFETY: allocated device (type invariant); the reference is
+        // dropped by `DevRef`'s drop.
+        unsafe { glue::ovs_rs_dev_hold(self.dev.as_ptr()) };
+        DevRef { dev: self.dev }
+    }
+}
+
+/// A counted reference to a device (`dev_hold()`/`dev_put()`): the
+/// device stays allocated while it exists, even once unregistered
+/// (transmitting to it then drops the packet).
+///
+/// # Invariants
+///
+/// `dev` is a device this value holds one reference to.
+pub(crate) struct DevRef {
+    dev: NonNull<bindings::net_device>,
+}
+
+// SAFETY: a counted device reference may be used and released on any CPU.
+unsafe impl Send for DevRef {}
+// SAFETY: `&DevRef` only reads through C accessors.
+unsafe impl Sync for DevRef {}
+
+impl DevRef {
+    pub(crate) fn device(&self) -> NetDevice<'_> {
+        // SAFETY: held, so allocated while `self` is (type invariant).
+        unsafe { NetDevice::from_raw(self.dev) }
+    }
+
+    pub(super) fn as_ptr(&self) -> *mut bindings::net_device {
+        self.dev.as_ptr()
+    }
+}
+
+impl Clone for DevRef {
+    fn clone(&self) -> Self {
+        self.device().hold()
+    }
+}
+
+impl Drop for DevRef {
+    fn drop(&mut self) {
+        // SAFETY: the reference this value holds (type invariant).
+        unsafe { glue::ovs_rs_dev_put(self.dev.as_ptr()) }
     }
 }
 
@@ -337,17 +363,19 @@ unsafe extern "C" fn ovs_rs_vport_receive(
     owner: *mut c_void,
     skb: *mut bindings::sk_buff,
 ) -> c_int {
-    let Some(skb) = NonNull::new(skb) else {
+    // SAFETY: the device passes its packet and gives up its ownership.
+    let Some(skb) = (unsafe { SkBuff::from_raw(skb) }) else {
         return EINVAL.to_errno();
     };
-    // SAFETY: the device passes its packet and gives up its ownership.
-    let skb = unsafe { SkBuff::from_raw(skb) };
     // SAFETY: `owner` came from `into_owner`; the device holds that
     // reference until `ovs_rs_vport_release`, which comes only after the
     // device can no longer deliver packets (unregistration, or an RCU
     // grace period after the rx_handler is removed).
     let vport = unsafe { &*owner.cast_const().cast::<Vport>() };
-    match vport.receive(skb) {
+    // SAFETY: devices deliver with bottom halves off (transmit under
+    // rcu_read_lock_bh(), rx_handlers from the softirq's receive).
+    let bh = unsafe { super::skb::BhOff::assume() };
+    match vport.receive(skb, &bh) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }

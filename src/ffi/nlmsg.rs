@@ -254,6 +254,24 @@ impl Msg {
         })
     }
 
+    /// # Safety
+    ///
+    /// `skb` is a new netlink skb (`genlmsg_new()`) handed over.
+    pub(super) unsafe fn from_new(skb: NonNull<bindings::sk_buff>) -> Option<Self> {
+        Some(Msg {
+            // SAFETY: the new skb is ours alone until sent or freed.
+            writer: unsafe { MsgWriter::new(skb, &()) },
+        })
+    }
+
+    pub(super) fn raw(&mut self) -> *mut bindings::sk_buff {
+        self.writer.skb.as_ptr()
+    }
+
+    pub(super) fn into_skb(self) -> *mut bindings::sk_buff {
+        self.into_raw()
+    }
+
     fn into_raw(self) -> *mut bindings::sk_buff {
         let msg = core::mem::ManuallyDrop::new(self);
         msg.writer.skb.as_ptr()

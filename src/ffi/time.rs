@@ -11,6 +11,12 @@ pub(crate) fn flow_used_msecs(used_jiffies: u64) -> u64 {
     unsafe { glue::ovs_rs_flow_used_time(used_jiffies as core::ffi::c_ulong) }
 }
 
+/// `jiffies`, the clock flow stats record last use in.
+pub(crate) fn jiffies() -> u64 {
+    // SAFETY: a plain read of the kernel's tick counter.
+    unsafe { core::ptr::read_volatile(core::ptr::addr_of!(kernel::bindings::jiffies)) as u64 }
+}
+
 /// `net_ratelimit()`: whether a networking log line may be printed now.
 pub(crate) fn net_ratelimit() -> bool {
     // SAFETY: no preconditions.

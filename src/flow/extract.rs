@@ -67,7 +67,7 @@ const LLC_SAP_SNAP: u8 = 0xaa;
 const LLC_SNAP_HLEN: usize = 8;
 /// `SW_FLOW_KEY_INVALID`, kept in `mac_proto` by actions that change the
 /// packet.
-const SW_FLOW_KEY_INVALID: u8 = 0x80;
+pub const SW_FLOW_KEY_INVALID: u8 = 0x80;
 
 const IPPROTO_ICMP: u8 = 1;
 const IPPROTO_TCP: u8 = 6;

@@ -857,6 +857,25 @@ pub fn get_match(
     Ok(m)
 }
 
+/// `ovs_nla_get_flow_metadata()` on a parsed key stream, as
+/// `ovs_flow_key_extract_userspace()` does for `OVS_PACKET_CMD_EXECUTE`:
+/// only the metadata (in_port `DP_MAX_PORTS` when absent, `mac_proto`,
+/// and the ethertype of a packet without Ethernet header). A stream that
+/// does not parse is `MatchError::Attrs`, which C answers with `EINVAL`.
+pub fn get_metadata(key: &[u8], ct: CtSupport) -> Result<FlowKey, MatchError> {
+    let mut m = Match::default();
+    let mut a = KeyAttrs::default();
+    a.parse(key, false)?;
+    let mut attrs = a.present();
+    let mut w = Writer {
+        m: &mut m,
+        is_mask: false,
+        ones: false,
+    };
+    metadata(&mut w, &mut attrs, &a, ct)?;
+    Ok(m.key)
+}
+
 #[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_flow_match))]
 #[cfg_attr(not(MODULE), cfg(test))]
 mod tests {

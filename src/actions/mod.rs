@@ -1,0 +1,867 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Executing a flow's actions on a packet (`net/openvswitch/actions.c`).
+//!
+//! Action lists are stored as replies show them (see
+//! [`crate::flow::actions`]), so the nested forms are the userspace ones
+//! (a sample's PROBABILITY and ACTIONS, a clone's bare list); what C
+//! precomputes at install time ("exec" flags) is computed here as C
+//! computes it then.
+//!
+//! Nesting follows C: nested lists run with a copy of the key for at most
+//! [`DEFERRED_ACTION_THRESHOLD`] levels, deeper ones are deferred to a
+//! FIFO drained when the outermost list is done, and the whole thing is
+//! bounded by [`RECURSION_LIMIT`] levels per CPU.
+
+#[allow(unreachable_pub)]
+pub mod edit;
+
+use kernel::prelude::*;
+
+use crate::datapath::DpShared;
+use crate::ffi::rcu::Guard;
+use crate::ffi::skb::{BhOff, ExecLevel, SkBuff, CHECKSUM_COMPLETE};
+use crate::ffi::time;
+use crate::flow::actions::action;
+use crate::flow::key::{fields, FlowKey};
+use crate::flow::key_attrs::key_attr;
+use crate::flow::table::{jhash_1word, Actions};
+use crate::netlink::attr::{Attr, Attrs};
+use crate::packet::{self, Packet};
+use crate::uapi::{packet_cmd, userspace_attr};
+use crate::upcall::{self, UpcallInfo};
+
+use edit::{Csum, EditError, IpSummed};
+
+/// `OVS_RECURSION_LIMIT`.
+const RECURSION_LIMIT: i32 = 5;
+/// `OVS_DEFERRED_ACTION_THRESHOLD`: nesting levels that get a key copy.
+const DEFERRED_ACTION_THRESHOLD: i32 = RECURSION_LIMIT - 2;
+/// `DEFERRED_ACTION_FIFO_SIZE`; C keeps one slot free.
+const FIFO_SIZE: usize = 10;
+
+/// `OVS_HASH_ALG_L4`, `OVS_HASH_ALG_SYM_L4`.
+const HASH_ALG_L4: u32 = 0;
+const HASH_ALG_SYM_L4: u32 = 1;
+
+/// `OVS_SAMPLE_ATTR_PROBABILITY`, `OVS_SAMPLE_ATTR_ACTIONS`.
+const SAMPLE_ATTR_PROBABILITY: u16 = 1;
+const SAMPLE_ATTR_ACTIONS: u16 = 2;
+/// `OVS_CHECK_PKT_LEN_ATTR_*`.
+const CPL_ATTR_PKT_LEN: u16 = 1;
+const CPL_ATTR_ACTIONS_IF_GREATER: u16 = 2;
+const CPL_ATTR_ACTIONS_IF_LESS_EQUAL: u16 = 3;
+/// `OVS_DEC_TTL_ATTR_ACTION`.
+const DEC_TTL_ATTR_ACTION: u16 = 1;
+
+/// How much of the packet an edit makes writable (see
+/// [`packet::HEAD_PULL`]); SCTP's checksum covers all of it.
+const EDIT_HEAD: usize = packet::HEAD_PULL;
+
+/// A list deferred for when the outermost list is done.
+struct Deferred<'a> {
+    pkt: Packet<'a>,
+    key: KBox<FlowKey>,
+    /// `None`: a recirculation (look the packet up again).
+    actions: Option<&'a [u8]>,
+}
+
+/// One execution from a port or from userspace: the datapath, the RCU
+/// read section everything is borrowed from, and the deferred lists.
+pub(crate) struct Exec<'a> {
+    dp: &'a DpShared,
+    guard: &'a Guard,
+    bh: &'a BhOff,
+    deferred: KVec<Deferred<'a>>,
+}
+
+impl<'a> Exec<'a> {
+    pub(crate) fn new(dp: &'a DpShared, guard: &'a Guard, bh: &'a BhOff) -> Self {
+        Exec {
+            dp,
+            guard,
+            bh,
+            deferred: KVec::new(),
+        }
+    }
+
+    pub(crate) fn dp(&self) -> &'a DpShared {
+        self.dp
+    }
+
+    pub(crate) fn bh(&self) -> &'a BhOff {
+        self.bh
+    }
+
+    /// A received packet: looked up, its actions run, and then whatever
+    /// was deferred.
+    pub(crate) fn enter_packet(&mut self, pkt: Packet<'a>, key: &mut FlowKey) {
+        let guard = self.guard;
+        packet::process(self, guard, pkt, key);
+        self.run_deferred();
+    }
+
+    /// `ovs_execute_actions()`.
+    pub(crate) fn execute_actions(
+        &mut self,
+        mut pkt: Packet<'a>,
+        acts: &'a Actions,
+        key: &mut FlowKey,
+    ) -> Result {
+        let level = ExecLevel::enter();
+        if level.level() > RECURSION_LIMIT {
+            if time::net_ratelimit() {
+                pr_crit!(
+                    "ovs: recursion limit reached on datapath, probable configuration error\n"
+                );
+            }
+            drop(pkt);
+            return Err(ENETDOWN);
+        }
+        pkt.cb.acts_origlen = acts.orig_len;
+        self.run(pkt, key, &acts.attrs)
+    }
+
+    /// An action list userspace sent with a packet
+    /// (`OVS_PACKET_CMD_EXECUTE`).
+    pub(crate) fn execute_list(
+        &mut self,
+        mut pkt: Packet<'a>,
+        acts: &'a [u8],
+        orig_len: usize,
+        key: &mut FlowKey,
+    ) -> Result {
+        let level = ExecLevel::enter();
+        if level.level() > RECURSION_LIMIT {
+            drop(pkt);
+            return Err(ENETDOWN);
+        }
+        pkt.cb.acts_origlen = orig_len;
+        let r = self.run(pkt, key, acts);
+        drop(level);
+        self.run_deferred();
+        r
+    }
+
+    /// `process_deferred_actions()`: lists run here may defer more,
+    /// which run too.
+    fn run_deferred(&mut self) {
+        while !self.deferred.is_empty() {
+            let Ok(d) = self.deferred.remove(0) else {
+                break;
+            };
+            let Deferred {
+                pkt,
+                mut key,
+                actions,
+            } = d;
+            match actions {
+                Some(list) => {
+                    let _ = self.run(pkt, &mut key, list);
+                }
+                None => {
+                    let guard = self.guard;
+                    packet::process(self, guard, pkt, &mut key);
+                }
+            }
+        }
+    }
+
+    /// `add_deferred_actions()`: `false` when the FIFO is full.
+    fn defer(&mut self, pkt: Packet<'a>, key: &FlowKey, actions: Option<&'a [u8]>) -> bool {
+        if self.deferred.len() >= FIFO_SIZE - 1 {
+            drop(pkt);
+            return false;
+        }
+        let Some(key) = boxed_key(key) else {
+            return false;
+        };
+        self.deferred
+            .push(Deferred { pkt, key, actions }, GFP_ATOMIC)
+            .is_ok()
+    }
+
+    /// `do_execute_actions()`: consumes the packet.
+    fn run(&mut self, pkt: Packet<'a>, key: &mut FlowKey, list: &'a [u8]) -> Result {
+        let mut pkt = pkt;
+        let mut it = Attrs::new(list).peekable();
+        while let Some(a) = it.next() {
+            let last = it.peek().is_none();
+            let kind = a.kind();
+            let result = match kind {
+                action::OUTPUT => {
+                    let port = a.get_u32().unwrap_or(u32::MAX);
+                    if last {
+                        self.output(pkt, port, key);
+                        return Ok(());
+                    }
+                    if let Some(clone) = pkt.clone_atomic() {
+                        self.output(clone, port, key);
+                    }
+                    pkt.cb.cutlen = u32::MAX;
+                    Ok(())
+                }
+                action::TRUNC => {
+                    pkt.cb.cutlen = a.get_u32().unwrap_or(u32::MAX);
+                    Ok(())
+                }
+                action::USERSPACE => {
+                    let cutlen = pkt.cb.cutlen;
+                    let _ = self.userspace(&mut pkt, key, a, list, cutlen);
+                    pkt.cb.cutlen = u32::MAX;
+                    if last {
+                        pkt.skb.consume();
+                        return Ok(());
+                    }
+                    Ok(())
+                }
+                action::HASH => {
+                    self.hash(&mut pkt, key, a);
+                    Ok(())
+                }
+                action::PUSH_VLAN => push_vlan(&mut pkt.skb, key, a.payload()),
+                action::PUSH_MPLS => {
+                    let p = a.payload();
+                    let mac_len = pkt.skb.state().mac_len;
+                    push_mpls(&mut pkt.skb, key, ne_u32(p, 0), ne_u16(p, 4), mac_len)
+                }
+                action::ADD_MPLS => {
+                    let p = a.payload();
+                    // OVS_MPLS_L3_TUNNEL_FLAG_MASK: keep the MAC header.
+                    let mac_len = if ne_u16(p, 6) & 1 != 0 {
+                        pkt.skb.state().mac_len
+                    } else {
+                        0
+                    };
+                    push_mpls(&mut pkt.skb, key, ne_u32(p, 0), ne_u16(p, 4), mac_len)
+                }
+                action::POP_MPLS => {
+                    let ethertype = ne_u16(a.payload(), 0);
+                    let ethernet = packet::key_mac_proto(key) == MAC_PROTO_ETHERNET;
+                    let r = pkt.skb.mpls_pop(ethertype, ethernet);
+                    if r.is_ok() {
+                        if u16::from_be(ethertype) == ETH_P_TEB {
+                            set_mac_proto(key, MAC_PROTO_ETHERNET);
+                        }
+                        invalidate(key);
+                    }
+                    r
+                }
+                action::PUSH_ETH => {
+                    let p = a.payload();
+                    let src: [u8; 6] = p
+                        .get(0..6)
+                        .and_then(|b| b.try_into().ok())
+                        .unwrap_or([0; 6]);
+                    let dst: [u8; 6] = p
+                        .get(6..12)
+                        .and_then(|b| b.try_into().ok())
+                        .unwrap_or([0; 6]);
+                    let r = pkt.skb.eth_push(&dst, &src);
+                    if r.is_ok() {
+                        set_mac_proto(key, MAC_PROTO_ETHERNET);
+                        invalidate(key);
+                    }
+                    r
+                }
+                action::POP_ETH => {
+                    let r = pkt.skb.eth_pop();
+                    if r.is_ok() {
+                        set_mac_proto(key, MAC_PROTO_NONE);
+                        invalidate(key);
+                    }
+                    r
+                }
+                action::POP_VLAN => pop_vlan(&mut pkt.skb, key),
+                action::RECIRC => {
+                    let id = a.get_u32().unwrap_or(0);
+                    if !key_valid(key) {
+                        if let Err(e) = packet::key_update(&mut pkt.skb, key) {
+                            drop(pkt);
+                            return Err(e);
+                        }
+                    }
+                    if last {
+                        return self.nested(pkt, key, id, None, true);
+                    }
+                    match pkt.clone_atomic() {
+                        Some(copy) => self.nested(copy, key, id, None, true),
+                        None => Ok(()),
+                    }
+                }
+                action::SET => {
+                    let inner = a.nested().next();
+                    match inner {
+                        Some(k) => set_action(&mut pkt.skb, key, k.kind(), k.payload(), None),
+                        None => Err(EINVAL),
+                    }
+                }
+                action::SET_MASKED => {
+                    let inner = a.nested().next();
+                    match inner {
+                        Some(k) => {
+                            let p = k.payload();
+                            let half = p.len() / 2;
+                            let (value, mask) = p.split_at(half);
+                            set_action(&mut pkt.skb, key, k.kind(), value, Some(mask))
+                        }
+                        None => Err(EINVAL),
+                    }
+                }
+                action::SAMPLE => {
+                    if last {
+                        return self.sample(pkt, key, a, true);
+                    }
+                    match pkt.clone_atomic() {
+                        Some(copy) => self.sample(copy, key, a, false),
+                        None => Ok(()),
+                    }
+                }
+                action::CLONE => {
+                    let nested = a.payload();
+                    let exec = last || !may_change_flow(nested);
+                    if last {
+                        return self.nested(pkt, key, 0, Some(nested), !exec);
+                    }
+                    match pkt.clone_atomic() {
+                        Some(copy) => self.nested(copy, key, 0, Some(nested), !exec),
+                        None => Ok(()),
+                    }
+                }
+                action::CHECK_PKT_LEN => {
+                    let (actions, exec) = check_pkt_len(&pkt, a, last);
+                    if last {
+                        return self.nested(pkt, key, 0, Some(actions), !exec);
+                    }
+                    match pkt.clone_atomic() {
+                        Some(copy) => self.nested(copy, key, 0, Some(actions), !exec),
+                        None => Ok(()),
+                    }
+                }
+                action::DEC_TTL => match dec_ttl(&mut pkt.skb, key) {
+                    Ok(true) => Ok(()),
+                    Ok(false) => return self.dec_ttl_exception(pkt, key, a),
+                    Err(e) => Err(e),
+                },
+                action::CT_CLEAR => {
+                    pkt.skb.ct_clear();
+                    ct_clear_key(key);
+                    Ok(())
+                }
+                action::DROP => {
+                    // OVS_DROP_EXPLICIT(_WITH_ERROR): a drop either way.
+                    drop(pkt);
+                    return Ok(());
+                }
+                action::PSAMPLE => {
+                    // No psample group listens without the psample
+                    // module's netlink family; C's cutlen reset stays.
+                    pkt.cb.cutlen = u32::MAX;
+                    if last {
+                        pkt.skb.consume();
+                        return Ok(());
+                    }
+                    Ok(())
+                }
+                _ => {
+                    // Validated at install time, but not executable here
+                    // yet (NSH push/pop, meters; conntrack is refused at
+                    // install): the packet is dropped, and said so.
+                    if time::net_ratelimit() {
+                        pr_warn!(
+                            "openvswitch_rs: action {} not supported yet, packet dropped\n",
+                            kind
+                        );
+                    }
+                    Err(EOPNOTSUPP)
+                }
+            };
+            if let Err(e) = result {
+                // OVS_DROP_ACTION_ERROR.
+                drop(pkt);
+                return Err(e);
+            }
+        }
+        // OVS_DROP_LAST_ACTION: a list that does not end in an output.
+        drop(pkt);
+        Ok(())
+    }
+
+    /// `do_output()`: a missing port is a silent drop.
+    #[inline(never)]
+    fn output(&mut self, pkt: Packet<'a>, port_no: u32, key: &FlowKey) {
+        let Some(port) = self.dp.port(self.guard, port_no) else {
+            return;
+        };
+        let mac_proto = packet::key_mac_proto(key);
+        pkt.skb.output(
+            &port.dev,
+            port.internal,
+            mac_proto,
+            pkt.cb.mru,
+            pkt.cb.cutlen,
+            packet::mac_header_len(key),
+        );
+    }
+
+    /// `output_userspace()`.
+    #[inline(never)]
+    fn userspace(
+        &mut self,
+        pkt: &mut Packet<'a>,
+        key: &FlowKey,
+        a: Attr<'a>,
+        list: &'a [u8],
+        cutlen: u32,
+    ) -> Result {
+        let mut info = UpcallInfo {
+            cmd: packet_cmd::ACTION,
+            portid: 0,
+            userdata: None,
+            actions: None,
+            mru: pkt.cb.mru,
+        };
+        for n in a.nested() {
+            match n.kind() {
+                userspace_attr::USERDATA => info.userdata = Some(n.payload()),
+                userspace_attr::PID => {
+                    info.portid = if pkt.cb.upcall_pid != 0 {
+                        pkt.cb.upcall_pid
+                    } else if self.dp.user_features()
+                        & crate::dp_config::OVS_DP_F_DISPATCH_UPCALL_PER_CPU
+                        != 0
+                    {
+                        upcall::cpu_portid(self.dp, self.guard)
+                    } else {
+                        n.get_u32().unwrap_or(0)
+                    };
+                }
+                userspace_attr::ACTIONS => info.actions = Some(list),
+                // Egress tunnel info needs tunnel ports, which this module
+                // does not have: C finds no port either and sends none.
+                _ => {}
+            }
+        }
+        upcall::send(self.dp, pkt, key, &info, cutlen)
+    }
+
+    /// `execute_hash()`.
+    #[inline(never)]
+    fn hash(&mut self, pkt: &mut Packet<'a>, key: &mut FlowKey, a: Attr<'a>) {
+        let p = a.payload();
+        let alg = p
+            .get(0..4)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u32::from_ne_bytes);
+        let basis = p
+            .get(4..8)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u32::from_ne_bytes);
+        let hash = match alg {
+            HASH_ALG_L4 => pkt.skb.hash(),
+            HASH_ALG_SYM_L4 => pkt.skb.hash_symmetric(),
+            _ => 0,
+        };
+        let mut hash = jhash_1word(hash, basis);
+        if hash == 0 {
+            hash = 1;
+        }
+        key.set_u32(fields::OVS_FLOW_HASH, hash);
+    }
+
+    /// `sample()`: runs on `pkt`, the packet itself for the last action
+    /// or a clone.
+    fn sample(
+        &mut self,
+        mut pkt: Packet<'a>,
+        key: &mut FlowKey,
+        a: Attr<'a>,
+        last: bool,
+    ) -> Result {
+        let mut probability = u32::MAX;
+        let mut actions: &'a [u8] = &[];
+        for n in a.nested() {
+            match n.kind() {
+                SAMPLE_ATTR_PROBABILITY => probability = n.get_u32().unwrap_or(0),
+                SAMPLE_ATTR_ACTIONS => actions = n.payload(),
+                _ => {}
+            }
+        }
+        let exec = last || !may_change_flow(actions);
+        if probability != u32::MAX
+            && (probability == 0 || crate::ffi::skb::random_u32() > probability)
+        {
+            // OVS_DROP_LAST_ACTION for the last one; a clone just goes.
+            drop(pkt);
+            return Ok(());
+        }
+        pkt.cb.probability = probability;
+        self.nested(pkt, key, 0, Some(actions), !exec)
+    }
+
+    /// `dec_ttl_exception_handler()`.
+    #[inline(never)]
+    fn dec_ttl_exception(&mut self, pkt: Packet<'a>, key: &mut FlowKey, a: Attr<'a>) -> Result {
+        let actions = a
+            .nested()
+            .find(|n| n.kind() == DEC_TTL_ATTR_ACTION)
+            .map_or(&[][..], |n| n.payload());
+        if actions.is_empty() {
+            // OVS_DROP_IP_TTL.
+            drop(pkt);
+            return Ok(());
+        }
+        self.nested(pkt, key, 0, Some(actions), false)
+    }
+
+    /// `clone_execute()` past the cloning: runs `actions` on `pkt` (or
+    /// looks it up again with `recirc_id` when `None`), with a copy of
+    /// the key if `clone_key`, deferred when nested too deep for one.
+    #[inline(never)]
+    fn nested(
+        &mut self,
+        pkt: Packet<'a>,
+        key: &mut FlowKey,
+        recirc_id: u32,
+        actions: Option<&'a [u8]>,
+        clone_key: bool,
+    ) -> Result {
+        if !clone_key {
+            return match actions {
+                Some(list) => self.run(pkt, key, list),
+                None => {
+                    key.set_u32(fields::RECIRC_ID, recirc_id);
+                    let guard = self.guard;
+                    packet::process(self, guard, pkt, key);
+                    Ok(())
+                }
+            };
+        }
+        if crate::ffi::skb::exec_level() <= DEFERRED_ACTION_THRESHOLD {
+            // C copies into per-CPU storage; a heap copy keeps the kernel
+            // stack small on this recursive path.
+            let Some(mut copy) = boxed_key(key) else {
+                drop(pkt);
+                return Ok(());
+            };
+            return match actions {
+                Some(list) => {
+                    let _nested = ExecLevel::enter();
+                    self.run(pkt, &mut copy, list)
+                }
+                None => {
+                    copy.set_u32(fields::RECIRC_ID, recirc_id);
+                    let guard = self.guard;
+                    packet::process(self, guard, pkt, &mut copy);
+                    Ok(())
+                }
+            };
+        }
+        self.defer_nested(pkt, key, recirc_id, actions);
+        Ok(())
+    }
+
+    /// The deferral of [`Self::nested`]: out of line, so that the key
+    /// copy is not in the recursive path's stack frame.
+    #[inline(never)]
+    fn defer_nested(
+        &mut self,
+        pkt: Packet<'a>,
+        key: &FlowKey,
+        recirc_id: u32,
+        actions: Option<&'a [u8]>,
+    ) {
+        let mut dkey = key.clone();
+        if actions.is_none() {
+            dkey.set_u32(fields::RECIRC_ID, recirc_id);
+        }
+        if !self.defer(pkt, &dkey, actions) && time::net_ratelimit() {
+            match actions {
+                Some(_) => pr_warn!("ovs: deferred action limit reached, drop sample action\n"),
+                None => pr_warn!(
+                    "ovs: deferred action limit reached, drop recirc action (recirc_id={:#x})\n",
+                    recirc_id
+                ),
+            }
+        }
+    }
+}
+
+/// `execute_check_pkt_len()`'s choice: the list to run and its "exec"
+/// flag.
+#[inline(never)]
+fn check_pkt_len<'a>(pkt: &Packet<'_>, a: Attr<'a>, last: bool) -> (&'a [u8], bool) {
+    let mut max_len = 0u16;
+    let mut le: &'a [u8] = &[];
+    let mut gt: &'a [u8] = &[];
+    for n in a.nested() {
+        match n.kind() {
+            CPL_ATTR_PKT_LEN => max_len = n.u16().unwrap_or(0),
+            CPL_ATTR_ACTIONS_IF_LESS_EQUAL => le = n.payload(),
+            CPL_ATTR_ACTIONS_IF_GREATER => gt = n.payload(),
+            _ => {}
+        }
+    }
+    let st = pkt.skb.state();
+    let len = if pkt.cb.mru != 0 {
+        usize::from(pkt.cb.mru) + usize::from(st.mac_len)
+    } else {
+        st.len as usize
+    };
+    // C also takes the lesser branch for a GSO packet whose segments fit
+    // (skb_gso_validate_mac_len()); segments are taken to fit here.
+    let actions = if len <= usize::from(max_len) || st.gso {
+        le
+    } else {
+        gt
+    };
+    (actions, last || !may_change_flow(actions))
+}
+
+/// A heap copy of `key`, out of line: keys are large for the recursive
+/// paths' stack frames.
+#[inline(never)]
+fn boxed_key(key: &FlowKey) -> Option<KBox<FlowKey>> {
+    KBox::new(key.clone(), GFP_ATOMIC).ok()
+}
+
+/// `actions_may_change_flow()`.
+fn may_change_flow(list: &[u8]) -> bool {
+    Attrs::new(list).any(|a| {
+        !matches!(
+            a.kind(),
+            action::OUTPUT
+                | action::RECIRC
+                | action::TRUNC
+                | action::USERSPACE
+                | action::DROP
+                | action::PSAMPLE
+        )
+    })
+}
+
+fn key_valid(key: &FlowKey) -> bool {
+    key.get_u8(fields::MAC_PROTO) & crate::flow::extract::SW_FLOW_KEY_INVALID == 0
+}
+
+/// `invalidate_flow_key()`.
+fn invalidate(key: &mut FlowKey) {
+    let m = key.get_u8(fields::MAC_PROTO);
+    key.set_u8(
+        fields::MAC_PROTO,
+        m | crate::flow::extract::SW_FLOW_KEY_INVALID,
+    );
+}
+
+const MAC_PROTO_NONE: u8 = 0;
+const MAC_PROTO_ETHERNET: u8 = 1;
+const ETH_P_TEB: u16 = 0x6558;
+
+fn ne_u32(p: &[u8], at: usize) -> u32 {
+    p.get(at..at + 4)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u32::from_ne_bytes)
+}
+
+fn ne_u16(p: &[u8], at: usize) -> u16 {
+    p.get(at..at + 2)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u16::from_ne_bytes)
+}
+
+/// Sets the key's `mac_proto` (before [`invalidate`], which C always
+/// calls next).
+fn set_mac_proto(key: &mut FlowKey, proto: u8) {
+    key.set_u8(fields::MAC_PROTO, proto);
+}
+
+/// `ovs_ct_fill_key()` of a packet without connection.
+fn ct_clear_key(key: &mut FlowKey) {
+    key.set_u8(fields::CT_STATE, 0);
+    key.set(fields::CT_ZONE, &[0, 0]);
+    key.set_u32(fields::CT_MARK, 0);
+    key.set(fields::CT_LABELS, &[0; 16]);
+    key.set_u8(fields::CT_ORIG_PROTO, 0);
+}
+
+/// `push_mpls()`.
+#[inline(never)]
+fn push_mpls(
+    skb: &mut SkBuff,
+    key: &mut FlowKey,
+    lse: u32,
+    ethertype: u16,
+    mac_len: u16,
+) -> Result {
+    skb.mpls_push(lse, ethertype, mac_len, mac_len != 0)?;
+    if mac_len == 0 {
+        set_mac_proto(key, MAC_PROTO_NONE);
+    }
+    invalidate(key);
+    Ok(())
+}
+
+/// `push_vlan()`.
+#[inline(never)]
+fn push_vlan(skb: &mut SkBuff, key: &mut FlowKey, p: &[u8]) -> Result {
+    let tpid = p.get(0..2).map_or(0, |b| u16::from_be_bytes([b[0], b[1]]));
+    let tci = p.get(2..4).map_or(0, |b| u16::from_be_bytes([b[0], b[1]]));
+    if skb.state().vlan.is_some() {
+        invalidate(key);
+    } else {
+        key.set_be16(fields::ETH_VLAN_TCI, tci);
+        key.set_be16(fields::ETH_VLAN_TPID, tpid);
+    }
+    skb.vlan_push(tpid, tci & !0x1000)
+}
+
+/// `pop_vlan()`.
+#[inline(never)]
+fn pop_vlan(skb: &mut SkBuff, key: &mut FlowKey) -> Result {
+    let r = skb.vlan_pop();
+    if skb.state().vlan.is_some() {
+        invalidate(key);
+    } else {
+        key.set_be16(fields::ETH_VLAN_TCI, 0);
+        key.set_be16(fields::ETH_VLAN_TPID, 0);
+    }
+    r
+}
+
+fn ip_summed(v: u8) -> IpSummed {
+    match v {
+        1 => IpSummed::Unnecessary,
+        2 => IpSummed::Complete,
+        3 => IpSummed::Partial,
+        _ => IpSummed::None,
+    }
+}
+
+fn masked_u32(old: u32, value: &[u8], mask: Option<&[u8]>) -> u32 {
+    let v = value
+        .get(0..4)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u32::from_ne_bytes);
+    let m = match mask {
+        Some(m) => m
+            .get(0..4)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u32::from_ne_bytes),
+        None => u32::MAX,
+    };
+    v | (old & !m)
+}
+
+/// `execute_masked_set_action()` (a plain SET is one with a full mask).
+#[inline(never)]
+fn set_action(
+    skb: &mut SkBuff,
+    key: &mut FlowKey,
+    kind: u16,
+    value: &[u8],
+    mask: Option<&[u8]>,
+) -> Result {
+    match kind {
+        key_attr::PRIORITY => {
+            let st = skb.state();
+            let prio = masked_u32(st.priority, value, mask);
+            skb.set_meta(prio, st.mark);
+            key.set_u32(fields::PHY_PRIORITY, prio);
+            Ok(())
+        }
+        key_attr::SKB_MARK => {
+            let st = skb.state();
+            let mark = masked_u32(st.mark, value, mask);
+            skb.set_meta(st.priority, mark);
+            key.set_u32(fields::PHY_SKB_MARK, mark);
+            Ok(())
+        }
+        key_attr::ETHERNET
+        | key_attr::IPV4
+        | key_attr::IPV6
+        | key_attr::TCP
+        | key_attr::UDP
+        | key_attr::SCTP
+        | key_attr::MPLS => {
+            let ones = [0xffu8; 64];
+            let mask = match mask {
+                Some(m) => m,
+                None => ones.get(..value.len()).ok_or(EINVAL)?,
+            };
+            if kind == key_attr::SCTP {
+                skb.linearize()?;
+            }
+            let st = skb.state();
+            let head = if kind == key_attr::SCTP {
+                st.len as usize
+            } else {
+                EDIT_HEAD
+            };
+            let transport = st.transport.unwrap_or(st.network);
+            let data = skb.writable(head)?;
+            let mut p = edit::Packet {
+                data,
+                mac_len: usize::from(st.mac_len),
+                network: usize::try_from(st.network).map_err(|_| EINVAL)?,
+                transport: usize::try_from(transport).map_err(|_| EINVAL)?,
+                protocol: st.protocol,
+                csum: Csum {
+                    ip_summed: ip_summed(st.ip_summed),
+                    csum: st.csum,
+                },
+            };
+            let effects = edit::set_masked(kind, value, mask, &mut p, key).map_err(edit_errno)?;
+            let csum = p.csum.csum;
+            if st.ip_summed == CHECKSUM_COMPLETE {
+                skb.set_csum(csum);
+            }
+            if effects.clear_hash {
+                skb.clear_hash();
+            }
+            if effects.ct_clear {
+                skb.ct_clear();
+            }
+            Ok(())
+        }
+        // Tunnel and NSH sets need tunnel metadata dsts and NSH editing,
+        // not here yet; conntrack fields are refused as C refuses them.
+        _ => {
+            if time::net_ratelimit() && kind != key_attr::CT_STATE {
+                pr_warn!(
+                    "openvswitch_rs: set of key attribute {} not supported yet, packet dropped\n",
+                    kind
+                );
+            }
+            Err(EINVAL)
+        }
+    }
+}
+
+fn edit_errno(e: EditError) -> Error {
+    Error::from_errno(-e.errno())
+}
+
+/// `execute_dec_ttl()`: `Ok(false)` when the TTL ran out.
+#[inline(never)]
+fn dec_ttl(skb: &mut SkBuff, key: &mut FlowKey) -> Result<bool> {
+    let st = skb.state();
+    let data = skb.writable(EDIT_HEAD)?;
+    let transport = st.transport.unwrap_or(st.network);
+    let mut p = edit::Packet {
+        data,
+        mac_len: usize::from(st.mac_len),
+        network: usize::try_from(st.network).map_err(|_| EINVAL)?,
+        transport: usize::try_from(transport).map_err(|_| EINVAL)?,
+        protocol: st.protocol,
+        csum: Csum {
+            ip_summed: ip_summed(st.ip_summed),
+            csum: st.csum,
+        },
+    };
+    let r = edit::dec_ttl(&mut p, key).map_err(edit_errno)?;
+    let csum = p.csum.csum;
+    if st.ip_summed == CHECKSUM_COMPLETE {
+        skb.set_csum(csum);
+    }
+    Ok(r)
+}

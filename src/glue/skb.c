@@ -1,0 +1,508 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sk_buff helpers for the packet path: the inlines and macros of
+ * <linux/skbuff.h> and <linux/if_vlan.h> the kernel crate has no binding
+ * for, a per-CPU recursion counter, and a port's send (vport.c's
+ * ovs_vport_send(), vport-internal_dev.c's internal_dev_recv()).
+ *
+ * What a packet's key is and what the actions do is decided in Rust
+ * (src/vport.rs, src/actions/); these only touch the skb as told.
+ */
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
+#include <linux/if_vlan.h>
+#include <linux/netdevice.h>
+#include <linux/openvswitch.h>
+#include <linux/percpu.h>
+#include <linux/skbuff.h>
+#include <net/dst.h>
+#include <net/genetlink.h>
+#include <net/gso.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/xfrm.h>
+
+#include <ovs_rs_glue.h>
+
+/* OVS_PACKET_ATTR_HASH's flag bits (net/openvswitch/datapath.h). */
+#define OVS_PACKET_HASH_SW_BIT	(1ULL << 32)
+#define OVS_PACKET_HASH_L4_BIT	(1ULL << 33)
+
+void ovs_rs_skb_get_state(const struct sk_buff *skb, struct ovs_rs_skb_state *st)
+{
+	st->len = skb->len;
+	st->headlen = skb_headlen(skb);
+	st->priority = skb->priority;
+	st->mark = skb->mark;
+	st->protocol = ntohs(skb->protocol);
+	st->vlan_present = skb_vlan_tag_present(skb);
+	st->vlan_proto = ntohs(skb->vlan_proto);
+	st->vlan_tci = skb_vlan_tag_get(skb);
+	st->dev_type = skb->dev ? skb->dev->type : ARPHRD_ETHER;
+	st->mac_len = skb->mac_len;
+	st->ip_summed = skb->ip_summed;
+	st->csum = (__force u32)skb->csum;
+	st->gso = skb_is_gso(skb);
+	st->gso_udp = skb_is_gso(skb) &&
+		      (skb_shinfo(skb)->gso_type & SKB_GSO_UDP);
+	st->network = skb_network_offset(skb);
+	st->transport = skb_transport_header_was_set(skb) ?
+			skb_transport_offset(skb) : -1;
+}
+
+void ovs_rs_dev_hold(struct net_device *dev)
+{
+	dev_hold(dev);
+}
+
+void ovs_rs_dev_put(struct net_device *dev)
+{
+	dev_put(dev);
+}
+
+/* Pulls @len bytes (at most the packet) into the linear head. */
+int ovs_rs_skb_pull(struct sk_buff *skb, unsigned int len)
+{
+	return pskb_may_pull(skb, min(len, skb->len)) ? 0 : -ENOMEM;
+}
+
+/* skb_ensure_writable() of the first @len bytes (at most the packet). */
+int ovs_rs_skb_make_writable(struct sk_buff *skb, unsigned int len)
+{
+	return skb_ensure_writable(skb, min(len, skb->len));
+}
+
+int ovs_rs_skb_linearize(struct sk_buff *skb)
+{
+	return skb_linearize(skb);
+}
+
+void *ovs_rs_skb_data_mut(struct sk_buff *skb)
+{
+	return skb->data;
+}
+
+/*
+ * parse_vlan_tag()'s untag: the frame's outer tag (the data starts at
+ * the MAC header) moves into the accelerated tag.
+ */
+int ovs_rs_skb_vlan_untag(struct sk_buff *skb, u16 tpid)
+{
+	u16 tci;
+	int err;
+
+	skb_reset_mac_header(skb);
+	err = __skb_vlan_pop(skb, &tci);
+	if (err)
+		return err;
+	__vlan_hwaccel_put_tag(skb, htons(tpid), tci);
+	return 0;
+}
+
+/* What key_extract() leaves in the skb; offsets from skb->data (the MAC header). */
+void ovs_rs_skb_set_headers(struct sk_buff *skb, const struct ovs_rs_skb_headers *h)
+{
+	skb_reset_mac_header(skb);
+	skb->mac_len = h->mac_len;
+	skb_set_network_header(skb, h->network);
+	if (h->transport >= 0)
+		skb_set_transport_header(skb, h->transport);
+	if (h->inner_network >= 0)
+		skb_set_inner_network_header(skb, h->inner_network);
+	skb->protocol = htons(h->protocol);
+}
+
+void ovs_rs_skb_set_csum(struct sk_buff *skb, u32 csum)
+{
+	skb->csum = (__force __wsum)csum;
+}
+
+void ovs_rs_skb_clear_hash(struct sk_buff *skb)
+{
+	skb_clear_hash(skb);
+}
+
+void ovs_rs_skb_set_meta(struct sk_buff *skb, u32 priority, u32 mark)
+{
+	skb->priority = priority;
+	skb->mark = mark;
+}
+
+u32 ovs_rs_skb_get_hash(struct sk_buff *skb)
+{
+	return skb_get_hash(skb);
+}
+
+u32 ovs_rs_skb_get_hash_symmetric(struct sk_buff *skb)
+{
+	return __skb_get_hash_symmetric(skb);
+}
+
+/* OVS_PACKET_ATTR_HASH's value: the raw hash with its sw/l4 bits. */
+u64 ovs_rs_skb_upcall_hash(const struct sk_buff *skb)
+{
+	u64 hash = skb_get_hash_raw(skb);
+
+	if (skb->sw_hash)
+		hash |= OVS_PACKET_HASH_SW_BIT;
+	if (skb->l4_hash)
+		hash |= OVS_PACKET_HASH_L4_BIT;
+	return hash;
+}
+
+/* __skb_set_hash() of OVS_PACKET_ATTR_HASH. */
+void ovs_rs_skb_set_upcall_hash(struct sk_buff *skb, u64 hash)
+{
+	__skb_set_hash(skb, hash & 0xFFFFFFFFULL,
+		       !!(hash & OVS_PACKET_HASH_SW_BIT),
+		       !!(hash & OVS_PACKET_HASH_L4_BIT));
+}
+
+int ovs_rs_skb_vlan_push(struct sk_buff *skb, u16 tpid, u16 tci)
+{
+	int err = skb_vlan_push(skb, htons(tpid), tci);
+
+	skb_reset_mac_len(skb);
+	return err;
+}
+
+int ovs_rs_skb_vlan_pop(struct sk_buff *skb)
+{
+	return skb_vlan_pop(skb);
+}
+
+struct sk_buff *ovs_rs_skb_clone(struct sk_buff *skb)
+{
+	return skb_clone(skb, GFP_ATOMIC);
+}
+
+void ovs_rs_consume_skb(struct sk_buff *skb)
+{
+	consume_skb(skb);
+}
+
+void ovs_rs_skb_tx_error(struct sk_buff *skb)
+{
+	skb_tx_error(skb);
+}
+
+/*
+ * A packet built from OVS_PACKET_ATTR_PACKET (ovs_packet_cmd_execute()).
+ * @mru: OVS_PACKET_ATTR_MRU, 0 for none.
+ */
+struct sk_buff *ovs_rs_skb_from_bytes(const void *data, unsigned int len, bool ignore_df)
+{
+	struct sk_buff *skb = __dev_alloc_skb(NET_IP_ALIGN + len, GFP_KERNEL);
+
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, NET_IP_ALIGN);
+	skb_put_data(skb, data, len);
+	skb->ignore_df = ignore_df;
+	return skb;
+}
+
+void ovs_rs_skb_set_dev(struct sk_buff *skb, struct net_device *dev)
+{
+	skb->dev = dev;
+}
+
+/*
+ * ovs_vport_receive()'s scrub of a packet from another namespace (the
+ * mark stays). Returns true when it was scrubbed (no tunnel metadata).
+ */
+bool ovs_rs_skb_scrub_foreign(struct sk_buff *skb, struct net *net)
+{
+	u32 mark;
+
+	if (likely(dev_net(skb->dev) == net))
+		return false;
+	mark = skb->mark;
+	skb_scrub_packet(skb, true);
+	skb->mark = mark;
+	return true;
+}
+
+/*
+ * queue_userspace_packet()'s preparation: the accelerated tag back into
+ * the bytes (on a clone, returned in *@clone) and a partial checksum
+ * completed. Returns the packet to copy, or NULL with *@err set.
+ */
+struct sk_buff *ovs_rs_upcall_prepare(struct sk_buff *skb, struct sk_buff **clone, int *err)
+{
+	*clone = NULL;
+	if (!skb_frags_readable(skb)) {
+		*err = -EFAULT;
+		return NULL;
+	}
+	if (skb_vlan_tag_present(skb)) {
+		struct sk_buff *nskb = skb_clone(skb, GFP_ATOMIC);
+
+		if (!nskb) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		nskb = __vlan_hwaccel_push_inside(nskb);
+		if (!nskb) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		*clone = nskb;
+		skb = nskb;
+	}
+	if (skb->ip_summed == CHECKSUM_PARTIAL) {
+		*err = skb_csum_hwoffload_help(skb, 0);
+		if (*err)
+			return NULL;
+	}
+	return skb;
+}
+
+unsigned int ovs_rs_skb_zerocopy_headlen(const struct sk_buff *skb)
+{
+	return skb_zerocopy_headlen(skb);
+}
+
+/*
+ * OVS_PACKET_ATTR_PACKET: @len bytes of @skb (@hlen of them copied, the
+ * rest referenced), padded to NLA_ALIGNTO unless @unaligned, and the
+ * netlink header's length updated: the message is complete.
+ */
+int ovs_rs_upcall_put_packet(struct sk_buff *user_skb, struct sk_buff *skb,
+			     unsigned int len, unsigned int hlen, bool unaligned)
+{
+	struct nlattr *nla;
+	int err;
+
+	nla = nla_reserve(user_skb, OVS_PACKET_ATTR_PACKET, 0);
+	if (!nla)
+		return -ENOBUFS;
+	nla->nla_len = nla_attr_size(len);
+	err = skb_zerocopy(user_skb, skb, len, hlen);
+	if (err)
+		return err;
+	if (!unaligned) {
+		size_t plen = NLA_ALIGN(user_skb->len) - user_skb->len;
+
+		if (plen > 0)
+			skb_put_zero(user_skb, plen);
+	}
+	((struct nlmsghdr *)user_skb->data)->nlmsg_len = user_skb->len;
+	return 0;
+}
+
+struct sk_buff *ovs_rs_genlmsg_new_atomic(size_t payload)
+{
+	return genlmsg_new(payload, GFP_ATOMIC);
+}
+
+int ovs_rs_genlmsg_unicast(struct net *net, struct sk_buff *skb, u32 portid)
+{
+	return genlmsg_unicast(net, skb, portid);
+}
+
+/* GSO packets go to userspace segment by segment (queue_gso_packets()). */
+struct sk_buff *ovs_rs_skb_gso_segment(struct sk_buff *skb, int *err)
+{
+	struct sk_buff *segs = __skb_gso_segment(skb, NETIF_F_SG, false);
+
+	if (IS_ERR(segs)) {
+		*err = PTR_ERR(segs);
+		return NULL;
+	}
+	if (!segs) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	return segs;
+}
+
+/* Detaches and returns the segment after @skb in its list. */
+struct sk_buff *ovs_rs_skb_list_take_next(struct sk_buff *skb)
+{
+	struct sk_buff *next = skb->next;
+
+	skb_mark_not_on_list(skb);
+	return next;
+}
+
+/* The nesting of action execution on this CPU (ovs_pcpu_storage's exec_level). */
+static DEFINE_PER_CPU(int, ovs_rs_exec_depth);
+
+int ovs_rs_exec_level_enter(void)
+{
+	return __this_cpu_inc_return(ovs_rs_exec_depth);
+}
+
+void ovs_rs_exec_level_leave(void)
+{
+	__this_cpu_dec(ovs_rs_exec_depth);
+}
+
+int ovs_rs_exec_level(void)
+{
+	return __this_cpu_read(ovs_rs_exec_depth);
+}
+
+unsigned int ovs_rs_smp_processor_id(void)
+{
+	return smp_processor_id();
+}
+
+void ovs_rs_local_bh_disable(void)
+{
+	local_bh_disable();
+}
+
+void ovs_rs_local_bh_enable(void)
+{
+	local_bh_enable();
+}
+
+/* vport-internal_dev.c's internal_dev_recv(): up the host stack. */
+static void ovs_rs_internal_dev_recv(struct sk_buff *skb)
+{
+	struct net_device *netdev = skb->dev;
+
+	if (unlikely(!(netdev->flags & IFF_UP))) {
+		kfree_skb(skb);
+		netdev->stats.rx_dropped++;
+		return;
+	}
+
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+	secpath_reset(skb);
+
+	skb->pkt_type = PACKET_HOST;
+	skb->protocol = eth_type_trans(skb, netdev);
+	skb_postpull_rcsum(skb, eth_hdr(skb), ETH_HLEN);
+	dev_sw_netstats_rx_add(netdev, skb->len);
+
+	netif_rx(skb);
+}
+
+static unsigned int ovs_rs_packet_length(const struct sk_buff *skb,
+					 struct net_device *dev)
+{
+	unsigned int length = skb->len - dev->hard_header_len;
+
+	if (!skb_vlan_tag_present(skb) &&
+	    eth_type_vlan(skb->protocol))
+		length -= VLAN_HLEN;
+
+	/* Don't subtract for multiple VLAN tags. Most (all?) drivers allow
+	 * (ETH_LEN + VLAN_HLEN) in addition to the mtu value, but almost none
+	 * account for 802.1ad. e.g. is_skb_forwardable().
+	 */
+
+	return length;
+}
+
+/*
+ * do_output() and ovs_vport_send() past the port lookup: @mac_proto is
+ * the key's, @cutlen the truncation (U32_MAX none), @min_len the key's
+ * MAC header length. Consumes @skb.
+ */
+void ovs_rs_vport_output(struct net_device *dev, bool internal, struct sk_buff *skb,
+			 u8 mac_proto, u16 mru, u32 cutlen, unsigned int min_len)
+{
+	if (unlikely(!netif_running(dev) || !netif_carrier_ok(dev))) {
+		kfree_skb_reason(skb, SKB_DROP_REASON_DEV_READY);
+		return;
+	}
+	if (unlikely(cutlen < skb->len))
+		pskb_trim(skb, max(cutlen, min_len));
+	if (unlikely(mru && skb->len > mru + dev->hard_header_len)) {
+		/* ovs_fragment() comes with conntrack's defragmentation. */
+		kfree_skb_reason(skb, SKB_DROP_REASON_PKT_TOO_BIG);
+		return;
+	}
+
+	switch (dev->type) {
+	case ARPHRD_NONE:
+		if (mac_proto == 1 /* MAC_PROTO_ETHERNET */) {
+			skb_reset_network_header(skb);
+			skb_reset_mac_len(skb);
+			skb->protocol = htons(ETH_P_TEB);
+		} else if (mac_proto != 0 /* MAC_PROTO_NONE */) {
+			goto drop;
+		}
+		break;
+	case ARPHRD_ETHER:
+		if (mac_proto != 1)
+			goto drop;
+		break;
+	default:
+		goto drop;
+	}
+
+	if (unlikely(ovs_rs_packet_length(skb, dev) > dev->mtu &&
+		     !skb_is_gso(skb))) {
+		dev->stats.tx_errors++;
+		if (dev->flags & IFF_UP)
+			net_warn_ratelimited("%s: dropped over-mtu packet: %d > %d\n",
+					     dev->name, ovs_rs_packet_length(skb, dev),
+					     dev->mtu);
+		goto drop;
+	}
+
+	skb->dev = dev;
+	skb_clear_tstamp(skb);
+	if (internal)
+		ovs_rs_internal_dev_recv(skb);
+	else
+		dev_queue_xmit(skb);
+	return;
+drop:
+	kfree_skb(skb);
+}
+
+/* Per-CPU arrays (the flow table's mask caches); zeroed. */
+void __percpu *ovs_rs_percpu_alloc(size_t size, size_t align)
+{
+	return __alloc_percpu(size, align);
+}
+
+void ovs_rs_percpu_free(void __percpu *ptr)
+{
+	free_percpu(ptr);
+}
+
+void *ovs_rs_percpu_this(void __percpu *ptr)
+{
+	return this_cpu_ptr(ptr);
+}
+
+/* MPLS and Ethernet header push/pop; big-endian values as in the actions. */
+int ovs_rs_skb_mpls_push(struct sk_buff *skb, u32 lse, u16 ethertype,
+			 u16 mac_len, bool ethernet)
+{
+	return skb_mpls_push(skb, (__force __be32)lse, (__force __be16)ethertype,
+			     mac_len, ethernet);
+}
+
+int ovs_rs_skb_mpls_pop(struct sk_buff *skb, u16 ethertype, bool ethernet)
+{
+	return skb_mpls_pop(skb, (__force __be16)ethertype, skb->mac_len, ethernet);
+}
+
+int ovs_rs_skb_eth_push(struct sk_buff *skb, const u8 *dst, const u8 *src)
+{
+	return skb_eth_push(skb, dst, src);
+}
+
+int ovs_rs_skb_eth_pop(struct sk_buff *skb)
+{
+	return skb_eth_pop(skb);
+}
+
+/* ovs_ct_clear()'s skb part: the packet leaves its connection. */
+void ovs_rs_skb_ct_clear(struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	if (skb_nfct(skb)) {
+		nf_conntrack_put(skb_nfct(skb));
+		nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
+	}
+#endif
+}

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A packet in the datapath: its `sk_buff` with what C keeps in
+//! `OVS_CB(skb)`, the flow lookup (`ovs_dp_process_packet()`), and the
+//! entry from a port (`ovs_vport_receive()`).
+
+use core::sync::atomic::Ordering;
+
+use kernel::prelude::*;
+
+use crate::actions::Exec;
+use crate::datapath::DpShared;
+use crate::ffi::rcu::Guard;
+use crate::ffi::skb::{BhOff, Headers, SkBuff, SkState};
+use crate::ffi::time;
+use crate::flow::extract::{self, MacProto, Offsets, PacketMeta, SkbState};
+use crate::flow::key::{fields, FlowKey};
+use crate::upcall::{self, UpcallInfo};
+use crate::vport::Vport;
+
+/// How much of a packet is brought into the linear head for key
+/// extraction. Headers past it read as truncated; C would pull further,
+/// but no real header stack is that long, and pulling whole GSO packets
+/// would copy their payload.
+pub(crate) const HEAD_PULL: usize = 2048;
+
+/// `struct ovs_skb_cb`: per-packet state the datapath carries.
+#[derive(Clone, Copy)]
+pub(crate) struct Cb<'a> {
+    pub(crate) input: &'a Vport,
+    /// Maximum received fragment size, 0 for none.
+    pub(crate) mru: u16,
+    /// Truncation for the next output (`u32::MAX`: none).
+    pub(crate) cutlen: u32,
+    /// Sampling probability of the enclosing sample action.
+    pub(crate) probability: u32,
+    /// `OVS_PACKET_ATTR_UPCALL_PID` of an executed packet, 0 for none.
+    pub(crate) upcall_pid: u32,
+    /// The length of the action list userspace gave (sizes upcalls).
+    pub(crate) acts_origlen: usize,
+}
+
+impl<'a> Cb<'a> {
+    pub(crate) fn new(input: &'a Vport) -> Self {
+        Cb {
+            input,
+            mru: 0,
+            cutlen: u32::MAX,
+            probability: 0,
+            upcall_pid: 0,
+            acts_origlen: 0,
+        }
+    }
+}
+
+/// A packet and its datapath state.
+pub(crate) struct Packet<'a> {
+    pub(crate) skb: SkBuff,
+    pub(crate) cb: Cb<'a>,
+}
+
+impl<'a> Packet<'a> {
+    /// A clone sharing the data (`skb_clone()`, which copies the cb).
+    pub(crate) fn clone_atomic(&self) -> Option<Packet<'a>> {
+        Some(Packet {
+            skb: self.skb.clone_atomic()?,
+            cb: self.cb,
+        })
+    }
+}
+
+/// The skb fields key extraction reads.
+pub(crate) fn skb_state(st: &SkState) -> SkbState {
+    SkbState {
+        vlan_hwaccel: st.vlan,
+        l3_protocol: st.protocol,
+        gso_udp: st.gso_udp,
+    }
+}
+
+/// Sets what `key_extract()` leaves in the skb: the VLAN tag it moved
+/// into the accelerated tag, and the header offsets.
+pub(crate) fn apply_offsets(skb: &mut SkBuff, off: &Offsets) -> Result {
+    if let Some(tag) = off.vlan_pop {
+        skb.vlan_untag(tag.tpid)?;
+    }
+    skb.set_headers(&Headers {
+        mac_len: off.mac_len,
+        network: off.network,
+        transport: off.transport,
+        inner_network: off.inner_network,
+        protocol: off.protocol,
+    });
+    Ok(())
+}
+
+/// `ovs_flow_key_update()`: the key again after actions changed the
+/// packet, keeping its metadata.
+#[inline(never)]
+pub(crate) fn key_update(skb: &mut SkBuff, key: &mut FlowKey) -> Result {
+    skb.pull(HEAD_PULL)?;
+    let st = skb.state();
+    let off = extract::update(skb.head(), &skb_state(&st), key).map_err(|_| EINVAL)?;
+    apply_offsets(skb, &off)
+}
+
+/// `ovs_vport_receive()`: a packet from `vport`'s device enters its
+/// datapath. Bottom halves are off and the RCU read lock held.
+pub(crate) fn receive(vport: &Vport, dp: &DpShared, mut skb: SkBuff, bh: &BhOff) -> Result {
+    // Another namespace's packet keeps only its mark.
+    skb.scrub_foreign(dp.net);
+    skb.pull(HEAD_PULL)?;
+    let st = skb.state();
+    let Some(mac_proto) = extract::mac_proto_for_device(st.dev_type, st.protocol) else {
+        if time::net_ratelimit() {
+            pr_warn!("openvswitch_rs: unsupported device type {}\n", st.dev_type);
+        }
+        return Err(EINVAL);
+    };
+    let meta = PacketMeta {
+        in_port: vport.port_no() as u16,
+        priority: st.priority,
+        skb_mark: st.mark,
+        recirc_id: 0,
+        mac_proto,
+        skb: skb_state(&st),
+        ct: Default::default(),
+    };
+    let mut key = FlowKey::default();
+    let off = extract::extract(skb.head(), &meta, &mut key).map_err(|_| EINVAL)?;
+    apply_offsets(&mut skb, &off)?;
+    let guard = crate::ffi::rcu::read_lock();
+    let mut exec = Exec::new(dp, &guard, bh);
+    let pkt = Packet {
+        skb,
+        cb: Cb::new(vport),
+    };
+    exec.enter_packet(pkt, &mut key);
+    Ok(())
+}
+
+/// `ovs_dp_process_packet()`: looks the packet up and runs its flow's
+/// actions, or sends it to userspace as a miss.
+pub(crate) fn process<'a>(
+    exec: &mut Exec<'a>,
+    guard: &'a Guard,
+    mut pkt: Packet<'a>,
+    key: &mut FlowKey,
+) {
+    let dp = exec.dp();
+    let hash = pkt.skb.hash();
+    let (flow, counts) = dp.lookup(exec.bh(), guard, key, hash);
+    dp.count_lookup(counts.n_mask_hit.into(), counts.n_cache_hit.into());
+    let Some(flow) = flow else {
+        let portid = if pkt.cb.upcall_pid != 0 {
+            pkt.cb.upcall_pid
+        } else {
+            upcall::miss_portid(dp, guard, &mut pkt)
+        };
+        let info = UpcallInfo {
+            cmd: crate::uapi::packet_cmd::MISS,
+            portid,
+            userdata: None,
+            actions: None,
+            mru: pkt.cb.mru,
+        };
+        match upcall::send(dp, &pkt, key, &info, u32::MAX) {
+            Ok(()) => pkt.skb.consume(),
+            Err(e) if e == EAGAIN || e == ERESTARTSYS || e == EINTR => pkt.skb.consume(),
+            Err(_) => pkt.skb.tx_error(),
+        }
+        dp.n_missed.fetch_add(1, Ordering::Relaxed);
+        return;
+    };
+    // Stats count the accelerated VLAN tag as bytes of the packet.
+    let st = pkt.skb.state();
+    let len = u64::from(st.len) + if st.vlan.is_some() { 4 } else { 0 };
+    flow.stats
+        .add(len, key.get_be16(fields::TP_FLAGS), time::jiffies());
+    if let Some(acts) = flow.actions(guard) {
+        if let Err(e) = exec.execute_actions(pkt, acts, key) {
+            if time::net_ratelimit() {
+                pr_debug!("ovs: action execution error: {}\n", e.to_errno());
+            }
+        }
+    }
+    dp.n_hit.fetch_add(1, Ordering::Relaxed);
+}
+
+/// The key's `mac_proto` without the "invalid" bit.
+pub(crate) fn key_mac_proto(key: &FlowKey) -> u8 {
+    key.get_u8(fields::MAC_PROTO) & !extract::SW_FLOW_KEY_INVALID
+}
+
+/// `ovs_mac_header_len()`.
+pub(crate) fn mac_header_len(key: &FlowKey) -> u32 {
+    if key_mac_proto(key) == MacProto::Ethernet as u8 {
+        14
+    } else {
+        0
+    }
+}

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The `ovs_packet` family: `OVS_PACKET_CMD_EXECUTE`, a packet userspace
+//! sends with its key and actions (`ovs_packet_cmd_execute()`).
+
+use kernel::prelude::*;
+
+use crate::actions::Exec;
+use crate::ffi::genl::Request;
+use crate::ffi::lock::OVS_MUTEX;
+use crate::ffi::skb::{BhDisabled, SkBuff};
+use crate::flow::actions::copy_actions;
+use crate::flow::extract::{self, SkbState};
+use crate::flow::key::fields;
+use crate::flow::match_nl::get_metadata;
+use crate::flow_family::{nlerr, CT};
+use crate::netlink::build::VecSink;
+use crate::packet::{self, Cb, Packet};
+use crate::uapi::packet_attr;
+use crate::vport::OVSP_LOCAL;
+
+/// `OVS_PACKET_CMD_EXECUTE`.
+pub(crate) fn cmd_execute(req: &Request<'_>) -> Result {
+    let log = req.attr(packet_attr::PROBE).is_none();
+    let (Some(data), Some(key_attr), Some(acts_attr)) = (
+        req.attr(packet_attr::PACKET),
+        req.attr(packet_attr::KEY),
+        req.attr(packet_attr::ACTIONS),
+    ) else {
+        req.set_err_msg(c"A packet, its key and its actions are all required");
+        return Err(EINVAL);
+    };
+    let mru = match req.attr(packet_attr::MRU) {
+        Some(a) => a.u16().map_err(|_| EINVAL)?,
+        None => 0,
+    };
+    let mut skb = SkBuff::from_bytes(data.payload(), mru != 0)?;
+    if let Some(a) = req.attr(packet_attr::HASH) {
+        skb.set_upcall_hash(a.u64().map_err(|_| EINVAL)?);
+    }
+    let upcall_pid = match req.attr(packet_attr::UPCALL_PID) {
+        Some(a) => a.get_u32().map_err(|_| EINVAL)?,
+        None => 0,
+    };
+
+    // ovs_flow_key_extract_userspace(): metadata from the attributes,
+    // the rest from the bytes.
+    let mut key = KBox::new(
+        get_metadata(key_attr.payload(), CT).map_err(|e| {
+            if e.logged() {
+                nlerr(log, format_args!("{}", e));
+            }
+            req.set_err_msg(c"Invalid packet metadata (the kernel log says why)");
+            EINVAL
+        })?,
+        GFP_KERNEL,
+    )?;
+    let eth_type = key.get_be16(fields::ETH_TYPE);
+    let skb_state = SkbState {
+        vlan_hwaccel: None,
+        l3_protocol: eth_type,
+        gso_udp: false,
+    };
+    let off = extract::key_extract(skb.head(), &skb_state, &mut key).map_err(|_| {
+        req.set_err_msg(c"The packet does not parse");
+        EINVAL
+    })?;
+    packet::apply_offsets(&mut skb, &off)?;
+
+    let mut sink = VecSink::default();
+    copy_actions(&mut sink, acts_attr.payload(), &key).map_err(|e| {
+        if e.logged() {
+            nlerr(log, format_args!("{}", e));
+        }
+        req.set_err_msg(c"Invalid actions");
+        Error::from_errno(-e.errno())
+    })?;
+    let actions = sink.into_vec();
+    skb.set_meta(
+        key.get_u32(fields::PHY_PRIORITY),
+        key.get_u32(fields::PHY_SKB_MARK),
+    );
+
+    let net = req.net()?;
+    let dp = {
+        let reg = OVS_MUTEX.lock();
+        let d = reg.find_by_ifindex(net, req.dp_ifindex()).ok_or(ENODEV)?;
+        reg.dps.get(d).ok_or(ENODEV)?.shared()
+    };
+    let guard = crate::ffi::rcu::read_lock();
+    let in_port = u32::from(u16::from_ne_bytes(
+        key.get(fields::PHY_IN_PORT).try_into().unwrap_or([0, 0]),
+    ));
+    let input = dp
+        .port(&guard, in_port)
+        .or_else(|| dp.port(&guard, OVSP_LOCAL))
+        .ok_or_else(|| {
+            req.set_err_msg(c"The datapath has no such input port");
+            ENODEV
+        })?;
+    skb.set_dev(&input.dev);
+    let mut cb = Cb::new(&input.vport);
+    cb.mru = mru;
+    cb.upcall_pid = upcall_pid;
+    let pkt = Packet { skb, cb };
+    let bh = BhDisabled::new();
+    let mut exec = Exec::new(&dp, &guard, bh.token());
+    exec.execute_list(pkt, &actions, acts_attr.payload().len(), &mut key)
+}
