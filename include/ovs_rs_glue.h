@@ -225,6 +225,13 @@ int ovs_rs_skb_mpls_pop(struct sk_buff *skb, u16 ethertype, bool ethernet);
 int ovs_rs_skb_eth_push(struct sk_buff *skb, const u8 *dst, const u8 *src);
 int ovs_rs_skb_eth_pop(struct sk_buff *skb);
 void ovs_rs_skb_ct_clear(struct sk_buff *skb);
+void ovs_rs_psample(struct net *net, struct sk_buff *skb, u32 group,
+		    const u8 *cookie, u32 cookie_len, int in_ifindex,
+		    u32 cutlen, u32 probability);
+void ovs_rs_psample_release(void);
+void ovs_rs_drop_reasons_register(void);
+void ovs_rs_drop_reasons_unregister(void);
+void ovs_rs_kfree_skb_reason(struct sk_buff *skb, u32 index);
 void ovs_rs_vport_output(struct net_device *dev, bool internal, struct sk_buff *skb,
 			 u8 mac_proto, u16 mru, u32 cutlen, unsigned int min_len);
 

@@ -66,12 +66,16 @@ struct OpenVswitch {
     _netdev_notifier: ffi::netdev::NetdevNotifier,
     _net_hooks: ffi::netdev::NetHooks,
     _registry: datapath::RegistryRelease,
+    // Last: no packet runs actions any more.
+    _psample: ffi::skb::PsampleRelease,
+    _drop_reasons: ffi::skb::DropReasons,
 }
 
 impl kernel::Module for OpenVswitch {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         ffi::lock::init();
         let registry = datapath::RegistryRelease::new();
+        let drop_reasons = ffi::skb::DropReasons::register();
         let net_hooks = ffi::netdev::NetHooks::register()?;
         let netdev_notifier = ffi::netdev::NetdevNotifier::register()?;
         let masks_rebalance = ffi::time::MasksRebalance::start();
@@ -86,6 +90,8 @@ impl kernel::Module for OpenVswitch {
             _netdev_notifier: netdev_notifier,
             _net_hooks: net_hooks,
             _registry: registry,
+            _psample: ffi::skb::PsampleRelease::new(),
+            _drop_reasons: drop_reasons,
         })
     }
 }

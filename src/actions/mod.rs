@@ -20,7 +20,7 @@ use kernel::prelude::*;
 
 use crate::datapath::DpShared;
 use crate::ffi::rcu::Guard;
-use crate::ffi::skb::{BhOff, ExecLevel, SkBuff, CHECKSUM_COMPLETE};
+use crate::ffi::skb::{BhOff, DropReason, ExecLevel, SkBuff, CHECKSUM_COMPLETE};
 use crate::ffi::time;
 use crate::flow::actions::action;
 use crate::flow::key::{fields, FlowKey};
@@ -51,6 +51,9 @@ const SAMPLE_ATTR_ACTIONS: u16 = 2;
 const CPL_ATTR_PKT_LEN: u16 = 1;
 const CPL_ATTR_ACTIONS_IF_GREATER: u16 = 2;
 const CPL_ATTR_ACTIONS_IF_LESS_EQUAL: u16 = 3;
+/// `OVS_PSAMPLE_ATTR_GROUP`, `OVS_PSAMPLE_ATTR_COOKIE`.
+const PSAMPLE_ATTR_GROUP: u16 = 1;
+const PSAMPLE_ATTR_COOKIE: u16 = 2;
 /// `OVS_DEC_TTL_ATTR_ACTION`.
 const DEC_TTL_ATTR_ACTION: u16 = 1;
 
@@ -115,7 +118,7 @@ impl<'a> Exec<'a> {
                     "ovs: recursion limit reached on datapath, probable configuration error\n"
                 );
             }
-            drop(pkt);
+            pkt.skb.drop_for(DropReason::RecursionLimit);
             return Err(ENETDOWN);
         }
         pkt.cb.acts_origlen = acts.orig_len;
@@ -133,7 +136,7 @@ impl<'a> Exec<'a> {
     ) -> Result {
         let level = ExecLevel::enter();
         if level.level() > RECURSION_LIMIT {
-            drop(pkt);
+            pkt.skb.drop_for(DropReason::RecursionLimit);
             return Err(ENETDOWN);
         }
         pkt.cb.acts_origlen = orig_len;
@@ -170,7 +173,7 @@ impl<'a> Exec<'a> {
     /// `add_deferred_actions()`: `false` when the FIFO is full.
     fn defer(&mut self, pkt: Packet<'a>, key: &FlowKey, actions: Option<&'a [u8]>) -> bool {
         if self.deferred.len() >= FIFO_SIZE - 1 {
-            drop(pkt);
+            pkt.skb.drop_for(DropReason::DeferredLimit);
             return false;
         }
         let Some(key) = boxed_key(key) else {
@@ -277,7 +280,7 @@ impl<'a> Exec<'a> {
                     let id = a.get_u32().unwrap_or(0);
                     if !key_valid(key) {
                         if let Err(e) = packet::key_update(&mut pkt.skb, key) {
-                            drop(pkt);
+                            pkt.skb.drop_for(DropReason::ActionError);
                             return Err(e);
                         }
                     }
@@ -309,12 +312,26 @@ impl<'a> Exec<'a> {
                     }
                 }
                 action::SAMPLE => {
-                    if last {
-                        return self.sample(pkt, key, a, true);
-                    }
-                    match pkt.clone_atomic() {
-                        Some(copy) => self.sample(copy, key, a, false),
-                        None => Ok(()),
+                    let (probability, actions) = sample_args(a);
+                    if !sample_taken(probability) {
+                        if last {
+                            pkt.skb.drop_for(DropReason::LastAction);
+                            return Ok(());
+                        }
+                        Ok(())
+                    } else {
+                        let exec = last || !may_change_flow(actions);
+                        if last {
+                            pkt.cb.probability = probability;
+                            return self.nested(pkt, key, 0, Some(actions), !exec);
+                        }
+                        match pkt.clone_atomic() {
+                            Some(mut copy) => {
+                                copy.cb.probability = probability;
+                                self.nested(copy, key, 0, Some(actions), !exec)
+                            }
+                            None => Ok(()),
+                        }
                     }
                 }
                 action::CLONE => {
@@ -349,13 +366,16 @@ impl<'a> Exec<'a> {
                     Ok(())
                 }
                 action::DROP => {
-                    // OVS_DROP_EXPLICIT(_WITH_ERROR): a drop either way.
-                    drop(pkt);
+                    let reason = if a.get_u32().unwrap_or(0) != 0 {
+                        DropReason::ExplicitWithError
+                    } else {
+                        DropReason::Explicit
+                    };
+                    pkt.skb.drop_for(reason);
                     return Ok(());
                 }
                 action::PSAMPLE => {
-                    // No psample group listens without the psample
-                    // module's netlink family; C's cutlen reset stays.
+                    self.psample(&pkt, a);
                     pkt.cb.cutlen = u32::MAX;
                     if last {
                         pkt.skb.consume();
@@ -377,13 +397,12 @@ impl<'a> Exec<'a> {
                 }
             };
             if let Err(e) = result {
-                // OVS_DROP_ACTION_ERROR.
-                drop(pkt);
+                pkt.skb.drop_for(DropReason::ActionError);
                 return Err(e);
             }
         }
-        // OVS_DROP_LAST_ACTION: a list that does not end in an output.
-        drop(pkt);
+        // A list that does not end in an output.
+        pkt.skb.drop_for(DropReason::LastAction);
         Ok(())
     }
 
@@ -445,6 +464,32 @@ impl<'a> Exec<'a> {
         upcall::send(self.dp, pkt, key, &info, cutlen)
     }
 
+    /// `execute_psample()`.
+    #[inline(never)]
+    fn psample(&self, pkt: &Packet<'a>, a: Attr<'a>) {
+        let mut group = 0;
+        let mut cookie: &[u8] = &[];
+        for n in a.nested() {
+            match n.kind() {
+                PSAMPLE_ATTR_GROUP => group = n.get_u32().unwrap_or(0),
+                PSAMPLE_ATTR_COOKIE => cookie = n.payload(),
+                _ => {}
+            }
+        }
+        let in_ifindex = self
+            .dp
+            .port(self.guard, pkt.cb.input.port_no())
+            .map_or(0, |p| p.dev.device().ifindex());
+        pkt.skb.psample(
+            self.dp.net,
+            group,
+            cookie,
+            in_ifindex,
+            pkt.cb.cutlen,
+            pkt.cb.probability,
+        );
+    }
+
     /// `execute_hash()`.
     #[inline(never)]
     fn hash(&mut self, pkt: &mut Packet<'a>, key: &mut FlowKey, a: Attr<'a>) {
@@ -469,36 +514,6 @@ impl<'a> Exec<'a> {
         key.set_u32(fields::OVS_FLOW_HASH, hash);
     }
 
-    /// `sample()`: runs on `pkt`, the packet itself for the last action
-    /// or a clone.
-    fn sample(
-        &mut self,
-        mut pkt: Packet<'a>,
-        key: &mut FlowKey,
-        a: Attr<'a>,
-        last: bool,
-    ) -> Result {
-        let mut probability = u32::MAX;
-        let mut actions: &'a [u8] = &[];
-        for n in a.nested() {
-            match n.kind() {
-                SAMPLE_ATTR_PROBABILITY => probability = n.get_u32().unwrap_or(0),
-                SAMPLE_ATTR_ACTIONS => actions = n.payload(),
-                _ => {}
-            }
-        }
-        let exec = last || !may_change_flow(actions);
-        if probability != u32::MAX
-            && (probability == 0 || crate::ffi::skb::random_u32() > probability)
-        {
-            // OVS_DROP_LAST_ACTION for the last one; a clone just goes.
-            drop(pkt);
-            return Ok(());
-        }
-        pkt.cb.probability = probability;
-        self.nested(pkt, key, 0, Some(actions), !exec)
-    }
-
     /// `dec_ttl_exception_handler()`.
     #[inline(never)]
     fn dec_ttl_exception(&mut self, pkt: Packet<'a>, key: &mut FlowKey, a: Attr<'a>) -> Result {
@@ -507,8 +522,7 @@ impl<'a> Exec<'a> {
             .find(|n| n.kind() == DEC_TTL_ATTR_ACTION)
             .map_or(&[][..], |n| n.payload());
         if actions.is_empty() {
-            // OVS_DROP_IP_TTL.
-            drop(pkt);
+            pkt.skb.drop_for(DropReason::IpTtl);
             return Ok(());
         }
         self.nested(pkt, key, 0, Some(actions), false)
@@ -585,6 +599,25 @@ impl<'a> Exec<'a> {
             }
         }
     }
+}
+
+/// A sample action's probability and list.
+fn sample_args(a: Attr<'_>) -> (u32, &[u8]) {
+    let mut probability = u32::MAX;
+    let mut actions: &[u8] = &[];
+    for n in a.nested() {
+        match n.kind() {
+            SAMPLE_ATTR_PROBABILITY => probability = n.get_u32().unwrap_or(0),
+            SAMPLE_ATTR_ACTIONS => actions = n.payload(),
+            _ => {}
+        }
+    }
+    (probability, actions)
+}
+
+/// `sample()`'s draw: `u32::MAX` always samples, 0 never.
+fn sample_taken(probability: u32) -> bool {
+    probability == u32::MAX || (probability != 0 && crate::ffi::skb::random_u32() <= probability)
 }
 
 /// `execute_check_pkt_len()`'s choice: the list to run and its "exec"

@@ -210,6 +210,20 @@ extern "C" {
     ) -> c_int;
     pub(super) fn ovs_rs_skb_eth_pop(skb: *mut bindings::sk_buff) -> c_int;
     pub(super) fn ovs_rs_skb_ct_clear(skb: *mut bindings::sk_buff);
+    pub(super) fn ovs_rs_psample(
+        net: *mut bindings::net,
+        skb: *mut bindings::sk_buff,
+        group: u32,
+        cookie: *const u8,
+        cookie_len: u32,
+        in_ifindex: c_int,
+        cutlen: u32,
+        probability: u32,
+    );
+    pub(super) fn ovs_rs_psample_release();
+    pub(super) fn ovs_rs_drop_reasons_register();
+    pub(super) fn ovs_rs_drop_reasons_unregister();
+    pub(super) fn ovs_rs_kfree_skb_reason(skb: *mut bindings::sk_buff, index: u32);
     pub(super) fn ovs_rs_vport_output(
         dev: *mut bindings::net_device,
         internal: bool,

@@ -271,6 +271,35 @@ impl SkBuff {
         to_result(unsafe { glue::ovs_rs_skb_eth_push(self.as_ptr(), dst.as_ptr(), src.as_ptr()) })
     }
 
+    /// `psample_sample_packet()` to `group` of `net` (nothing while
+    /// psample.ko is not loaded).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn psample(
+        &self,
+        net: NetNs,
+        group: u32,
+        cookie: &[u8],
+        in_ifindex: i32,
+        cutlen: u32,
+        probability: u32,
+    ) {
+        let cookie_len = u32::try_from(cookie.len()).unwrap_or(0);
+        // SAFETY: valid skb, live namespace, `cookie` readable for its
+        // length during the call.
+        unsafe {
+            glue::ovs_rs_psample(
+                net.as_ptr(),
+                self.as_ptr(),
+                group,
+                cookie.as_ptr(),
+                cookie_len,
+                in_ifindex,
+                cutlen,
+                probability,
+            )
+        }
+    }
+
     /// Drops the packet's conntrack reference (`ovs_ct_clear()`).
     pub(crate) fn ct_clear(&mut self) {
         // SAFETY: valid skb, which we own.
@@ -293,6 +322,14 @@ impl SkBuff {
     pub(crate) fn consume(self) {
         // SAFETY: we own the skb and hand it over.
         unsafe { glue::ovs_rs_consume_skb(self.into_raw()) }
+    }
+
+    /// Frees the packet as dropped for `reason` (`kfree_skb_reason()`),
+    /// which tracing tools show by name.
+    pub(crate) fn drop_for(self, reason: DropReason) {
+        // SAFETY: we own the skb and hand it over; the index is one of the
+        // registered reasons.
+        unsafe { glue::ovs_rs_kfree_skb_reason(self.into_raw(), reason as u32) }
     }
 
     /// `skb_tx_error()` then a drop.
@@ -457,6 +494,56 @@ impl Msg {
     pub(crate) fn unicast(self, net: NetNs, portid: u32) -> Result {
         // SAFETY: live namespace; the message is handed over.
         to_result(unsafe { glue::ovs_rs_genlmsg_unicast(net.as_ptr(), self.into_skb(), portid) })
+    }
+}
+
+/// `enum ovs_drop_reason` (net/openvswitch/drop.h), by index in the
+/// subsystem.
+#[derive(Clone, Copy)]
+pub(crate) enum DropReason {
+    LastAction = 1,
+    ActionError = 2,
+    Explicit = 3,
+    ExplicitWithError = 4,
+    RecursionLimit = 6,
+    DeferredLimit = 7,
+    IpTtl = 11,
+}
+
+/// The Open vSwitch drop reason subsystem's names, registered while held
+/// (`drop_reasons_register_subsys()`, as the C module does).
+pub(crate) struct DropReasons(());
+
+impl DropReasons {
+    pub(crate) fn register() -> Self {
+        // SAFETY: no preconditions; the C module, which registers the
+        // same subsystem, cannot be loaded at the same time.
+        unsafe { glue::ovs_rs_drop_reasons_register() };
+        DropReasons(())
+    }
+}
+
+impl Drop for DropReasons {
+    fn drop(&mut self) {
+        // SAFETY: registered by `register`.
+        unsafe { glue::ovs_rs_drop_reasons_unregister() }
+    }
+}
+
+/// Releases psample.ko's entry point (module unload).
+pub(crate) struct PsampleRelease(());
+
+impl PsampleRelease {
+    pub(crate) fn new() -> Self {
+        PsampleRelease(())
+    }
+}
+
+impl Drop for PsampleRelease {
+    fn drop(&mut self) {
+        // SAFETY: runs at unload, after the families and the ports are
+        // gone, so no packet can be sampled any more.
+        unsafe { glue::ovs_rs_psample_release() }
     }
 }
 

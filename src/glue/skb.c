@@ -15,6 +15,7 @@
 #include <linux/openvswitch.h>
 #include <linux/percpu.h>
 #include <linux/skbuff.h>
+#include <net/dropreason.h>
 #include <net/dst.h>
 #include <net/genetlink.h>
 #include <net/gso.h>
@@ -505,4 +506,109 @@ void ovs_rs_skb_ct_clear(struct sk_buff *skb)
 		nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
 	}
 #endif
+}
+
+#if IS_ENABLED(CONFIG_PSAMPLE)
+#include <net/psample.h>
+
+/*
+ * psample.ko's entry point, taken on first use and kept until unload:
+ * the C module links against it, this one only uses it when loaded
+ * (userspace listening to psample autoloads it).
+ */
+static void (*ovs_rs_psample_fn)(struct psample_group *group, struct sk_buff *skb,
+				 u32 sample_rate, const struct psample_metadata *md);
+
+static bool ovs_rs_psample_get(void)
+{
+	void *fn;
+
+	if (READ_ONCE(ovs_rs_psample_fn))
+		return true;
+	fn = symbol_get(psample_sample_packet);
+	if (!fn)
+		return false;
+	if (cmpxchg(&ovs_rs_psample_fn, NULL, fn))
+		symbol_put(psample_sample_packet);
+	return true;
+}
+
+void ovs_rs_psample_release(void)
+{
+	if (ovs_rs_psample_fn)
+		symbol_put(psample_sample_packet);
+	ovs_rs_psample_fn = NULL;
+}
+
+/* execute_psample() past the attribute walk. */
+void ovs_rs_psample(struct net *net, struct sk_buff *skb, u32 group,
+		    const u8 *cookie, u32 cookie_len, int in_ifindex,
+		    u32 cutlen, u32 probability)
+{
+	struct psample_group psample_group = {};
+	struct psample_metadata md = {};
+
+	if (!ovs_rs_psample_get())
+		return;
+	psample_group.group_num = group;
+	psample_group.net = net;
+	md.user_cookie = cookie;
+	md.user_cookie_len = cookie_len;
+	md.in_ifindex = in_ifindex;
+	md.trunc_size = min(skb->len, cutlen);
+	md.rate_as_probability = 1;
+	READ_ONCE(ovs_rs_psample_fn)(&psample_group, skb,
+				     probability ? probability : U32_MAX, &md);
+}
+#else
+void ovs_rs_psample_release(void)
+{
+}
+
+void ovs_rs_psample(struct net *net, struct sk_buff *skb, u32 group,
+		    const u8 *cookie, u32 cookie_len, int in_ifindex,
+		    u32 cutlen, u32 probability)
+{
+}
+#endif
+
+/* Open vSwitch's drop reasons (net/openvswitch/drop.h), for kfree_skb_reason(). */
+#define OVS_RS_DROP_BASE (SKB_DROP_REASON_SUBSYS_OPENVSWITCH << SKB_DROP_REASON_SUBSYS_SHIFT)
+
+static const char * const ovs_rs_drop_reasons[] = {
+	[1] = "OVS_DROP_LAST_ACTION",
+	[2] = "OVS_DROP_ACTION_ERROR",
+	[3] = "OVS_DROP_EXPLICIT",
+	[4] = "OVS_DROP_EXPLICIT_WITH_ERROR",
+	[5] = "OVS_DROP_METER",
+	[6] = "OVS_DROP_RECURSION_LIMIT",
+	[7] = "OVS_DROP_DEFERRED_LIMIT",
+	[8] = "OVS_DROP_FRAG_L2_TOO_LONG",
+	[9] = "OVS_DROP_FRAG_INVALID_PROTO",
+	[10] = "OVS_DROP_CONNTRACK",
+	[11] = "OVS_DROP_IP_TTL",
+};
+
+static struct drop_reason_list ovs_rs_drop_reason_list = {
+	.reasons = ovs_rs_drop_reasons,
+	.n_reasons = ARRAY_SIZE(ovs_rs_drop_reasons),
+};
+
+void ovs_rs_drop_reasons_register(void)
+{
+	drop_reasons_register_subsys(SKB_DROP_REASON_SUBSYS_OPENVSWITCH,
+				     &ovs_rs_drop_reason_list);
+}
+
+void ovs_rs_drop_reasons_unregister(void)
+{
+	drop_reasons_unregister_subsys(SKB_DROP_REASON_SUBSYS_OPENVSWITCH);
+}
+
+/* Frees @skb with Open vSwitch drop reason @index (1: OVS_DROP_LAST_ACTION, ...). */
+void ovs_rs_kfree_skb_reason(struct sk_buff *skb, u32 index)
+{
+	if (WARN_ON_ONCE(!index || index >= ARRAY_SIZE(ovs_rs_drop_reasons)))
+		index = 2; /* OVS_DROP_ACTION_ERROR */
+	kfree_skb_reason(skb, (enum skb_drop_reason)(OVS_RS_DROP_BASE | index));
 }
