@@ -232,12 +232,20 @@ void ovs_rs_psample_release(void);
 void ovs_rs_drop_reasons_register(void);
 void ovs_rs_drop_reasons_unregister(void);
 void ovs_rs_kfree_skb_reason(struct sk_buff *skb, u32 index);
-void ovs_rs_vport_output(struct net_device *dev, bool internal, struct sk_buff *skb,
-			 u8 mac_proto, u16 mru, u32 cutlen, unsigned int min_len);
+bool ovs_rs_skb_tunnel_info(const struct sk_buff *skb, void *key, u8 *proto,
+			    u8 *opts, u8 *opts_len);
+int ovs_rs_skb_set_tunnel(struct sk_buff *skb, const void *tun_key, u8 tun_proto,
+			  const u8 *opts, u8 opts_len);
+void ovs_rs_vport_output(struct net *net, struct net_device *dev, bool internal,
+			 struct sk_buff *skb, u8 mac_proto, u16 eth_type, u16 mru,
+			 u32 cutlen, unsigned int min_len);
 
 /* Implemented in Rust (src/ffi/netdev.rs). */
-/* A packet from a port's device (internal xmit, rx_handler); consumes it. */
-int ovs_rs_vport_receive(void *owner, struct sk_buff *skb);
+/*
+ * A packet from a port's device (internal xmit, rx_handler); consumes it.
+ * @netdev: from a netdev port's rx_handler, whose tunnel metadata counts.
+ */
+int ovs_rs_vport_receive(void *owner, struct sk_buff *skb, bool netdev);
 /* The device no longer refers to @owner. */
 void ovs_rs_vport_release(void *owner);
 void ovs_rs_net_exit_rust(struct net *net);

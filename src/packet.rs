@@ -18,11 +18,21 @@ use crate::flow::key::{fields, FlowKey};
 use crate::upcall::{self, UpcallInfo};
 use crate::vport::Vport;
 
-/// How much of a packet is brought into the linear head for key
-/// extraction. Headers past it read as truncated; C would pull further,
-/// but no real header stack is that long, and pulling whole GSO packets
-/// would copy their payload.
+/// How much of a GSO packet is brought into the linear head for key
+/// extraction: its payload is not copied, and its headers are the plain
+/// ones GSO handles (headers past it would read as truncated; C would
+/// pull further). Other packets are made linear whole, so their key is
+/// exactly C's however deep their headers go.
 pub(crate) const HEAD_PULL: usize = 2048;
+
+/// Brings the packet's headers into the linear head (see [`HEAD_PULL`]).
+fn pull_headers(skb: &mut SkBuff) -> Result {
+    if skb.state().gso {
+        skb.pull(HEAD_PULL)
+    } else {
+        skb.pull(skb.len())
+    }
+}
 
 /// `struct ovs_skb_cb`: per-packet state the datapath carries.
 #[derive(Clone, Copy)]
@@ -98,7 +108,7 @@ pub(crate) fn apply_offsets(skb: &mut SkBuff, off: &Offsets) -> Result {
 /// packet, keeping its metadata.
 #[inline(never)]
 pub(crate) fn key_update(skb: &mut SkBuff, key: &mut FlowKey) -> Result {
-    skb.pull(HEAD_PULL)?;
+    pull_headers(skb)?;
     let st = skb.state();
     let off = extract::update(skb.head(), &skb_state(&st), key).map_err(|_| EINVAL)?;
     apply_offsets(skb, &off)
@@ -106,10 +116,16 @@ pub(crate) fn key_update(skb: &mut SkBuff, key: &mut FlowKey) -> Result {
 
 /// `ovs_vport_receive()`: a packet from `vport`'s device enters its
 /// datapath. Bottom halves are off and the RCU read lock held.
-pub(crate) fn receive(vport: &Vport, dp: &DpShared, mut skb: SkBuff, bh: &BhOff) -> Result {
-    // Another namespace's packet keeps only its mark.
-    skb.scrub_foreign(dp.net);
-    skb.pull(HEAD_PULL)?;
+pub(crate) fn receive(
+    vport: &Vport,
+    dp: &DpShared,
+    mut skb: SkBuff,
+    netdev: bool,
+    bh: &BhOff,
+) -> Result {
+    // Another namespace's packet keeps only its mark, and no tunnel.
+    let tunnel = !skb.scrub_foreign(dp.net) && netdev;
+    pull_headers(&mut skb)?;
     let st = skb.state();
     let Some(mac_proto) = extract::mac_proto_for_device(st.dev_type, st.protocol) else {
         if time::net_ratelimit() {
@@ -128,6 +144,9 @@ pub(crate) fn receive(vport: &Vport, dp: &DpShared, mut skb: SkBuff, bh: &BhOff)
     };
     let mut key = FlowKey::default();
     let off = extract::extract(skb.head(), &meta, &mut key).map_err(|_| EINVAL)?;
+    if tunnel {
+        tunnel_key(&skb, &mut key);
+    }
     apply_offsets(&mut skb, &off)?;
     let guard = crate::ffi::rcu::read_lock();
     let mut exec = Exec::new(dp, &guard, bh);
@@ -137,6 +156,16 @@ pub(crate) fn receive(vport: &Vport, dp: &DpShared, mut skb: SkBuff, bh: &BhOff)
     };
     exec.enter_packet(pkt, &mut key);
     Ok(())
+}
+
+/// The tunnel part of a received packet's key (`ovs_flow_key_extract()`
+/// with `tun_info`); out of line for its buffers.
+#[inline(never)]
+fn tunnel_key(skb: &SkBuff, key: &mut FlowKey) {
+    if let Some(t) = skb.tunnel_info() {
+        // At most 255 bytes of options: always fits.
+        extract::set_tunnel(key, t.proto, &t.key, t.opts());
+    }
 }
 
 /// `ovs_dp_process_packet()`: looks the packet up and runs its flow's

@@ -30,13 +30,15 @@ pub(crate) fn cmd_execute(req: &Request<'_>) -> Result {
         req.set_err_msg(c"A packet, its key and its actions are all required");
         return Err(EINVAL);
     };
+    // The policy lets longer attributes through (with a warning) and C
+    // reads their first bytes.
     let mru = match req.attr(packet_attr::MRU) {
-        Some(a) => a.u16().map_err(|_| EINVAL)?,
+        Some(a) => u16::from_ne_bytes(a.prefix::<2>().map_err(|_| EINVAL)?),
         None => 0,
     };
     let mut skb = SkBuff::from_bytes(data.payload(), mru != 0)?;
     if let Some(a) = req.attr(packet_attr::HASH) {
-        skb.set_upcall_hash(a.u64().map_err(|_| EINVAL)?);
+        skb.set_upcall_hash(u64::from_ne_bytes(a.prefix::<8>().map_err(|_| EINVAL)?));
     }
     let upcall_pid = match req.attr(packet_attr::UPCALL_PID) {
         Some(a) => a.get_u32().map_err(|_| EINVAL)?,

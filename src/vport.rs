@@ -87,8 +87,8 @@ impl Vport {
     /// A packet from this port's device enters the datapath
     /// (`ovs_vport_receive()`). Runs with bottom halves off, under
     /// rcu_read_lock.
-    pub(crate) fn receive(&self, skb: SkBuff, bh: &BhOff) -> Result {
-        crate::packet::receive(self, &self.dp, skb, bh)
+    pub(crate) fn receive(&self, skb: SkBuff, netdev: bool, bh: &BhOff) -> Result {
+        crate::packet::receive(self, &self.dp, skb, netdev, bh)
     }
 }
 

@@ -51,26 +51,28 @@
 mod csum;
 
 use crate::flow::key::{fields, Field, FlowKey};
+use crate::flow::key_attrs::key_attr;
 use csum::{
     csum_add, csum_fold, csum_partial, csum_replace, csum_replace2, csum_replace4, csum_sub,
     csum_unfold, wsum_negate,
 };
 
-// The `OVS_KEY_ATTR_*` types [`set_masked`] handles.
+// The `OVS_KEY_ATTR_*` types [`set_masked`] handles (the flow codec's
+// numbers, so the two cannot disagree).
 /// `struct ovs_key_ethernet`: {eth_src, eth_dst}.
-pub const OVS_KEY_ATTR_ETHERNET: u16 = 4;
+pub const OVS_KEY_ATTR_ETHERNET: u16 = key_attr::ETHERNET;
 /// `struct ovs_key_ipv4`: {src, dst, proto, tos, ttl, frag}.
-pub const OVS_KEY_ATTR_IPV4: u16 = 7;
+pub const OVS_KEY_ATTR_IPV4: u16 = key_attr::IPV4;
 /// `struct ovs_key_ipv6`: {src, dst, label, proto, tclass, hlimit, frag}.
-pub const OVS_KEY_ATTR_IPV6: u16 = 8;
+pub const OVS_KEY_ATTR_IPV6: u16 = key_attr::IPV6;
 /// `struct ovs_key_tcp`: {src, dst}.
-pub const OVS_KEY_ATTR_TCP: u16 = 9;
+pub const OVS_KEY_ATTR_TCP: u16 = key_attr::TCP;
 /// `struct ovs_key_udp`: {src, dst}.
-pub const OVS_KEY_ATTR_UDP: u16 = 10;
+pub const OVS_KEY_ATTR_UDP: u16 = key_attr::UDP;
 /// `struct ovs_key_mpls`: the top label stack entry.
-pub const OVS_KEY_ATTR_MPLS: u16 = 14;
+pub const OVS_KEY_ATTR_MPLS: u16 = key_attr::MPLS;
 /// `struct ovs_key_sctp`: {src, dst}.
-pub const OVS_KEY_ATTR_SCTP: u16 = 22;
+pub const OVS_KEY_ATTR_SCTP: u16 = key_attr::SCTP;
 
 const ETH_HLEN: usize = 14;
 const ETH_ALEN: usize = 6;

@@ -20,7 +20,7 @@ use kernel::prelude::*;
 
 use crate::datapath::DpShared;
 use crate::ffi::rcu::Guard;
-use crate::ffi::skb::{BhOff, DropReason, ExecLevel, SkBuff, CHECKSUM_COMPLETE};
+use crate::ffi::skb::{BhOff, DropReason, ExecLevel, Output, SkBuff, SkState, CHECKSUM_COMPLETE};
 use crate::ffi::time;
 use crate::flow::actions::action;
 use crate::flow::key::{fields, FlowKey};
@@ -57,9 +57,16 @@ const PSAMPLE_ATTR_COOKIE: u16 = 2;
 /// `OVS_DEC_TTL_ATTR_ACTION`.
 const DEC_TTL_ATTR_ACTION: u16 = 1;
 
-/// How much of the packet an edit makes writable (see
-/// [`packet::HEAD_PULL`]); SCTP's checksum covers all of it.
-const EDIT_HEAD: usize = packet::HEAD_PULL;
+/// How much of the packet an edit makes writable: all of it but for GSO
+/// packets, whose payload stays shared (as for key extraction, see
+/// [`packet::HEAD_PULL`]); SCTP's checksum covers all of it anyway.
+fn edit_head(st: &SkState) -> usize {
+    if st.gso {
+        packet::HEAD_PULL
+    } else {
+        st.len as usize
+    }
+}
 
 /// A list deferred for when the outermost list is done.
 struct Deferred<'a> {
@@ -292,13 +299,13 @@ impl<'a> Exec<'a> {
                         None => Ok(()),
                     }
                 }
-                action::SET => {
-                    let inner = a.nested().next();
-                    match inner {
-                        Some(k) => set_action(&mut pkt.skb, key, k.kind(), k.payload(), None),
-                        None => Err(EINVAL),
+                action::SET => match a.nested().next() {
+                    Some(k) if k.kind() == key_attr::TUNNEL => {
+                        set_tunnel(&mut pkt.skb, k.payload())
                     }
-                }
+                    Some(k) => set_action(&mut pkt.skb, key, k.kind(), k.payload(), None),
+                    None => Err(EINVAL),
+                },
                 action::SET_MASKED => {
                     let inner = a.nested().next();
                     match inner {
@@ -360,6 +367,9 @@ impl<'a> Exec<'a> {
                     Ok(false) => return self.dec_ttl_exception(pkt, key, a),
                     Err(e) => Err(e),
                 },
+                // No meter can exist here (meters come later), and C
+                // lets a packet through a meter it does not find.
+                action::METER => Ok(()),
                 action::CT_CLEAR => {
                     pkt.skb.ct_clear();
                     ct_clear_key(key);
@@ -385,8 +395,8 @@ impl<'a> Exec<'a> {
                 }
                 _ => {
                     // Validated at install time, but not executable here
-                    // yet (NSH push/pop, meters; conntrack is refused at
-                    // install): the packet is dropped, and said so.
+                    // yet (NSH push/pop; conntrack is refused at install):
+                    // the packet is dropped, and said so.
                     if time::net_ratelimit() {
                         pr_warn!(
                             "openvswitch_rs: action {} not supported yet, packet dropped\n",
@@ -412,15 +422,14 @@ impl<'a> Exec<'a> {
         let Some(port) = self.dp.port(self.guard, port_no) else {
             return;
         };
-        let mac_proto = packet::key_mac_proto(key);
-        pkt.skb.output(
-            &port.dev,
-            port.internal,
-            mac_proto,
-            pkt.cb.mru,
-            pkt.cb.cutlen,
-            packet::mac_header_len(key),
-        );
+        let how = Output {
+            mac_proto: packet::key_mac_proto(key),
+            eth_type: key.get_be16(fields::ETH_TYPE),
+            mru: pkt.cb.mru,
+            cutlen: pkt.cb.cutlen,
+            min_len: packet::mac_header_len(key),
+        };
+        pkt.skb.output(self.dp.net, &port.dev, port.internal, &how);
     }
 
     /// `output_userspace()`.
@@ -816,7 +825,14 @@ fn set_action(
         | key_attr::UDP
         | key_attr::SCTP
         | key_attr::MPLS => {
-            let ones = [0xffu8; 64];
+            // A plain set is a masked one with every bit set but, as C
+            // converts it, the IPv6 flow label's top 12 bits.
+            let mut ones = [0xffu8; 64];
+            if kind == key_attr::IPV6 {
+                if let Some(label) = ones.get_mut(32..34) {
+                    label.copy_from_slice(&[0x00, 0x0f]);
+                }
+            }
             let mask = match mask {
                 Some(m) => m,
                 None => ones.get(..value.len()).ok_or(EINVAL)?,
@@ -828,7 +844,7 @@ fn set_action(
             let head = if kind == key_attr::SCTP {
                 st.len as usize
             } else {
-                EDIT_HEAD
+                edit_head(&st)
             };
             let transport = st.transport.unwrap_or(st.network);
             let data = skb.writable(head)?;
@@ -856,8 +872,8 @@ fn set_action(
             }
             Ok(())
         }
-        // Tunnel and NSH sets need tunnel metadata dsts and NSH editing,
-        // not here yet; conntrack fields are refused as C refuses them.
+        // NSH sets need NSH editing, not here yet; conntrack fields are
+        // refused as C refuses them.
         _ => {
             if time::net_ratelimit() && kind != key_attr::CT_STATE {
                 pr_warn!(
@@ -874,11 +890,26 @@ fn edit_errno(e: EditError) -> Error {
     Error::from_errno(-e.errno())
 }
 
+/// `execute_set_action()` of a tunnel: the metadata a tunnel device
+/// encapsulates the packet with (validated at install, parsed again
+/// here).
+#[inline(never)]
+fn set_tunnel(skb: &mut SkBuff, nest: &[u8]) -> Result {
+    let key = crate::flow::match_nl::set_tunnel_key(nest).map_err(|_| EINVAL)?;
+    let tun_key: [u8; 64] = key.get(fields::TUN_KEY).try_into().map_err(|_| EINVAL)?;
+    let opts_len = usize::from(key.get_u8(fields::TUN_OPTS_LEN));
+    let opts = key.get(fields::TUN_OPTS);
+    let opts = opts
+        .get(opts.len().saturating_sub(opts_len)..)
+        .unwrap_or(&[]);
+    skb.set_tunnel(&tun_key, key.get_u8(fields::TUN_PROTO), opts)
+}
+
 /// `execute_dec_ttl()`: `Ok(false)` when the TTL ran out.
 #[inline(never)]
 fn dec_ttl(skb: &mut SkBuff, key: &mut FlowKey) -> Result<bool> {
     let st = skb.state();
-    let data = skb.writable(EDIT_HEAD)?;
+    let data = skb.writable(edit_head(&st))?;
     let transport = st.transport.unwrap_or(st.network);
     let mut p = edit::Packet {
         data,

@@ -224,11 +224,28 @@ extern "C" {
     pub(super) fn ovs_rs_drop_reasons_register();
     pub(super) fn ovs_rs_drop_reasons_unregister();
     pub(super) fn ovs_rs_kfree_skb_reason(skb: *mut bindings::sk_buff, index: u32);
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn ovs_rs_skb_tunnel_info(
+        skb: *const bindings::sk_buff,
+        key: *mut c_void,
+        proto: *mut u8,
+        opts: *mut u8,
+        opts_len: *mut u8,
+    ) -> bool;
+    pub(super) fn ovs_rs_skb_set_tunnel(
+        skb: *mut bindings::sk_buff,
+        tun_key: *const c_void,
+        tun_proto: u8,
+        opts: *const u8,
+        opts_len: u8,
+    ) -> c_int;
     pub(super) fn ovs_rs_vport_output(
+        net: *mut bindings::net,
         dev: *mut bindings::net_device,
         internal: bool,
         skb: *mut bindings::sk_buff,
         mac_proto: u8,
+        eth_type: u16,
         mru: u16,
         cutlen: u32,
         min_len: c_uint,

@@ -357,11 +357,13 @@ pub(crate) fn name_bytes(name: &[u8; IFNAMSIZ]) -> &[u8] {
 /// # Safety
 ///
 /// `owner` is a port's reference from `into_owner`, still held by the
-/// caller; `skb` a packet whose ownership the caller gives up.
+/// caller; `skb` a packet whose ownership the caller gives up. `netdev`:
+/// from a netdev port's rx_handler (whose tunnel metadata counts).
 #[no_mangle]
 unsafe extern "C" fn ovs_rs_vport_receive(
     owner: *mut c_void,
     skb: *mut bindings::sk_buff,
+    netdev: bool,
 ) -> c_int {
     // SAFETY: the device passes its packet and gives up its ownership.
     let Some(skb) = (unsafe { SkBuff::from_raw(skb) }) else {
@@ -375,7 +377,7 @@ unsafe extern "C" fn ovs_rs_vport_receive(
     // SAFETY: devices deliver with bottom halves off (transmit under
     // rcu_read_lock_bh(), rx_handlers from the softirq's receive).
     let bh = unsafe { super::skb::BhOff::assume() };
-    match vport.receive(skb, &bh) {
+    match vport.receive(skb, netdev, &bh) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }

@@ -54,6 +54,33 @@ pub(crate) struct SkState {
     pub(crate) gso_udp: bool,
 }
 
+/// A received packet's tunnel metadata.
+pub(crate) struct TunnelInfo {
+    pub(crate) key: [u8; 64],
+    pub(crate) proto: u8,
+    pub(crate) opts: [u8; 255],
+    pub(crate) opts_len: u8,
+}
+
+impl TunnelInfo {
+    pub(crate) fn opts(&self) -> &[u8] {
+        self.opts.get(..usize::from(self.opts_len)).unwrap_or(&[])
+    }
+}
+
+/// How a packet leaves by a port.
+pub(crate) struct Output {
+    /// The key's `mac_proto` and ethertype (host order).
+    pub(crate) mac_proto: u8,
+    pub(crate) eth_type: u16,
+    /// Maximum received fragment size, 0 for none.
+    pub(crate) mru: u16,
+    /// Truncation, `u32::MAX` for none.
+    pub(crate) cutlen: u32,
+    /// The key's MAC header length: truncation keeps at least that.
+    pub(crate) min_len: u32,
+}
+
 /// Header offsets to set, from the MAC header (`skb->data`).
 pub(crate) struct Headers {
     pub(crate) mac_len: usize,
@@ -300,6 +327,48 @@ impl SkBuff {
         }
     }
 
+    /// The tunnel the packet came by (`skb_tunnel_info()`): its
+    /// `struct ip_tunnel_key` bytes, address family and options.
+    pub(crate) fn tunnel_info(&self) -> Option<TunnelInfo> {
+        let mut t = TunnelInfo {
+            key: [0; 64],
+            proto: 0,
+            opts: [0; 255],
+            opts_len: 0,
+        };
+        // SAFETY: valid skb; the buffers have the sizes the glue writes
+        // (64 bytes of key, checked by its static_assert; at most 255
+        // bytes of options, its u8 length).
+        let some = unsafe {
+            glue::ovs_rs_skb_tunnel_info(
+                self.as_ptr(),
+                t.key.as_mut_ptr().cast::<c_void>(),
+                &mut t.proto,
+                t.opts.as_mut_ptr(),
+                &mut t.opts_len,
+            )
+        };
+        some.then_some(t)
+    }
+
+    /// Attaches transmit tunnel metadata for the next output to a tunnel
+    /// device (`set(tunnel(...))`).
+    pub(crate) fn set_tunnel(&mut self, key: &[u8; 64], proto: u8, opts: &[u8]) -> Result {
+        let len = u8::try_from(opts.len()).map_err(|_| EINVAL)?;
+        // SAFETY: valid skb, which we own; `key` is a `struct
+        // ip_tunnel_key`'s bytes (the flow key's layout, checked against
+        // C), `opts` readable for its length.
+        to_result(unsafe {
+            glue::ovs_rs_skb_set_tunnel(
+                self.as_ptr(),
+                key.as_ptr().cast::<c_void>(),
+                proto,
+                opts.as_ptr(),
+                len,
+            )
+        })
+    }
+
     /// Drops the packet's conntrack reference (`ovs_ct_clear()`).
     pub(crate) fn ct_clear(&mut self) {
         // SAFETY: valid skb, which we own.
@@ -354,27 +423,21 @@ impl SkBuff {
 
     /// Sends the packet out of `dev` (`do_output()` and
     /// `ovs_vport_send()` after the port lookup): `internal` ports deliver
-    /// it to the host stack. `mac_proto` is the key's, `cutlen` the
-    /// truncation (`u32::MAX` none), `min_len` the key's MAC header length.
-    pub(crate) fn output(
-        self,
-        dev: &DevRef,
-        internal: bool,
-        mac_proto: u8,
-        mru: u16,
-        cutlen: u32,
-        min_len: u32,
-    ) {
-        // SAFETY: held device, owned skb handed over.
+    /// it to the host stack, a packet above the MRU leaves in IP
+    /// fragments made in `net`.
+    pub(crate) fn output(self, net: NetNs, dev: &DevRef, internal: bool, how: &Output) {
+        // SAFETY: live namespace, held device, owned skb handed over.
         unsafe {
             glue::ovs_rs_vport_output(
+                net.as_ptr(),
                 dev.as_ptr(),
                 internal,
                 self.into_raw(),
-                mac_proto,
-                mru,
-                cutlen,
-                min_len,
+                how.mac_proto,
+                how.eth_type,
+                how.mru,
+                how.cutlen,
+                how.min_len,
             )
         }
     }

@@ -12,6 +12,7 @@ use super::match_nl::CtSupport;
 use crate::netlink::build::{AttrSink, Full};
 
 const MAC_PROTO_ETHERNET: u8 = 1;
+use super::extract::SW_FLOW_KEY_INVALID;
 const ETH_P_802_2: u16 = 0x0004;
 const FRAG_LATER: u8 = 2;
 
@@ -237,7 +238,8 @@ fn put_key_body<S: AttrSink>(
         }
     }
 
-    if swkey.get_u8(fields::MAC_PROTO) == MAC_PROTO_ETHERNET {
+    // ovs_key_mac_proto(): without the "invalid" bit actions may have set.
+    if swkey.get_u8(fields::MAC_PROTO) & !SW_FLOW_KEY_INVALID == MAC_PROTO_ETHERNET {
         sink.put(
             ka::ETHERNET,
             &cat::<12>(&[output.get(fields::ETH_SRC), output.get(fields::ETH_DST)]),

@@ -685,7 +685,7 @@ fn key_fields(
 /// The tunnel of a set-tunnel action, parsed as a flow key's
 /// (`validate_and_copy_set_tun()` runs `ip_tun_from_nlattr()` on a fresh
 /// key).
-pub(super) fn set_tunnel_key(nest: &[u8]) -> Result<FlowKey, MatchError> {
+pub(crate) fn set_tunnel_key(nest: &[u8]) -> Result<FlowKey, MatchError> {
     let mut m = Match::default();
     let mut w = Writer {
         m: &mut m,

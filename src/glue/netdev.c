@@ -39,7 +39,7 @@ static netdev_tx_t ovs_rs_internal_dev_xmit(struct sk_buff *skb,
 	int err;
 
 	rcu_read_lock();
-	err = ovs_rs_vport_receive(ovs_rs_internal_priv(dev)->owner, skb);
+	err = ovs_rs_vport_receive(ovs_rs_internal_priv(dev)->owner, skb, false);
 	rcu_read_unlock();
 
 	if (likely(!err))

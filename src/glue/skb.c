@@ -17,7 +17,13 @@
 #include <linux/skbuff.h>
 #include <net/dropreason.h>
 #include <net/dst.h>
+#include <net/dst_metadata.h>
+#include <net/ip_tunnels.h>
 #include <net/genetlink.h>
+#include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
+#include <net/mpls.h>
 #include <net/gso.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/xfrm.h>
@@ -399,26 +405,10 @@ static unsigned int ovs_rs_packet_length(const struct sk_buff *skb,
 	return length;
 }
 
-/*
- * do_output() and ovs_vport_send() past the port lookup: @mac_proto is
- * the key's, @cutlen the truncation (U32_MAX none), @min_len the key's
- * MAC header length. Consumes @skb.
- */
-void ovs_rs_vport_output(struct net_device *dev, bool internal, struct sk_buff *skb,
-			 u8 mac_proto, u16 mru, u32 cutlen, unsigned int min_len)
+/* ovs_vport_send(): the device's own checks, then transmit or deliver. */
+static void ovs_rs_vport_send(struct net_device *dev, bool internal,
+			      struct sk_buff *skb, u8 mac_proto)
 {
-	if (unlikely(!netif_running(dev) || !netif_carrier_ok(dev))) {
-		kfree_skb_reason(skb, SKB_DROP_REASON_DEV_READY);
-		return;
-	}
-	if (unlikely(cutlen < skb->len))
-		pskb_trim(skb, max(cutlen, min_len));
-	if (unlikely(mru && skb->len > mru + dev->hard_header_len)) {
-		/* ovs_fragment() comes with conntrack's defragmentation. */
-		kfree_skb_reason(skb, SKB_DROP_REASON_PKT_TOO_BIG);
-		return;
-	}
-
 	switch (dev->type) {
 	case ARPHRD_NONE:
 		if (mac_proto == 1 /* MAC_PROTO_ETHERNET */) {
@@ -456,6 +446,173 @@ void ovs_rs_vport_output(struct net_device *dev, bool internal, struct sk_buff *
 	return;
 drop:
 	kfree_skb(skb);
+}
+
+/* The longest L2 header a packet is fragmented under (MAX_L2_LEN). */
+#define OVS_RS_MAX_L2_LEN (VLAN_ETH_HLEN + 3 * MPLS_HLEN)
+
+/* What ovs_fragment() keeps of a packet for each of its fragments. */
+struct ovs_rs_frag_data {
+	unsigned long dst;
+	struct net_device *dev;
+	bool internal;
+	__be16 inner_protocol;
+	u16 network_offset;	/* valid only for MPLS */
+	u16 vlan_tci;
+	__be16 vlan_proto;
+	unsigned int l2_len;
+	u8 mac_proto;
+	u8 l2_data[OVS_RS_MAX_L2_LEN];
+};
+
+static DEFINE_PER_CPU(struct ovs_rs_frag_data, ovs_rs_frag_data);
+
+/* ovs_vport_output(): called for each fragment. */
+static int ovs_rs_frag_output(struct net *net, struct sock *sk, struct sk_buff *skb)
+{
+	struct ovs_rs_frag_data *data = this_cpu_ptr(&ovs_rs_frag_data);
+
+	if (skb_cow_head(skb, data->l2_len) < 0) {
+		kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM);
+		return -ENOMEM;
+	}
+
+	__skb_dst_copy(skb, data->dst);
+	skb->inner_protocol = data->inner_protocol;
+	if (data->vlan_tci & VLAN_CFI_MASK)
+		__vlan_hwaccel_put_tag(skb, data->vlan_proto, data->vlan_tci & ~VLAN_CFI_MASK);
+	else
+		__vlan_hwaccel_clear_tag(skb);
+
+	/* Reconstruct the MAC header.  */
+	skb_push(skb, data->l2_len);
+	memcpy(skb->data, &data->l2_data, data->l2_len);
+	skb_postpush_rcsum(skb, skb->data, data->l2_len);
+	skb_reset_mac_header(skb);
+
+	if (eth_p_mpls(skb->protocol)) {
+		skb->inner_network_header = skb->network_header;
+		skb_set_network_header(skb, data->network_offset);
+		skb_reset_mac_len(skb);
+	}
+
+	ovs_rs_vport_send(data->dev, data->internal, skb, data->mac_proto);
+	return 0;
+}
+
+static unsigned int ovs_rs_dst_get_mtu(const struct dst_entry *dst)
+{
+	return dst->dev->mtu;
+}
+
+static struct dst_ops ovs_rs_dst_ops = {
+	.family = AF_UNSPEC,
+	.mtu = ovs_rs_dst_get_mtu,
+};
+
+/* prepare_frag(). */
+static void ovs_rs_prepare_frag(struct net_device *dev, bool internal,
+				struct sk_buff *skb, u16 orig_network_offset,
+				u8 mac_proto)
+{
+	unsigned int hlen = skb_network_offset(skb);
+	struct ovs_rs_frag_data *data = this_cpu_ptr(&ovs_rs_frag_data);
+
+	data->dst = skb->_skb_refdst;
+	data->dev = dev;
+	data->internal = internal;
+	data->inner_protocol = skb->inner_protocol;
+	data->network_offset = orig_network_offset;
+	if (skb_vlan_tag_present(skb))
+		data->vlan_tci = skb_vlan_tag_get(skb) | VLAN_CFI_MASK;
+	else
+		data->vlan_tci = 0;
+	data->vlan_proto = skb->vlan_proto;
+	data->mac_proto = mac_proto;
+	data->l2_len = hlen;
+	memcpy(&data->l2_data, skb->data, hlen);
+
+	memset(IPCB(skb), 0, sizeof(struct inet_skb_parm));
+	skb_pull(skb, hlen);
+}
+
+/* ovs_fragment(): IPv4 and IPv6 packets above the MRU leave in fragments. */
+static void ovs_rs_fragment(struct net *net, struct net_device *dev, bool internal,
+			    struct sk_buff *skb, u16 mru, u8 mac_proto, u16 eth_type)
+{
+	u16 orig_network_offset = 0;
+
+	if (eth_p_mpls(skb->protocol)) {
+		orig_network_offset = skb_network_offset(skb);
+		skb->network_header = skb->inner_network_header;
+	}
+
+	if (skb_network_offset(skb) > OVS_RS_MAX_L2_LEN) {
+		net_info_ratelimited("netlink: L2 header too long to fragment\n");
+		ovs_rs_kfree_skb_reason(skb, 8); /* OVS_DROP_FRAG_L2_TOO_LONG */
+		return;
+	}
+
+	if (eth_type == ETH_P_IP) {
+		struct rtable ovs_rt = { 0 };
+		unsigned long orig_dst;
+
+		ovs_rs_prepare_frag(dev, internal, skb, orig_network_offset, mac_proto);
+		dst_init(&ovs_rt.dst, &ovs_rs_dst_ops, NULL,
+			 DST_OBSOLETE_NONE, DST_NOCOUNT);
+		ovs_rt.dst.dev = dev;
+
+		orig_dst = skb->_skb_refdst;
+		skb_dst_set_noref(skb, &ovs_rt.dst);
+		IPCB(skb)->frag_max_size = mru;
+
+		ip_do_fragment(net, skb->sk, skb, ovs_rs_frag_output);
+		refdst_drop(orig_dst);
+	} else if (eth_type == ETH_P_IPV6) {
+		unsigned long orig_dst;
+		struct rt6_info ovs_rt;
+
+		ovs_rs_prepare_frag(dev, internal, skb, orig_network_offset, mac_proto);
+		memset(&ovs_rt, 0, sizeof(ovs_rt));
+		dst_init(&ovs_rt.dst, &ovs_rs_dst_ops, NULL,
+			 DST_OBSOLETE_NONE, DST_NOCOUNT);
+		ovs_rt.dst.dev = dev;
+
+		orig_dst = skb->_skb_refdst;
+		skb_dst_set_noref(skb, &ovs_rt.dst);
+		IP6CB(skb)->frag_max_size = mru;
+
+		ip6_fragment(net, skb->sk, skb, ovs_rs_frag_output);
+		refdst_drop(orig_dst);
+	} else {
+		WARN_ONCE(1, "Failed fragment ->%s: eth=%04x, MRU=%d, MTU=%d.",
+			  dev->name, eth_type, mru, dev->mtu);
+		ovs_rs_kfree_skb_reason(skb, 9); /* OVS_DROP_FRAG_INVALID_PROTO */
+	}
+}
+
+/*
+ * do_output() past the port lookup: @mac_proto and @eth_type (host
+ * order) are the key's, @cutlen the truncation (U32_MAX none), @min_len
+ * the key's MAC header length. Consumes @skb.
+ */
+void ovs_rs_vport_output(struct net *net, struct net_device *dev, bool internal,
+			 struct sk_buff *skb, u8 mac_proto, u16 eth_type, u16 mru,
+			 u32 cutlen, unsigned int min_len)
+{
+	if (unlikely(!netif_running(dev) || !netif_carrier_ok(dev))) {
+		kfree_skb_reason(skb, SKB_DROP_REASON_DEV_READY);
+		return;
+	}
+	if (unlikely(cutlen < skb->len))
+		pskb_trim(skb, max(cutlen, min_len));
+
+	if (likely(!mru || skb->len <= mru + dev->hard_header_len))
+		ovs_rs_vport_send(dev, internal, skb, mac_proto);
+	else if (mru <= dev->mtu)
+		ovs_rs_fragment(net, dev, internal, skb, mru, mac_proto, eth_type);
+	else
+		kfree_skb_reason(skb, SKB_DROP_REASON_PKT_TOO_BIG);
 }
 
 /* Per-CPU arrays (the flow table's mask caches); zeroed. */
@@ -611,4 +768,65 @@ void ovs_rs_kfree_skb_reason(struct sk_buff *skb, u32 index)
 	if (WARN_ON_ONCE(!index || index >= ARRAY_SIZE(ovs_rs_drop_reasons)))
 		index = 2; /* OVS_DROP_ACTION_ERROR */
 	kfree_skb_reason(skb, (enum skb_drop_reason)(OVS_RS_DROP_BASE | index));
+}
+
+/* Tunnel metadata, as struct ip_tunnel_key's bytes (the flow key's tun_key). */
+static_assert(sizeof(struct ip_tunnel_key) == 64);
+
+/*
+ * The tunnel a packet came by (skb_tunnel_info()), as
+ * ovs_flow_key_extract() takes it: the key, its address family and its
+ * options (up to 255 bytes). False without one.
+ */
+bool ovs_rs_skb_tunnel_info(const struct sk_buff *skb, void *key, u8 *proto,
+			    u8 *opts, u8 *opts_len)
+{
+	const struct ip_tunnel_info *info = skb_tunnel_info(skb);
+
+	if (!info)
+		return false;
+	memcpy(key, &info->key, sizeof(info->key));
+	*proto = ip_tunnel_info_af(info);
+	*opts_len = info->options_len;
+	ip_tunnel_info_opts_get(opts, info);
+	return true;
+}
+
+/*
+ * A set(tunnel) action: the packet leaves a tunnel device with this
+ * metadata (validate_and_copy_set_tun() and execute_set_action(); C
+ * builds the metadata dst once per flow, here once per packet).
+ */
+int ovs_rs_skb_set_tunnel(struct sk_buff *skb, const void *tun_key, u8 tun_proto,
+			  const u8 *opts, u8 opts_len)
+{
+	IP_TUNNEL_DECLARE_FLAGS(dst_opt_type) = { };
+	const struct ip_tunnel_key *key = tun_key;
+	struct ip_tunnel_info *tun_info;
+	struct metadata_dst *tun_dst;
+
+	if (opts_len) {
+		if (test_bit(IP_TUNNEL_GENEVE_OPT_BIT, key->tun_flags))
+			__set_bit(IP_TUNNEL_GENEVE_OPT_BIT, dst_opt_type);
+		else if (test_bit(IP_TUNNEL_VXLAN_OPT_BIT, key->tun_flags))
+			__set_bit(IP_TUNNEL_VXLAN_OPT_BIT, dst_opt_type);
+		else if (test_bit(IP_TUNNEL_ERSPAN_OPT_BIT, key->tun_flags))
+			__set_bit(IP_TUNNEL_ERSPAN_OPT_BIT, dst_opt_type);
+	}
+
+	tun_dst = metadata_dst_alloc(opts_len, METADATA_IP_TUNNEL, GFP_ATOMIC);
+	if (!tun_dst)
+		return -ENOMEM;
+	tun_info = &tun_dst->u.tun_info;
+	tun_info->mode = IP_TUNNEL_INFO_TX;
+	if (tun_proto == AF_INET6)
+		tun_info->mode |= IP_TUNNEL_INFO_IPV6;
+	else if (tun_proto == AF_INET && key->u.ipv4.dst == 0)
+		tun_info->mode |= IP_TUNNEL_INFO_BRIDGE;
+	tun_info->key = *key;
+	ip_tunnel_info_opts_set(tun_info, opts, opts_len, dst_opt_type);
+
+	skb_dst_drop(skb);
+	skb_dst_set(skb, &tun_dst->dst);
+	return 0;
 }

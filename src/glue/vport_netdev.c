@@ -50,7 +50,7 @@ static rx_handler_result_t ovs_rs_netdev_frame_hook(struct sk_buff **pskb)
 	if (skb->dev->type == ARPHRD_ETHER)
 		skb_push_rcsum(skb, ETH_HLEN);
 
-	ovs_rs_vport_receive(port->owner, skb);
+	ovs_rs_vport_receive(port->owner, skb, true);
 	return RX_HANDLER_CONSUMED;
 }
 

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# openvswitch_rs transforms packets exactly like openvswitch.ko: the same
+# corpus of OVS_PACKET_CMD_EXECUTE requests (tests/vm/actions_ab.py:
+# realistic frames - IPv4/IPv6 TCP, UDP with and without checksum, ICMP,
+# ICMPv6, SCTP, ARP, LLC, 802.1Q, QinQ, MPLS, a layer-3 packet - crossed
+# with action lists covering output, trunc, userspace, set and set_masked
+# of every rewritable header and of priority/skb_mark, VLAN, MPLS and
+# Ethernet pushes and pops, hash, clone, sample, check_pkt_len, dec_ttl,
+# drop, ct_clear, psample; MRU, upcall port ids, per-CPU dispatch,
+# unaligned or padded upcalls; malformed requests) runs against each
+# module, and the transcripts must be identical: each EXECUTE's errno,
+# every frame that left each port (captured with AF_PACKET on the veth
+# peers and on the local port, with PACKET_AUXDATA's VLAN tag and checksum
+# status), every upcall (all attributes but HASH's per-boot value), and
+# the checksums of what was delivered, checked in Python (a checksum the
+# input had right and a delivered frame has wrong is flagged CSUM-BROKEN
+# even when both modules agree).
+#
+# The corpus first runs twice against openvswitch.ko: should those two
+# transcripts differ, something run-dependent is recorded and a
+# C-vs-Rust difference would mean nothing.
+#
+# OVSRS_T_C_ONLY=1 runs the openvswitch.ko half alone (for work on the corpus).
+# OVSRS_T_ACTIONS_DEADLINE=SECONDS: the limit of one run (default 400).
+# On the debug kernel lockdep, KFENCE, atomic-sleep checks and kmemleak
+# watch the whole run.
+# flavours: default debug
+. "$(dirname "$0")/lib.sh"
+
+AB="$OVSRS_TOP/tests/vm/actions_ab.py"
+C_OUT="$OVSRS_OUT/actions-openvswitch.txt"
+C2_OUT="$OVSRS_OUT/actions-openvswitch.run2.txt"
+RS_OUT="$OVSRS_OUT/actions-openvswitch_rs.txt"
+DIFF_OUT="$OVSRS_OUT/actions.diff"
+DEADLINE=${OVSRS_T_ACTIONS_DEADLINE:-400}
+RUN_TIMEOUT=$((DEADLINE + 60))
+
+# no_ipv6 DEV: IPv6 off on DEV before it is up (no link-local address, DAD,
+# router solicitation or MLD frames in the captures or the datapath).
+no_ipv6() { [ ! -d /proc/sys/net/ipv6 ] || echo 1 >"/proc/sys/net/ipv6/conf/$1/disable_ipv6"; }
+
+# Three veth pairs: taN (a netdev port of the datapath) and tcN (the peer
+# the frames are captured on), fixed MACs so that packet types do not vary.
+net_up() {
+	local n
+	no_ipv6 default
+	no_ipv6 all
+	for n in 1 2 3; do
+		ip link add "ta$n" address "02:00:00:00:0$n:0a" type veth peer name "tc$n" \
+			address "02:00:00:00:0$n:0c"
+		no_ipv6 "ta$n"
+		no_ipv6 "tc$n"
+		ip link set "ta$n" up
+		ip link set "tc$n" up
+	done
+}
+
+net_down() {
+	local n
+	for n in 1 2 3; do ip link del "ta$n" 2>/dev/null || true; done
+}
+
+SPLAT_RE='BUG:|Oops|WARNING:|Kernel panic|general protection fault|Call Trace:|possible (circular|recursive) locking|suspicious RCU usage|inconsistent lock state|sleeping function called from invalid context|KFENCE:|list_(add|del) corruption|UBSAN:|refcount_t:|rust_panic|panicked at'
+no_splat_since() {
+	local log
+	log=$(dmesg | sed -n "/$1/,\$p")
+	if grep -E "$SPLAT_RE" <<<"$log" >/dev/null; then
+		echo "$log" | tail -n 80 >&2
+		return 1
+	fi
+}
+
+# run_against MODULE OUT: the corpus with MODULE (and only it) loaded.
+run_against() {
+	local module=$1 out=$2 start=$SECONDS marker rc=0
+	marker="actions-test: start of the $module run $RANDOM"
+	echo "$marker" >/dev/kmsg
+	if [ "$module" = openvswitch ]; then load_c_module; else load_rust_module; fi
+	echo "$(date +%T.%N) $module loaded"
+	net_up
+	echo "$(date +%T.%N) veths up"
+	timeout "$RUN_TIMEOUT" python3 "$AB" run "$out" --ports ta1,ta2,ta3 --caps tc1,tc2,tc3 \
+		--deadline "$DEADLINE" || rc=$?
+	echo "the corpus against $module: $((SECONDS - start)) s"
+	assert_datapath_module "$module"
+	net_down
+	# (The run deletes its datapath; this is for a run that failed midway.)
+	ovs-dpctl del-dp tac0 2>/dev/null || true
+	unload_datapath_modules
+	no_splat_since "$marker" || fail "kernel splat during the $module run (log above)"
+	[ $rc = 0 ] || fail "actions_ab.py against $module exited with status $rc (transcript: $out)"
+}
+
+# case_block PATTERN: the lines of the openvswitch.ko transcript's case
+# whose header matches PATTERN (ERE, after "[NNNN] ").
+case_block() {
+	awk -v re="^\\\\[[0-9]+\\\\] ($1)\$" '
+		/^\[[0-9]+\] / { on = ($0 ~ re); if (on) n++ }
+		/^$|^#/ { on = 0 }
+		on { print }
+		END { if (!n) exit 1 }' "$C_OUT"
+}
+expect_case() {
+	local block
+	block=$(case_block "$1") || fail "openvswitch.ko transcript: no case /$1/"
+	grep -qE -- "$2" <<<"$block" || fail "openvswitch.ko: case /$1/ lacks /$2/: $(head -c 1500 <<<"$block")"
+}
+
+kmemleak_start
+run_against openvswitch "$C_OUT"
+
+# --- the reference transcript shows the corpus ran for real ---------------------
+summary=$(grep '^# delivered: ' "$C_OUT") || fail "no summary in $C_OUT"
+echo "openvswitch.ko: ${summary#\# }"
+grep -E '^# (cases per|errnos)' "$C_OUT"
+grep -q ' barriers lost=0; strays=0; ' <<<"$summary" ||
+	fail "openvswitch.ko transcript: barriers lost or stray frames (see $C_OUT)"
+frames=$(sed -n 's/^# delivered: frames=\([0-9]*\) .*/\1/p' "$C_OUT")
+upcalls=$(sed -n 's/^# delivered: .* upcalls=\([0-9]*\);.*/\1/p' "$C_OUT")
+{ [ "$frames" -gt 500 ] && [ "$upcalls" -gt 200 ]; } ||
+	fail "openvswitch.ko delivered only $frames frames and $upcalls upcalls"
+# Each port, the missing one, the userspace action, a VLAN tag out of band,
+# the checksum words, errnos of refused requests.
+expect_case 'tcp4 \| out:1' '^  errno 0$'
+expect_case 'tcp4 \| out:1' '^  p1 len=72 otherhost csum ip4=ok tcp=ok$'
+expect_case 'tcp4 \| out:2' '^  p2 len=72 '
+expect_case 'tcp4 \| out:3' '^  p3 len=72 '
+expect_case 'tcp4 \| out:0' '^  p0 len=72 '
+expect_case 'tcp4 \| out:9' '^  \(nothing delivered\)$'
+expect_case 'tcp4 \| userspace' '^  up ACTION v1 dp=<dp>$'
+expect_case 'tcp4 \| push_vlan\(8100:1014\),out:1,userspace' '^  p1 len=72 otherhost vlan=8100:0014 '
+expect_case 'udp4-nocsum \| out:1' ' csum ip4=ok udp=none$'
+expect_case 'sctp4 \| set\(sctp\),out:1' ' csum ip4=ok sctp=ok$'
+expect_case 'malformed: no KEY' '^  errno EINVAL$'
+expect_case 'malformed: dp_ifindex lo' '^  errno ENODEV$'
+pass "openvswitch.ko transcript: $(grep -c '^\[' "$C_OUT") cases, $frames frames, $upcalls upcalls"
+# A checksum that openvswitch.ko itself breaks is its behaviour (and the
+# comparison below requires the same of openvswitch_rs); list it.
+if grep -q 'CSUM-BROKEN' "$C_OUT"; then
+	echo "openvswitch.ko breaks a checksum the input had right in:"
+	awk '/^\[[0-9]+\] / { h = $0 } /CSUM-BROKEN/ { print "  " h ": " $0 }' "$C_OUT" | head -n 40
+fi
+
+run_against openvswitch "$C2_OUT"
+if ! diff -u "$C_OUT" "$C2_OUT" >"$DIFF_OUT"; then
+	head -n 100 "$DIFF_OUT"
+	python3 "$AB" compare "$C_OUT" "$C2_OUT" --limit 3 | tail -n 60
+	fail "two runs against openvswitch.ko differ: something run-dependent is recorded (see $DIFF_OUT)"
+fi
+pass "openvswitch.ko transcript is the same on a second run"
+
+if [ "${OVSRS_T_C_ONLY:-0}" = 1 ]; then
+	pass "OVSRS_T_C_ONLY=1: openvswitch_rs not run"
+	exit 0
+fi
+
+run_against openvswitch_rs "$RS_OUT"
+same=1
+diff -u "$C_OUT" "$RS_OUT" >"$DIFF_OUT" || same=0
+# Leaks are checked whatever the comparison says (both runs are over).
+kmemleak_check
+if [ $same = 0 ]; then
+	python3 "$AB" compare "$C_OUT" "$RS_OUT" --limit 6 | head -n 400
+	fail "EXECUTE gives different results on openvswitch_rs (+) than on openvswitch.ko (-):" \
+		"see $DIFF_OUT"
+fi
+pass "EXECUTE transcript of openvswitch_rs identical to openvswitch.ko's" \
+	"($(grep -c '^\[' "$C_OUT") cases, $frames frames, $upcalls upcalls)"
