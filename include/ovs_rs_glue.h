@@ -228,6 +228,7 @@ void ovs_rs_skb_ct_clear(struct sk_buff *skb);
 void ovs_rs_psample(struct net *net, struct sk_buff *skb, u32 group,
 		    const u8 *cookie, u32 cookie_len, int in_ifindex,
 		    u32 cutlen, u32 probability);
+void ovs_rs_psample_acquire(void);
 void ovs_rs_psample_release(void);
 void ovs_rs_drop_reasons_register(void);
 void ovs_rs_drop_reasons_unregister(void);

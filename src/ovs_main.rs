@@ -67,7 +67,7 @@ struct OpenVswitch {
     _net_hooks: ffi::netdev::NetHooks,
     _registry: datapath::RegistryRelease,
     // Last: no packet runs actions any more.
-    _psample: ffi::skb::PsampleRelease,
+    _psample: ffi::skb::Psample,
     _drop_reasons: ffi::skb::DropReasons,
 }
 
@@ -76,6 +76,7 @@ impl kernel::Module for OpenVswitch {
         ffi::lock::init();
         let registry = datapath::RegistryRelease::new();
         let drop_reasons = ffi::skb::DropReasons::register();
+        let psample = ffi::skb::Psample::acquire();
         let net_hooks = ffi::netdev::NetHooks::register()?;
         let netdev_notifier = ffi::netdev::NetdevNotifier::register()?;
         let masks_rebalance = ffi::time::MasksRebalance::start();
@@ -90,7 +91,7 @@ impl kernel::Module for OpenVswitch {
             _netdev_notifier: netdev_notifier,
             _net_hooks: net_hooks,
             _registry: registry,
-            _psample: ffi::skb::PsampleRelease::new(),
+            _psample: psample,
             _drop_reasons: drop_reasons,
         })
     }

@@ -220,6 +220,7 @@ extern "C" {
         cutlen: u32,
         probability: u32,
     );
+    pub(super) fn ovs_rs_psample_acquire();
     pub(super) fn ovs_rs_psample_release();
     pub(super) fn ovs_rs_drop_reasons_register();
     pub(super) fn ovs_rs_drop_reasons_unregister();

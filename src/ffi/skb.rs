@@ -593,16 +593,20 @@ impl Drop for DropReasons {
     }
 }
 
-/// Releases psample.ko's entry point (module unload).
-pub(crate) struct PsampleRelease(());
+/// psample.ko, loaded and held from module load to unload as the C
+/// module's link dependency holds it (psample actions sample nothing
+/// without it).
+pub(crate) struct Psample(());
 
-impl PsampleRelease {
-    pub(crate) fn new() -> Self {
-        PsampleRelease(())
+impl Psample {
+    pub(crate) fn acquire() -> Self {
+        // SAFETY: process context (module init); released by the drop.
+        unsafe { glue::ovs_rs_psample_acquire() };
+        Psample(())
     }
 }
 
-impl Drop for PsampleRelease {
+impl Drop for Psample {
     fn drop(&mut self) {
         // SAFETY: runs at unload, after the families and the ports are
         // gone, so no packet can be sampled any more.

@@ -11,6 +11,7 @@
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
 #include <linux/if_vlan.h>
+#include <linux/kmod.h>
 #include <linux/netdevice.h>
 #include <linux/openvswitch.h>
 #include <linux/percpu.h>
@@ -669,9 +670,10 @@ void ovs_rs_skb_ct_clear(struct sk_buff *skb)
 #include <net/psample.h>
 
 /*
- * psample.ko's entry point, taken on first use and kept until unload:
- * the C module links against it, this one only uses it when loaded
- * (userspace listening to psample autoloads it).
+ * psample.ko's entry point, kept from load to unload. The C module links
+ * against psample.ko, which modprobe then loads first and which userspace
+ * relies on (its genetlink family has no autoload alias); this module
+ * loads it itself, so that plain insmod works without it too.
  */
 static void (*ovs_rs_psample_fn)(struct psample_group *group, struct sk_buff *skb,
 				 u32 sample_rate, const struct psample_metadata *md);
@@ -688,6 +690,13 @@ static bool ovs_rs_psample_get(void)
 	if (cmpxchg(&ovs_rs_psample_fn, NULL, fn))
 		symbol_put(psample_sample_packet);
 	return true;
+}
+
+void ovs_rs_psample_acquire(void)
+{
+	if (request_module("psample"))
+		pr_debug("psample is not available: psample actions sample nothing\n");
+	ovs_rs_psample_get();
 }
 
 void ovs_rs_psample_release(void)
@@ -718,6 +727,10 @@ void ovs_rs_psample(struct net *net, struct sk_buff *skb, u32 group,
 				     probability ? probability : U32_MAX, &md);
 }
 #else
+void ovs_rs_psample_acquire(void)
+{
+}
+
 void ovs_rs_psample_release(void)
 {
 }

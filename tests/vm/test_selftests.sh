@@ -21,23 +21,10 @@
 # flavours: default
 . "$(dirname "$0")/lib.sh"
 
-SELFTESTS_CI="netlink_checks netlink_checks_ports"
+SELFTESTS_CI="netlink_checks netlink_checks_ports upcall_interfaces connect_v4"
 CASES=${OVSRS_T_SELFTESTS:-$SELFTESTS_CI}
 
 declare -A EXPECT_RS=(
-	[arp_ping]="FAIL flows and the packet path (issues 4, 5)"
-	[connect_v4]="FAIL flows and the packet path (issues 4, 5)"
-	[upcall_interfaces]="FAIL upcalls (issue 5)"
-	[tunnel_metadata]="FAIL flows and upcalls (issues 4, 5)"
-	[drop_reason]="FAIL flows and drop reasons (issues 4, 5)"
-	[pop_vlan]="FAIL flows and actions (issues 4, 5)"
-	[dec_ttl]="FAIL flows and actions (issues 4, 5)"
-	[flow_set]="FAIL flows (issue 4)"
-	[action_set]="FAIL flows and actions (issues 4, 5)"
-	[trunc]="FAIL flows and actions (issues 4, 5)"
-	[icmpv6]="FAIL flows and the packet path (issues 4, 5)"
-	[sctp_connect_v4]="FAIL flows and the packet path (issues 4, 5)"
-	[psample]="FAIL flows and actions (issues 4, 5)"
 	[ct_connect_v4]="FAIL conntrack (a later issue)"
 	[nat_connect_v4]="FAIL conntrack (a later issue)"
 	[nat_related_v4]="FAIL conntrack (a later issue)"
