@@ -228,8 +228,10 @@ void ovs_rs_skb_ct_clear(struct sk_buff *skb);
 void ovs_rs_psample(struct net *net, struct sk_buff *skb, u32 group,
 		    const u8 *cookie, u32 cookie_len, int in_ifindex,
 		    u32 cutlen, u32 probability);
-void ovs_rs_psample_acquire(void);
-void ovs_rs_psample_release(void);
+void ovs_rs_deps_acquire(void);
+void ovs_rs_deps_release(void);
+int ovs_rs_skb_nsh_push(struct sk_buff *skb, const void *hdr);
+int ovs_rs_skb_nsh_pop(struct sk_buff *skb);
 void ovs_rs_drop_reasons_register(void);
 void ovs_rs_drop_reasons_unregister(void);
 void ovs_rs_kfree_skb_reason(struct sk_buff *skb, u32 index);
@@ -237,6 +239,9 @@ bool ovs_rs_skb_tunnel_info(const struct sk_buff *skb, void *key, u8 *proto,
 			    u8 *opts, u8 *opts_len);
 int ovs_rs_skb_set_tunnel(struct sk_buff *skb, const void *tun_key, u8 tun_proto,
 			  const u8 *opts, u8 opts_len);
+bool ovs_rs_egress_tunnel_info(struct net_device *dev, struct sk_buff *skb,
+			       void *key, u8 *proto, u8 *opts, u8 *opts_len,
+			       u8 *mode);
 void ovs_rs_vport_output(struct net *net, struct net_device *dev, bool internal,
 			 struct sk_buff *skb, u8 mac_proto, u16 eth_type, u16 mru,
 			 u32 cutlen, unsigned int min_len);

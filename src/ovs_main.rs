@@ -67,7 +67,7 @@ struct OpenVswitch {
     _net_hooks: ffi::netdev::NetHooks,
     _registry: datapath::RegistryRelease,
     // Last: no packet runs actions any more.
-    _psample: ffi::skb::Psample,
+    _deps: ffi::skb::Deps,
     _drop_reasons: ffi::skb::DropReasons,
 }
 
@@ -76,7 +76,7 @@ impl kernel::Module for OpenVswitch {
         ffi::lock::init();
         let registry = datapath::RegistryRelease::new();
         let drop_reasons = ffi::skb::DropReasons::register();
-        let psample = ffi::skb::Psample::acquire();
+        let deps = ffi::skb::Deps::acquire();
         let net_hooks = ffi::netdev::NetHooks::register()?;
         let netdev_notifier = ffi::netdev::NetdevNotifier::register()?;
         let masks_rebalance = ffi::time::MasksRebalance::start();
@@ -91,7 +91,7 @@ impl kernel::Module for OpenVswitch {
             _netdev_notifier: netdev_notifier,
             _net_hooks: net_hooks,
             _registry: registry,
-            _psample: psample,
+            _deps: deps,
             _drop_reasons: drop_reasons,
         })
     }

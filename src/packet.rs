@@ -192,6 +192,7 @@ pub(crate) fn process<'a>(
             userdata: None,
             actions: None,
             mru: pkt.cb.mru,
+            egress: None,
         };
         match upcall::send(dp, &pkt, key, &info, u32::MAX) {
             Ok(()) => pkt.skb.consume(),

@@ -9,7 +9,9 @@ use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 
 use crate::datapath::DpShared;
-use crate::dp_config::{nla_total_size, OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_UNALIGNED};
+use crate::dp_config::{
+    nla_total_size, nla_total_size_64bit, OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_UNALIGNED,
+};
 use crate::ffi::genl::Family;
 use crate::ffi::nlmsg::Msg;
 use crate::ffi::rcu::Guard;
@@ -17,7 +19,7 @@ use crate::ffi::skb::{self, SkBuff};
 use crate::ffi::time;
 use crate::flow::extract::OVS_FRAG_TYPE_LATER;
 use crate::flow::key::{fields, FlowKey};
-use crate::flow::key_put::{key_attr_size, put_key};
+use crate::flow::key_put::{key_attr_size, put_key, put_tunnel};
 use crate::flow_family::CT;
 use crate::netlink::attr::nla_align;
 use crate::packet::Packet;
@@ -33,6 +35,30 @@ pub(crate) struct UpcallInfo<'a> {
     /// The action list the userspace action sits in (reply form).
     pub(crate) actions: Option<&'a [u8]>,
     pub(crate) mru: u16,
+    /// `egress_tun_info`: a key holding the tunnel fields, as
+    /// [`put_tunnel`] writes them.
+    pub(crate) egress: Option<&'a EgressTunnel>,
+}
+
+/// An upcall's egress tunnel: the tunnel fields of a key.
+pub(crate) struct EgressTunnel {
+    pub(crate) key: FlowKey,
+    pub(crate) bridge: bool,
+}
+
+/// `ovs_tun_key_attr_size()`.
+fn tun_key_attr_size() -> usize {
+    nla_total_size_64bit(8) // ID
+        + nla_total_size(16) // IPV[46]_SRC
+        + nla_total_size(16) // IPV[46]_DST
+        + nla_total_size(1) // TOS
+        + nla_total_size(1) // TTL
+        + nla_total_size(0) // DONT_FRAGMENT
+        + nla_total_size(0) // CSUM
+        + nla_total_size(0) // OAM
+        + nla_total_size(256) // GENEVE_OPTS
+        + nla_total_size(2) // TP_SRC
+        + nla_total_size(2) // TP_DST
 }
 
 /// The port a miss goes to without a per-CPU table
@@ -143,6 +169,9 @@ fn msg_size(info: &UpcallInfo<'_>, hlen: usize, acts_origlen: usize) -> usize {
     if let Some(u) = info.userdata {
         size += nla_align(u.len() + 4);
     }
+    if info.egress.is_some() {
+        size += nla_total_size(tun_key_attr_size());
+    }
     if info.actions.is_some() {
         size += nla_total_size(acts_origlen);
     }
@@ -206,6 +235,18 @@ fn queue_prepared(
     put_key(&mut *msg, key, key, packet_attr::KEY, false, CT).map_err(|_| EMSGSIZE)?;
     if let Some(u) = info.userdata {
         msg.put_bytes(packet_attr::USERDATA, u)?;
+    }
+    if let Some(e) = info.egress {
+        let nest = msg.nest_start(packet_attr::EGRESS_TUN_KEY)?;
+        put_tunnel(
+            &mut *msg,
+            &e.key,
+            e.key.get_u8(fields::TUN_PROTO),
+            e.key.get_u8(fields::TUN_OPTS_LEN),
+            e.bridge,
+        )
+        .map_err(|_| EMSGSIZE)?;
+        msg.nest_end(nest)?;
     }
     if let Some(acts) = info.actions {
         // C cancels the nest when the actions do not fit; they always

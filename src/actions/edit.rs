@@ -926,6 +926,58 @@ fn set_mpls(
     Ok(Effects::default())
 }
 
+/// `NSH_HDR_MAX_LEN`: the longest NSH header (63 words).
+pub const NSH_HDR_MAX_LEN: usize = 252;
+const NSH_BASE_HDR_LEN: usize = 8;
+/// `OVS_NSH_KEY_ATTR_*`.
+const NSH_KEY_ATTR_BASE: u16 = 1;
+const NSH_KEY_ATTR_MD1: u16 = 2;
+const NSH_KEY_ATTR_MD2: u16 = 3;
+
+/// `nsh_hdr_from_nlattr()`: the NSH header a push_nsh action's
+/// `OVS_KEY_ATTR_NSH` nest describes, written to the front of `out`;
+/// returns its length. As in C the next-protocol field is the nest's (the
+/// push sets the real one), metadata too long for the header is
+/// [`EditError::Truncated`] (`ENOBUFS` in C; validated flows never have
+/// it) and an unknown attribute [`EditError::Invalid`].
+pub fn nsh_header(nest: &[u8], out: &mut [u8; NSH_HDR_MAX_LEN]) -> Result<usize, EditError> {
+    let mut flags = 0u8;
+    let mut ttl = 0u8;
+    let mut mdlen = 0usize;
+    for a in crate::netlink::attr::Attrs::new(nest) {
+        let p = a.payload();
+        match a.kind() {
+            NSH_KEY_ATTR_BASE => {
+                // struct ovs_nsh_key_base: flags, ttl, mdtype, np, path_hdr.
+                let base = p.get(..8).ok_or(EditError::Invalid)?;
+                flags = base.first().copied().unwrap_or(0);
+                ttl = base.get(1).copied().unwrap_or(0);
+                if let (Some(dst), Some(src)) = (out.get_mut(2..8), base.get(2..8)) {
+                    dst.copy_from_slice(src);
+                }
+            }
+            NSH_KEY_ATTR_MD1 | NSH_KEY_ATTR_MD2 => {
+                mdlen = p.len();
+                let dst = out
+                    .get_mut(NSH_BASE_HDR_LEN..NSH_BASE_HDR_LEN + mdlen)
+                    .ok_or(EditError::Truncated)?;
+                dst.copy_from_slice(p);
+            }
+            _ => return Err(EditError::Invalid),
+        }
+    }
+    // nsh_set_flags_ttl_len() on a zeroed word: version 0; the length in
+    // words, through C's u8 parameter.
+    let len = ((NSH_BASE_HDR_LEN + mdlen) as u8) >> 2;
+    let word = ((u16::from(flags) << 12) & 0x3000)
+        | ((u16::from(ttl) << 6) & 0x0fc0)
+        | (u16::from(len) & 0x003f);
+    if let Some(dst) = out.get_mut(0..2) {
+        dst.copy_from_slice(&word.to_be_bytes());
+    }
+    Ok(NSH_BASE_HDR_LEN + mdlen)
+}
+
 #[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_actions_edit))]
 #[cfg_attr(not(MODULE), cfg(test))]
 mod tests {
@@ -2777,5 +2829,39 @@ mod tests {
         }
         check(EditError::Truncated.errno() == 12, "ENOMEM")?;
         check(EditError::Invalid.errno() == 22, "EINVAL")
+    }
+
+    #[test]
+    fn nsh_header_from_push_nsh() -> TestResult {
+        // BASE {flags 2, ttl 63, mdtype 1, np 3, path 0x00123405} + MD1.
+        let mut nest = [0u8; 12 + 20];
+        nest[..4].copy_from_slice(&[12, 0, 1, 0]);
+        nest[4..12].copy_from_slice(&[2, 63, 1, 3, 0x00, 0x12, 0x34, 0x05]);
+        nest[12..16].copy_from_slice(&[20, 0, 2, 0]);
+        for (i, b) in nest[16..32].iter_mut().enumerate() {
+            *b = i as u8;
+        }
+        let mut out = [0u8; NSH_HDR_MAX_LEN];
+        let len = nsh_header(&nest, &mut out).map_err(|_| "refused")?;
+        check(len == 24, "length")?;
+        // ver 0, flags 2, ttl 63, length 6 words.
+        check(out[..2] == [0x2f, 0xc6], "ver/flags/ttl/len")?;
+        check(
+            out[2..8] == [1, 3, 0x00, 0x12, 0x34, 0x05],
+            "mdtype, np, path",
+        )?;
+        check(out[8..24] == nest[16..32], "context")?;
+        // An unknown attribute is refused, metadata past the header too.
+        let bad = [4u8, 0, 9, 0];
+        check(
+            nsh_header(&bad, &mut out) == Err(EditError::Invalid),
+            "unknown",
+        )?;
+        let mut long = [0u8; 4 + 248];
+        long[..4].copy_from_slice(&[252, 0, 3, 0]);
+        check(
+            nsh_header(&long, &mut out) == Err(EditError::Truncated),
+            "too long",
+        )
     }
 }

@@ -20,7 +20,9 @@ use kernel::prelude::*;
 
 use crate::datapath::DpShared;
 use crate::ffi::rcu::Guard;
-use crate::ffi::skb::{BhOff, DropReason, ExecLevel, Output, SkBuff, SkState, CHECKSUM_COMPLETE};
+use crate::ffi::skb::{
+    BhOff, DropReason, ExecLevel, Output, SkBuff, SkState, CHECKSUM_COMPLETE, IP_TUNNEL_INFO_BRIDGE,
+};
 use crate::ffi::time;
 use crate::flow::actions::action;
 use crate::flow::key::{fields, FlowKey};
@@ -29,7 +31,7 @@ use crate::flow::table::{jhash_1word, Actions};
 use crate::netlink::attr::{Attr, Attrs};
 use crate::packet::{self, Packet};
 use crate::uapi::{packet_cmd, userspace_attr};
-use crate::upcall::{self, UpcallInfo};
+use crate::upcall::{self, EgressTunnel, UpcallInfo};
 
 use edit::{Csum, EditError, IpSummed};
 
@@ -274,6 +276,20 @@ impl<'a> Exec<'a> {
                     }
                     r
                 }
+                action::PUSH_NSH => push_nsh(&mut pkt.skb, key, a.payload()),
+                action::POP_NSH => {
+                    let r = pkt.skb.nsh_pop();
+                    if r.is_ok() {
+                        let proto = if pkt.skb.state().protocol == ETH_P_TEB {
+                            MAC_PROTO_ETHERNET
+                        } else {
+                            MAC_PROTO_NONE
+                        };
+                        set_mac_proto(key, proto);
+                        invalidate(key);
+                    }
+                    r
+                }
                 action::POP_ETH => {
                     let r = pkt.skb.eth_pop();
                     if r.is_ok() {
@@ -394,9 +410,9 @@ impl<'a> Exec<'a> {
                     Ok(())
                 }
                 _ => {
-                    // Validated at install time, but not executable here
-                    // yet (NSH push/pop; conntrack is refused at install):
-                    // the packet is dropped, and said so.
+                    // Validated at install time but not executable here:
+                    // only CT, which is refused at install until conntrack
+                    // lands. The packet is dropped, and said so.
                     if time::net_ratelimit() {
                         pr_warn!(
                             "openvswitch_rs: action {} not supported yet, packet dropped\n",
@@ -442,12 +458,17 @@ impl<'a> Exec<'a> {
         list: &'a [u8],
         cutlen: u32,
     ) -> Result {
+        let egress = a
+            .nested()
+            .find(|n| n.kind() == userspace_attr::EGRESS_TUN_PORT)
+            .and_then(|n| self.egress_tunnel(pkt, n.get_u32().unwrap_or(u32::MAX)));
         let mut info = UpcallInfo {
             cmd: packet_cmd::ACTION,
             portid: 0,
             userdata: None,
             actions: None,
             mru: pkt.cb.mru,
+            egress: egress.as_deref(),
         };
         for n in a.nested() {
             match n.kind() {
@@ -465,12 +486,28 @@ impl<'a> Exec<'a> {
                     };
                 }
                 userspace_attr::ACTIONS => info.actions = Some(list),
-                // Egress tunnel info needs tunnel ports, which this module
-                // does not have: C finds no port either and sends none.
                 _ => {}
             }
         }
         upcall::send(self.dp, pkt, key, &info, cutlen)
+    }
+
+    /// The egress tunnel info of an upcall (`dev_fill_metadata_dst()` on
+    /// port `port_no`'s device), as the tunnel fields of a key; `None`
+    /// without such a port or tunnel metadata.
+    fn egress_tunnel(&self, pkt: &mut Packet<'a>, port_no: u32) -> Option<KBox<EgressTunnel>> {
+        let port = self.dp.port(self.guard, port_no)?;
+        let t = pkt.skb.egress_tunnel(&port.dev)?;
+        let mut e = KBox::new(
+            EgressTunnel {
+                key: FlowKey::default(),
+                bridge: t.mode & IP_TUNNEL_INFO_BRIDGE != 0,
+            },
+            GFP_ATOMIC,
+        )
+        .ok()?;
+        crate::flow::extract::set_tunnel(&mut e.key, t.proto, &t.key, t.opts());
+        Some(e)
     }
 
     /// `execute_psample()`.
@@ -726,6 +763,21 @@ fn ct_clear_key(key: &mut FlowKey) {
     key.set_u8(fields::CT_ORIG_PROTO, 0);
 }
 
+/// `push_nsh()`: the header from the action's key nest, then the push.
+#[inline(never)]
+fn push_nsh(skb: &mut SkBuff, key: &mut FlowKey, payload: &[u8]) -> Result {
+    let nest = Attrs::new(payload).next().map_or(&[][..], |a| a.payload());
+    let mut hdr = [0u8; edit::NSH_HDR_MAX_LEN];
+    edit::nsh_header(nest, &mut hdr).map_err(|e| match e {
+        EditError::Truncated => ENOBUFS,
+        EditError::Invalid => EINVAL,
+    })?;
+    skb.nsh_push(&hdr)?;
+    set_mac_proto(key, MAC_PROTO_NONE);
+    invalidate(key);
+    Ok(())
+}
+
 /// `push_mpls()`.
 #[inline(never)]
 fn push_mpls(
@@ -846,24 +898,9 @@ fn set_action(
             } else {
                 edit_head(&st)
             };
-            let transport = st.transport.unwrap_or(st.network);
-            let data = skb.writable(head)?;
-            let mut p = edit::Packet {
-                data,
-                mac_len: usize::from(st.mac_len),
-                network: usize::try_from(st.network).map_err(|_| EINVAL)?,
-                transport: usize::try_from(transport).map_err(|_| EINVAL)?,
-                protocol: st.protocol,
-                csum: Csum {
-                    ip_summed: ip_summed(st.ip_summed),
-                    csum: st.csum,
-                },
-            };
-            let effects = edit::set_masked(kind, value, mask, &mut p, key).map_err(edit_errno)?;
-            let csum = p.csum.csum;
-            if st.ip_summed == CHECKSUM_COMPLETE {
-                skb.set_csum(csum);
-            }
+            let effects = edit_packet(skb, &st, head, |p| {
+                edit::set_masked(kind, value, mask, p, key)
+            })?;
             if effects.clear_hash {
                 skb.clear_hash();
             }
@@ -872,22 +909,40 @@ fn set_action(
             }
             Ok(())
         }
-        // NSH sets need NSH editing, not here yet; conntrack fields are
-        // refused as C refuses them.
-        _ => {
-            if time::net_ratelimit() && kind != key_attr::CT_STATE {
-                pr_warn!(
-                    "openvswitch_rs: set of key attribute {} not supported yet, packet dropped\n",
-                    kind
-                );
-            }
-            Err(EINVAL)
-        }
+        // C's execute_masked_set_action() refuses the rest (NSH and the
+        // conntrack fields) when the packet meets it.
+        _ => Err(EINVAL),
     }
 }
 
-fn edit_errno(e: EditError) -> Error {
-    Error::from_errno(-e.errno())
+/// Runs an [`edit`] on the first `head` bytes of the packet (made
+/// writable), with the skb's checksum state `st`, and writes a changed
+/// `CHECKSUM_COMPLETE` sum back.
+fn edit_packet<R>(
+    skb: &mut SkBuff,
+    st: &SkState,
+    head: usize,
+    f: impl FnOnce(&mut edit::Packet<'_>) -> core::result::Result<R, EditError>,
+) -> Result<R> {
+    let transport = st.transport.unwrap_or(st.network);
+    let data = skb.writable(head)?;
+    let mut p = edit::Packet {
+        data,
+        mac_len: usize::from(st.mac_len),
+        network: usize::try_from(st.network).map_err(|_| EINVAL)?,
+        transport: usize::try_from(transport).map_err(|_| EINVAL)?,
+        protocol: st.protocol,
+        csum: Csum {
+            ip_summed: ip_summed(st.ip_summed),
+            csum: st.csum,
+        },
+    };
+    let r = f(&mut p).map_err(|e| Error::from_errno(-e.errno()))?;
+    let csum = p.csum.csum;
+    if st.ip_summed == CHECKSUM_COMPLETE {
+        skb.set_csum(csum);
+    }
+    Ok(r)
 }
 
 /// `execute_set_action()` of a tunnel: the metadata a tunnel device
@@ -909,23 +964,5 @@ fn set_tunnel(skb: &mut SkBuff, nest: &[u8]) -> Result {
 #[inline(never)]
 fn dec_ttl(skb: &mut SkBuff, key: &mut FlowKey) -> Result<bool> {
     let st = skb.state();
-    let data = skb.writable(edit_head(&st))?;
-    let transport = st.transport.unwrap_or(st.network);
-    let mut p = edit::Packet {
-        data,
-        mac_len: usize::from(st.mac_len),
-        network: usize::try_from(st.network).map_err(|_| EINVAL)?,
-        transport: usize::try_from(transport).map_err(|_| EINVAL)?,
-        protocol: st.protocol,
-        csum: Csum {
-            ip_summed: ip_summed(st.ip_summed),
-            csum: st.csum,
-        },
-    };
-    let r = edit::dec_ttl(&mut p, key).map_err(edit_errno)?;
-    let csum = p.csum.csum;
-    if st.ip_summed == CHECKSUM_COMPLETE {
-        skb.set_csum(csum);
-    }
-    Ok(r)
+    edit_packet(skb, &st, edit_head(&st), |p| edit::dec_ttl(p, key))
 }

@@ -220,8 +220,10 @@ extern "C" {
         cutlen: u32,
         probability: u32,
     );
-    pub(super) fn ovs_rs_psample_acquire();
-    pub(super) fn ovs_rs_psample_release();
+    pub(super) fn ovs_rs_deps_acquire();
+    pub(super) fn ovs_rs_deps_release();
+    pub(super) fn ovs_rs_skb_nsh_push(skb: *mut bindings::sk_buff, hdr: *const c_void) -> c_int;
+    pub(super) fn ovs_rs_skb_nsh_pop(skb: *mut bindings::sk_buff) -> c_int;
     pub(super) fn ovs_rs_drop_reasons_register();
     pub(super) fn ovs_rs_drop_reasons_unregister();
     pub(super) fn ovs_rs_kfree_skb_reason(skb: *mut bindings::sk_buff, index: u32);
@@ -240,6 +242,15 @@ extern "C" {
         opts: *const u8,
         opts_len: u8,
     ) -> c_int;
+    pub(super) fn ovs_rs_egress_tunnel_info(
+        dev: *mut bindings::net_device,
+        skb: *mut bindings::sk_buff,
+        key: *mut c_void,
+        proto: *mut u8,
+        opts: *mut u8,
+        opts_len: *mut u8,
+        mode: *mut u8,
+    ) -> bool;
     pub(super) fn ovs_rs_vport_output(
         net: *mut bindings::net,
         dev: *mut bindings::net_device,

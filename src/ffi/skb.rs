@@ -60,7 +60,12 @@ pub(crate) struct TunnelInfo {
     pub(crate) proto: u8,
     pub(crate) opts: [u8; 255],
     pub(crate) opts_len: u8,
+    /// `IP_TUNNEL_INFO_*` (transmit side only).
+    pub(crate) mode: u8,
 }
+
+/// `IP_TUNNEL_INFO_BRIDGE`.
+pub(crate) const IP_TUNNEL_INFO_BRIDGE: u8 = 0x04;
 
 impl TunnelInfo {
     pub(crate) fn opts(&self) -> &[u8] {
@@ -335,6 +340,7 @@ impl SkBuff {
             proto: 0,
             opts: [0; 255],
             opts_len: 0,
+            mode: 0,
         };
         // SAFETY: valid skb; the buffers have the sizes the glue writes
         // (64 bytes of key, checked by its static_assert; at most 255
@@ -346,6 +352,32 @@ impl SkBuff {
                 &mut t.proto,
                 t.opts.as_mut_ptr(),
                 &mut t.opts_len,
+            )
+        };
+        some.then_some(t)
+    }
+
+    /// The tunnel metadata `dev` would send the packet with
+    /// (`dev_fill_metadata_dst()`, which completes the packet's metadata
+    /// dst): for an upcall's `OVS_PACKET_ATTR_EGRESS_TUN_KEY`.
+    pub(crate) fn egress_tunnel(&mut self, dev: &DevRef) -> Option<TunnelInfo> {
+        let mut t = TunnelInfo {
+            key: [0; 64],
+            proto: 0,
+            opts: [0; 255],
+            opts_len: 0,
+            mode: 0,
+        };
+        // SAFETY: held device, our skb; buffers as in `tunnel_info`.
+        let some = unsafe {
+            glue::ovs_rs_egress_tunnel_info(
+                dev.as_ptr(),
+                self.as_ptr(),
+                t.key.as_mut_ptr().cast::<c_void>(),
+                &mut t.proto,
+                t.opts.as_mut_ptr(),
+                &mut t.opts_len,
+                &mut t.mode,
             )
         };
         some.then_some(t)
@@ -367,6 +399,22 @@ impl SkBuff {
                 len,
             )
         })
+    }
+
+    /// `nsh_push()` of `hdr`, an NSH header whose length field covers it
+    /// (see `actions::edit::nsh_header`).
+    pub(crate) fn nsh_push(&mut self, hdr: &[u8; crate::actions::edit::NSH_HDR_MAX_LEN]) -> Result {
+        // SAFETY: valid skb, which we own; `hdr` is readable for the
+        // longest header its length field can claim.
+        to_result(unsafe {
+            glue::ovs_rs_skb_nsh_push(self.as_ptr(), hdr.as_ptr().cast::<c_void>())
+        })
+    }
+
+    /// `nsh_pop()`.
+    pub(crate) fn nsh_pop(&mut self) -> Result {
+        // SAFETY: valid skb, which we own.
+        to_result(unsafe { glue::ovs_rs_skb_nsh_pop(self.as_ptr()) })
     }
 
     /// Drops the packet's conntrack reference (`ovs_ct_clear()`).
@@ -593,24 +641,24 @@ impl Drop for DropReasons {
     }
 }
 
-/// psample.ko, loaded and held from module load to unload as the C
-/// module's link dependency holds it (psample actions sample nothing
-/// without it).
-pub(crate) struct Psample(());
+/// The modules C links against (psample.ko, nsh.ko), loaded and their
+/// entry points held from module load to unload; without them psample
+/// actions sample nothing and NSH push/pop fail.
+pub(crate) struct Deps(());
 
-impl Psample {
+impl Deps {
     pub(crate) fn acquire() -> Self {
         // SAFETY: process context (module init); released by the drop.
-        unsafe { glue::ovs_rs_psample_acquire() };
-        Psample(())
+        unsafe { glue::ovs_rs_deps_acquire() };
+        Deps(())
     }
 }
 
-impl Drop for Psample {
+impl Drop for Deps {
     fn drop(&mut self) {
         // SAFETY: runs at unload, after the families and the ports are
-        // gone, so no packet can be sampled any more.
-        unsafe { glue::ovs_rs_psample_release() }
+        // gone, so no packet can use them any more.
+        unsafe { glue::ovs_rs_deps_release() }
     }
 }
 

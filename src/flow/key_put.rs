@@ -43,7 +43,7 @@ fn is_vlan_type(t: u16) -> bool {
 
 /// `__ip_tun_to_nlattr()`: a flow key's tunnel (`bridge` false), or a
 /// set-tunnel action's in bridge mode.
-pub(super) fn put_tunnel<S: AttrSink>(
+pub fn put_tunnel<S: AttrSink>(
     sink: &mut S,
     output: &FlowKey,
     tun_proto: u8,

@@ -666,44 +666,54 @@ void ovs_rs_skb_ct_clear(struct sk_buff *skb)
 #endif
 }
 
+/*
+ * The modules the C datapath links against and userspace relies on being
+ * loaded with it (psample's genetlink family has no autoload alias): this
+ * module loads them itself and holds their entry points from load to
+ * unload, so that plain insmod works without them too.
+ */
 #if IS_ENABLED(CONFIG_PSAMPLE)
 #include <net/psample.h>
 
-/*
- * psample.ko's entry point, kept from load to unload. The C module links
- * against psample.ko, which modprobe then loads first and which userspace
- * relies on (its genetlink family has no autoload alias); this module
- * loads it itself, so that plain insmod works without it too.
- */
-static void (*ovs_rs_psample_fn)(struct psample_group *group, struct sk_buff *skb,
-				 u32 sample_rate, const struct psample_metadata *md);
+static typeof(&psample_sample_packet) ovs_rs_psample_fn;
+#endif
+#if IS_ENABLED(CONFIG_NET_NSH)
+#include <net/nsh.h>
 
-static bool ovs_rs_psample_get(void)
+static typeof(&nsh_push) ovs_rs_nsh_push_fn;
+static typeof(&nsh_pop) ovs_rs_nsh_pop_fn;
+#endif
+
+void ovs_rs_deps_acquire(void)
 {
-	void *fn;
-
-	if (READ_ONCE(ovs_rs_psample_fn))
-		return true;
-	fn = symbol_get(psample_sample_packet);
-	if (!fn)
-		return false;
-	if (cmpxchg(&ovs_rs_psample_fn, NULL, fn))
-		symbol_put(psample_sample_packet);
-	return true;
-}
-
-void ovs_rs_psample_acquire(void)
-{
+#if IS_ENABLED(CONFIG_PSAMPLE)
 	if (request_module("psample"))
 		pr_debug("psample is not available: psample actions sample nothing\n");
-	ovs_rs_psample_get();
+	ovs_rs_psample_fn = symbol_get(psample_sample_packet);
+#endif
+#if IS_ENABLED(CONFIG_NET_NSH)
+	if (request_module("nsh"))
+		pr_debug("nsh is not available: NSH push and pop fail\n");
+	ovs_rs_nsh_push_fn = symbol_get(nsh_push);
+	ovs_rs_nsh_pop_fn = symbol_get(nsh_pop);
+#endif
 }
 
-void ovs_rs_psample_release(void)
+void ovs_rs_deps_release(void)
 {
+#if IS_ENABLED(CONFIG_PSAMPLE)
 	if (ovs_rs_psample_fn)
 		symbol_put(psample_sample_packet);
 	ovs_rs_psample_fn = NULL;
+#endif
+#if IS_ENABLED(CONFIG_NET_NSH)
+	if (ovs_rs_nsh_push_fn)
+		symbol_put(nsh_push);
+	if (ovs_rs_nsh_pop_fn)
+		symbol_put(nsh_pop);
+	ovs_rs_nsh_push_fn = NULL;
+	ovs_rs_nsh_pop_fn = NULL;
+#endif
 }
 
 /* execute_psample() past the attribute walk. */
@@ -711,10 +721,11 @@ void ovs_rs_psample(struct net *net, struct sk_buff *skb, u32 group,
 		    const u8 *cookie, u32 cookie_len, int in_ifindex,
 		    u32 cutlen, u32 probability)
 {
+#if IS_ENABLED(CONFIG_PSAMPLE)
 	struct psample_group psample_group = {};
 	struct psample_metadata md = {};
 
-	if (!ovs_rs_psample_get())
+	if (!ovs_rs_psample_fn)
 		return;
 	psample_group.group_num = group;
 	psample_group.net = net;
@@ -723,24 +734,29 @@ void ovs_rs_psample(struct net *net, struct sk_buff *skb, u32 group,
 	md.in_ifindex = in_ifindex;
 	md.trunc_size = min(skb->len, cutlen);
 	md.rate_as_probability = 1;
-	READ_ONCE(ovs_rs_psample_fn)(&psample_group, skb,
-				     probability ? probability : U32_MAX, &md);
-}
-#else
-void ovs_rs_psample_acquire(void)
-{
-}
-
-void ovs_rs_psample_release(void)
-{
-}
-
-void ovs_rs_psample(struct net *net, struct sk_buff *skb, u32 group,
-		    const u8 *cookie, u32 cookie_len, int in_ifindex,
-		    u32 cutlen, u32 probability)
-{
-}
+	ovs_rs_psample_fn(&psample_group, skb,
+			  probability ? probability : U32_MAX, &md);
 #endif
+}
+
+/* nsh_push() of the header at @hdr (its length is in it). */
+int ovs_rs_skb_nsh_push(struct sk_buff *skb, const void *hdr)
+{
+#if IS_ENABLED(CONFIG_NET_NSH)
+	if (ovs_rs_nsh_push_fn)
+		return ovs_rs_nsh_push_fn(skb, hdr);
+#endif
+	return -EOPNOTSUPP;
+}
+
+int ovs_rs_skb_nsh_pop(struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_NET_NSH)
+	if (ovs_rs_nsh_pop_fn)
+		return ovs_rs_nsh_pop_fn(skb);
+#endif
+	return -EOPNOTSUPP;
+}
 
 /* Open vSwitch's drop reasons (net/openvswitch/drop.h), for kfree_skb_reason(). */
 #define OVS_RS_DROP_BASE (SKB_DROP_REASON_SUBSYS_OPENVSWITCH << SKB_DROP_REASON_SUBSYS_SHIFT)
@@ -842,4 +858,29 @@ int ovs_rs_skb_set_tunnel(struct sk_buff *skb, const void *tun_key, u8 tun_proto
 	skb_dst_drop(skb);
 	skb_dst_set(skb, &tun_dst->dst);
 	return 0;
+}
+
+/*
+ * output_userspace()'s OVS_USERSPACE_ATTR_EGRESS_TUN_PORT: the tunnel
+ * metadata @dev would send @skb with (dev_fill_metadata_dst(), which
+ * completes the skb's metadata dst), copied out as for
+ * ovs_rs_skb_tunnel_info(), with its mode. False if there is none.
+ */
+bool ovs_rs_egress_tunnel_info(struct net_device *dev, struct sk_buff *skb,
+			       void *key, u8 *proto, u8 *opts, u8 *opts_len,
+			       u8 *mode)
+{
+	const struct ip_tunnel_info *info;
+
+	if (dev_fill_metadata_dst(dev, skb))
+		return false;
+	info = skb_tunnel_info(skb);
+	if (!info)
+		return false;
+	memcpy(key, &info->key, sizeof(info->key));
+	*proto = ip_tunnel_info_af(info);
+	*opts_len = info->options_len;
+	*mode = info->mode;
+	ip_tunnel_info_opts_get(opts, info);
+	return true;
 }

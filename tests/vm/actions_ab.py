@@ -2,7 +2,8 @@
 """Every action's packet transformation through OVS_PACKET_CMD_EXECUTE, as
 a transcript that does not depend on the run or on the module.
 
-    actions_ab.py run OUT --ports P1,P2,P3 --caps C1,C2,C3 [--deadline S]
+    actions_ab.py run OUT --ports P1,P2,P3 --caps C1,C2,C3 [--vxlan VX --underlay UL]
+                      [--deadline S]
     actions_ab.py compare C_OUT RS_OUT [--limit N]   # the first differing cases
     actions_ab.py corpus                             # the cases, one a line
 
@@ -17,6 +18,8 @@ port, delivers to the host stack), and then sends each case of the corpus
 as one OVS_PACKET_CMD_EXECUTE: a frame, a key (in_port 1, the frame's
 Ethernet addresses and outer ethertype: ovs_flow_key_extract_userspace()
 takes the metadata from it and the rest from the bytes), an action list.
+With --vxlan, VX (a collect-metadata vxlan device) is netdev port 4, and
+the frames it sends are captured on UL (where its underlay delivers them).
 
 The corpus: realistic frames (Ethernet/IPv4/TCP, UDP with and without a
 checksum, ICMP, SCTP, IPv4 with options, first fragments, IPv6
@@ -33,7 +36,16 @@ ways, dec_ttl (with and without exception actions), drop, ct_clear,
 psample; then malformed requests (missing attributes, bad keys, bad
 action lists: the same errno is required), MRU (OVS_PACKET_ATTR_MRU),
 OVS_PACKET_ATTR_UPCALL_PID, per-CPU dispatch and a datapath without
-OVS_DP_F_UNALIGNED (padded upcalls).
+OVS_DP_F_UNALIGNED (padded upcalls). Appended after those (so that the
+older cases keep their numbers): NSH frames (MD types 1 and 2, next
+protocols Ethernet, IPv4, IPv6, MPLS, NSH, over Ethernet and as layer-3
+packets, malformed and cut short ones) and push_nsh (on Ethernet frames,
+layer-3 packets, twice, with push_eth after it, refused ones), pop_nsh,
+set/set_masked(nsh) (which this kernel refuses); set(tunnel) (IPv4 and
+IPv6, routed, unroutable) with userspace's egress_tun_port (the upcall's
+EGRESS_TUN_KEY: vxlan_fill_metadata_dst()'s route lookup picks its source
+address, udp_flow_src_port() its tp_src from the packet's flow hash) and
+output to the VXLAN port.
 
 What each case records:
   - the errno of the EXECUTE (its ACK);
@@ -44,7 +56,8 @@ What each case records:
     when it is not the captured length, the checksums found in the bytes
     (below), and the bytes in hex;
   - every message the upcall sockets got: command, dp, which socket, and
-    every attribute in the order sent, raw, but OVS_PACKET_ATTR_HASH's
+    every attribute in the order sent, raw (EGRESS_TUN_KEY also decoded),
+    but OVS_PACKET_ATTR_HASH's
     32-bit value: skb_get_hash() is the flow dissector's hash with a key
     seeded at random per boot, so it would differ between runs and
     machines; its SW/L4 bits and whether the hash is 0 are kept. (The
@@ -52,8 +65,13 @@ What each case records:
     seed, but the same in both modules of one boot: it is kept raw, since
     the test always runs both modules in one boot.)
 
+  - frames of the VXLAN port, as the underlay got them (as port 4's): the
+    outer headers with the outer IPv4 identification and header checksum
+    masked ("iiii", "cccc": iptunnel_xmit() draws the ID at random), the
+    VXLAN header, the inner frame; the outer and inner checksums.
+
 Checksums: every delivered frame (and upcall packet) is parsed (802.1Q/
-802.1ad tags, MPLS label stacks, IPv4 with options, IPv6) and its IPv4
+802.1ad tags, MPLS label stacks, NSH, IPv4 with options, IPv6) and its IPv4
 header, TCP, UDP, SCTP (CRC32c), ICMP and ICMPv6 checksums are checked
 in Python: "csum ip4=ok tcp=bad ..." (none: a UDP checksum of 0; trunc:
 cut short; frag: a fragment). Where the case's input frame had a valid
@@ -64,8 +82,9 @@ counts them.
 Ordering: the process pins itself to CPU 0, so that everything the
 datapath sends through the veths and the local port waits in CPU 0's
 backlog in order. After each case a barrier EXECUTE sends a marker frame
-(ethertype 0x88b5, the case's number) out of every port; a port's frames
-are those received before its marker. Upcalls are queued synchronously
+(ethertype 0x88b5, the case's number) out of every port (and, for a case
+that uses the VXLAN port, encapsulated through it); a port's frames are
+those received before its marker. Upcalls are queued synchronously
 during the EXECUTE (genlmsg_unicast()), so the upcall sockets are
 complete once its ACK is in; they are drained again after the barrier
 (a frame the host stack answers through the local port would show as a
@@ -136,8 +155,23 @@ ACTION_NAMES = {1: "output", 2: "userspace", 3: "set", 4: "push_vlan", 5: "pop_v
                 11: "set_masked", 12: "ct", 13: "trunc", 14: "push_eth", 15: "pop_eth",
                 16: "ct_clear", 17: "push_nsh", 18: "pop_nsh", 19: "meter", 20: "clone",
                 21: "check_pkt_len", 22: "add_mpls", 23: "dec_ttl", 24: "drop", 25: "psample"}
-US_PID, US_USERDATA, US_ACTIONS = 1, 2, 4
+US_PID, US_USERDATA, US_EGRESS_TUN_PORT, US_ACTIONS = 1, 2, 3, 4
 NLA_F_NESTED = 0x8000
+
+# OVS_KEY_ATTR_NSH's OVS_NSH_KEY_ATTR_*; the NSH actions
+K_NSH = 28
+NSH_K_BASE, NSH_K_MD1, NSH_K_MD2 = 1, 2, 3
+NSH_KEY_NAMES = {1: "base", 2: "md1", 3: "md2"}
+A_PUSH_NSH, A_POP_NSH = 17, 18
+ETH_P_NSH = 0x894f
+# OVS_TUNNEL_KEY_ATTR_*
+TUN_ID, TUN_IPV4_SRC, TUN_IPV4_DST, TUN_TOS, TUN_TTL, TUN_DF, TUN_CSUM = 0, 1, 2, 3, 4, 5, 6
+TUN_OAM, TUN_GENEVE_OPTS, TUN_TP_SRC, TUN_TP_DST, TUN_VXLAN_OPTS = 7, 8, 9, 10, 11
+TUN_IPV6_SRC, TUN_IPV6_DST = 12, 13
+TUN_KEY_NAMES = {0: "id", 1: "ipv4_src", 2: "ipv4_dst", 3: "tos", 4: "ttl", 5: "df",
+                 6: "csum", 7: "oam", 8: "geneve_opts", 9: "tp_src", 10: "tp_dst",
+                 11: "vxlan_opts", 12: "ipv6_src", 13: "ipv6_dst", 14: "pad",
+                 15: "erspan_opts", 16: "ipv4_info_bridge"}
 
 NLM_F_REQUEST, NLM_F_ACK = 0x1, 0x4
 
@@ -298,15 +332,16 @@ class Frame:
     """A corpus frame: its bytes, whether it has an Ethernet header (else
     its ethertype goes in the key), and what it carries."""
 
-    def __init__(self, name, data, props, l3_type=None, dst=DST):
+    def __init__(self, name, data, props, l3_type=None, dst=DST, key_extra=b""):
         self.name = name
         self.data = data
         self.props = set(props)
         self.l3_type = l3_type
         self.dst = dst
+        self.key_extra = key_extra  # more key attributes (the NSH frames' OVS_KEY_ATTR_NSH)
 
     def key(self, in_port=1, extra=b""):
-        k = a(K_IN_PORT, u32(in_port)) + extra
+        k = a(K_IN_PORT, u32(in_port)) + extra + self.key_extra
         if self.l3_type is not None:
             return k + a(K_ETHERTYPE, be16(self.l3_type))
         return k + a(K_ETHERNET, self.data[6:12] + self.data[0:6]) \
@@ -401,6 +436,11 @@ def checksums(data, l3_type=None):
         while et in (0x8100, 0x88a8) and len(data) >= off + 4:
             et = struct.unpack_from(">H", data, off + 2)[0]
             off += 4
+    elif l3_type == ETH_P_NSH and data and data[0] >> 6:
+        # Not NSH (version 0): a key left stale by pop_nsh, over what the
+        # next protocol was; IPv4 or IPv6 by the version nibble.
+        return checksums(data, {4: 0x0800, 6: 0x86dd}[data[0] >> 4]) \
+            if data[0] >> 4 in (4, 6) else out
     elif {0x0800: 4, 0x86dd: 6}.get(l3_type, data[0] >> 4 if data else 0) != \
             (data[0] >> 4 if data else 0):
         # A key that says layer 3 over a packet that is not: parse the
@@ -408,6 +448,21 @@ def checksums(data, l3_type=None):
         return checksums(data)
     else:
         et = l3_type
+    if et == ETH_P_NSH:
+        # NSH: skip the header (its length field), go on with what its
+        # next protocol says.
+        if len(data) < off + 8:
+            return out + [("nsh", "trunc")]
+        hlen = (data[off + 1] & 0x3f) * 4
+        np = data[off + 3]
+        if hlen < 8 or len(data) < off + hlen:
+            return out + [("nsh", "trunc")]
+        inner = data[off + hlen:]
+        if np == 3:
+            return out + checksums(inner)
+        if np in (1, 2, 4, 5) and inner:
+            return out + checksums(inner, {1: 0x0800, 2: 0x86dd, 4: ETH_P_NSH, 5: 0x8847}[np])
+        return out
     if et in (0x8847, 0x8848):
         while len(data) >= off + 4:
             lse = struct.unpack_from(">I", data, off)[0]
@@ -550,8 +605,22 @@ def key_words(payload):
             name += "|N"
         if (t & 0x3fff) in (K_ENCAP, K_TUNNEL):
             words.append("%s(%s)" % (name, " ".join(key_words(p))))
+        elif (t & 0x3fff) == K_NSH:
+            words.append("%s(%s)" % (name, " ".join(sub_words(p, NSH_KEY_NAMES))))
         else:
             words.append("%s=%s" % (name, p.hex()))
+    return words
+
+
+def sub_words(payload, names):
+    """The attributes of a nest (NSH key, tunnel key) as "name=hex" words."""
+    words = []
+    for t, p in raw_attrs(payload):
+        if t is None:
+            words.append("tail=%s" % p.hex())
+            continue
+        name = names.get(t & 0x3fff, "a%d" % (t & 0x3fff)) + ("|N" if t & NLA_F_NESTED else "")
+        words.append("%s=%s" % (name, p.hex()) if p else name)
     return words
 
 
@@ -598,12 +667,15 @@ def out(p):
     return act("out:%d" % p, A_OUTPUT, u32(p))
 
 
-def userspace(pid, userdata=None, actions=False, tag=""):
+def userspace(pid, userdata=None, actions=False, tag="", egress=None):
     p = a(US_PID, u32(pid))
     d = "userspace"
     if userdata is not None:
         p += a(US_USERDATA, userdata)
         d += "(data)"
+    if egress is not None:
+        p += a(US_EGRESS_TUN_PORT, u32(egress))
+        d += "(egress_tun_port:%d)" % egress
     if actions:
         p += a(US_ACTIONS)
         d += "(actions)"
@@ -703,6 +775,213 @@ def ip6key(src=IP6_A, dst=IP6_B, label=0x12345, proto=6, tclass=0, hlim=64, frag
     return src + dst + be32(label) + bytes([proto, tclass, hlim, frag])
 
 
+# --- NSH ------------------------------------------------------------------------
+
+NSH_CTX = bytes.fromhex("c0ffee01000000020a0b0c0d00000004")
+INNER_DST, INNER_SRC = bytes.fromhex("020000000022"), bytes.fromhex("020000000011")
+
+
+def md2_tlv(cls, typ, value):
+    """An MD type 2 context header: class, type, length, value padded to 4."""
+    return be16(cls) + bytes([typ, len(value)]) + value + bytes(-len(value) % 4)
+
+
+NSH_TLVS = md2_tlv(0x0101, 0x01, bytes.fromhex("aabbccdd")) \
+    + md2_tlv(0xffee, 0x82, bytes.fromhex("010203040506"))
+
+
+def nsh_hdr(np, md=1, ctx=NSH_CTX, tlvs=b"", ttl=63, flags=0, spi=0x000123, si=0xff, ver=0,
+            words=None, mdtype=None):
+    """An NSH header (include/net/nsh.h): version/flags/TTL/length (in
+    4-byte words), MD type, next protocol (1 IPv4, 2 IPv6, 3 Ethernet,
+    4 NSH, 5 MPLS), service path (SPI << 8 | SI), context headers."""
+    body = ctx if md == 1 else tlvs
+    if words is None:
+        words = (8 + len(body)) // 4
+    vftl = (ver << 14) | ((flags & 3) << 12) | ((ttl & 0x3f) << 6) | (words & 0x3f)
+    return be16(vftl) + bytes([md if mdtype is None else mdtype, np]) + be32(spi << 8 | si) + body
+
+
+def nsh_base(flags=0, ttl=63, mdtype=1, np=3, spi=0x000123, si=0xff):
+    """struct ovs_nsh_key_base."""
+    return bytes([flags, ttl, mdtype, np]) + be32(spi << 8 | si)
+
+
+def nsh_key_attr(base, md1=None, md2=None, more=b""):
+    """OVS_KEY_ATTR_NSH: BASE, then MD1 or MD2 (as ovs-vswitchd nests it)."""
+    p = a(NSH_K_BASE, base) if base is not None else b""
+    if md1 is not None:
+        p += a(NSH_K_MD1, md1)
+    if md2 is not None:
+        p += a(NSH_K_MD2, md2)
+    return a(K_NSH, p + more)
+
+
+def push_nsh(desc, base=None, md1=None, md2=None, more=b"", raw=None):
+    """push_nsh(OVS_KEY_ATTR_NSH(...)); raw: the action's payload as is."""
+    payload = raw if raw is not None else nsh_key_attr(base, md1, md2, more)
+    return act("push_nsh(%s)" % desc, A_PUSH_NSH, payload)
+
+
+def pop_nsh():
+    return act("pop_nsh", A_POP_NSH)
+
+
+def set_nsh(desc, base=None, md1=None):
+    """set(nsh(...)): the nest as ovs-vswitchd writes a key."""
+    return Acts("set(nsh %s)" % desc, a(A_SET, nsh_key_attr(base, md1)), {"set", "set:nsh"})
+
+
+def setm_nsh(desc, base=None, base_mask=None, md1=None, md1_mask=None):
+    """set_masked(nsh(...)): every NSH attribute is its value then its mask
+    (the layout of the old set_nsh())."""
+    p = b""
+    if base is not None:
+        p += a(NSH_K_BASE, base + base_mask)
+    if md1 is not None:
+        p += a(NSH_K_MD1, md1 + md1_mask)
+    return Acts("set_masked(nsh %s)" % desc, a(A_SET_MASKED, a(K_NSH, p)),
+                {"set_masked", "set_masked:nsh"})
+
+
+def nsh_frames():
+    """NSH frames (ethertype 0x894f; l3: the NSH packet without Ethernet
+    header), each with its OVS_KEY_ATTR_NSH in the key; then malformed
+    ones (their key's NSH as the header claims)."""
+    f = []
+
+    def add(name, hdr, inner, props, l3=False, base=None, md1=None):
+        data = hdr + inner if l3 else eth(ETH_P_NSH, hdr + inner)
+        k = nsh_key_attr(base, md1) if base is not None else b""
+        f.append(Frame(name, data, set(props) | {"nsh"}, l3_type=ETH_P_NSH if l3 else None,
+                       key_extra=k))
+
+    tcp4 = ipv4(6, lambda p: tcp_seg(p))
+    udp4 = ipv4(17, lambda p: udp_seg(p))
+    tcp6 = ipv6(6, lambda p: tcp_seg(p))
+    in_tcp4 = eth(0x0800, tcp4, dst=INNER_DST, src=INNER_SRC)
+    in_udp4 = eth(0x0800, udp4, dst=INNER_DST, src=INNER_SRC)
+    b1 = lambda np, **kw: nsh_base(mdtype=1, np=np, **kw)  # noqa: E731
+    b2 = lambda np, **kw: nsh_base(mdtype=2, np=np, **kw)  # noqa: E731
+    add("nsh1-eth", nsh_hdr(3), in_tcp4, {"md1", "eth-in", "main"}, base=b1(3), md1=NSH_CTX)
+    add("nsh1-ip4", nsh_hdr(1, ttl=5, flags=2, spi=0xabcdef, si=7), udp4, {"md1", "main"},
+        base=b1(1, ttl=5, flags=2, spi=0xabcdef, si=7), md1=NSH_CTX)
+    add("nsh2-ip6", nsh_hdr(2, md=2, tlvs=NSH_TLVS), tcp6, {"md2", "main"}, base=b2(2))
+    add("nsh2-eth-notlv", nsh_hdr(3, md=2), in_udp4, {"md2", "eth-in"}, base=b2(3))
+    add("l3-nsh1-ip4", nsh_hdr(1), tcp4, {"md1", "l3", "main"}, l3=True, base=b1(1), md1=NSH_CTX)
+    add("l3-nsh2-eth", nsh_hdr(3, md=2, tlvs=NSH_TLVS[:8]), in_tcp4, {"md2", "eth-in", "l3"},
+        l3=True, base=b2(3))
+    add("nsh1-mpls", nsh_hdr(5), mpls_lse(100, 1) + udp4, {"md1"}, base=b1(5), md1=NSH_CTX)
+    add("nsh1-nsh", nsh_hdr(4, spi=0x456, si=0xfe), nsh_hdr(1, md=2) + udp4, {"md1"},
+        base=b1(4, spi=0x456, si=0xfe), md1=NSH_CTX)
+    add("nsh1-inner-short", nsh_hdr(3), in_tcp4[:20], {"md1", "eth-in"}, base=b1(3), md1=NSH_CTX)
+    # pop_nsh pulls the NSH header at skb->data: on a frame with an
+    # Ethernet header that is the destination MAC (02:06: 24 bytes; its
+    # fourth byte 01: next protocol IPv4)
+    f.append(Frame("nsh1-eth-dst0206", eth(ETH_P_NSH, nsh_hdr(3) + in_tcp4,
+                                           dst=bytes.fromhex("020600010002")),
+                   {"nsh", "md1", "quirk"}, dst=bytes.fromhex("020600010002"),
+                   key_extra=nsh_key_attr(b1(3), NSH_CTX)))
+    # next protocol 0x99: pop_nsh is refused
+    add("nsh1-np99", nsh_hdr(0x99), udp4, {"md1", "bad"}, base=b1(0x99), md1=NSH_CTX)
+    # the key extraction accepts an MD type 2 header shorter than the base
+    # header; nsh_pop() refuses it when it runs
+    add("nsh2-len1", nsh_hdr(1, md=2, words=1), udp4, {"md2", "bad"}, base=b2(1))
+    add("nsh2-len0", nsh_hdr(1, md=2, words=0), udp4, {"md2", "bad"}, base=b2(1))
+    # the key extraction refuses these (the EXECUTE's errno)
+    add("nsh-cut6", nsh_hdr(3)[:6], b"", {"bad", "cut"}, base=b1(3), md1=NSH_CTX)
+    add("nsh1-cut16", nsh_hdr(3)[:16], b"", {"bad", "cut"}, base=b1(3), md1=NSH_CTX)
+    add("nsh2-len63-cut", nsh_hdr(1, md=2, tlvs=NSH_TLVS, words=63), udp4, {"bad", "cut"},
+        base=b2(1))
+    add("nsh1-ver1", nsh_hdr(1, ver=1), udp4, {"bad"}, base=b1(1), md1=NSH_CTX)
+    add("nsh-mdtype3", nsh_hdr(1, mdtype=3), udp4, {"bad"}, base=nsh_base(mdtype=3, np=1))
+    add("nsh1-len4", nsh_hdr(1, ctx=NSH_CTX[:8]), udp4, {"bad"}, base=b1(1), md1=NSH_CTX)
+    return f
+
+
+# --- tunnels: set(tunnel) and the egress tunnel key -------------------------------
+
+VX_PORT = 4                 # the collect-metadata VXLAN device (--vxlan)
+UL_CAP_PORT = 4             # frames the underlay peer (--underlay) received: port 4's
+UL_LOCAL4, UL_REMOTE4 = bytes([172, 31, 77, 1]), bytes([172, 31, 77, 2])
+UL_ROUTED4 = bytes([198, 18, 0, 7])          # via 172.31.77.254
+UL_UNREACH4 = bytes([203, 0, 113, 9])        # no route
+UL_LOCAL6 = bytes.fromhex("fd770000000000000000000000000001")
+UL_REMOTE6 = bytes.fromhex("fd770000000000000000000000000002")
+UL_ROUTED6 = bytes.fromhex("20010db8007700000000000000000007")   # via fd77::fe
+UL_UNREACH6 = bytes.fromhex("20010db8009900000000000000000001")  # no route
+BARRIER_VNI = 0xbabe
+
+
+def tunnel_attrs(tun_id=None, src4=None, dst4=None, src6=None, dst6=None, tos=None, ttl=64,
+                 df=False, csum=False, oam=False, tp_src=None, tp_dst=None, geneve=None,
+                 gbp=None):
+    p = b""
+    if tun_id is not None:
+        p += a(TUN_ID, struct.pack(">Q", tun_id))
+    if src4 is not None:
+        p += a(TUN_IPV4_SRC, src4)
+    if dst4 is not None:
+        p += a(TUN_IPV4_DST, dst4)
+    if src6 is not None:
+        p += a(TUN_IPV6_SRC, src6)
+    if dst6 is not None:
+        p += a(TUN_IPV6_DST, dst6)
+    if tos is not None:
+        p += a(TUN_TOS, bytes([tos]))
+    if ttl is not None:
+        p += a(TUN_TTL, bytes([ttl]))
+    if df:
+        p += a(TUN_DF)
+    if csum:
+        p += a(TUN_CSUM)
+    if oam:
+        p += a(TUN_OAM)
+    if tp_src is not None:
+        p += a(TUN_TP_SRC, be16(tp_src))
+    if tp_dst is not None:
+        p += a(TUN_TP_DST, be16(tp_dst))
+    if geneve is not None:
+        p += a(TUN_GENEVE_OPTS, geneve)
+    if gbp is not None:
+        p += a(TUN_VXLAN_OPTS, a(1, u32(gbp)))
+    return p
+
+
+def set_tunnel(desc, **kw):
+    return Acts("set(tunnel(%s))" % desc, a(A_SET, a(K_TUNNEL, tunnel_attrs(**kw))),
+                {"set", "set:tunnel"})
+
+
+def barrier_tunnel():
+    """What the barrier adds for a case that uses the VXLAN port: its frame
+    encapsulated to the underlay."""
+    return set_tunnel("barrier", tun_id=BARRIER_VNI, dst4=UL_REMOTE4, ttl=64, df=True) \
+        + out(VX_PORT)
+
+
+def tun_words(payload):
+    return sub_words(payload, TUN_KEY_NAMES)
+
+
+def vxlan_inner(data):
+    """(offset of the VXLAN header, the encapsulated frame) of an
+    Ethernet/IPv4-or-IPv6/UDP frame (any port: a tunnel key's tp_dst
+    chooses it), else None."""
+    if len(data) < 14:
+        return None
+    et = struct.unpack_from(">H", data, 12)[0]
+    if et == 0x0800 and len(data) >= 34 and data[14] >> 4 == 4 and data[23] == 17:
+        off = 14 + (data[14] & 0xf) * 4
+    elif et == 0x86dd and len(data) >= 62 and data[20] == 17:
+        off = 54
+    else:
+        return None
+    if len(data) < off + 16:
+        return None
+    return off + 8, data[off + 16:]
+
+
 # --- the corpus -----------------------------------------------------------------
 
 class Case:
@@ -716,6 +995,7 @@ class Case:
         self.section = section
         self.raw = raw              # packet bytes override (None: the frame's)
         self.setup = None           # a function of the Run before the case
+        self.underlay = False       # uses the VXLAN port: capture its underlay too
 
 
 def corpus(up, up2):
@@ -1144,6 +1424,234 @@ def corpus(up, up2):
     mal("HASH of 4 bytes", extra=[a(PKT_HASH, u32(1))])
     mal("PROBE with a bad key", key=a(K_ETHERNET, bytes(6)), extra=[a(PKT_PROBE)])
     mal("attribute type 13", extra=[a(13, b"abc")])
+
+    # --- NSH (appended: the cases above keep their numbers) ---------------------------
+    # push_nsh on an Ethernet frame keeps it whole (next protocol Ethernet),
+    # on a layer-3 packet the next protocol is its ethertype's; either way
+    # the packet has no Ethernet header after it (an output to an Ethernet
+    # port drops it), push_eth gives it one (ethertype 0x894f). pop_nsh
+    # leaves what the next protocol says. set/set_masked of OVS_KEY_ATTR_NSH:
+    # see validate_set() (this kernel refuses them).
+    nfr = nsh_frames()
+    nby = {f.name: f for f in nfr}
+    md1 = lambda np=3, **kw: nsh_base(mdtype=1, np=np, **kw)  # noqa: E731
+    md2 = lambda np=3, **kw: nsh_base(mdtype=2, np=np, **kw)  # noqa: E731
+    ctx2 = bytes.fromhex("11111111222222223333333344444444")
+    p_md1 = push_nsh("md1", md1(spi=0x000777, si=0x20), md1=ctx2)
+    p_md2 = push_nsh("md2 tlvs", md2(spi=0x000888, si=0x21), md2=NSH_TLVS)
+    p_eth = push_eth(bytes.fromhex("0a00000000a1"), bytes.fromhex("0a00000000a2"))
+    for f in (t4, u6, byname["arp"], byname["vlan-udp4"], byname["l3-tcp4"],
+              byname["mpls-udp4"], byname["qinq-udp4"]):
+        for acts in (
+            seq(p_md1, US()),
+            seq(p_md1, out(1)),
+            seq(p_md1, p_eth, out(1)),
+            seq(p_md2, p_eth, out(1), US()),
+            seq(clone(p_md1, p_eth, out(2)), out(1)),
+            seq(p_md1, p_md2, p_eth, out(2), US()),
+        ):
+            add("nsh", f, acts)
+    for acts in (
+        seq(push_nsh("md1 flags=3 ttl=0xff", md1(flags=0xff, ttl=0xff, np=0x99), md1=ctx2),
+            p_eth, out(1)),
+        seq(push_nsh("md1 ttl=0", md1(ttl=0), md1=bytes(16)), p_eth, out(1)),
+        seq(push_nsh("md2 6 bytes", md2(), md2=bytes.fromhex("010203040506")), p_eth, out(1),
+            US()),
+        seq(push_nsh("md2 4 bytes", md2(), md2=md2_tlv(0x0102, 3, b"")), p_eth, out(1)),
+        seq(push_nsh("md2 244 bytes", md2(), md2=bytes(i & 0xff for i in range(244))), p_eth,
+            out(1)),
+        seq(push_nsh("mdtype 0x12", nsh_base(mdtype=0x12, np=3), md2=NSH_TLVS), p_eth, out(1)),
+        seq(p_md1, p_eth, eth_set, out(1), US()),
+        seq(p_md1, p_eth, push_vlan(0x8100, 0x1009), out(1)),
+        seq(trunc(40), p_md1, p_eth, out(1), US()),
+        seq(p_md1, trunc(30), p_eth, out(1)),
+        seq(p_md1, p_eth, US(actions=True)),
+        seq(hash_(0, 0), p_md1, US()),
+        seq(p_md1, hash_(0, 0), US()),
+        seq(p_md1, p_eth, check_pkt_len(80, out(2), out(3))),
+        seq(p_md1, p_eth, dec_ttl(US()), out(1)),
+        seq(pop_vlan(), p_md1, p_eth, out(1)),
+        seq(p_md1, p_eth, out(0)),
+    ):
+        add("nsh", t4, acts)
+    add("nsh", byname["mpls-udp4"], seq(pop_eth(), p_md1, p_eth, out(1), US()))
+    add("nsh", byname["udp6"], seq(pop_eth(), p_md2, US()))
+    # pop_nsh, set(nsh) and set_masked(nsh) on NSH packets
+    c_base = md1(flags=1, ttl=9, spi=0x000999, si=0x42)
+    nsh_sets = [
+        seq(set_nsh("base", c_base), out(1)),
+        seq(set_nsh("base", c_base), US()),
+        seq(set_nsh("base+md1", c_base, ctx2), out(1), US()),
+        seq(setm_nsh("ttl", nsh_base(0, 7, 0, 0, 0, 0), nsh_base(0, 0x3f, 0, 0, 0, 0)), out(1)),
+        seq(setm_nsh("flags,path", nsh_base(2, 0, 0, 0, 0x000abc, 0x11),
+                     nsh_base(3, 0, 0, 0, 0xffffff, 0xff)), US()),
+        seq(setm_nsh("md1 context", md1=bytes(4) + be32(0x5a5a5a5a) + bytes(8),
+                     md1_mask=bytes(4) + b"\xff" * 4 + bytes(8)), out(1), US()),
+    ]
+    for f in nfr:
+        if "bad" in f.props or "quirk" in f.props:
+            continue
+        eth_in = "eth-in" in f.props
+        lst = [
+            out(1),
+            US(),
+            seq(pop_nsh(), out(1)),
+            seq(pop_nsh(), US()),
+            seq(pop_nsh(), out(1), out(2), US()),
+            seq(clone(pop_nsh(), out(2)), out(1)),
+            seq(pop_nsh(), push_eth(SRC, DST), out(1)),
+            seq(pop_nsh(), pop_eth(), US()),
+            seq(p_md2, US()),
+            seq(pop_nsh(), p_md1, p_eth, out(1)),
+        ]
+        if "l3" not in f.props:
+            lst += [seq(pop_eth(), pop_nsh(), out(1), US()), seq(pop_eth(), p_md1, p_eth, out(1)),
+                    seq(pop_eth(), US())]
+        else:
+            lst += [seq(push_eth(SRC, DST), out(1), US())]
+        if "main" in f.props or f.name == "nsh2-eth-notlv":
+            lst += nsh_sets
+        if eth_in:
+            lst.append(seq(pop_nsh(), eth_set, out(1), US()))
+            lst.append(seq(pop_nsh(), push_vlan(0x8100, 0x100b), out(1)))
+        if f.name == "nsh1-nsh":
+            lst.append(seq(pop_nsh(), pop_nsh(), US()))
+        if f.name == "nsh1-ip4":
+            lst.append(seq(pop_nsh(), set_("ipv4", K_IPV4, ip4key(IP_A, IP_B, 17)), out(1)))
+            lst.append(seq(pop_nsh(), dec_ttl(), US()))
+        for acts in lst:
+            add("nsh", f, acts)
+    for f in nfr:
+        if "bad" in f.props:
+            # (pop_eth first: nsh_pop() then reads the NSH header itself)
+            for acts in (seq(pop_nsh(), out(1), US()), US(), seq(pop_eth(), pop_nsh(), US())):
+                add("nsh", f, acts)
+    for acts in (seq(pop_nsh(), US()), seq(pop_nsh(), push_eth(SRC, DST), out(1), US()),
+                 seq(pop_eth(), pop_nsh(), out(1))):
+        add("nsh", nby["nsh1-eth-dst0206"], acts)
+    # refused push_nsh / pop_nsh (the errno)
+    for acts in (
+        push_nsh("mdtype 3 + md1", nsh_base(mdtype=3), md1=ctx2),
+        push_nsh("mdtype 1 + md2", nsh_base(mdtype=1), md2=NSH_TLVS),
+        push_nsh("mdtype 2 + md1", nsh_base(mdtype=2), md1=ctx2),
+        push_nsh("md1 of 12 bytes", md1(), md1=ctx2[:12]),
+        push_nsh("md1 of 20 bytes", md1(), md1=ctx2 + bytes(4)),
+        push_nsh("md1 and md2", md1(), md1=ctx2, md2=NSH_TLVS),
+        push_nsh("no base", None, md1=ctx2),
+        push_nsh("base only", md1()),
+        push_nsh("base of 4 bytes", None, more=a(NSH_K_BASE, bytes(4)) + a(NSH_K_MD1, ctx2)),
+        push_nsh("md2 empty", md2(), md2=b""),
+        push_nsh("md2 248 bytes", md2(), md2=bytes(248)),
+        push_nsh("nsh attr 4", md1(), md1=ctx2, more=a(4, bytes(4))),
+        push_nsh("not OVS_KEY_ATTR_NSH", raw=a(K_IPV4, a(NSH_K_BASE, md1()) + a(NSH_K_MD1, ctx2))),
+        push_nsh("two keys", raw=nsh_key_attr(md1(), ctx2) + nsh_key_attr(md1(), ctx2)),
+        push_nsh("empty", raw=b""),
+        push_nsh("trailing bytes", raw=nsh_key_attr(md1(), ctx2) + b"\0\0\0\0"),
+    ):
+        add("nsh", t4, seq(acts, p_eth, out(1)))
+    add("nsh", t4, seq(p_md1, pop_nsh(), out(1)))
+    add("nsh", t4, seq(p_md1, p_eth, pop_nsh(), out(1)))
+    add("nsh", t4, seq(pop_nsh(), out(1)))
+    add("nsh", t4, seq(set_nsh("base", c_base), out(1)))
+    add("nsh", byname["arp"], seq(pop_eth(), p_md1, out(1)))
+    add("nsh", nby["nsh1-eth"], seq(p_eth, out(1)))
+    add("nsh", nby["l3-nsh1-ip4"], seq(pop_eth(), out(1)))
+    add("nsh", nby["nsh1-ip4"], US(), key=nby["nsh1-ip4"].key(extra=nsh_key_attr(
+        md2(), md2=NSH_TLVS)), name="nsh1-ip4 | key with a second, MD2 nsh | userspace")
+    add("nsh", nby["nsh1-ip4"], US(), key=a(K_IN_PORT, u32(1))
+        + a(K_ETHERNET, nby["nsh1-ip4"].data[6:12] + nby["nsh1-ip4"].data[0:6])
+        + a(K_ETHERTYPE, be16(ETH_P_NSH)), name="nsh1-ip4 | key without nsh | userspace")
+
+    # --- set(tunnel), egress tunnel info, output to a VXLAN port -----------------------
+    # Port 4 is a collect-metadata VXLAN device; the underlay's routes and
+    # neighbours are static (tests/vm/test_actions_ab.sh), so the tunnel
+    # key's source address is too; its tp_src is the vxlan device's
+    # udp_flow_src_port(), from the packet's flow hash (per boot, like DP_HASH).
+    VX = VX_PORT
+    T4 = set_tunnel("id=100,dst=172.31.77.2,ttl=64,df", tun_id=100, dst4=UL_REMOTE4, df=True)
+    T4b = set_tunnel("id=0x1234567890,src,dst,tos=0x28,ttl=10,csum,tp_dst=4790",
+                     tun_id=0x1234567890, src4=UL_LOCAL4, dst4=UL_REMOTE4, tos=0x28, ttl=10,
+                     csum=True, tp_dst=4790)
+    T4r = set_tunnel("id=101,dst=198.18.0.7 (routed),ttl=64,df,tp_src=1234", tun_id=101,
+                     dst4=UL_ROUTED4, df=True, tp_src=1234)
+    T4n = set_tunnel("id=102,dst=172.31.77.2,ttl=0,tos=3", tun_id=102, dst4=UL_REMOTE4, ttl=0,
+                     tos=3)
+    T6 = set_tunnel("id=200,dst=fd77::2,ttl=64", tun_id=200, dst6=UL_REMOTE6)
+    T6b = set_tunnel("id=201,src=fd77::1,dst,tos=0x10,ttl=5,csum,tp_dst=4790", tun_id=201,
+                     src6=UL_LOCAL6, dst6=UL_REMOTE6, tos=0x10, ttl=5, csum=True, tp_dst=4790)
+    T6r = set_tunnel("id=202,dst=2001:db8:77::7 (routed),ttl=64", tun_id=202, dst6=UL_ROUTED6)
+    UE = lambda port=VX, **kw: US(egress=port, **kw)  # noqa: E731
+
+    def tadd(f, acts, **kw):
+        c = add("tunnel", f, acts, **kw)
+        c.underlay = True
+        return c
+
+    for f in (t4, u6):
+        for T in (T4, T4b, T4r, T4n, T6, T6b, T6r):
+            tadd(f, seq(T, UE()))
+        for T in (T4, T4b, T4r, T6, T6b, T6r):
+            tadd(f, seq(T, out(VX)))
+    for f in (byname["arp"], byname["vlan-udp4"], byname["qinq-udp4"], byname["l3-tcp4"],
+              nby["nsh1-eth"], nby["l3-nsh1-ip4"]):
+        tadd(f, seq(T4, UE(), out(VX)))
+        tadd(f, seq(T6, out(VX), UE()))
+    for acts in (
+        UE(),                                   # no tunnel set: no key
+        seq(T4, UE(port=1)),                    # not a tunnel port
+        seq(T4, UE(port=0)),                    # the local (internal) port
+        seq(T4, UE(port=9)),                    # no such port
+        seq(set_tunnel("id=103,dst=203.0.113.9 (no route),ttl=64", tun_id=103,
+                       dst4=UL_UNREACH4), UE(), out(VX)),
+        seq(set_tunnel("id=203,dst=2001:db8:99::1 (no route),ttl=64", tun_id=203,
+                       dst6=UL_UNREACH6), UE(), out(VX)),
+        seq(set_tunnel("id=104,src=10.99.0.1 (not local),dst,ttl=64", tun_id=104,
+                       src4=bytes([10, 99, 0, 1]), dst4=UL_REMOTE4), UE(), out(VX)),
+        seq(set_tunnel("no id,dst,ttl=64,oam", dst4=UL_REMOTE4, oam=True), UE(), out(VX)),
+        seq(set_tunnel("id=105,dst,ttl=64,df,vxlan gbp=0x4c8", tun_id=105, dst4=UL_REMOTE4,
+                       df=True, gbp=0x4c8), UE(), out(VX)),
+        seq(set_tunnel("id=106,dst,ttl=64,geneve opts", tun_id=106, dst4=UL_REMOTE4,
+                       geneve=be16(0x0102) + bytes([0x80, 1]) + be32(0xdeadbeef)), UE(), out(VX)),
+        seq(set_tunnel("id=107,dst6,ttl=64,gbp=0x12", tun_id=107, dst6=UL_REMOTE6, gbp=0x12),
+            UE()),
+        seq(T4, UE(userdata=b"egress", actions=True)),
+        seq(T4, UE(), UE()),
+        seq(T4, T6, UE()),
+        seq(T4, clone(T6, UE(), out(VX)), UE(), out(VX)),
+        seq(T4, trunc(40), UE()),
+        seq(T4, trunc(40), out(VX)),
+        seq(T4, out(VX), out(VX)),
+        seq(T4, out(VX), T6, out(VX), UE()),
+        seq(T4, out(1), out(0), UE()),
+        seq(T4, eth_set, out(VX), UE()),
+        seq(T4, push_vlan(0x8100, 0x100c), out(VX)),
+        seq(T4, hash_(0, 9), UE()),
+        seq(hash_(1, 9), T4, UE()),
+        seq(T4, p_md1, p_eth, out(VX), UE()),
+        seq(T4, sample(0xffffffff, UE(), name="100%"), check_pkt_len(50, out(VX), out(1))),
+        seq(T4, pop_eth(), UE(), out(VX)),
+    ):
+        tadd(t4, acts)
+    tadd(t4, seq(T4, UE()), extra=[a(PKT_HASH, struct.pack("=Q", HASH_L4_BIT | 0x5678))],
+         name="tcp4 | HASH l4,0x5678 | %s" % seq(T4, UE()).desc)
+    tadd(t4, seq(T4, out(VX), UE()), extra=[a(PKT_HASH, struct.pack("=Q", HASH_SW_BIT | 0))],
+         name="tcp4 | HASH sw,0 | %s" % seq(T4, out(VX), UE()).desc)
+    tadd(byname["big-udp4"], seq(T4, out(VX), UE()))
+    tadd(byname["big-udp4"], seq(T6, out(VX)))
+    tadd(byname["big-udp4"], seq(T4, out(VX)), extra=[a(PKT_MRU, struct.pack("=H", 500))],
+         name="big-udp4 | MRU 500 | %s" % seq(T4, out(VX)).desc)
+    # refused (the errno)
+    for acts in (
+        seq(set_tunnel("no ttl", tun_id=1, dst4=UL_REMOTE4, ttl=None), out(VX)),
+        seq(set_tunnel("no dst", tun_id=1), out(VX)),
+        seq(set_tunnel("ipv4 and ipv6 dst", tun_id=1, dst4=UL_REMOTE4, dst6=UL_REMOTE6),
+            out(VX)),
+        seq(Acts("set_masked(tunnel)", a(A_SET_MASKED, a(K_TUNNEL, tunnel_attrs(
+            tun_id=1, dst4=UL_REMOTE4) * 2)), {"set_masked"}), out(VX)),
+        seq(T4, raw_acts("userspace(egress_tun_port 2 bytes)", a(A_USERSPACE, a(
+            US_PID, u32(up)) + a(US_EGRESS_TUN_PORT, b"\4\0")), {"userspace"})),
+    ):
+        tadd(t4, acts)
     return cases
 
 
@@ -1166,6 +1674,7 @@ class Run:
         self.pkt_fam = self.family("ovs_packet")
         self.dp = None
         self.caps = {}
+        self.ucap = None            # the underlay peer: port 4's encapsulated frames
         self.counts = {}
         self.n_barrier = 0
         self.deadline = time.monotonic() + args.deadline
@@ -1207,6 +1716,19 @@ class Run:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
             s.setblocking(False)
             self.caps[n] = s
+        if self.args.vxlan:
+            self.req.request(self.vport_fam, VPORT_CMD_NEW, [
+                struct.pack("=i", self.dp), g.pack_u32_attr(VPORT_ATTR_PORT_NO, VX_PORT),
+                g.pack_u32_attr(VPORT_ATTR_TYPE, VPORT_TYPE_NETDEV),
+                g.pack_str_attr(VPORT_ATTR_NAME, self.args.vxlan),
+                g.pack_u32_attr(VPORT_ATTR_UPCALL_PID, self.up_pid["up"])], flags=NLM_F_ACK)
+        if self.args.underlay:
+            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+            s.bind((self.args.underlay, ETH_P_ALL))
+            s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+            s.setblocking(False)
+            self.ucap = s
         self.features = F_UNALIGNED
 
     def set_features(self, features, pids):
@@ -1226,6 +1748,8 @@ class Run:
                 print("actions_ab.py: deleting %s: %s" % (DP_NAME, e), file=sys.stderr)
         for s in self.caps.values():
             s.close()
+        if self.ucap is not None:
+            self.ucap.close()
         for s in self.ups.values():
             s.close()
         self.req.close()
@@ -1281,6 +1805,14 @@ class Run:
                     break
                 if pkttype != PACKET_OUTGOING:
                     got.append((port, data, aux, pkttype))
+        while self.ucap is not None:
+            try:
+                data, aux, pkttype = self.recv_frame(self.ucap)
+            except BlockingIOError:
+                break
+            # (The underlay's own IPv6 multicast reports are no VXLAN.)
+            if pkttype != PACKET_OUTGOING and vxlan_inner(data) is not None:
+                got.append((UL_CAP_PORT, data, aux, pkttype))
         return got
 
     def drain_ups(self):
@@ -1296,13 +1828,18 @@ class Run:
                     got.append((label, m))
         return got
 
-    def until_barrier(self, n):
+    def until_barrier(self, n, underlay=False):
         """{port: [(data, aux, pkttype)]} received before barrier n, and
-        the ports whose barrier did not come."""
-        frames = {p: [] for p in self.caps}
+        the ports whose barrier did not come. underlay: also the VXLAN
+        frames the underlay peer got (as port 4's), up to the encapsulated
+        barrier; its other frames are ignored."""
+        socks = sorted(self.caps.items())
+        if underlay and self.ucap is not None:
+            socks.append((UL_CAP_PORT, self.ucap))
+        frames = {p: [] for p, _ in socks}
         lost = []
         marker = BARRIER_MAGIC + be32(n)
-        for port, s in sorted(self.caps.items()):
+        for port, s in socks:
             end = time.monotonic() + BARRIER_TIMEOUT
             while True:
                 left = end - time.monotonic()
@@ -1315,18 +1852,26 @@ class Run:
                     continue
                 if pkttype == PACKET_OUTGOING:
                     continue
-                if len(data) >= 14 and data[12:14] == be16(BARRIER_TYPE) \
-                        and data[14:14 + len(BARRIER_MAGIC)] == BARRIER_MAGIC:
-                    if data[14:14 + len(marker)] == marker:
+                inner = data
+                if s is self.ucap:
+                    vx = vxlan_inner(data)
+                    if vx is None:
+                        continue
+                    inner = vx[1]
+                if len(inner) >= 14 and inner[12:14] == be16(BARRIER_TYPE) \
+                        and inner[14:14 + len(BARRIER_MAGIC)] == BARRIER_MAGIC:
+                    if inner[14:14 + len(marker)] == marker:
                         break
                     continue        # an earlier barrier (one that came late)
                 frames[port].append((data, aux, pkttype))
         return frames, lost
 
-    def barrier(self):
+    def barrier(self, underlay=False):
         self.n_barrier += 1
         n = self.n_barrier
         acts = out(0).data + out(1).data + out(2).data + out(3).data
+        if underlay and self.ucap is not None:
+            acts += barrier_tunnel().data
         r = self.execute(barrier_frame(n), a(K_ETHERNET, SRC + BCAST)
                          + a(K_ETHERTYPE, be16(BARRIER_TYPE)), acts)
         return n, r
@@ -1334,6 +1879,7 @@ class Run:
     # --- rendering
 
     def frame_line(self, port, data, aux, pkttype, ref):
+        vx = vxlan_inner(data) if port == UL_CAP_PORT else None
         words = ["  p%d len=%d %s" % (port, len(data), PKTTYPE_NAMES.get(pkttype, pkttype))]
         if aux is not None:
             status, tp_len, _snap, _mac, _net, tci, tpid = aux
@@ -1348,10 +1894,36 @@ class Run:
                 words.append("tp_len=%d" % tp_len)
         else:
             words.append("no-auxdata")
+        if vx is not None:
+            return self.vxlan_frame_lines(words, data, vx, ref)
         text, broken = csum_words(checksums(data), ref)
         if broken:
             self.count("csum-broken")
         return ["".join([" ".join(words), text]), "    " + frame_hex(data)]
+
+    def vxlan_frame_lines(self, words, data, vx, ref):
+        """A frame port 4 sent, as the underlay got it: the outer headers'
+        checksums, the inner frame's (against the case's input), the bytes
+        with an outer IPv4 header's identification and checksum as "iiii"
+        and "cccc" (iptunnel_xmit() draws the ID from __ip_select_ident(),
+        which is random), the VXLAN header and the inner frame apart."""
+        off, inner = vx
+        found = checksums(data)
+        if data[12:14] == be16(0x86dd) and data[off - 2:off] == b"\0\0":
+            # A zero UDP checksum over IPv6 (RFC 6935: tunnels may).
+            found = [(layer, "zero" if layer == "udp" else st) for layer, st in found]
+        outer, _ = csum_words(found, [])
+        text, broken = csum_words(checksums(inner), ref)
+        if broken:
+            self.count("csum-broken")
+        words.append("vxlan")
+        hx = data[:off].hex()
+        if data[12:14] == be16(0x0800):
+            hx = hx[:36] + "iiii" + hx[40:48] + "cccc" + hx[52:]
+        return [" ".join(words) + (" outer" + outer if outer else "")
+                + (" inner" + text if text else ""),
+                "    " + hx, "    vxlan " + data[off:off + 8].hex(),
+                "    inner " + frame_hex(inner)]
 
     def upcall_lines(self, label, m, ref):
         if m[0] == "oserror":
@@ -1388,6 +1960,9 @@ class Run:
                                                 " other=%#x" % rest if rest else ""))
             elif tt == PKT_KEY:
                 lines.append("    %s %s" % (name, " ".join(key_words(p))))
+            elif tt == PKT_EGRESS_TUN_KEY:
+                lines.append("    %s %s" % (name, " ".join(tun_words(p))))
+                lines.append("      " + p.hex())
             elif tt == PKT_PACKET:
                 text, broken = csum_words(checksums(p, l3), ref)
                 if broken:
@@ -1435,8 +2010,8 @@ class Run:
         lines.append("  errno %s" % ("0" if r == "ok" else r))
         self.count("errno %s" % ("0" if r == "ok" else r))
         ups = self.drain_ups()
-        n, br = self.barrier()
-        caps, lost = self.until_barrier(n)
+        n, br = self.barrier(c.underlay)
+        caps, lost = self.until_barrier(n, c.underlay)
         ups += self.drain_ups()
         ref = checksums(c.frame.data, c.frame.l3_type) if c.frame is not None else []
         delivered = 0
@@ -1466,9 +2041,10 @@ class Run:
         self.setup()
         self.setup_time = time.monotonic() - start
         cases = corpus(self.up_pid["up"], self.up_pid["up2"])
-        self.w("# actions_ab transcript: %d cases; ports 1-3 netdev (veth), 0 local" % len(cases))
+        self.w("# actions_ab transcript: %d cases; ports 1-3 netdev (veth), 0 local%s" % (
+            len(cases), "; 4 netdev (collect-metadata vxlan)" if self.args.vxlan else ""))
         self.w("## frames")
-        for f in frames():
+        for f in frames() + nsh_frames():
             text, _ = csum_words(checksums(f.data, f.l3_type), [])
             self.w("  %s len=%d%s%s\n    %s" % (f.name, len(f.data),
                                                " l3=%04x" % f.l3_type if f.l3_type else "",
@@ -1522,10 +2098,26 @@ def blocks(path):
     return out, order
 
 
+def sections(path):
+    """{case tag: the "### section" it is in}."""
+    out, cur = {}, ""
+    with open(path) as f:
+        for line in f:
+            if line.startswith("### "):
+                cur = line[4:].strip()
+            elif line.startswith("[") and "] " in line:
+                out[line[:line.index("]") + 1]] = cur
+    return out
+
+
 def compare(c_path, rs_path, limit):
     c, order = blocks(c_path)
     r, _ = blocks(rs_path)
     bad = [t for t in order if c[t] != r.get(t)]
+    sec = sections(c_path)
+    per = {}
+    for t in bad:
+        per[sec.get(t, "")] = per.get(sec.get(t, ""), 0) + 1
     for t in bad[:limit]:
         print("=== %s" % c[t][0])
         rl = r.get(t, ("", ["(missing)"]))[1]
@@ -1536,6 +2128,10 @@ def compare(c_path, rs_path, limit):
         print("\n".join(rl))
     print("%d of %d cases differ%s" % (len(bad), len(order),
                                        " (the first %d shown)" % limit if len(bad) > limit else ""))
+    if bad:
+        print("differing cases per section: " + " ".join(
+            "%s=%d/%d" % (k or "-", v, sum(1 for t in order if sec.get(t, "") == k))
+            for k, v in sorted(per.items())))
     if bad:
         print("differing cases:")
         for t in bad:
@@ -1550,6 +2146,8 @@ def main(argv):
     r.add_argument("out")
     r.add_argument("--ports", required=True, help="the datapath side of the veths: P1,P2,P3")
     r.add_argument("--caps", required=True, help="their peers: C1,C2,C3")
+    r.add_argument("--vxlan", help="a collect-metadata vxlan device: datapath port 4")
+    r.add_argument("--underlay", help="where the vxlan device's frames arrive: captured")
     r.add_argument("--deadline", type=float, default=600.0)
     cp = sub.add_parser("compare")
     cp.add_argument("c_out")

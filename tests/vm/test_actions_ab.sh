@@ -7,7 +7,12 @@
 # of every rewritable header and of priority/skb_mark, VLAN, MPLS and
 # Ethernet pushes and pops, hash, clone, sample, check_pkt_len, dec_ttl,
 # drop, ct_clear, psample; MRU, upcall port ids, per-CPU dispatch,
-# unaligned or padded upcalls; malformed requests) runs against each
+# unaligned or padded upcalls; malformed requests; then NSH frames (MD
+# types 1 and 2, over Ethernet and layer 3, malformed ones) with push_nsh,
+# pop_nsh and set/set_masked(nsh); set(tunnel) with userspace's
+# egress_tun_port (the upcall's EGRESS_TUN_KEY) and output to a
+# collect-metadata VXLAN port, whose encapsulated frames are captured on
+# its underlay) runs against each
 # module, and the transcripts must be identical: each EXECUTE's errno,
 # every frame that left each port (captured with AF_PACKET on the veth
 # peers and on the local port, with PACKET_AUXDATA's VLAN tag and checksum
@@ -41,6 +46,19 @@ no_ipv6() { [ ! -d /proc/sys/net/ipv6 ] || echo 1 >"/proc/sys/net/ipv6/conf/$1/d
 
 # Three veth pairs: taN (a netdev port of the datapath) and tcN (the peer
 # the frames are captured on), fixed MACs so that packet types do not vary.
+#
+# Port 4: vxtest, a collect-metadata ("external") VXLAN device, as
+# ovs-vswitchd makes vxlan_sys_4789. Its underlay: the veth ul0 (in the
+# root namespace, 172.31.77.1/24 and fd77::1/64, no link-local address)
+# and its peer ulc, where the encapsulated frames are captured. Everything
+# a route lookup for a tunnel depends on is static: the connected routes,
+# 198.18.0.0/24 via 172.31.77.254, 2001:db8:77::/64 via fd77::fe, and
+# permanent neighbours for the remote ends and gateways (so no ARP or
+# neighbour discovery is sent, nor any frame queued); any other tunnel
+# destination has no route (the VM has no other interface). The tunnel
+# key's source address (EGRESS_TUN_KEY's ipv4_src/ipv6_src) is what that
+# lookup picks.
+UL_OPTS=(--vxlan vxtest --underlay ulc)
 net_up() {
 	local n
 	no_ipv6 default
@@ -53,11 +71,32 @@ net_up() {
 		ip link set "ta$n" up
 		ip link set "tc$n" up
 	done
+	modprobe vxlan 2>/dev/null || true
+	ip link add vxtest address 02:00:00:00:04:0a type vxlan external dstport 4789 ||
+		fail "cannot create a collect-metadata vxlan device (CONFIG_VXLAN?)"
+	no_ipv6 vxtest
+	ip link set vxtest up
+	ip link add ul0 address 02:00:00:00:77:0a type veth peer name ulc address 02:00:00:00:77:0c
+	no_ipv6 ulc
+	ip link set ul0 addrgenmode none
+	echo 0 >/proc/sys/net/ipv6/conf/ul0/disable_ipv6
+	ip link set ul0 up
+	ip link set ulc up
+	ip addr add 172.31.77.1/24 dev ul0
+	ip -6 addr add fd77::1/64 dev ul0 nodad
+	ip neigh replace 172.31.77.2 lladdr 02:00:00:00:77:02 dev ul0 nud permanent
+	ip neigh replace 172.31.77.254 lladdr 02:00:00:00:77:fe dev ul0 nud permanent
+	ip route add 198.18.0.0/24 via 172.31.77.254 dev ul0
+	ip -6 neigh replace fd77::2 lladdr 02:00:00:00:77:02 dev ul0 nud permanent
+	ip -6 neigh replace fd77::fe lladdr 02:00:00:00:77:fe dev ul0 nud permanent
+	ip -6 route add 2001:db8:77::/64 via fd77::fe dev ul0
 }
 
 net_down() {
 	local n
 	for n in 1 2 3; do ip link del "ta$n" 2>/dev/null || true; done
+	ip link del vxtest 2>/dev/null || true
+	ip link del ul0 2>/dev/null || true
 }
 
 SPLAT_RE='BUG:|Oops|WARNING:|Kernel panic|general protection fault|Call Trace:|possible (circular|recursive) locking|suspicious RCU usage|inconsistent lock state|sleeping function called from invalid context|KFENCE:|list_(add|del) corruption|UBSAN:|refcount_t:|rust_panic|panicked at'
@@ -80,7 +119,7 @@ run_against() {
 	net_up
 	echo "$(date +%T.%N) veths up"
 	timeout "$RUN_TIMEOUT" python3 "$AB" run "$out" --ports ta1,ta2,ta3 --caps tc1,tc2,tc3 \
-		--deadline "$DEADLINE" || rc=$?
+		"${UL_OPTS[@]}" --deadline "$DEADLINE" || rc=$?
 	echo "the corpus against $module: $((SECONDS - start)) s"
 	assert_datapath_module "$module"
 	net_down
@@ -104,6 +143,11 @@ expect_case() {
 	local block
 	block=$(case_block "$1") || fail "openvswitch.ko transcript: no case /$1/"
 	grep -qE -- "$2" <<<"$block" || fail "openvswitch.ko: case /$1/ lacks /$2/: $(head -c 1500 <<<"$block")"
+}
+expect_no() {
+	local block
+	block=$(case_block "$1") || fail "openvswitch.ko transcript: no case /$1/"
+	! grep -qE -- "$2" <<<"$block" || fail "openvswitch.ko: case /$1/ has /$2/: $(head -c 1500 <<<"$block")"
 }
 
 kmemleak_start
@@ -133,6 +177,25 @@ expect_case 'udp4-nocsum \| out:1' ' csum ip4=ok udp=none$'
 expect_case 'sctp4 \| set\(sctp\),out:1' ' csum ip4=ok sctp=ok$'
 expect_case 'malformed: no KEY' '^  errno EINVAL$'
 expect_case 'malformed: dp_ifindex lo' '^  errno ENODEV$'
+# NSH: push_nsh (MD type 1) then push_eth; pop_nsh of a layer-3 NSH packet;
+# pop_nsh wants the NSH header first (pop_eth before it); set(nsh) refused.
+expect_case 'tcp4 \| push_nsh\(md1\),push_eth,out:1' '^    0a00000000a20a00000000a1894f0fc6010300077720'
+expect_case 'l3-nsh1-ip4 \| pop_nsh,push_eth,out:1' '^  p1 len=72 otherhost csum ip4=ok tcp=ok$'
+expect_case 'nsh1-eth \| pop_eth,pop_nsh,out:1,userspace' '^  p1 len=72 otherhost csum ip4=ok tcp=ok$'
+expect_case 'nsh1-eth \| set\(nsh base\),out:1' '^  errno EINVAL$'
+expect_case 'tcp4 \| push_nsh\(md1 of 12 bytes\),push_eth,out:1' '^  errno EINVAL$'
+# The egress tunnel key: the route's source address, the vxlan port's
+# destination port; none for a port that is no tunnel; VXLAN frames on
+# the underlay.
+T4='set\(tunnel\(id=100,dst=172.31.77.2,ttl=64,df\)\)'
+T6='set\(tunnel\(id=200,dst=fd77::2,ttl=64\)\)'
+expect_case "tcp4 \\| $T4,userspace\\(egress_tun_port:4\\)" \
+	'^    EGRESS_TUN_KEY id=0000000000000064 ipv4_src=ac1f4d01 ipv4_dst=ac1f4d02 ttl=40 df tp_src=[0-9a-f]{4} tp_dst=12b5$'
+expect_case "tcp4 \\| $T6,userspace\\(egress_tun_port:4\\)" \
+	'^    EGRESS_TUN_KEY id=00000000000000c8 ipv6_src=fd770000000000000000000000000001 ipv6_dst=fd770000000000000000000000000002 ttl=40 '
+expect_no "tcp4 \\| $T4,userspace\\(egress_tun_port:1\\)" 'EGRESS_TUN_KEY'
+expect_case "tcp4 \\| $T4,out:4" '^  p4 len=122 otherhost vxlan outer csum ip4=ok udp=none inner csum ip4=ok tcp=ok$'
+expect_case "tcp4 \\| $T6,out:4" '^  p4 len=142 otherhost vxlan outer csum udp=zero inner csum ip4=ok tcp=ok$'
 pass "openvswitch.ko transcript: $(grep -c '^\[' "$C_OUT") cases, $frames frames, $upcalls upcalls"
 # A checksum that openvswitch.ko itself breaks is its behaviour (and the
 # comparison below requires the same of openvswitch_rs); list it.
