@@ -68,6 +68,16 @@ pub(crate) struct TunnelInfo {
 pub(crate) const IP_TUNNEL_INFO_BRIDGE: u8 = 0x04;
 
 impl TunnelInfo {
+    fn empty() -> Self {
+        TunnelInfo {
+            key: [0; 64],
+            proto: 0,
+            opts: [0; 255],
+            opts_len: 0,
+            mode: 0,
+        }
+    }
+
     pub(crate) fn opts(&self) -> &[u8] {
         self.opts.get(..usize::from(self.opts_len)).unwrap_or(&[])
     }
@@ -335,13 +345,7 @@ impl SkBuff {
     /// The tunnel the packet came by (`skb_tunnel_info()`): its
     /// `struct ip_tunnel_key` bytes, address family and options.
     pub(crate) fn tunnel_info(&self) -> Option<TunnelInfo> {
-        let mut t = TunnelInfo {
-            key: [0; 64],
-            proto: 0,
-            opts: [0; 255],
-            opts_len: 0,
-            mode: 0,
-        };
+        let mut t = TunnelInfo::empty();
         // SAFETY: valid skb; the buffers have the sizes the glue writes
         // (64 bytes of key, checked by its static_assert; at most 255
         // bytes of options, its u8 length).
@@ -361,13 +365,7 @@ impl SkBuff {
     /// (`dev_fill_metadata_dst()`, which completes the packet's metadata
     /// dst): for an upcall's `OVS_PACKET_ATTR_EGRESS_TUN_KEY`.
     pub(crate) fn egress_tunnel(&mut self, dev: &DevRef) -> Option<TunnelInfo> {
-        let mut t = TunnelInfo {
-            key: [0; 64],
-            proto: 0,
-            opts: [0; 255],
-            opts_len: 0,
-            mode: 0,
-        };
+        let mut t = TunnelInfo::empty();
         // SAFETY: held device, our skb; buffers as in `tunnel_info`.
         let some = unsafe {
             glue::ovs_rs_egress_tunnel_info(

@@ -807,11 +807,9 @@ static_assert(sizeof(struct ip_tunnel_key) == 64);
  * ovs_flow_key_extract() takes it: the key, its address family and its
  * options (up to 255 bytes). False without one.
  */
-bool ovs_rs_skb_tunnel_info(const struct sk_buff *skb, void *key, u8 *proto,
-			    u8 *opts, u8 *opts_len)
+static bool ovs_rs_copy_tunnel_info(const struct ip_tunnel_info *info, void *key,
+				    u8 *proto, u8 *opts, u8 *opts_len)
 {
-	const struct ip_tunnel_info *info = skb_tunnel_info(skb);
-
 	if (!info)
 		return false;
 	memcpy(key, &info->key, sizeof(info->key));
@@ -819,6 +817,12 @@ bool ovs_rs_skb_tunnel_info(const struct sk_buff *skb, void *key, u8 *proto,
 	*opts_len = info->options_len;
 	ip_tunnel_info_opts_get(opts, info);
 	return true;
+}
+
+bool ovs_rs_skb_tunnel_info(const struct sk_buff *skb, void *key, u8 *proto,
+			    u8 *opts, u8 *opts_len)
+{
+	return ovs_rs_copy_tunnel_info(skb_tunnel_info(skb), key, proto, opts, opts_len);
 }
 
 /*
@@ -875,12 +879,8 @@ bool ovs_rs_egress_tunnel_info(struct net_device *dev, struct sk_buff *skb,
 	if (dev_fill_metadata_dst(dev, skb))
 		return false;
 	info = skb_tunnel_info(skb);
-	if (!info)
+	if (!ovs_rs_copy_tunnel_info(info, key, proto, opts, opts_len))
 		return false;
-	memcpy(key, &info->key, sizeof(info->key));
-	*proto = ip_tunnel_info_af(info);
-	*opts_len = info->options_len;
 	*mode = info->mode;
-	ip_tunnel_info_opts_get(opts, info);
 	return true;
 }
