@@ -3,7 +3,7 @@
  * Interface between openvswitch_rs's C glue and its Rust crate.
  *
  * Every symbol here has the ovs_rs_ prefix. The Rust side declares the
- * same prototypes in src/ffi/glue.rs; keep the two in step.
+ * same prototypes in src/kapi/glue.rs; keep the two in step.
  */
 #ifndef OVS_RS_GLUE_H
 #define OVS_RS_GLUE_H
@@ -32,7 +32,7 @@ enum ovs_rs_family_index {
  */
 struct genl_family *ovs_rs_genl_family(unsigned int index);
 
-/* Command handlers, implemented in Rust (src/ffi/genl.rs). */
+/* Command handlers, implemented in Rust (src/kapi/genl.rs). */
 #define OVS_RS_DOIT(name) int name(struct sk_buff *skb, struct genl_info *info)
 #define OVS_RS_DUMPIT(name) int name(struct sk_buff *skb, struct netlink_callback *cb)
 
@@ -246,7 +246,7 @@ void ovs_rs_vport_output(struct net *net, struct net_device *dev, bool internal,
 			 struct sk_buff *skb, u8 mac_proto, u16 eth_type, u16 mru,
 			 u32 cutlen, unsigned int min_len);
 
-/* Implemented in Rust (src/ffi/netdev.rs). */
+/* Implemented in Rust (src/kapi/netdev.rs). */
 /*
  * A packet from a port's device (internal xmit, rx_handler); consumes it.
  * @netdev: from a netdev port's rx_handler, whose tunnel metadata counts.

@@ -5,7 +5,7 @@
 //! A datapath lives in the network namespace that created it and owns its
 //! ports; port 0 is an internal device named after the datapath. All
 //! datapaths sit in one [`Registry`] behind `ovs_mutex`
-//! ([`crate::ffi::lock::OVS_MUTEX`]), which every command takes, as in C.
+//! ([`crate::kapi::lock::OVS_MUTEX`]), which every command takes, as in C.
 //! What the packet path reads lock-free is in [`DpShared`].
 
 use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
@@ -14,13 +14,13 @@ use kernel::{prelude::*, str::CStr, sync::Arc};
 
 use crate::dp_config::{self, ConfigError, DpStats, MegaflowStats, MASKS_CACHE_DEFAULT};
 use crate::dp_config::{OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_TC_RECIRC_SHARING};
-use crate::ffi::genl::{Dump, Family, Request};
-use crate::ffi::lock::OVS_MUTEX;
-use crate::ffi::netdev::{self, name_bytes, DevRef, InternalDev, NetNs};
-use crate::ffi::nlmsg::{Msg, MsgWriter};
-use crate::ffi::percpu::MaskCache;
-use crate::ffi::rcu::{Guard, RcuBox, RcuCell};
-use crate::ffi::skb::BhOff;
+use crate::kapi::genl::{Dump, Family, Request};
+use crate::kapi::lock::OVS_MUTEX;
+use crate::kapi::netdev::{self, name_bytes, DevRef, InternalDev, NetNs};
+use crate::kapi::nlmsg::{Msg, MsgWriter};
+use crate::kapi::percpu::MaskCache;
+use crate::kapi::rcu::{Guard, RcuBox, RcuCell};
+use crate::kapi::skb::BhOff;
 use crate::flow::key::FlowKey;
 use crate::flow::table::{Flow, FlowTable, LookupCounts, TableShared};
 use crate::uapi::{self, dp_attr, dp_cmd};
@@ -65,7 +65,7 @@ impl Drop for RegistryRelease {
         // queued by the one before. The module's code must outlive them
         // all.
         for _ in 0..8 {
-            crate::ffi::rcu::barrier();
+            crate::kapi::rcu::barrier();
         }
     }
 }

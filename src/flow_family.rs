@@ -13,10 +13,10 @@ use kernel::prelude::*;
 
 use crate::datapath::Registry;
 use crate::fallible::AllocError;
-use crate::ffi::genl::{Dump, Family, Request};
-use crate::ffi::lock::OVS_MUTEX;
-use crate::ffi::nlmsg::{self, Msg, MsgWriter};
-use crate::ffi::{rcu, time};
+use crate::kapi::genl::{Dump, Family, Request};
+use crate::kapi::lock::OVS_MUTEX;
+use crate::kapi::nlmsg::{self, Msg, MsgWriter};
+use crate::kapi::{rcu, time};
 use crate::flow::actions::{copy_actions, ActionError};
 use crate::flow::key_put::{key_attr_size, put_key};
 use crate::flow::match_nl::{get_match, CtSupport, Match};

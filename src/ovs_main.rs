@@ -3,7 +3,7 @@
 //! openvswitch_rs: the Open vSwitch kernel datapath, in Rust.
 //!
 //! Layout follows `net/openvswitch`: domain modules (datapath, vport,
-//! flow, actions, ...) above a small abstraction layer, [`ffi`], which is
+//! flow, actions, ...) above a small abstraction layer, [`kapi`], which is
 //! the only place with `unsafe`. Pure logic ([`netlink`], [`uapi`])
 //! compiles on the host too, for `cargo test` and fuzzing.
 
@@ -11,7 +11,7 @@ use kernel::prelude::*;
 
 mod actions;
 mod datapath;
-mod ffi;
+mod kapi;
 mod flow_family;
 mod packet;
 mod packet_family;
@@ -32,7 +32,7 @@ mod flow;
 mod netlink;
 /// What pure code publishes through RCU with (the host has a stand-in).
 mod rcu {
-    pub(crate) use crate::ffi::rcu::{read_lock, Guard, RcuBox, RcuCell};
+    pub(crate) use crate::kapi::rcu::{read_lock, Guard, RcuBox, RcuCell};
 }
 // The UAPI constants are listed whole, used or not yet.
 #[allow(unreachable_pub, dead_code)]
@@ -61,26 +61,26 @@ struct OpenVswitch {
     // requests, then no more mask rebalancing, then no more device events
     // (every netdev port detached), then every namespace's datapaths are
     // destroyed.
-    _families: KVec<ffi::genl::Registration>,
-    _masks_rebalance: ffi::time::MasksRebalance,
-    _netdev_notifier: ffi::netdev::NetdevNotifier,
-    _net_hooks: ffi::netdev::NetHooks,
+    _families: KVec<kapi::genl::Registration>,
+    _masks_rebalance: kapi::time::MasksRebalance,
+    _netdev_notifier: kapi::netdev::NetdevNotifier,
+    _net_hooks: kapi::netdev::NetHooks,
     _registry: datapath::RegistryRelease,
     // Last: no packet runs actions any more.
-    _deps: ffi::skb::Deps,
-    _drop_reasons: ffi::skb::DropReasons,
+    _deps: kapi::skb::Deps,
+    _drop_reasons: kapi::skb::DropReasons,
 }
 
 impl kernel::Module for OpenVswitch {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        ffi::lock::init();
+        kapi::lock::init();
         let registry = datapath::RegistryRelease::new();
-        let drop_reasons = ffi::skb::DropReasons::register();
-        let deps = ffi::skb::Deps::acquire();
-        let net_hooks = ffi::netdev::NetHooks::register()?;
-        let netdev_notifier = ffi::netdev::NetdevNotifier::register()?;
-        let masks_rebalance = ffi::time::MasksRebalance::start();
-        let families = ffi::genl::register_families()?;
+        let drop_reasons = kapi::skb::DropReasons::register();
+        let deps = kapi::skb::Deps::acquire();
+        let net_hooks = kapi::netdev::NetHooks::register()?;
+        let netdev_notifier = kapi::netdev::NetdevNotifier::register()?;
+        let masks_rebalance = kapi::time::MasksRebalance::start();
+        let families = kapi::genl::register_families()?;
         pr_info!(
             "Open vSwitch switching datapath ({} genetlink families)\n",
             families.len()

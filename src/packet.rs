@@ -10,9 +10,9 @@ use kernel::prelude::*;
 
 use crate::actions::Exec;
 use crate::datapath::DpShared;
-use crate::ffi::rcu::Guard;
-use crate::ffi::skb::{BhOff, Headers, SkBuff, SkState};
-use crate::ffi::time;
+use crate::kapi::rcu::Guard;
+use crate::kapi::skb::{BhOff, Headers, SkBuff, SkState};
+use crate::kapi::time;
 use crate::flow::extract::{self, MacProto, Offsets, PacketMeta, SkbState};
 use crate::flow::key::{fields, FlowKey};
 use crate::upcall::{self, UpcallInfo};
@@ -148,7 +148,7 @@ pub(crate) fn receive(
         tunnel_key(&skb, &mut key);
     }
     apply_offsets(&mut skb, &off)?;
-    let guard = crate::ffi::rcu::read_lock();
+    let guard = crate::kapi::rcu::read_lock();
     let mut exec = Exec::new(dp, &guard, bh);
     let pkt = Packet {
         skb,

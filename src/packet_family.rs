@@ -6,9 +6,9 @@
 use kernel::prelude::*;
 
 use crate::actions::Exec;
-use crate::ffi::genl::Request;
-use crate::ffi::lock::OVS_MUTEX;
-use crate::ffi::skb::{BhDisabled, SkBuff};
+use crate::kapi::genl::Request;
+use crate::kapi::lock::OVS_MUTEX;
+use crate::kapi::skb::{BhDisabled, SkBuff};
 use crate::flow::actions::copy_actions;
 use crate::flow::extract::{self, SkbState};
 use crate::flow::key::fields;
@@ -89,7 +89,7 @@ pub(crate) fn cmd_execute(req: &Request<'_>) -> Result {
         let d = reg.find_by_ifindex(net, req.dp_ifindex()).ok_or(ENODEV)?;
         reg.dps.get(d).ok_or(ENODEV)?.shared()
     };
-    let guard = crate::ffi::rcu::read_lock();
+    let guard = crate::kapi::rcu::read_lock();
     let in_port = u32::from(u16::from_ne_bytes(
         key.get(fields::PHY_IN_PORT).try_into().unwrap_or([0, 0]),
     ));

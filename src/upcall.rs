@@ -12,11 +12,11 @@ use crate::datapath::DpShared;
 use crate::dp_config::{
     nla_total_size, nla_total_size_64bit, OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_UNALIGNED,
 };
-use crate::ffi::genl::Family;
-use crate::ffi::nlmsg::Msg;
-use crate::ffi::rcu::Guard;
-use crate::ffi::skb::{self, SkBuff};
-use crate::ffi::time;
+use crate::kapi::genl::Family;
+use crate::kapi::nlmsg::Msg;
+use crate::kapi::rcu::Guard;
+use crate::kapi::skb::{self, SkBuff};
+use crate::kapi::time;
 use crate::flow::extract::OVS_FRAG_TYPE_LATER;
 use crate::flow::key::{fields, FlowKey};
 use crate::flow::key_put::{key_attr_size, put_key, put_tunnel};

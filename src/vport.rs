@@ -14,12 +14,12 @@ use kernel::{prelude::*, sync::Arc};
 
 use crate::datapath::{collect_port_ids, Datapath, DpShared, PortIdsError, Registry};
 use crate::dp_config::{nla_total_size, nla_total_size_64bit, OVS_DP_F_VPORT_PIDS};
-use crate::ffi::genl::{Dump, Family, Request};
-use crate::ffi::lock::OVS_MUTEX;
-use crate::ffi::netdev::{self, name_bytes, InternalDev, NetDevice, NetNs, NetdevPort, SkBuff};
-use crate::ffi::nlmsg::{multicast_error, Msg, MsgWriter};
-use crate::ffi::rcu::{Guard, RcuBox, RcuCell};
-use crate::ffi::skb::BhOff;
+use crate::kapi::genl::{Dump, Family, Request};
+use crate::kapi::lock::OVS_MUTEX;
+use crate::kapi::netdev::{self, name_bytes, InternalDev, NetDevice, NetNs, NetdevPort, SkBuff};
+use crate::kapi::nlmsg::{multicast_error, Msg, MsgWriter};
+use crate::kapi::rcu::{Guard, RcuBox, RcuCell};
+use crate::kapi::skb::BhOff;
 use crate::uapi::{self, vport_attr, vport_cmd, vport_type, DP_MAX_PORTS};
 use crate::vport_table::{self, dump_order, Cursor, HASH_BUCKETS};
 

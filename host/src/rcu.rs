@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The host's stand-in for the module's `ffi::rcu`: the same API, for
+//! The host's stand-in for the module's `kapi::rcu`: the same API, for
 //! single-threaded tests. A replaced value is kept until the cell is
 //! dropped, so a reference a test still holds stays valid (the kernel
 //! frees it after a grace period instead).

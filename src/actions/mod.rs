@@ -19,11 +19,11 @@ pub mod edit;
 use kernel::prelude::*;
 
 use crate::datapath::DpShared;
-use crate::ffi::rcu::Guard;
-use crate::ffi::skb::{
+use crate::kapi::rcu::Guard;
+use crate::kapi::skb::{
     BhOff, DropReason, ExecLevel, Output, SkBuff, SkState, CHECKSUM_COMPLETE, IP_TUNNEL_INFO_BRIDGE,
 };
-use crate::ffi::time;
+use crate::kapi::time;
 use crate::flow::actions::action;
 use crate::flow::key::{fields, FlowKey};
 use crate::flow::key_attrs::key_attr;
@@ -597,7 +597,7 @@ impl<'a> Exec<'a> {
                 }
             };
         }
-        if crate::ffi::skb::exec_level() <= DEFERRED_ACTION_THRESHOLD {
+        if crate::kapi::skb::exec_level() <= DEFERRED_ACTION_THRESHOLD {
             // C copies into per-CPU storage; a heap copy keeps the kernel
             // stack small on this recursive path.
             let Some(mut copy) = boxed_key(key) else {
@@ -663,7 +663,7 @@ fn sample_args(a: Attr<'_>) -> (u32, &[u8]) {
 
 /// `sample()`'s draw: `u32::MAX` always samples, 0 never.
 fn sample_taken(probability: u32) -> bool {
-    probability == u32::MAX || (probability != 0 && crate::ffi::skb::random_u32() <= probability)
+    probability == u32::MAX || (probability != 0 && crate::kapi::skb::random_u32() <= probability)
 }
 
 /// `execute_check_pkt_len()`'s choice: the list to run and its "exec"

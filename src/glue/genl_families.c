@@ -6,7 +6,7 @@
  * attribute policies, multicast groups), so they live in C. They must
  * equal net/openvswitch's field for field: ovs-vswitchd, ovs-dpctl and the
  * selftests depend on the same names, versions, permissions and
- * validation. The handlers they point at are Rust (src/ffi/genl.rs).
+ * validation. The handlers they point at are Rust (src/kapi/genl.rs).
  */
 #include <linux/if.h>
 #include <linux/module.h>

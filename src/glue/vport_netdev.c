@@ -6,7 +6,7 @@
  * The rx_handler returns an enum (rx_handler_result_t) and the notifier
  * and the RCU-deferred release need static C objects, so they live here;
  * what a port is and which datapath owns it is decided in Rust
- * (src/ffi/netdev.rs, src/vport.rs).
+ * (src/kapi/netdev.rs, src/vport.rs).
  */
 #include <linux/if_arp.h>
 #include <linux/netdevice.h>
