@@ -237,3 +237,24 @@ pub mod userspace_attr {
     pub const EGRESS_TUN_PORT: u16 = 3;
     pub const ACTIONS: u16 = 4;
 }
+
+/// Index of `ovs_meter` in [`FAMILIES`].
+pub const FAMILY_METER: usize = 4;
+
+/// Index of `ovs_ct_limit` in [`FAMILIES`].
+pub const FAMILY_CT_LIMIT: usize = 5;
+
+/// `enum ovs_meter_cmd`.
+pub mod meter_cmd {
+    pub const FEATURES: u8 = 1;
+    pub const SET: u8 = 2;
+    pub const DEL: u8 = 3;
+    pub const GET: u8 = 4;
+}
+
+/// `enum ovs_ct_limit_cmd`.
+pub mod ct_limit_cmd {
+    pub const SET: u8 = 1;
+    pub const DEL: u8 = 2;
+    pub const GET: u8 = 3;
+}

@@ -19,21 +19,41 @@ pub mod edit;
 use kernel::prelude::*;
 
 use crate::datapath::DpShared;
-use crate::kapi::rcu::Guard;
-use crate::kapi::skb::{
-    BhOff, DropReason, ExecLevel, Output, SkBuff, SkState, CHECKSUM_COMPLETE, IP_TUNNEL_INFO_BRIDGE,
-};
-use crate::kapi::time;
 use crate::flow::actions::action;
 use crate::flow::key::{fields, FlowKey};
 use crate::flow::key_attrs::key_attr;
 use crate::flow::table::{jhash_1word, Actions};
+use crate::kapi::rcu::Guard;
+use crate::kapi::skb::{
+    BhOff, ExecLevel, Output, SkBuff, SkState, SubsysDropReason, CHECKSUM_COMPLETE,
+    IP_TUNNEL_INFO_BRIDGE,
+};
+use crate::kapi::time;
 use crate::netlink::attr::{Attr, Attrs};
 use crate::packet::{self, Packet};
 use crate::uapi::{packet_cmd, userspace_attr};
 use crate::upcall::{self, EgressTunnel, UpcallInfo};
 
 use edit::{Csum, EditError, IpSummed};
+
+/// `enum ovs_drop_reason` (net/openvswitch/drop.h): the index of each in
+/// the drop reason subsystem the glue registers with C's names.
+#[derive(Clone, Copy)]
+enum DropReason {
+    LastAction = 1,
+    ActionError = 2,
+    Explicit = 3,
+    ExplicitWithError = 4,
+    RecursionLimit = 6,
+    DeferredLimit = 7,
+    IpTtl = 11,
+}
+
+impl From<DropReason> for SubsysDropReason {
+    fn from(reason: DropReason) -> Self {
+        SubsysDropReason::new(reason as u32)
+    }
+}
 
 /// `OVS_RECURSION_LIMIT`.
 const RECURSION_LIMIT: i32 = 5;
@@ -120,7 +140,7 @@ impl<'a> Exec<'a> {
         acts: &'a Actions,
         key: &mut FlowKey,
     ) -> Result {
-        let level = ExecLevel::enter();
+        let level = ExecLevel::enter(self.bh);
         if level.level() > RECURSION_LIMIT {
             if time::net_ratelimit() {
                 pr_crit!(
@@ -143,7 +163,7 @@ impl<'a> Exec<'a> {
         orig_len: usize,
         key: &mut FlowKey,
     ) -> Result {
-        let level = ExecLevel::enter();
+        let level = ExecLevel::enter(self.bh);
         if level.level() > RECURSION_LIMIT {
             pkt.skb.drop_for(DropReason::RecursionLimit);
             return Err(ENETDOWN);
@@ -480,7 +500,7 @@ impl<'a> Exec<'a> {
                         & crate::dp_config::OVS_DP_F_DISPATCH_UPCALL_PER_CPU
                         != 0
                     {
-                        upcall::cpu_portid(self.dp, self.guard)
+                        upcall::cpu_portid(self.dp, self.guard, self.bh)
                     } else {
                         n.get_u32().unwrap_or(0)
                     };
@@ -597,7 +617,7 @@ impl<'a> Exec<'a> {
                 }
             };
         }
-        if crate::kapi::skb::exec_level() <= DEFERRED_ACTION_THRESHOLD {
+        if crate::kapi::skb::exec_level(self.bh) <= DEFERRED_ACTION_THRESHOLD {
             // C copies into per-CPU storage; a heap copy keeps the kernel
             // stack small on this recursive path.
             let Some(mut copy) = boxed_key(key) else {
@@ -606,7 +626,7 @@ impl<'a> Exec<'a> {
             };
             return match actions {
                 Some(list) => {
-                    let _nested = ExecLevel::enter();
+                    let _nested = ExecLevel::enter(self.bh);
                     self.run(pkt, &mut copy, list)
                 }
                 None => {
