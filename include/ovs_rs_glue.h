@@ -121,6 +121,10 @@ void ovs_rs_nla_nest_end(struct sk_buff *skb, struct nlattr *start);
 /* rtnl link kind "openvswitch" and the pernet hooks; @exit(@ctx, net) per dying namespace. */
 int ovs_rs_net_register(void (*exit)(const void *ctx, struct net *net),
 			const void *ctx);
+/* Count a Rust object that keeps @net in or out (checked at its exit). */
+void ovs_rs_net_handle_get(struct net *net);
+void ovs_rs_net_handle_put(struct net *net);
+int ovs_rs_net_handles(struct net *net);
 void ovs_rs_net_unregister(void);
 
 /* Netdev ports (src/glue/vport_netdev.c). */

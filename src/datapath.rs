@@ -22,7 +22,7 @@ use crate::dp_config::{OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_TC_RECIRC_SHAR
 use crate::flow::key::FlowKey;
 use crate::flow::table::{CacheEntry, Flow, FlowTable, LookupCounts, TableShared};
 use crate::kapi::genl::{Dump, Family, Request};
-use crate::kapi::netdev::{self, name_bytes, DevRef, InternalDev, NetNs};
+use crate::kapi::netdev::{self, name_bytes, DevRef, InternalDev, NetHandle, NetNs};
 use crate::kapi::nlmsg::{Msg, MsgWriter};
 use crate::kapi::percpu::PerCpuArray;
 use crate::kapi::rcu::{Guard, RcuBox, RcuCell};
@@ -88,7 +88,7 @@ impl Datapaths {
 
 /// The part of a datapath the packet path uses without `ovs_mutex`.
 pub(crate) struct DpShared {
-    pub(crate) net: NetNs,
+    pub(crate) net: NetHandle,
     user_features: AtomicU32,
     /// The local port's ifindex (`get_dpifindex()`), 0 without one.
     ifindex: AtomicI32,
@@ -122,11 +122,11 @@ pub(crate) struct PortMap {
 }
 
 impl DpShared {
-    fn new(net: NetNs, table: Arc<TableShared>) -> Result<Arc<Self>> {
+    fn new(net: NetNs<'_>, table: Arc<TableShared>) -> Result<Arc<Self>> {
         let cache = RcuBox::new(MaskCache::new(MASKS_CACHE_DEFAULT as usize)?)?;
         Ok(Arc::new(
             DpShared {
-                net,
+                net: net.handle(),
                 user_features: AtomicU32::new(0),
                 ifindex: AtomicI32::new(0),
                 table,
@@ -206,7 +206,7 @@ impl Datapath {
 
 /// One datapath.
 pub(crate) struct Datapath {
-    pub(crate) net: NetNs,
+    pub(crate) net: NetHandle,
     shared: Arc<DpShared>,
     /// The local port first.
     pub(crate) ports: KVec<Port>,
@@ -529,7 +529,7 @@ impl Registry {
     /// `lookup_datapath()`: by `OVS_DP_ATTR_NAME` when given (the port of
     /// that name, if it is a local port), else by `ovs_header->dp_ifindex`
     /// (the datapath owning that internal device).
-    fn lookup(&mut self, net: NetNs, req: &Request<'_>) -> Result<usize> {
+    fn lookup(&mut self, net: NetNs<'_>, req: &Request<'_>) -> Result<usize> {
         let found = match req.attr(dp_attr::NAME).map(|a| a.str_bytes()) {
             Some(name) => self.locate(net, name).and_then(|(d, p)| {
                 let dp = self.dps.get(d)?;
@@ -574,7 +574,7 @@ pub(crate) fn cmd_new(dps: &Datapaths, req: &Request<'_>) -> Result {
 
     let mut reg = dps.lock();
     let mut dp = Datapath {
-        net,
+        net: net.handle(),
         shared,
         ports: KVec::new(),
         masks_cache_size: MASKS_CACHE_DEFAULT,
@@ -607,7 +607,7 @@ pub(crate) fn cmd_new(dps: &Datapaths, req: &Request<'_>) -> Result {
 impl Registry {
     /// `get_dp()`: the datapath in `net` owning the internal device
     /// `ifindex`.
-    pub(crate) fn find_by_ifindex(&self, net: NetNs, ifindex: i32) -> Option<usize> {
+    pub(crate) fn find_by_ifindex(&self, net: NetNs<'_>, ifindex: i32) -> Option<usize> {
         self.dps
             .iter()
             .position(|dp| dp.ports.iter().any(|p| p.is_internal_ifindex(net, ifindex)))
@@ -616,7 +616,7 @@ impl Registry {
     /// An outdated client that does not know user features tried to
     /// create an existing datapath and will likely reuse it: drop the
     /// features announced before (`ovs_dp_reset_user_features()`).
-    fn reset_user_features(&mut self, net: NetNs, req: &Request<'_>) {
+    fn reset_user_features(&mut self, net: NetNs<'_>, req: &Request<'_>) {
         if let Ok(i) = self.lookup(net, req) {
             if let Some(dp) = self.dps.get(i) {
                 let name = dp.name();
@@ -673,7 +673,7 @@ pub(crate) fn cmd_dump(dps: &Datapaths, dump: &Dump<'_>, out: &mut MsgWriter<'_>
     let skip = dump.arg(0);
     let mut i: usize = 0;
     let reg = dps.lock();
-    for dp in reg.dps.iter().filter(|dp| dp.net == net) {
+    for dp in reg.dps.iter().filter(|dp| dp.net.is(net)) {
         if i >= skip
             && dp
                 .fill_info(
@@ -706,11 +706,11 @@ pub(crate) fn masks_rebalance(dps: &Datapaths) {
 /// A namespace is going away (`ovs_exit_net()`): destroy its datapaths,
 /// and remove the internal ports other datapaths have in it (the kernel
 /// would unregister their devices next).
-pub(crate) fn net_exit(dps: &Datapaths, net: NetNs) {
+pub(crate) fn net_exit(dps: &Datapaths, net: NetNs<'_>) {
     let mut reg = dps.lock();
     let mut i = 0;
     while let Some(dp) = reg.dps.get(i) {
-        if dp.net == net {
+        if dp.net.is(net) {
             // Dropping it unregisters its devices.
             drop(reg.dps.remove(i));
         } else {

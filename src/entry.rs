@@ -77,7 +77,7 @@ impl Drop for ReleaseAll {
 }
 
 impl NetExit for Datapaths {
-    fn net_exit(&self, net: NetNs) {
+    fn net_exit(&self, net: NetNs<'_>) {
         datapath::net_exit(self, net);
     }
 }

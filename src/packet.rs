@@ -127,7 +127,7 @@ pub(crate) fn receive(
     bh: &BhOff,
 ) -> Result {
     // Another namespace's packet keeps only its mark, and no tunnel.
-    let tunnel = !skb.scrub_foreign(dp.net) && netdev;
+    let tunnel = !skb.scrub_foreign(dp.net.get()) && netdev;
     pull_headers(&mut skb)?;
     let st = skb.state();
     let Some(mac_proto) = extract::mac_proto_for_device(st.dev_type, st.protocol) else {

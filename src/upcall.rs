@@ -265,5 +265,5 @@ fn queue_prepared(
     msg.put_bytes(packet_attr::HASH, &skb.upcall_hash().to_ne_bytes())
         .map_err(|_| ENOBUFS)?;
     msg.put_packet(skb, skb_len, hlen, unaligned)?;
-    msg.unicast(dp.net, info.portid)
+    msg.unicast(dp.net.get(), info.portid)
 }

@@ -157,7 +157,7 @@ impl Port {
 
     /// An internal port whose device is `ifindex` in `net`: what
     /// `get_dp()` accepts as a datapath's `dp_ifindex`.
-    pub(crate) fn is_internal_ifindex(&self, net: NetNs, ifindex: i32) -> bool {
+    pub(crate) fn is_internal_ifindex(&self, net: NetNs<'_>, ifindex: i32) -> bool {
         let dev = self.dev.device();
         matches!(self.dev, PortDev::Internal(_)) && dev.ifindex() == ifindex && dev.is_in(net)
     }
@@ -203,7 +203,7 @@ fn msg_size() -> usize {
 fn fill_info(
     dp: &Datapath,
     port: &Port,
-    net: NetNs,
+    net: NetNs<'_>,
     msg: &mut MsgWriter<'_>,
     portid: u32,
     seq: u32,
@@ -257,11 +257,11 @@ fn fill_info(
 impl Registry {
     /// `ovs_vport_locate()`: the port called `name` of a datapath in `net`,
     /// as (datapath, port) indexes.
-    pub(crate) fn locate(&self, net: NetNs, name: &[u8]) -> Option<(usize, usize)> {
+    pub(crate) fn locate(&self, net: NetNs<'_>, name: &[u8]) -> Option<(usize, usize)> {
         self.dps
             .iter()
             .enumerate()
-            .filter(|(_, dp)| dp.net == net)
+            .filter(|(_, dp)| dp.net.is(net))
             .find_map(|(d, dp)| {
                 dp.ports
                     .iter()
@@ -274,7 +274,7 @@ impl Registry {
 /// `lookup_vport()`: by name (any datapath of the namespace; the header's
 /// dp_ifindex, if set, must be that port's datapath), else by port number
 /// in the header's datapath. Returns (datapath, port) indexes.
-fn lookup(reg: &Registry, net: NetNs, req: &Request<'_>) -> Result<(usize, usize)> {
+fn lookup(reg: &Registry, net: NetNs<'_>, req: &Request<'_>) -> Result<(usize, usize)> {
     let no_port = |msg: &'static kernel::str::CStr| {
         req.set_err_msg(msg);
         ENODEV
@@ -395,19 +395,21 @@ pub(crate) fn cmd_new(dps: &Datapaths, req: &Request<'_>) -> Result {
     let vport = Vport::new(port_no, dp.shared(), &upcall_portids)?;
     let dev = if kind == vport_type::INTERNAL {
         PortDev::Internal(
-            InternalDev::create(dp.net, name, ifindex, false, vport.clone()).inspect_err(|e| {
-                req.set_err_msg(match *e {
-                    EEXIST => c"A device with this name exists",
-                    EBUSY => c"A device with this ifindex exists",
-                    EINVAL => c"Not a valid device name",
-                    _ => c"Cannot create the device",
-                })
-            })?,
+            InternalDev::create(dp.net.get(), name, ifindex, false, vport.clone()).inspect_err(
+                |e| {
+                    req.set_err_msg(match *e {
+                        EEXIST => c"A device with this name exists",
+                        EBUSY => c"A device with this ifindex exists",
+                        EINVAL => c"Not a valid device name",
+                        _ => c"Cannot create the device",
+                    })
+                },
+            )?,
         )
     } else {
         let master = dp.local_dev().ok_or(ENODEV)?;
         PortDev::Netdev(
-            NetdevPort::attach(dp.net, name, master, vport.clone()).inspect_err(|e| {
+            NetdevPort::attach(dp.net.get(), name, master, vport.clone()).inspect_err(|e| {
                 req.set_err_msg(match *e {
                     ENODEV => c"No such device",
                     EINVAL => c"Loopback, non-Ethernet and internal devices cannot be ports",
@@ -573,14 +575,14 @@ pub(crate) fn remove_detached(dps: &Datapaths) {
             let Some(i) = detached else { break };
             let notify = dp.ports.get(i).ok_or(ENODEV).and_then(|port| {
                 let mut msg = Msg::new(msg_size())?;
-                fill_info(dp, port, dp.net, &mut msg, 0, 0, 0, vport_cmd::DEL)?;
+                fill_info(dp, port, dp.net.get(), &mut msg, 0, 0, 0, vport_cmd::DEL)?;
                 Ok(msg)
             });
             drop(dp.remove_port_keep_headroom(i));
             if let Ok(family) = vport_family() {
                 match notify {
-                    Ok(msg) => msg.multicast(&family, dp.net, 0),
-                    Err(e) => multicast_error(&family, dp.net, 0, e),
+                    Ok(msg) => msg.multicast(&family, dp.net.get(), 0),
+                    Err(e) => multicast_error(&family, dp.net.get(), 0, e),
                 }
             }
         }

@@ -465,7 +465,8 @@ impl<'a> Exec<'a> {
             cutlen: pkt.cb.cutlen,
             min_len: packet::mac_header_len(key),
         };
-        pkt.skb.output(self.dp.net, &port.dev, port.internal, &how);
+        pkt.skb
+            .output(self.dp.net.get(), &port.dev, port.internal, &how);
     }
 
     /// `output_userspace()`.
@@ -547,7 +548,7 @@ impl<'a> Exec<'a> {
             .port(self.guard, pkt.cb.input.port_no())
             .map_or(0, |p| p.dev.device().ifindex());
         pkt.skb.psample(
-            self.dp.net,
+            self.dp.net.get(),
             group,
             cookie,
             in_ifindex,

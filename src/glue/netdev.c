@@ -16,6 +16,7 @@
 #include <linux/workqueue.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
+#include <net/netns/generic.h>
 #include <net/pkt_cls.h>
 #include <net/rtnetlink.h>
 #include <net/sock.h>
@@ -304,6 +305,13 @@ static struct {
 	const void *ctx;
 } ovs_rs_net_hook;
 
+/* Per namespace: how many Rust objects keep it (NetHandle). */
+struct ovs_rs_net {
+	atomic_t handles;
+};
+
+static unsigned int ovs_rs_net_id __read_mostly;
+
 static void __net_exit ovs_rs_net_exit(struct net *net)
 {
 	ovs_rs_net_hook.exit(ovs_rs_net_hook.ctx, net);
@@ -311,7 +319,30 @@ static void __net_exit ovs_rs_net_exit(struct net *net)
 
 static struct pernet_operations ovs_rs_net_ops = {
 	.exit = ovs_rs_net_exit,
+	.id = &ovs_rs_net_id,
+	.size = sizeof(struct ovs_rs_net),
 };
+
+void ovs_rs_net_handle_get(struct net *net)
+{
+	struct ovs_rs_net *n = net_generic(net, ovs_rs_net_id);
+
+	atomic_inc(&n->handles);
+}
+
+void ovs_rs_net_handle_put(struct net *net)
+{
+	struct ovs_rs_net *n = net_generic(net, ovs_rs_net_id);
+
+	WARN_ON_ONCE(atomic_dec_return(&n->handles) < 0);
+}
+
+int ovs_rs_net_handles(struct net *net)
+{
+	struct ovs_rs_net *n = net_generic(net, ovs_rs_net_id);
+
+	return atomic_read(&n->handles);
+}
 
 int ovs_rs_net_register(void (*exit)(const void *ctx, struct net *net),
 			const void *ctx)

@@ -346,7 +346,7 @@ impl Request<'_> {
     }
 
     /// The namespace of the requesting socket.
-    pub(crate) fn net(&self) -> Result<NetNs> {
+    pub(crate) fn net(&self) -> Result<NetNs<'_>> {
         // SAFETY: `info` is valid (type invariant); its namespace is the
         // requester's, alive during the request.
         let net = unsafe { glue::ovs_rs_genl_info_net(self.as_ptr()) };
@@ -420,7 +420,7 @@ impl Dump<'_> {
     }
 
     /// The namespace of the dumping socket.
-    pub(crate) fn net(&self) -> Result<NetNs> {
+    pub(crate) fn net(&self) -> Result<NetNs<'_>> {
         // SAFETY: the output skb belongs to the requester's socket, alive
         // during the dump; `NetNs` holders die before their namespace.
         unsafe { NetNs::from_raw(glue::ovs_rs_skb_sock_net(self.skb.as_ptr())) }.ok_or(EINVAL)

@@ -167,6 +167,9 @@ extern "C" {
         ctx: *const c_void,
     ) -> c_int;
     pub(super) fn ovs_rs_net_unregister();
+    pub(super) fn ovs_rs_net_handle_get(net: *mut bindings::net);
+    pub(super) fn ovs_rs_net_handle_put(net: *mut bindings::net);
+    pub(super) fn ovs_rs_net_handles(net: *mut bindings::net) -> c_int;
 
     pub(super) fn ovs_rs_dev_hold(dev: *mut bindings::net_device);
     pub(super) fn ovs_rs_dev_put(dev: *mut bindings::net_device);

@@ -16,6 +16,7 @@ use kernel::{
     prelude::*,
     str::CStr,
     sync::Arc,
+    types::Opaque,
 };
 
 use super::glue;
@@ -25,33 +26,91 @@ pub(crate) use super::skb::SkBuff;
 /// `IFNAMSIZ`: a device name with its NUL.
 pub(crate) const IFNAMSIZ: usize = 16;
 
-/// A network namespace, by identity.
+/// A network namespace, borrowed for `'a` from what keeps it alive: a
+/// request of a socket in it, its exit hook, or a [`NetHandle`].
 ///
 /// # Invariants
 ///
-/// Points to a `struct net` that is alive: every object holding a `NetNs`
-/// is destroyed by the pernet exit hook ([`NetHooks`]) before its
-/// namespace goes away.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct NetNs(NonNull<bindings::net>);
+/// Points to a `struct net` that is alive for `'a`.
+#[derive(Clone, Copy)]
+pub(crate) struct NetNs<'a> {
+    net: NonNull<bindings::net>,
+    _alive: PhantomData<&'a Opaque<bindings::net>>,
+}
 
-// SAFETY: a namespace pointer is only compared and passed to C functions
-// that may run on any thread.
-unsafe impl Send for NetNs {}
-// SAFETY: as above; `NetNs` has no interior state.
-unsafe impl Sync for NetNs {}
+impl PartialEq for NetNs<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.net == other.net
+    }
+}
 
-impl NetNs {
+impl Eq for NetNs<'_> {}
+
+impl<'a> NetNs<'a> {
     /// # Safety
     ///
-    /// `net` is a live namespace and stays so while the result is used
-    /// (the type invariant).
+    /// `net` is a namespace that stays alive for `'a`.
     pub(super) unsafe fn from_raw(net: *mut bindings::net) -> Option<Self> {
-        NonNull::new(net).map(NetNs)
+        NonNull::new(net).map(|net| NetNs {
+            net,
+            _alive: PhantomData,
+        })
     }
 
     pub(super) fn as_ptr(self) -> *mut bindings::net {
-        self.0.as_ptr()
+        self.net.as_ptr()
+    }
+
+    /// A handle to keep in an object that lives in this namespace.
+    pub(crate) fn handle(self) -> NetHandle {
+        // SAFETY: `net` is alive (type invariant) and the pernet hooks are
+        // registered while anything above them runs; the count is the
+        // handle's, dropped with it.
+        unsafe { glue::ovs_rs_net_handle_get(self.as_ptr()) };
+        NetHandle { net: self.net }
+    }
+}
+
+/// The namespace an object lives in, kept by that object. The object must
+/// be torn down by its owner's [`NetExit::net_exit`] for the namespace:
+/// the kernel keeps no reference for it, as for C's `possible_net_t`.
+/// Each namespace counts its handles, and the exit hook warns if any is
+/// left when `net_exit` returns.
+///
+/// # Invariants
+///
+/// `net` is a namespace whose handle count includes this handle, and
+/// which stays alive until the handle drops (see above).
+pub(crate) struct NetHandle {
+    net: NonNull<bindings::net>,
+}
+
+// SAFETY: a namespace may be used from any thread; the handle only lends
+// it out (`get`) and counts itself down on drop, atomically.
+unsafe impl Send for NetHandle {}
+// SAFETY: as above; `&NetHandle` only lends the namespace.
+unsafe impl Sync for NetHandle {}
+
+impl NetHandle {
+    pub(crate) fn get(&self) -> NetNs<'_> {
+        // INVARIANT: alive while the handle is (type invariant).
+        NetNs {
+            net: self.net,
+            _alive: PhantomData,
+        }
+    }
+
+    /// Whether this is `net`.
+    pub(crate) fn is(&self, net: NetNs<'_>) -> bool {
+        self.net == net.net
+    }
+}
+
+impl Drop for NetHandle {
+    fn drop(&mut self) {
+        // SAFETY: the namespace is alive and counts this handle (type
+        // invariant).
+        unsafe { glue::ovs_rs_net_handle_put(self.net.as_ptr()) }
     }
 }
 
@@ -103,14 +162,14 @@ impl NetDevice<'_> {
     }
 
     /// Whether the device is in `net` now (devices can move).
-    pub(crate) fn is_in(self, net: NetNs) -> bool {
+    pub(crate) fn is_in(self, net: NetNs<'_>) -> bool {
         // SAFETY: allocated device.
         unsafe { glue::ovs_rs_netdev_net(self.dev.as_ptr()) == net.as_ptr() }
     }
 
     /// `OVS_VPORT_ATTR_NETNSID`: the id `net` gives the device's namespace,
     /// or `None` when the device is in `net`.
-    pub(crate) fn netnsid(self, net: NetNs) -> Option<i32> {
+    pub(crate) fn netnsid(self, net: NetNs<'_>) -> Option<i32> {
         let mut id: c_int = 0;
         // SAFETY: allocated device, live namespace, writable `id`.
         unsafe { glue::ovs_rs_netdev_netnsid(net.as_ptr(), self.dev.as_ptr(), &mut id) }
@@ -280,7 +339,7 @@ impl InternalDev {
     /// kernel choose. Errors as `register_netdevice()` (EEXIST for a taken
     /// name, EBUSY for a taken ifindex).
     pub(crate) fn create<T: PortOps>(
-        net: NetNs,
+        net: NetNs<'_>,
         name: &CStr,
         ifindex: i32,
         netns_immutable: bool,
@@ -343,7 +402,7 @@ impl NetdevPort {
     /// name), EINVAL for loopback, non-Ethernet or internal devices, EBUSY
     /// for a device with a master or rx_handler.
     pub(crate) fn attach<T: PortOps>(
-        net: NetNs,
+        net: NetNs<'_>,
         name: &CStr,
         master: &InternalDev,
         owner: Arc<T>,
@@ -396,8 +455,9 @@ pub(crate) fn name_bytes(name: &[u8; IFNAMSIZ]) -> &[u8] {
 
 /// Who tears down what lives in a dying network namespace.
 pub(crate) trait NetExit: Send + Sync + 'static {
-    /// `net` is being dismantled; it is alive until this returns.
-    fn net_exit(&self, net: NetNs);
+    /// `net` is being dismantled; it is alive until this returns, and
+    /// every [`NetHandle`] of it must be dropped by then.
+    fn net_exit(&self, net: NetNs<'_>);
 }
 
 /// What is told when NETDEV_UNREGISTER has detached port devices.
@@ -415,8 +475,14 @@ unsafe extern "C" fn net_exit_callback<T: NetExit>(ctx: *const c_void, net: *mut
     // SAFETY: the `Arc<T>` pointer `NetHooks` holds (caller's guarantee).
     let handler = unsafe { &*ctx.cast::<T>() };
     // SAFETY: the namespace is alive until its exit hooks return.
-    if let Some(net) = unsafe { NetNs::from_raw(net) } {
-        handler.net_exit(net);
+    if let Some(ns) = unsafe { NetNs::from_raw(net) } {
+        handler.net_exit(ns);
+    }
+    // SAFETY: as above; the count lives in the namespace's pernet data.
+    let left = unsafe { glue::ovs_rs_net_handles(net) };
+    if left != 0 {
+        pr_warn!("{} objects still hold a dying network namespace\n", left);
+        kernel::warn_on!(true);
     }
 }
 

@@ -329,7 +329,7 @@ impl Msg {
 impl Msg {
     /// Sends the message to the family's multicast group `group` in `net`
     /// (`genlmsg_multicast_netns()`): a notification no request caused.
-    pub(crate) fn multicast(self, family: &Family, net: NetNs, group: u32) {
+    pub(crate) fn multicast(self, family: &Family, net: NetNs<'_>, group: u32) {
         // SAFETY: the skb is ours and is handed over; the family is valid
         // and `net` alive (`NetNs` invariant). Having no listener is not an
         // error anybody could act on.
@@ -347,7 +347,7 @@ impl Msg {
 /// Tells the listeners of `family`'s group `group` in `net` that a
 /// notification was lost to `err` (`genl_set_err()`): their next receive
 /// fails with it, so they know to resynchronise.
-pub(crate) fn multicast_error(family: &Family, net: NetNs, group: u32, err: Error) {
+pub(crate) fn multicast_error(family: &Family, net: NetNs<'_>, group: u32, err: Error) {
     // SAFETY: valid family, live namespace (`NetNs` invariant).
     unsafe { glue::ovs_rs_genl_set_err(family.as_ptr(), net.as_ptr(), group, err.to_errno()) }
 }

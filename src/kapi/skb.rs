@@ -326,7 +326,7 @@ impl SkBuff {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn psample(
         &self,
-        net: NetNs,
+        net: NetNs<'_>,
         group: u32,
         cookie: &[u8],
         in_ifindex: i32,
@@ -479,7 +479,7 @@ impl SkBuff {
 
     /// A packet from a device of another namespace than `net` loses its
     /// state but its mark (`skb_scrub_packet()`); true if it did.
-    pub(crate) fn scrub_foreign(&mut self, net: NetNs) -> bool {
+    pub(crate) fn scrub_foreign(&mut self, net: NetNs<'_>) -> bool {
         // SAFETY: valid skb with a device (it was received), live `net`.
         unsafe { glue::ovs_rs_skb_scrub_foreign(self.as_ptr(), net.as_ptr()) }
     }
@@ -488,7 +488,7 @@ impl SkBuff {
     /// `ovs_vport_send()` after the port lookup): `internal` ports deliver
     /// it to the host stack, a packet above the MRU leaves in IP
     /// fragments made in `net`.
-    pub(crate) fn output(self, net: NetNs, dev: &DevRef, internal: bool, how: &Output) {
+    pub(crate) fn output(self, net: NetNs<'_>, dev: &DevRef, internal: bool, how: &Output) {
         // SAFETY: live namespace, held device, owned skb handed over.
         unsafe {
             glue::ovs_rs_vport_output(
@@ -622,7 +622,7 @@ impl Msg {
     }
 
     /// Sends the message to `portid` in `net` (`genlmsg_unicast()`).
-    pub(crate) fn unicast(self, net: NetNs, portid: u32) -> Result {
+    pub(crate) fn unicast(self, net: NetNs<'_>, portid: u32) -> Result {
         // SAFETY: live namespace; the message is handed over.
         to_result(unsafe { glue::ovs_rs_genlmsg_unicast(net.as_ptr(), self.into_skb(), portid) })
     }
