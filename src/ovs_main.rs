@@ -30,6 +30,9 @@ mod fallible;
 mod flow;
 #[allow(unreachable_pub)]
 mod netlink;
+#[cfg(CONFIG_KUNIT = "y")]
+#[allow(unreachable_pub)]
+mod test_support;
 /// What pure code publishes through RCU with (the host has a stand-in).
 mod rcu {
     pub(crate) use crate::kapi::rcu::{read_lock, Guard, RcuBox, RcuCell};

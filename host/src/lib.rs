@@ -17,6 +17,9 @@ pub mod flow;
 #[path = "../../src/netlink/mod.rs"]
 pub mod netlink;
 pub mod rcu;
+#[cfg(test)]
+#[path = "../../src/test_support.rs"]
+pub mod test_support;
 #[path = "../../src/uapi.rs"]
 pub mod uapi;
 #[path = "../../src/vport_table.rs"]

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What the tests of the pure modules share. Compiled for the KUnit
+//! suites in the module and for `cargo test` on the host, never into
+//! production code.
+//!
+//! Tests check with plain `assert!`/`assert_eq!`: inside `#[kunit_tests]`
+//! those are KUnit's, which fail the case and end it without a BUG. Code
+//! outside a test function (these helpers) must not assert: there
+//! `assert!` is core's, a panic, which is a BUG in the kernel. Helpers
+//! report trouble as an `Err`, which a test passes on with `?`.
+
+/// What a test that uses `?` returns; an `Err` fails the case.
+pub type TestResult = Result<(), &'static str>;
+
+use crate::netlink::attr::{nla_align, NLA_HDRLEN};
+
+/// Writes one attribute, header and payload as `nla_put()` lays them
+/// out, into `buf` at `at`; returns where the next one goes (padded).
+/// Raw, not through `netlink::build`, so the walker's tests do not test
+/// the walker with the writer; `kind` is the raw type, flags and all.
+/// What does not fit is left out, the padding is left as it was.
+pub fn put_attr(buf: &mut [u8], at: usize, kind: u16, payload: &[u8]) -> usize {
+    let len = NLA_HDRLEN + payload.len();
+    let hdr = [(len as u16).to_ne_bytes(), kind.to_ne_bytes()];
+    for (dst, src) in buf
+        .iter_mut()
+        .skip(at)
+        .zip(hdr.iter().flatten().chain(payload))
+    {
+        *dst = *src;
+    }
+    at + nla_align(len)
+}
+
+/// `attrs` as one attribute stream at the start of `buf` (zeroed, so
+/// the padding is zero); KUnit tests do not allocate.
+pub fn stream<'b>(buf: &'b mut [u8], attrs: &[(u16, &[u8])]) -> &'b [u8] {
+    let mut end = 0;
+    for (kind, payload) in attrs {
+        end = put_attr(buf, end, *kind, payload);
+    }
+    buf.get(..end).unwrap_or(&[])
+}
