@@ -1,438 +1,451 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Tests of `actions/edit.rs`: KUnit suite `ovs_rs_actions_edit` in the module, `#[test]`s on
-//! the host. `#[kunit_tests]` takes only an inline module, hence `suite`.
+//! Tests of `actions/edit.rs` and its parts: the frames, references and
+//! attributes they share, and KUnit suite `ovs_rs_actions_edit`
+//! (checksums, Ethernet, MPLS, dec_ttl, attributes, NSH) here; the IPv4,
+//! IPv6 and transport suites are in `tests/`. `#[kunit_tests]` takes only
+//! an inline module, hence `suite`; the helpers stay outside it (no
+//! `assert!` in them: there it would be core's, a panic).
+
+use super::*;
+use crate::flow::extract::{extract, CtMeta, MacProto, PacketMeta, SkbState};
+
+#[path = "tests/ipv4.rs"]
+mod ipv4;
+#[path = "tests/ipv6.rs"]
+mod ipv6;
+#[path = "tests/transport.rs"]
+mod transport;
+
+const DST: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
+const SRC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
+const SRC4: [u8; 4] = [192, 168, 1, 10];
+const DST4: [u8; 4] = [10, 0, 0, 2];
+const SRC6: [u8; 16] = [
+    0xfd, 0x00, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef,
+];
+const DST6: [u8; 16] = [
+    0xfd, 0x00, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0, 0, 0, 0, 0xca, 0xfe, 0xf0, 0x0d,
+];
+/// The final destination in the routing header of [`Frame::routing`].
+const FINAL6: [u8; 16] = [0xfd, 0x99, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x77, 0x01];
+/// Odd-sized, so sums have a padded tail byte.
+const PAYLOAD: &[u8] = b"hello, world!";
+
+/// How a frame's L4 checksum is filled in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum L4Sum {
+    /// The correct checksum.
+    Full,
+    /// Zero (UDP: no checksum).
+    Zero,
+    /// The folded pseudo-header sum, as `CHECKSUM_PARTIAL` leaves it.
+    Partial,
+}
+
+/// A frame built in place (KUnit tests do not allocate), with the
+/// offsets the executor would pass.
+#[derive(Clone)]
+struct Frame {
+    b: [u8; 256],
+    n: usize,
+    nh: usize,
+    th: usize,
+    proto: u16,
+    v6: bool,
+    l4: u8,
+    /// The pseudo-header's destination when a routing header says
+    /// so.
+    final_dst: Option<[u8; 16]>,
+}
+
+impl Frame {
+    fn eth(ty: u16) -> Self {
+        let mut f = Frame {
+            b: [0; 256],
+            n: 0,
+            nh: 14,
+            th: 14,
+            proto: ty,
+            v6: false,
+            l4: 0,
+            final_dst: None,
+        };
+        f.put(&DST).put(&SRC).be16(ty);
+        f
+    }
+
+    fn put(&mut self, s: &[u8]) -> &mut Self {
+        for &x in s {
+            if let Some(d) = self.b.get_mut(self.n) {
+                *d = x;
+                self.n += 1;
+            }
+        }
+        self
+    }
+
+    fn be16(&mut self, v: u16) -> &mut Self {
+        self.put(&v.to_be_bytes())
+    }
+
+    fn set(&mut self, at: usize, v: &[u8]) {
+        put(&mut self.b, at, v);
+    }
+
+    fn at<const N: usize>(&self, at: usize) -> [u8; N] {
+        get(self.bytes(), at)
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.b.get(..self.n).unwrap_or(&[])
+    }
+
+    fn cut(&mut self, n: usize) {
+        self.n = self.n.min(n);
+    }
+
+    /// IPv4, 20 bytes: ToS 0x1c, TTL 64, SRC4 > DST4.
+    fn ipv4(&mut self, proto: u8, frag_off: u16) -> &mut Self {
+        self.nh = self.n;
+        self.l4 = proto;
+        self.put(&[0x45, 0x1c, 0, 0, 0x12, 0x34])
+            .be16(frag_off)
+            .put(&[64, proto, 0, 0])
+            .put(&SRC4)
+            .put(&DST4);
+        self.th = self.n;
+        self
+    }
+
+    /// IPv6: traffic class 0xab, flow label 0x12345, hop limit 33.
+    fn ipv6(&mut self, next: u8) -> &mut Self {
+        self.nh = self.n;
+        self.v6 = true;
+        self.put(&[0x6a, 0xb1, 0x23, 0x45, 0, 0, next, 33])
+            .put(&SRC6)
+            .put(&DST6);
+        self.th = self.n;
+        self
+    }
+
+    /// A routing header (type 0) with one address, FINAL6.
+    fn routing(&mut self, next: u8, segments_left: u8) -> &mut Self {
+        self.put(&[next, 2, 0, segments_left, 0, 0, 0, 0])
+            .put(&FINAL6);
+        self.final_dst = Some(FINAL6);
+        self
+    }
+
+    /// An option-style extension header of `(len + 1) * 8` bytes.
+    fn ext(&mut self, next: u8, len: u8) -> &mut Self {
+        self.put(&[next, len]);
+        for _ in 0..(usize::from(len) + 1) * 8 - 2 {
+            self.put(&[0]);
+        }
+        self
+    }
+
+    /// A fragment header: offset in 8-byte units.
+    fn frag(&mut self, next: u8, offset: u16, more: bool) -> &mut Self {
+        self.put(&[next, 0])
+            .be16((offset << 3) | u16::from(more))
+            .put(&[0, 0, 0, 1])
+    }
+
+    /// TCP 0x1234 > 80, then PAYLOAD.
+    fn tcp(&mut self) -> &mut Self {
+        self.th = self.n;
+        self.l4 = IPPROTO_TCP;
+        self.put(&[0x12, 0x34, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18])
+            .put(&[0x20, 0, 0, 0, 0, 0])
+            .put(PAYLOAD)
+    }
+
+    /// UDP 5353 > 53, then PAYLOAD.
+    fn udp(&mut self) -> &mut Self {
+        self.th = self.n;
+        self.l4 = IPPROTO_UDP;
+        let len = (UDP_HLEN + PAYLOAD.len()) as u16;
+        self.put(&[0x14, 0xe9, 0, 53])
+            .be16(len)
+            .put(&[0, 0])
+            .put(PAYLOAD)
+    }
+
+    /// An ICMPv6 echo request.
+    fn icmp6(&mut self) -> &mut Self {
+        self.th = self.n;
+        self.l4 = NEXTHDR_ICMP;
+        self.put(&[128, 0, 0, 0, 0, 7, 0, 1]).put(PAYLOAD)
+    }
+
+    /// SCTP 5000 > 6000 with a DATA-ish chunk; its CRC from
+    /// [`Frame::finish`].
+    fn sctp(&mut self) -> &mut Self {
+        self.th = self.n;
+        self.l4 = 132;
+        self.put(&[0x13, 0x88, 0x17, 0x70, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 0])
+            .put(&[0, 3, 0, 16, 0, 0, 0, 1, 0, 0, 0, 0, 0xa, 0xb, 0xc, 0xd])
+    }
+
+    /// Sets the lengths and the checksums.
+    fn finish(&mut self, l4: L4Sum) -> &mut Self {
+        let total = self.n.saturating_sub(self.nh) as u16;
+        if self.v6 {
+            self.set(self.nh + 4, &total.saturating_sub(40).to_be_bytes());
+        } else {
+            self.set(self.nh + 2, &total.to_be_bytes());
+            self.set(self.nh + 10, &[0, 0]);
+            let hdr = self.bytes().get(self.nh..self.nh + 20).unwrap_or(&[]);
+            let sum = !fold(sum_be(hdr));
+            self.set(self.nh + 10, &sum.to_be_bytes());
+        }
+        let th = self.th;
+        if self.l4 == 132 {
+            let crc = sctp_crc(self.bytes(), th);
+            self.set(th + 8, &crc.to_le_bytes());
+            return self;
+        }
+        let Some(check_at) = l4_check_at(self.l4).map(|o| th + o) else {
+            return self;
+        };
+        self.set(check_at, &[0, 0]);
+        let sum = match l4 {
+            L4Sum::Zero => 0,
+            L4Sum::Partial => fold(pseudo(self, self.bytes())),
+            L4Sum::Full => {
+                let body = self.bytes().get(th..).unwrap_or(&[]);
+                let s = !fold(pseudo(self, self.bytes()) + sum_be(body));
+                // A computed 0 goes out as 0xffff (UDP).
+                if s == 0 {
+                    0xffff
+                } else {
+                    s
+                }
+            }
+        };
+        self.set(check_at, &sum.to_be_bytes());
+        self
+    }
+
+    /// The packet as the executor would pass it, and the initial
+    /// `skb->csum` for `CHECKSUM_COMPLETE`.
+    fn pkt(&mut self, ip_summed: IpSummed) -> Packet<'_> {
+        let csum = complete_of(self.bytes());
+        Packet {
+            mac_len: 14,
+            network: self.nh,
+            transport: self.th,
+            protocol: self.proto,
+            csum: Csum { ip_summed, csum },
+            data: self.b.get_mut(..self.n).unwrap_or(&mut []),
+        }
+    }
+}
+
+fn l4_check_at(proto: u8) -> Option<usize> {
+    match proto {
+        IPPROTO_TCP => Some(TCP_CHECK),
+        IPPROTO_UDP => Some(UDP_CHECK),
+        NEXTHDR_ICMP => Some(ICMP6_CHECK),
+        _ => None,
+    }
+}
+
+// From-scratch references, in big-endian arithmetic, independent of
+// the code under test.
+
+/// The sum of big-endian 16-bit words (odd tail padded).
+fn sum_be(d: &[u8]) -> u32 {
+    d.chunks(2)
+        .map(|c| match c {
+            [a, b] => u32::from(u16::from_be_bytes([*a, *b])),
+            [a] => u32::from(*a) << 8,
+            _ => 0,
+        })
+        .fold(0u32, u32::wrapping_add)
+}
+
+/// End-around fold to 16 bits (not inverted).
+fn fold(mut s: u32) -> u16 {
+    while s > 0xffff {
+        s = (s & 0xffff) + (s >> 16);
+    }
+    s as u16
+}
+
+/// Equal as one's-complement numbers (0 and 0xffff both zero).
+fn ones_eq(a: u16, b: u16) -> bool {
+    u32::from(a) % 0xffff == u32::from(b) % 0xffff
+}
+
+/// The pseudo-header sum of `f`'s L4 packet, addresses as now in `d`.
+fn pseudo(f: &Frame, d: &[u8]) -> u32 {
+    let l4_len = d.len().saturating_sub(f.th) as u32;
+    let proto = u32::from(f.l4);
+    if f.v6 {
+        let dst = f.final_dst.unwrap_or_else(|| get(d, f.nh + 24));
+        sum_be(&get::<16>(d, f.nh + 8)) + sum_be(&dst) + l4_len + proto
+    } else {
+        sum_be(&get::<8>(d, f.nh + 12)) + l4_len + proto
+    }
+}
+
+fn ip4_ok(d: &[u8], nh: usize) -> bool {
+    fold(sum_be(d.get(nh..nh + 20).unwrap_or(&[]))) == 0xffff
+}
+
+/// The L4 checksum (with pseudo-header) verifies.
+fn l4_ok(f: &Frame) -> bool {
+    let d = f.bytes();
+    let body = d.get(f.th..).unwrap_or(&[]);
+    fold(pseudo(f, d) + sum_be(body)) == 0xffff
+}
+
+/// The L4 checksum field holds the pseudo-header sum.
+fn l4_partial_ok(f: &Frame) -> bool {
+    let at = l4_check_at(f.l4).unwrap_or(0);
+    ones_eq(
+        u16::from_be_bytes(f.at(f.th + at)),
+        fold(pseudo(f, f.bytes())),
+    )
+}
+
+fn l4_check(f: &Frame) -> [u8; 2] {
+    f.at(f.th + l4_check_at(f.l4).unwrap_or(0))
+}
+
+/// `skb->csum` of `d` as C keeps it: the native-endian sum.
+fn complete_of(d: &[u8]) -> u32 {
+    u32::from(u16::from_ne_bytes(fold(sum_be(d)).to_be_bytes()))
+}
+
+/// `csum` is the sum of all of `d`.
+fn complete_ok(csum: Csum, d: &[u8]) -> bool {
+    let native = fold(csum.csum);
+    let be = u16::from_be_bytes(native.to_ne_bytes());
+    csum.ip_summed == IpSummed::Complete && ones_eq(be, fold(sum_be(d)))
+}
+
+/// CRC32c, bit by bit.
+fn crc32c_ref(parts: &[&[u8]]) -> u32 {
+    let mut c = !0u32;
+    for part in parts {
+        for &b in *part {
+            c ^= u32::from(b);
+            for _ in 0..8 {
+                c = if c & 1 != 0 {
+                    (c >> 1) ^ 0x82f6_3b78
+                } else {
+                    c >> 1
+                };
+            }
+        }
+    }
+    !c
+}
+
+/// The correct SCTP checksum of the packet at `sh`.
+fn sctp_crc(d: &[u8], sh: usize) -> u32 {
+    crc32c_ref(&[
+        d.get(sh..sh + 8).unwrap_or(&[]),
+        &[0; 4],
+        d.get(sh + 12..).unwrap_or(&[]),
+    ])
+}
+
+fn key_of(d: &[u8]) -> Result<FlowKey, &'static str> {
+    let meta = PacketMeta {
+        in_port: 1,
+        priority: 0,
+        skb_mark: 0,
+        recirc_id: 0,
+        mac_proto: MacProto::Ethernet,
+        skb: SkbState::default(),
+        ct: CtMeta::default(),
+    };
+    let mut key = FlowKey::default();
+    extract(d, &meta, &mut key).map_err(|_| "extract failed")?;
+    Ok(key)
+}
+
+/// The key C leaves is the key of the edited packet.
+fn key_matches(key: &FlowKey, f: &Frame) -> bool {
+    key_of(f.bytes()).is_ok_and(|k| k == *key)
+}
+
+/// Runs one set action on `f`.
+fn apply(
+    f: &mut Frame,
+    ip_summed: IpSummed,
+    ty: u16,
+    value: &[u8],
+    mask: &[u8],
+    key: &mut FlowKey,
+) -> (Result<Effects, EditError>, Csum) {
+    let mut p = f.pkt(ip_summed);
+    let r = set_masked(ty, value, mask, &mut p, key);
+    (r, p.csum)
+}
+
+fn ipv4_attr(src: [u8; 4], dst: [u8; 4], tos: u8, ttl: u8) -> [u8; 12] {
+    let mut a = [0u8; 12];
+    put(&mut a, 0, &src);
+    put(&mut a, 4, &dst);
+    put(&mut a, 9, &[tos, ttl]);
+    a
+}
+
+fn ipv6_attr(src: [u8; 16], dst: [u8; 16], label: u32, tclass: u8, hl: u8) -> [u8; 40] {
+    let mut a = [0u8; 40];
+    put(&mut a, 0, &src);
+    put(&mut a, 16, &dst);
+    put(&mut a, 32, &label.to_be_bytes());
+    put(&mut a, 37, &[tclass, hl]);
+    a
+}
+
+fn ports(src: u16, dst: u16) -> [u8; 4] {
+    let [a, b] = src.to_be_bytes();
+    let [c, d] = dst.to_be_bytes();
+    [a, b, c, d]
+}
+
+const ALL: Effects = Effects {
+    clear_hash: true,
+    ct_clear: true,
+};
+
+fn tcp4() -> Frame {
+    let mut f = Frame::eth(ETH_P_IP);
+    f.ipv4(IPPROTO_TCP, 0).tcp().finish(L4Sum::Full);
+    f
+}
+
+fn udp4(l4: L4Sum) -> Frame {
+    let mut f = Frame::eth(ETH_P_IP);
+    f.ipv4(IPPROTO_UDP, 0).udp().finish(l4);
+    f
+}
+
+fn tcp6() -> Frame {
+    let mut f = Frame::eth(ETH_P_IPV6);
+    f.ipv6(IPPROTO_TCP).tcp().finish(L4Sum::Full);
+    f
+}
+
+fn udp6(l4: L4Sum) -> Frame {
+    let mut f = Frame::eth(ETH_P_IPV6);
+    f.ipv6(IPPROTO_UDP).udp().finish(l4);
+    f
+}
 
 #[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_actions_edit))]
 #[cfg_attr(not(MODULE), cfg(test))]
 mod suite {
-    use super::super::*;
-    use crate::flow::extract::{extract, CtMeta, MacProto, PacketMeta, SkbState};
+    use super::*;
     use crate::test_support::TestResult;
-
-    const DST: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
-    const SRC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
-    const SRC4: [u8; 4] = [192, 168, 1, 10];
-    const DST4: [u8; 4] = [10, 0, 0, 2];
-    const SRC6: [u8; 16] = [
-        0xfd, 0x00, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef,
-    ];
-    const DST6: [u8; 16] = [
-        0xfd, 0x00, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0, 0, 0, 0, 0xca, 0xfe, 0xf0, 0x0d,
-    ];
-    /// The final destination in the routing header of [`Frame::routing`].
-    const FINAL6: [u8; 16] = [0xfd, 0x99, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x77, 0x01];
-    /// Odd-sized, so sums have a padded tail byte.
-    const PAYLOAD: &[u8] = b"hello, world!";
-
-    /// How a frame's L4 checksum is filled in.
-    #[derive(Clone, Copy, PartialEq, Eq)]
-    enum L4Sum {
-        /// The correct checksum.
-        Full,
-        /// Zero (UDP: no checksum).
-        Zero,
-        /// The folded pseudo-header sum, as `CHECKSUM_PARTIAL` leaves it.
-        Partial,
-    }
-
-    /// A frame built in place (KUnit tests do not allocate), with the
-    /// offsets the executor would pass.
-    #[derive(Clone)]
-    struct Frame {
-        b: [u8; 256],
-        n: usize,
-        nh: usize,
-        th: usize,
-        proto: u16,
-        v6: bool,
-        l4: u8,
-        /// The pseudo-header's destination when a routing header says
-        /// so.
-        final_dst: Option<[u8; 16]>,
-    }
-
-    impl Frame {
-        fn eth(ty: u16) -> Self {
-            let mut f = Frame {
-                b: [0; 256],
-                n: 0,
-                nh: 14,
-                th: 14,
-                proto: ty,
-                v6: false,
-                l4: 0,
-                final_dst: None,
-            };
-            f.put(&DST).put(&SRC).be16(ty);
-            f
-        }
-
-        fn put(&mut self, s: &[u8]) -> &mut Self {
-            for &x in s {
-                if let Some(d) = self.b.get_mut(self.n) {
-                    *d = x;
-                    self.n += 1;
-                }
-            }
-            self
-        }
-
-        fn be16(&mut self, v: u16) -> &mut Self {
-            self.put(&v.to_be_bytes())
-        }
-
-        fn set(&mut self, at: usize, v: &[u8]) {
-            put(&mut self.b, at, v);
-        }
-
-        fn at<const N: usize>(&self, at: usize) -> [u8; N] {
-            get(self.bytes(), at)
-        }
-
-        fn bytes(&self) -> &[u8] {
-            self.b.get(..self.n).unwrap_or(&[])
-        }
-
-        fn cut(&mut self, n: usize) {
-            self.n = self.n.min(n);
-        }
-
-        /// IPv4, 20 bytes: ToS 0x1c, TTL 64, SRC4 > DST4.
-        fn ipv4(&mut self, proto: u8, frag_off: u16) -> &mut Self {
-            self.nh = self.n;
-            self.l4 = proto;
-            self.put(&[0x45, 0x1c, 0, 0, 0x12, 0x34])
-                .be16(frag_off)
-                .put(&[64, proto, 0, 0])
-                .put(&SRC4)
-                .put(&DST4);
-            self.th = self.n;
-            self
-        }
-
-        /// IPv6: traffic class 0xab, flow label 0x12345, hop limit 33.
-        fn ipv6(&mut self, next: u8) -> &mut Self {
-            self.nh = self.n;
-            self.v6 = true;
-            self.put(&[0x6a, 0xb1, 0x23, 0x45, 0, 0, next, 33])
-                .put(&SRC6)
-                .put(&DST6);
-            self.th = self.n;
-            self
-        }
-
-        /// A routing header (type 0) with one address, FINAL6.
-        fn routing(&mut self, next: u8, segments_left: u8) -> &mut Self {
-            self.put(&[next, 2, 0, segments_left, 0, 0, 0, 0])
-                .put(&FINAL6);
-            self.final_dst = Some(FINAL6);
-            self
-        }
-
-        /// An option-style extension header of `(len + 1) * 8` bytes.
-        fn ext(&mut self, next: u8, len: u8) -> &mut Self {
-            self.put(&[next, len]);
-            for _ in 0..(usize::from(len) + 1) * 8 - 2 {
-                self.put(&[0]);
-            }
-            self
-        }
-
-        /// A fragment header: offset in 8-byte units.
-        fn frag(&mut self, next: u8, offset: u16, more: bool) -> &mut Self {
-            self.put(&[next, 0])
-                .be16((offset << 3) | u16::from(more))
-                .put(&[0, 0, 0, 1])
-        }
-
-        /// TCP 0x1234 > 80, then PAYLOAD.
-        fn tcp(&mut self) -> &mut Self {
-            self.th = self.n;
-            self.l4 = IPPROTO_TCP;
-            self.put(&[0x12, 0x34, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18])
-                .put(&[0x20, 0, 0, 0, 0, 0])
-                .put(PAYLOAD)
-        }
-
-        /// UDP 5353 > 53, then PAYLOAD.
-        fn udp(&mut self) -> &mut Self {
-            self.th = self.n;
-            self.l4 = IPPROTO_UDP;
-            let len = (UDP_HLEN + PAYLOAD.len()) as u16;
-            self.put(&[0x14, 0xe9, 0, 53])
-                .be16(len)
-                .put(&[0, 0])
-                .put(PAYLOAD)
-        }
-
-        /// An ICMPv6 echo request.
-        fn icmp6(&mut self) -> &mut Self {
-            self.th = self.n;
-            self.l4 = NEXTHDR_ICMP;
-            self.put(&[128, 0, 0, 0, 0, 7, 0, 1]).put(PAYLOAD)
-        }
-
-        /// SCTP 5000 > 6000 with a DATA-ish chunk; its CRC from
-        /// [`Frame::finish`].
-        fn sctp(&mut self) -> &mut Self {
-            self.th = self.n;
-            self.l4 = 132;
-            self.put(&[0x13, 0x88, 0x17, 0x70, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 0])
-                .put(&[0, 3, 0, 16, 0, 0, 0, 1, 0, 0, 0, 0, 0xa, 0xb, 0xc, 0xd])
-        }
-
-        /// Sets the lengths and the checksums.
-        fn finish(&mut self, l4: L4Sum) -> &mut Self {
-            let total = self.n.saturating_sub(self.nh) as u16;
-            if self.v6 {
-                self.set(self.nh + 4, &total.saturating_sub(40).to_be_bytes());
-            } else {
-                self.set(self.nh + 2, &total.to_be_bytes());
-                self.set(self.nh + 10, &[0, 0]);
-                let hdr = self.bytes().get(self.nh..self.nh + 20).unwrap_or(&[]);
-                let sum = !fold(sum_be(hdr));
-                self.set(self.nh + 10, &sum.to_be_bytes());
-            }
-            let th = self.th;
-            if self.l4 == 132 {
-                let crc = sctp_crc(self.bytes(), th);
-                self.set(th + 8, &crc.to_le_bytes());
-                return self;
-            }
-            let Some(check_at) = l4_check_at(self.l4).map(|o| th + o) else {
-                return self;
-            };
-            self.set(check_at, &[0, 0]);
-            let sum = match l4 {
-                L4Sum::Zero => 0,
-                L4Sum::Partial => fold(pseudo(self, self.bytes())),
-                L4Sum::Full => {
-                    let body = self.bytes().get(th..).unwrap_or(&[]);
-                    let s = !fold(pseudo(self, self.bytes()) + sum_be(body));
-                    // A computed 0 goes out as 0xffff (UDP).
-                    if s == 0 {
-                        0xffff
-                    } else {
-                        s
-                    }
-                }
-            };
-            self.set(check_at, &sum.to_be_bytes());
-            self
-        }
-
-        /// The packet as the executor would pass it, and the initial
-        /// `skb->csum` for `CHECKSUM_COMPLETE`.
-        fn pkt(&mut self, ip_summed: IpSummed) -> Packet<'_> {
-            let csum = complete_of(self.bytes());
-            Packet {
-                mac_len: 14,
-                network: self.nh,
-                transport: self.th,
-                protocol: self.proto,
-                csum: Csum { ip_summed, csum },
-                data: self.b.get_mut(..self.n).unwrap_or(&mut []),
-            }
-        }
-    }
-
-    fn l4_check_at(proto: u8) -> Option<usize> {
-        match proto {
-            IPPROTO_TCP => Some(TCP_CHECK),
-            IPPROTO_UDP => Some(UDP_CHECK),
-            NEXTHDR_ICMP => Some(ICMP6_CHECK),
-            _ => None,
-        }
-    }
-
-    // From-scratch references, in big-endian arithmetic, independent of
-    // the code under test.
-
-    /// The sum of big-endian 16-bit words (odd tail padded).
-    fn sum_be(d: &[u8]) -> u32 {
-        d.chunks(2)
-            .map(|c| match c {
-                [a, b] => u32::from(u16::from_be_bytes([*a, *b])),
-                [a] => u32::from(*a) << 8,
-                _ => 0,
-            })
-            .fold(0u32, u32::wrapping_add)
-    }
-
-    /// End-around fold to 16 bits (not inverted).
-    fn fold(mut s: u32) -> u16 {
-        while s > 0xffff {
-            s = (s & 0xffff) + (s >> 16);
-        }
-        s as u16
-    }
-
-    /// Equal as one's-complement numbers (0 and 0xffff both zero).
-    fn ones_eq(a: u16, b: u16) -> bool {
-        u32::from(a) % 0xffff == u32::from(b) % 0xffff
-    }
-
-    /// The pseudo-header sum of `f`'s L4 packet, addresses as now in `d`.
-    fn pseudo(f: &Frame, d: &[u8]) -> u32 {
-        let l4_len = d.len().saturating_sub(f.th) as u32;
-        let proto = u32::from(f.l4);
-        if f.v6 {
-            let dst = f.final_dst.unwrap_or_else(|| get(d, f.nh + 24));
-            sum_be(&get::<16>(d, f.nh + 8)) + sum_be(&dst) + l4_len + proto
-        } else {
-            sum_be(&get::<8>(d, f.nh + 12)) + l4_len + proto
-        }
-    }
-
-    fn ip4_ok(d: &[u8], nh: usize) -> bool {
-        fold(sum_be(d.get(nh..nh + 20).unwrap_or(&[]))) == 0xffff
-    }
-
-    /// The L4 checksum (with pseudo-header) verifies.
-    fn l4_ok(f: &Frame) -> bool {
-        let d = f.bytes();
-        let body = d.get(f.th..).unwrap_or(&[]);
-        fold(pseudo(f, d) + sum_be(body)) == 0xffff
-    }
-
-    /// The L4 checksum field holds the pseudo-header sum.
-    fn l4_partial_ok(f: &Frame) -> bool {
-        let at = l4_check_at(f.l4).unwrap_or(0);
-        ones_eq(
-            u16::from_be_bytes(f.at(f.th + at)),
-            fold(pseudo(f, f.bytes())),
-        )
-    }
-
-    fn l4_check(f: &Frame) -> [u8; 2] {
-        f.at(f.th + l4_check_at(f.l4).unwrap_or(0))
-    }
-
-    /// `skb->csum` of `d` as C keeps it: the native-endian sum.
-    fn complete_of(d: &[u8]) -> u32 {
-        u32::from(u16::from_ne_bytes(fold(sum_be(d)).to_be_bytes()))
-    }
-
-    /// `csum` is the sum of all of `d`.
-    fn complete_ok(csum: Csum, d: &[u8]) -> bool {
-        let native = fold(csum.csum);
-        let be = u16::from_be_bytes(native.to_ne_bytes());
-        csum.ip_summed == IpSummed::Complete && ones_eq(be, fold(sum_be(d)))
-    }
-
-    /// CRC32c, bit by bit.
-    fn crc32c_ref(parts: &[&[u8]]) -> u32 {
-        let mut c = !0u32;
-        for part in parts {
-            for &b in *part {
-                c ^= u32::from(b);
-                for _ in 0..8 {
-                    c = if c & 1 != 0 {
-                        (c >> 1) ^ 0x82f6_3b78
-                    } else {
-                        c >> 1
-                    };
-                }
-            }
-        }
-        !c
-    }
-
-    /// The correct SCTP checksum of the packet at `sh`.
-    fn sctp_crc(d: &[u8], sh: usize) -> u32 {
-        crc32c_ref(&[
-            d.get(sh..sh + 8).unwrap_or(&[]),
-            &[0; 4],
-            d.get(sh + 12..).unwrap_or(&[]),
-        ])
-    }
-
-    fn key_of(d: &[u8]) -> Result<FlowKey, &'static str> {
-        let meta = PacketMeta {
-            in_port: 1,
-            priority: 0,
-            skb_mark: 0,
-            recirc_id: 0,
-            mac_proto: MacProto::Ethernet,
-            skb: SkbState::default(),
-            ct: CtMeta::default(),
-        };
-        let mut key = FlowKey::default();
-        extract(d, &meta, &mut key).map_err(|_| "extract failed")?;
-        Ok(key)
-    }
-
-    /// The key C leaves is the key of the edited packet.
-    fn key_matches(key: &FlowKey, f: &Frame) -> bool {
-        key_of(f.bytes()).is_ok_and(|k| k == *key)
-    }
-
-    /// Runs one set action on `f`.
-    fn apply(
-        f: &mut Frame,
-        ip_summed: IpSummed,
-        ty: u16,
-        value: &[u8],
-        mask: &[u8],
-        key: &mut FlowKey,
-    ) -> (Result<Effects, EditError>, Csum) {
-        let mut p = f.pkt(ip_summed);
-        let r = set_masked(ty, value, mask, &mut p, key);
-        (r, p.csum)
-    }
-
-    fn ipv4_attr(src: [u8; 4], dst: [u8; 4], tos: u8, ttl: u8) -> [u8; 12] {
-        let mut a = [0u8; 12];
-        put(&mut a, 0, &src);
-        put(&mut a, 4, &dst);
-        put(&mut a, 9, &[tos, ttl]);
-        a
-    }
-
-    fn ipv6_attr(src: [u8; 16], dst: [u8; 16], label: u32, tclass: u8, hl: u8) -> [u8; 40] {
-        let mut a = [0u8; 40];
-        put(&mut a, 0, &src);
-        put(&mut a, 16, &dst);
-        put(&mut a, 32, &label.to_be_bytes());
-        put(&mut a, 37, &[tclass, hl]);
-        a
-    }
-
-    fn ports(src: u16, dst: u16) -> [u8; 4] {
-        let [a, b] = src.to_be_bytes();
-        let [c, d] = dst.to_be_bytes();
-        [a, b, c, d]
-    }
-
-    const ALL: Effects = Effects {
-        clear_hash: true,
-        ct_clear: true,
-    };
-
-    fn tcp4() -> Frame {
-        let mut f = Frame::eth(ETH_P_IP);
-        f.ipv4(IPPROTO_TCP, 0).tcp().finish(L4Sum::Full);
-        f
-    }
-
-    fn udp4(l4: L4Sum) -> Frame {
-        let mut f = Frame::eth(ETH_P_IP);
-        f.ipv4(IPPROTO_UDP, 0).udp().finish(l4);
-        f
-    }
-
-    fn tcp6() -> Frame {
-        let mut f = Frame::eth(ETH_P_IPV6);
-        f.ipv6(IPPROTO_TCP).tcp().finish(L4Sum::Full);
-        f
-    }
-
-    fn udp6(l4: L4Sum) -> Frame {
-        let mut f = Frame::eth(ETH_P_IPV6);
-        f.ipv6(IPPROTO_UDP).udp().finish(l4);
-        f
-    }
 
     // The checksum primitives.
 
@@ -576,1032 +589,6 @@ mod suite {
             &mut key,
         );
         assert!(r.is_ok());
-    }
-
-    // IPv4.
-
-    #[test]
-    fn ipv4_tcp_addresses() -> TestResult {
-        let mut f = tcp4();
-        let mut key = key_of(f.bytes())?;
-        let value = ipv4_attr([172, 16, 0, 1], [8, 8, 4, 4], 0, 0);
-        let mask = ipv4_attr([0xff; 4], [0xff; 4], 0, 0);
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_IPV4,
-            &value,
-            &mask,
-            &mut key,
-        );
-        assert!(r == Ok(ALL));
-        assert!(f.at::<4>(f.nh + 12) == [172, 16, 0, 1]);
-        assert!(f.at::<4>(f.nh + 16) == [8, 8, 4, 4]);
-        assert!(ip4_ok(f.bytes(), f.nh));
-        assert!(l4_ok(&f));
-        assert!(key_matches(&key, &f));
-        Ok(())
-    }
-
-    #[test]
-    fn ipv4_partial_masks() -> TestResult {
-        let mut f = tcp4();
-        let mut key = key_of(f.bytes())?;
-        let value = ipv4_attr([0xac, 0x10, 0, 0], [0, 0, 0, 0x63], 0, 0);
-        let mask = ipv4_attr([0xff, 0xff, 0, 0], [0, 0, 0, 0xff], 0, 0);
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_IPV4,
-            &value,
-            &mask,
-            &mut key,
-        );
-        assert!(r == Ok(ALL));
-        assert!(f.at::<4>(f.nh + 12) == [0xac, 0x10, 1, 10]);
-        assert!(f.at::<4>(f.nh + 16) == [10, 0, 0, 0x63]);
-        assert!(f.at::<1>(f.nh + 1) == [0x1c]);
-        assert!(f.at::<1>(f.nh + 8) == [64]);
-        assert!(ip4_ok(f.bytes(), f.nh));
-        assert!(l4_ok(&f));
-        assert!(key_matches(&key, &f));
-        Ok(())
-    }
-
-    #[test]
-    fn ipv4_unchanged_address_is_left_alone() -> TestResult {
-        let mut f = tcp4();
-        let orig = f.clone();
-        let mut key = key_of(f.bytes())?;
-        let value = ipv4_attr(SRC4, [0, 0, 0, 2], 0, 0);
-        let mask = ipv4_attr([0xff; 4], [0, 0, 0, 0xff], 0, 0);
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_IPV4,
-            &value,
-            &mask,
-            &mut key,
-        );
-        assert!(r == Ok(Effects::default()));
-        assert!(f.bytes() == orig.bytes());
-        assert!(key_matches(&key, &f));
-        Ok(())
-    }
-
-    #[test]
-    fn ipv4_udp_checksums() -> TestResult {
-        let value = ipv4_attr([172, 16, 0, 1], [8, 8, 4, 4], 0, 0);
-        let mask = ipv4_attr([0xff; 4], [0xff; 4], 0, 0);
-        for summed in [IpSummed::None, IpSummed::Unnecessary, IpSummed::Complete] {
-            // With a checksum: updated.
-            let mut f = udp4(L4Sum::Full);
-            let mut key = key_of(f.bytes())?;
-            let (r, csum) = apply(&mut f, summed, OVS_KEY_ATTR_IPV4, &value, &mask, &mut key);
-            assert!(r == Ok(ALL));
-            assert!(ip4_ok(f.bytes(), f.nh));
-            assert!(l4_ok(&f));
-            assert!(key_matches(&key, &f));
-            if summed == IpSummed::Complete {
-                assert!(complete_ok(csum, f.bytes()));
-            }
-            // Without: stays without.
-            let mut f = udp4(L4Sum::Zero);
-            let mut key = key_of(f.bytes())?;
-            let (r, csum) = apply(&mut f, summed, OVS_KEY_ATTR_IPV4, &value, &mask, &mut key);
-            assert!(r == Ok(ALL));
-            assert!(l4_check(&f) == [0, 0]);
-            assert!(ip4_ok(f.bytes(), f.nh));
-            if summed == IpSummed::Complete {
-                assert!(complete_ok(csum, f.bytes()));
-            }
-        }
-        Ok(())
-    }
-
-    #[test]
-    fn ipv4_udp_checksum_coming_out_zero_is_mangled() -> TestResult {
-        // Find the destination whose correct checksum is 0 (sent 0xffff).
-        let mut f = udp4(L4Sum::Full);
-        let body = f.bytes().get(f.th..).unwrap_or(&[]);
-        let mut rest = pseudo(&f, f.bytes()) + sum_be(body);
-        rest -= u32::from(u16::from_be_bytes(l4_check(&f)));
-        rest -= u32::from(u16::from_be_bytes([DST4[2], DST4[3]]));
-        let mut low = None;
-        for x in 0..=0xffffu32 {
-            if fold(rest + x) == 0xffff {
-                low = Some(x as u16);
-                break;
-            }
-        }
-        let [hi, lo] = low.ok_or("no such address")?.to_be_bytes();
-        let mut key = key_of(f.bytes())?;
-        let value = ipv4_attr([0; 4], [0, 0, hi, lo], 0, 0);
-        let mask = ipv4_attr([0; 4], [0, 0, 0xff, 0xff], 0, 0);
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_IPV4,
-            &value,
-            &mask,
-            &mut key,
-        );
-        assert!(r.is_ok());
-        assert!(l4_check(&f) == [0xff, 0xff]);
-        assert!(l4_ok(&f));
-        Ok(())
-    }
-
-    #[test]
-    fn ipv4_fragments() -> TestResult {
-        let value = ipv4_attr([172, 16, 0, 1], [0; 4], 0, 0);
-        let mask = ipv4_attr([0xff; 4], [0; 4], 0, 0);
-        // A later fragment has no L4 header: those bytes stay.
-        let mut f = Frame::eth(ETH_P_IP);
-        f.ipv4(IPPROTO_TCP, 185).tcp().finish(L4Sum::Full);
-        let orig = f.clone();
-        let mut key = key_of(f.bytes())?;
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_IPV4,
-            &value,
-            &mask,
-            &mut key,
-        );
-        assert!(r == Ok(ALL));
-        assert!(f.bytes().get(f.th..) == orig.bytes().get(f.th..));
-        assert!(ip4_ok(f.bytes(), f.nh));
-        assert!(key_matches(&key, &f));
-        // A first fragment does.
-        let mut f = Frame::eth(ETH_P_IP);
-        f.ipv4(IPPROTO_UDP, 0x2000).udp().finish(L4Sum::Full);
-        let mut key = key_of(f.bytes())?;
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_IPV4,
-            &value,
-            &mask,
-            &mut key,
-        );
-        assert!(r == Ok(ALL));
-        assert!(l4_ok(&f));
-        assert!(key_matches(&key, &f));
-        Ok(())
-    }
-
-    #[test]
-    fn ipv4_tos_and_ttl() -> TestResult {
-        for summed in [IpSummed::None, IpSummed::Complete] {
-            let mut f = tcp4();
-            let orig = f.clone();
-            let mut key = key_of(f.bytes())?;
-            // DSCP only: the ECN bits (0b00 here, set below) stay.
-            f.set(f.nh + 1, &[0x1e]);
-            f.set(f.nh + 10, &[0, 0]);
-            let sum = !fold(sum_be(f.bytes().get(f.nh..f.nh + 20).unwrap_or(&[])));
-            f.set(f.nh + 10, &sum.to_be_bytes());
-            key.set_u8(fields::IP_TOS, 0x1e);
-            let value = ipv4_attr([0; 4], [0; 4], 0xb8, 17);
-            let mask = ipv4_attr([0; 4], [0; 4], 0xfc, 0xff);
-            let (r, csum) = apply(&mut f, summed, OVS_KEY_ATTR_IPV4, &value, &mask, &mut key);
-            assert!(r == Ok(Effects::default()));
-            assert!(f.at::<1>(f.nh + 1) == [0xba]);
-            assert!(f.at::<1>(f.nh + 8) == [17]);
-            assert!(ip4_ok(f.bytes(), f.nh));
-            assert!(l4_check(&f) == l4_check(&orig));
-            assert!(key_matches(&key, &f));
-            if summed == IpSummed::Complete {
-                assert!(complete_ok(csum, f.bytes()));
-            }
-        }
-        Ok(())
-    }
-
-    #[test]
-    fn ipv4_dsfield_checksum_sweep() {
-        // Every header checksum value, with C's own carry handling.
-        let mut f = tcp4();
-        let mut key = FlowKey::default();
-        for i in 0..=0xffffu32 {
-            let [_, _, a, b] = i.to_be_bytes();
-            f.set(f.nh + 1, &[(i.wrapping_mul(31) >> 3) as u8]);
-            f.set(f.nh + 14, &[a, b]);
-            f.set(f.nh + 10, &[0, 0]);
-            let sum = !fold(sum_be(f.bytes().get(f.nh..f.nh + 20).unwrap_or(&[])));
-            f.set(f.nh + 10, &sum.to_be_bytes());
-            let tos = i.wrapping_mul(17) as u8;
-            let value = ipv4_attr([0; 4], [0; 4], tos, 0);
-            let mask = ipv4_attr([0; 4], [0; 4], 0xff, 0);
-            let (r, _) = apply(
-                &mut f,
-                IpSummed::None,
-                OVS_KEY_ATTR_IPV4,
-                &value,
-                &mask,
-                &mut key,
-            );
-            assert!(r.is_ok());
-            assert!(f.at::<1>(f.nh + 1) == [tos]);
-            assert!(ip4_ok(f.bytes(), f.nh));
-        }
-    }
-
-    #[test]
-    fn ipv4_complete_csum() -> TestResult {
-        let value = ipv4_attr([172, 16, 0, 1], [8, 8, 4, 4], 0x04, 9);
-        let mask = ipv4_attr([0xff; 4], [0xff; 4], 0xff, 0xff);
-        for mut f in [tcp4(), udp4(L4Sum::Full), udp4(L4Sum::Zero)] {
-            let mut key = key_of(f.bytes())?;
-            let (r, csum) = apply(
-                &mut f,
-                IpSummed::Complete,
-                OVS_KEY_ATTR_IPV4,
-                &value,
-                &mask,
-                &mut key,
-            );
-            assert!(r == Ok(ALL));
-            assert!(complete_ok(csum, f.bytes()));
-            assert!(ip4_ok(f.bytes(), f.nh));
-            assert!(key_matches(&key, &f));
-        }
-        Ok(())
-    }
-
-    #[test]
-    fn ipv4_checksum_partial() -> TestResult {
-        let value = ipv4_attr([172, 16, 0, 1], [8, 8, 4, 4], 0, 0);
-        let mask = ipv4_attr([0xff; 4], [0xff; 4], 0, 0);
-        let mut tcp = Frame::eth(ETH_P_IP);
-        tcp.ipv4(IPPROTO_TCP, 0).tcp().finish(L4Sum::Partial);
-        for mut f in [tcp, udp4(L4Sum::Partial)] {
-            assert!(l4_partial_ok(&f));
-            let mut key = key_of(f.bytes())?;
-            let (r, csum) = apply(
-                &mut f,
-                IpSummed::Partial,
-                OVS_KEY_ATTR_IPV4,
-                &value,
-                &mask,
-                &mut key,
-            );
-            assert!(r == Ok(ALL));
-            assert!(l4_partial_ok(&f));
-            assert!(ip4_ok(f.bytes(), f.nh));
-            assert!(csum.ip_summed == IpSummed::Partial);
-        }
-        // CHECKSUM_PARTIAL and a zero field: updated all the same.
-        let mut f = udp4(L4Sum::Zero);
-        let mut key = key_of(f.bytes())?;
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::Partial,
-            OVS_KEY_ATTR_IPV4,
-            &value,
-            &mask,
-            &mut key,
-        );
-        assert!(r.is_ok());
-        assert!(l4_check(&f) != [0, 0]);
-        Ok(())
-    }
-
-    #[test]
-    fn ipv4_truncated() -> TestResult {
-        let value = ipv4_attr([172, 16, 0, 1], [0; 4], 0, 0);
-        let mask = ipv4_attr([0xff; 4], [0; 4], 0, 0);
-        let mut f = tcp4();
-        let nh = f.nh;
-        f.cut(nh + 19);
-        let orig = f.clone();
-        let mut key = key_of(tcp4().bytes())?;
-        let orig_key = key.clone();
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_IPV4,
-            &value,
-            &mask,
-            &mut key,
-        );
-        assert!(r == Err(EditError::Truncated));
-        assert!(f.bytes() == orig.bytes());
-        assert!(key == orig_key);
-        // The IP header alone is enough; no TCP header, no TCP update.
-        f.put(&[DST4[3]]);
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_IPV4,
-            &value,
-            &mask,
-            &mut key,
-        );
-        assert!(r == Ok(ALL));
-        assert!(f.bytes().len() == nh + 20);
-        assert!(ip4_ok(f.bytes(), nh));
-        Ok(())
-    }
-
-    #[test]
-    fn ipv4_short_tcp_header_is_not_updated() -> TestResult {
-        let value = ipv4_attr([172, 16, 0, 1], [0; 4], 0, 0);
-        let mask = ipv4_attr([0xff; 4], [0; 4], 0, 0);
-        let mut f = tcp4();
-        f.cut(f.th + 19);
-        let orig = f.clone();
-        let mut key = key_of(f.bytes())?;
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_IPV4,
-            &value,
-            &mask,
-            &mut key,
-        );
-        assert!(r == Ok(ALL));
-        assert!(f.bytes().get(f.th..) == orig.bytes().get(f.th..));
-        assert!(ip4_ok(f.bytes(), f.nh));
-        // Twenty bytes of TCP are enough.
-        let mut f = tcp4();
-        f.cut(f.th + 20);
-        let mut key = key_of(f.bytes())?;
-        let before = l4_check(&f);
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_IPV4,
-            &value,
-            &mask,
-            &mut key,
-        );
-        assert!(r.is_ok());
-        assert!(l4_check(&f) != before);
-        Ok(())
-    }
-
-    // IPv6.
-
-    fn addr_mask() -> [u8; 40] {
-        ipv6_attr([0xff; 16], [0xff; 16], 0, 0, 0)
-    }
-
-    fn new_addrs() -> [u8; 40] {
-        let mut src = SRC6;
-        put(&mut src, 12, &[1, 2, 3, 4]);
-        ipv6_attr(
-            src,
-            [
-                0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x99,
-            ],
-            0,
-            0,
-            0,
-        )
-    }
-
-    #[test]
-    fn ipv6_tcp_and_udp_addresses() -> TestResult {
-        for mut f in [tcp6(), udp6(L4Sum::Full)] {
-            let mut key = key_of(f.bytes())?;
-            let (r, _) = apply(
-                &mut f,
-                IpSummed::None,
-                OVS_KEY_ATTR_IPV6,
-                &new_addrs(),
-                &addr_mask(),
-                &mut key,
-            );
-            assert!(r == Ok(ALL));
-            assert!(f.at::<16>(f.nh + 24) == get::<16>(&new_addrs(), 16));
-            assert!(l4_ok(&f));
-            assert!(key_matches(&key, &f));
-        }
-        // Zero UDP checksum stays zero.
-        let mut f = udp6(L4Sum::Zero);
-        let mut key = key_of(f.bytes())?;
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_IPV6,
-            &new_addrs(),
-            &addr_mask(),
-            &mut key,
-        );
-        assert!(r == Ok(ALL));
-        assert!(l4_check(&f) == [0, 0]);
-        assert!(key_matches(&key, &f));
-        Ok(())
-    }
-
-    #[test]
-    fn ipv6_partial_address_mask() -> TestResult {
-        let mut f = tcp6();
-        let mut key = key_of(f.bytes())?;
-        let mut mask = [0u8; 40];
-        put(&mut mask, 15, &[0xff]);
-        put(&mut mask, 16, &[0xff, 0xff]);
-        let mut value = [0u8; 40];
-        put(&mut value, 15, &[0x42]);
-        put(&mut value, 16, &[0x20, 0x01]);
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_IPV6,
-            &value,
-            &mask,
-            &mut key,
-        );
-        assert!(r == Ok(ALL));
-        assert!(f.at::<1>(f.nh + 23) == [0x42]);
-        assert!(f.at::<16>(f.nh + 8).get(..15) == SRC6.get(..15));
-        assert!(f.at::<2>(f.nh + 24) == [0x20, 0x01]);
-        assert!(l4_ok(&f));
-        assert!(key_matches(&key, &f));
-        Ok(())
-    }
-
-    #[test]
-    fn ipv6_icmp() -> TestResult {
-        let mut f = Frame::eth(ETH_P_IPV6);
-        f.ipv6(NEXTHDR_ICMP).icmp6().finish(L4Sum::Full);
-        assert!(l4_ok(&f));
-        let mut key = key_of(f.bytes())?;
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_IPV6,
-            &new_addrs(),
-            &addr_mask(),
-            &mut key,
-        );
-        assert!(r == Ok(ALL));
-        assert!(l4_ok(&f));
-        assert!(key_matches(&key, &f));
-        Ok(())
-    }
-
-    #[test]
-    fn ipv6_routing_header() -> TestResult {
-        let dst_only = ipv6_attr([0; 16], get(&new_addrs(), 16), 0, 0, 0);
-        let dst_mask = ipv6_attr([0; 16], [0xff; 16], 0, 0, 0);
-        // Segments left: the checksum is over FINAL6, not the header's
-        // destination: left alone.
-        let mut f = Frame::eth(ETH_P_IPV6);
-        f.ipv6(NEXTHDR_HOP)
-            .ext(NEXTHDR_ROUTING, 0)
-            .routing(IPPROTO_TCP, 1)
-            .tcp()
-            .finish(L4Sum::Full);
-        let before = l4_check(&f);
-        let mut key = key_of(f.bytes())?;
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_IPV6,
-            &dst_only,
-            &dst_mask,
-            &mut key,
-        );
-        assert!(r == Ok(ALL));
-        assert!(l4_check(&f) == before);
-        assert!(l4_ok(&f));
-        assert!(key_matches(&key, &f));
-        // The source still counts.
-        let src_only = ipv6_attr(get(&new_addrs(), 0), [0; 16], 0, 0, 0);
-        let src_mask = ipv6_attr([0xff; 16], [0; 16], 0, 0, 0);
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_IPV6,
-            &src_only,
-            &src_mask,
-            &mut key,
-        );
-        assert!(r == Ok(ALL));
-        assert!(l4_ok(&f));
-        // No segments left: the header's destination is the final one.
-        let mut f = Frame::eth(ETH_P_IPV6);
-        f.ipv6(NEXTHDR_ROUTING).routing(IPPROTO_TCP, 0).tcp();
-        f.final_dst = None;
-        f.finish(L4Sum::Full);
-        let mut key = key_of(f.bytes())?;
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_IPV6,
-            &dst_only,
-            &dst_mask,
-            &mut key,
-        );
-        assert!(r == Ok(ALL));
-        assert!(l4_ok(&f));
-        assert!(key_matches(&key, &f));
-        // A routing header cut short: ipv6_find_hdr() fails, so the
-        // checksum is updated (and the TCP header is then past the end).
-        let mut f = Frame::eth(ETH_P_IPV6);
-        f.ipv6(NEXTHDR_ROUTING).put(&[IPPROTO_TCP, 2, 0]);
-        f.th = f.n;
-        assert!(!has_active_routing_header(&f.pkt(IpSummed::None)));
-        Ok(())
-    }
-
-    #[test]
-    fn ipv6_routing_header_walk() {
-        let mut f = Frame::eth(ETH_P_IPV6);
-        f.ipv6(NEXTHDR_DEST).ext(NEXTHDR_AUTH, 0);
-        // AH: (hdrlen + 2) * 4 = 16 bytes.
-        f.put(&[NEXTHDR_ROUTING, 2]).put(&[0; 14]);
-        f.routing(IPPROTO_TCP, 1).tcp();
-        assert!(has_active_routing_header(&f.pkt(IpSummed::None)));
-        // A first fragment before it is walked through; a later one ends
-        // the walk.
-        for (offset, found) in [(0, true), (8, false)] {
-            let mut f = Frame::eth(ETH_P_IPV6);
-            f.ipv6(NEXTHDR_FRAGMENT)
-                .frag(NEXTHDR_ROUTING, offset, true)
-                .routing(IPPROTO_TCP, 1);
-            assert!(has_active_routing_header(&f.pkt(IpSummed::None)) == found);
-        }
-        // More than 12 extension headers: given up on.
-        let mut f = Frame::eth(ETH_P_IPV6);
-        f.ipv6(NEXTHDR_DEST);
-        for _ in 0..12 {
-            f.ext(NEXTHDR_DEST, 0);
-        }
-        f.routing(IPPROTO_TCP, 1);
-        assert!(!has_active_routing_header(&f.pkt(IpSummed::None)));
-        let mut f = Frame::eth(ETH_P_IPV6);
-        f.ipv6(NEXTHDR_DEST);
-        for _ in 0..10 {
-            f.ext(NEXTHDR_DEST, 0);
-        }
-        f.ext(NEXTHDR_ROUTING, 0).routing(IPPROTO_TCP, 1);
-        assert!(has_active_routing_header(&f.pkt(IpSummed::None)));
-        // No extension header: nothing to find.
-        let mut f = tcp6();
-        assert!(!has_active_routing_header(&f.pkt(IpSummed::None)));
-    }
-
-    #[test]
-    fn ipv6_later_fragment() -> TestResult {
-        let mut f = Frame::eth(ETH_P_IPV6);
-        f.ipv6(NEXTHDR_FRAGMENT).frag(IPPROTO_TCP, 100, true);
-        f.tcp();
-        let orig = f.clone();
-        let mut key = key_of(f.bytes())?;
-        assert!(key.get_u8(fields::IP_PROTO) == NEXTHDR_FRAGMENT);
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_IPV6,
-            &new_addrs(),
-            &addr_mask(),
-            &mut key,
-        );
-        assert!(r == Ok(ALL));
-        assert!(f.bytes().get(f.th..) == orig.bytes().get(f.th..));
-        assert!(key_matches(&key, &f));
-        Ok(())
-    }
-
-    #[test]
-    fn ipv6_tclass_label_hop_limit() -> TestResult {
-        for summed in [IpSummed::None, IpSummed::Complete, IpSummed::Partial] {
-            let mut f = tcp6();
-            let orig = f.clone();
-            let mut key = key_of(f.bytes())?;
-            let value = ipv6_attr([0; 16], [0; 16], 0x0f_edcb, 0x40, 7);
-            let mask = ipv6_attr([0; 16], [0; 16], 0x0f_ffff, 0xfc, 0xff);
-            let (r, csum) = apply(&mut f, summed, OVS_KEY_ATTR_IPV6, &value, &mask, &mut key);
-            assert!(r == Ok(Effects::default()));
-            // tclass 0xab -> 0x43 (ECN kept), label 0x12345 -> 0xfedcb.
-            assert!(f.at::<4>(f.nh) == [0x64, 0x3f, 0xed, 0xcb]);
-            assert!(f.at::<1>(f.nh + 7) == [7]);
-            assert!(f.bytes().get(f.nh + 8..) == orig.bytes().get(f.nh + 8..));
-            assert!(key_matches(&key, &f));
-            match summed {
-                IpSummed::Complete => assert!(complete_ok(csum, f.bytes())),
-                _ => assert!(csum.csum == complete_of(orig.bytes())),
-            }
-        }
-        Ok(())
-    }
-
-    #[test]
-    fn ipv6_label_masks() -> TestResult {
-        // A partial label mask, alone.
-        let mut f = tcp6();
-        let mut key = key_of(f.bytes())?;
-        let value = ipv6_attr([0; 16], [0; 16], 0x0_0a00, 0, 0);
-        let mask = ipv6_attr([0; 16], [0; 16], 0x0_0f00, 0, 0);
-        let (r, csum) = apply(
-            &mut f,
-            IpSummed::Complete,
-            OVS_KEY_ATTR_IPV6,
-            &value,
-            &mask,
-            &mut key,
-        );
-        assert!(r.is_ok());
-        assert!(f.at::<4>(f.nh) == [0x6a, 0xb1, 0x2a, 0x45]);
-        assert!(complete_ok(csum, f.bytes()));
-        assert!(key_matches(&key, &f));
-        // Traffic class alone, each nibble.
-        let mut f = tcp6();
-        let mut key = key_of(f.bytes())?;
-        let value = ipv6_attr([0; 16], [0; 16], 0, 0x05, 0);
-        let mask = ipv6_attr([0; 16], [0; 16], 0, 0x0f, 0);
-        let (r, csum) = apply(
-            &mut f,
-            IpSummed::Complete,
-            OVS_KEY_ATTR_IPV6,
-            &value,
-            &mask,
-            &mut key,
-        );
-        assert!(r.is_ok());
-        assert!(f.at::<4>(f.nh) == [0x6a, 0x51, 0x23, 0x45]);
-        assert!(complete_ok(csum, f.bytes()));
-        let value = ipv6_attr([0; 16], [0; 16], 0, 0x30, 0);
-        let mask = ipv6_attr([0; 16], [0; 16], 0, 0xf0, 0);
-        let (r, csum) = apply(
-            &mut f,
-            IpSummed::Complete,
-            OVS_KEY_ATTR_IPV6,
-            &value,
-            &mask,
-            &mut key,
-        );
-        assert!(r.is_ok());
-        assert!(f.at::<4>(f.nh) == [0x63, 0x51, 0x23, 0x45]);
-        assert!(complete_ok(csum, f.bytes()));
-        assert!(key_matches(&key, &f));
-        Ok(())
-    }
-
-    #[test]
-    fn ipv6_checksum_partial_and_complete() -> TestResult {
-        let mut tcp = Frame::eth(ETH_P_IPV6);
-        tcp.ipv6(IPPROTO_TCP).tcp().finish(L4Sum::Partial);
-        for mut f in [tcp, udp6(L4Sum::Partial)] {
-            let mut key = key_of(f.bytes())?;
-            let (r, _) = apply(
-                &mut f,
-                IpSummed::Partial,
-                OVS_KEY_ATTR_IPV6,
-                &new_addrs(),
-                &addr_mask(),
-                &mut key,
-            );
-            assert!(r == Ok(ALL));
-            assert!(l4_partial_ok(&f));
-        }
-        for mut f in [tcp6(), udp6(L4Sum::Full)] {
-            let mut key = key_of(f.bytes())?;
-            let (r, csum) = apply(
-                &mut f,
-                IpSummed::Complete,
-                OVS_KEY_ATTR_IPV6,
-                &new_addrs(),
-                &addr_mask(),
-                &mut key,
-            );
-            assert!(r == Ok(ALL));
-            assert!(complete_ok(csum, f.bytes()));
-            assert!(key_matches(&key, &f));
-        }
-        // No L4 checksum to offset the address: C leaves skb->csum as it
-        // was (stale), inet_proto_csum_replace16() never updating it.
-        let mut f = udp6(L4Sum::Zero);
-        let orig = complete_of(f.bytes());
-        let mut key = key_of(f.bytes())?;
-        let (r, csum) = apply(
-            &mut f,
-            IpSummed::Complete,
-            OVS_KEY_ATTR_IPV6,
-            &new_addrs(),
-            &addr_mask(),
-            &mut key,
-        );
-        assert!(r == Ok(ALL));
-        assert!(csum.csum == orig);
-        assert!(!complete_ok(csum, f.bytes()));
-        Ok(())
-    }
-
-    #[test]
-    fn ipv6_truncated() -> TestResult {
-        let mut f = tcp6();
-        f.cut(f.nh + 39);
-        let orig = f.clone();
-        let mut key = FlowKey::default();
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_IPV6,
-            &new_addrs(),
-            &addr_mask(),
-            &mut key,
-        );
-        assert!(r == Err(EditError::Truncated));
-        assert!(f.bytes() == orig.bytes());
-        assert!(key == FlowKey::default());
-        f.put(&[0x0d]);
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_IPV6,
-            &new_addrs(),
-            &addr_mask(),
-            &mut key,
-        );
-        assert!(r == Ok(ALL));
-        Ok(())
-    }
-
-    // TCP, UDP and SCTP ports.
-
-    #[test]
-    fn tcp_ports() -> TestResult {
-        for (value, mask, sport, dport, ct) in [
-            (ports(1111, 2222), [0xff; 4], 1111u16, 2222u16, true),
-            (ports(0, 0x1f00), [0, 0, 0xff, 0], 0x1234, 0x1f50, true),
-            (ports(0x1234, 80), [0xff; 4], 0x1234, 80, false),
-        ] {
-            for mut f in [tcp4(), tcp6()] {
-                let mut key = key_of(f.bytes())?;
-                let (r, csum) = apply(
-                    &mut f,
-                    IpSummed::Complete,
-                    OVS_KEY_ATTR_TCP,
-                    &value,
-                    &mask,
-                    &mut key,
-                );
-                assert!(
-                    r == Ok(Effects {
-                        clear_hash: true,
-                        ct_clear: ct,
-                    })
-                );
-                assert!(f.at::<4>(f.th) == ports(sport, dport));
-                assert!(l4_ok(&f));
-                assert!(complete_ok(csum, f.bytes()));
-                assert!(key_matches(&key, &f));
-            }
-        }
-        Ok(())
-    }
-
-    #[test]
-    fn tcp_ports_checksum_partial() -> TestResult {
-        let mut f = Frame::eth(ETH_P_IP);
-        f.ipv4(IPPROTO_TCP, 0).tcp().finish(L4Sum::Partial);
-        let before = l4_check(&f);
-        let mut key = key_of(f.bytes())?;
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::Partial,
-            OVS_KEY_ATTR_TCP,
-            &ports(9, 10),
-            &[0xff; 4],
-            &mut key,
-        );
-        assert!(r == Ok(ALL));
-        assert!(f.at::<4>(f.th) == ports(9, 10));
-        assert!(l4_check(&f) == before);
-        assert!(key_matches(&key, &f));
-        Ok(())
-    }
-
-    #[test]
-    fn udp_ports() -> TestResult {
-        let value = ports(4000, 4001);
-        for summed in [IpSummed::None, IpSummed::Complete] {
-            for mut f in [udp4(L4Sum::Full), udp6(L4Sum::Full)] {
-                let mut key = key_of(f.bytes())?;
-                let (r, csum) = apply(
-                    &mut f,
-                    summed,
-                    OVS_KEY_ATTR_UDP,
-                    &value,
-                    &[0xff; 4],
-                    &mut key,
-                );
-                assert!(r == Ok(ALL));
-                assert!(f.at::<4>(f.th) == value);
-                assert!(l4_ok(&f));
-                assert!(key_matches(&key, &f));
-                if summed == IpSummed::Complete {
-                    assert!(complete_ok(csum, f.bytes()));
-                }
-            }
-            // No checksum: ports written, none computed.
-            let mut f = udp4(L4Sum::Zero);
-            let mut key = key_of(f.bytes())?;
-            let (r, csum) = apply(
-                &mut f,
-                summed,
-                OVS_KEY_ATTR_UDP,
-                &value,
-                &[0xff; 4],
-                &mut key,
-            );
-            assert!(r == Ok(ALL));
-            assert!(f.at::<4>(f.th) == value);
-            assert!(l4_check(&f) == [0, 0]);
-            assert!(key_matches(&key, &f));
-            if summed == IpSummed::Complete {
-                // C leaves skb->csum: the port change is not in it.
-                assert!(csum.csum == complete_of(udp4(L4Sum::Zero).bytes()));
-            }
-        }
-        // Same ports with a checksum: nothing to clear but the hash.
-        let mut f = udp4(L4Sum::Full);
-        let mut key = key_of(f.bytes())?;
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_UDP,
-            &ports(5353, 53),
-            &[0xff; 4],
-            &mut key,
-        );
-        assert!(
-            r == Ok(Effects {
-                clear_hash: true,
-                ct_clear: false,
-            })
-        );
-        // Same ports without one: C clears conntrack regardless.
-        let mut f = udp4(L4Sum::Zero);
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_UDP,
-            &ports(5353, 53),
-            &[0xff; 4],
-            &mut key,
-        );
-        assert!(r == Ok(ALL));
-        Ok(())
-    }
-
-    #[test]
-    fn udp_ports_checksum_partial_and_mangled() -> TestResult {
-        let mut f = udp4(L4Sum::Partial);
-        let before = l4_check(&f);
-        let mut key = key_of(f.bytes())?;
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::Partial,
-            OVS_KEY_ATTR_UDP,
-            &ports(1, 2),
-            &[0xff; 4],
-            &mut key,
-        );
-        assert!(r == Ok(ALL));
-        assert!(f.at::<4>(f.th) == ports(1, 2));
-        assert!(l4_check(&f) == before);
-        assert!(key_matches(&key, &f));
-        // A source port for which the checksum comes out 0.
-        let mut f = udp4(L4Sum::Full);
-        let check_now = u32::from(u16::from_be_bytes(l4_check(&f)));
-        let body = f.bytes().get(f.th..).unwrap_or(&[]);
-        let rest = pseudo(&f, f.bytes()) + sum_be(body) - check_now - 0x14e9;
-        let port = (0..=0xffffu32)
-            .find(|&x| fold(rest + x) == 0xffff)
-            .ok_or("no such port")? as u16;
-        let mut key = key_of(f.bytes())?;
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_UDP,
-            &ports(port, 0),
-            &[0xff, 0xff, 0, 0],
-            &mut key,
-        );
-        assert!(r.is_ok());
-        assert!(l4_check(&f) == [0xff, 0xff]);
-        assert!(l4_ok(&f));
-        Ok(())
-    }
-
-    #[test]
-    fn ports_truncated() -> TestResult {
-        for (mut f, ty, hlen) in [
-            (tcp4(), OVS_KEY_ATTR_TCP, TCP_HLEN),
-            (udp4(L4Sum::Full), OVS_KEY_ATTR_UDP, UDP_HLEN),
-            (
-                {
-                    let mut f = Frame::eth(ETH_P_IP);
-                    f.ipv4(132, 0).sctp().finish(L4Sum::Full);
-                    f
-                },
-                OVS_KEY_ATTR_SCTP,
-                SCTP_HLEN,
-            ),
-        ] {
-            let th = f.th;
-            f.cut(th + hlen - 1);
-            let orig = f.clone();
-            let mut key = key_of(f.bytes())?;
-            let orig_key = key.clone();
-            let (r, _) = apply(
-                &mut f,
-                IpSummed::None,
-                ty,
-                &ports(1, 2),
-                &[0xff; 4],
-                &mut key,
-            );
-            assert!(r == Err(EditError::Truncated));
-            assert!(f.bytes() == orig.bytes() && key == orig_key);
-            f.put(&[0]);
-            let (r, _) = apply(
-                &mut f,
-                IpSummed::None,
-                ty,
-                &ports(1, 2),
-                &[0xff; 4],
-                &mut key,
-            );
-            assert!(r == Ok(ALL));
-        }
-        Ok(())
-    }
-
-    fn sctp4() -> Frame {
-        let mut f = Frame::eth(ETH_P_IP);
-        f.ipv4(132, 0).sctp().finish(L4Sum::Full);
-        f
-    }
-
-    #[test]
-    fn sctp_ports() -> TestResult {
-        for summed in [IpSummed::None, IpSummed::Complete] {
-            let mut f = sctp4();
-            let mut key = key_of(f.bytes())?;
-            let (r, csum) = apply(
-                &mut f,
-                summed,
-                OVS_KEY_ATTR_SCTP,
-                &ports(7, 0x0900),
-                &[0xff, 0xff, 0xff, 0],
-                &mut key,
-            );
-            assert!(r == Ok(ALL));
-            assert!(f.at::<4>(f.th) == [0, 7, 0x09, 0x70]);
-            assert!(f.at::<4>(f.th + 8) == sctp_crc(f.bytes(), f.th).to_le_bytes());
-            assert!(key_matches(&key, &f));
-            // C does not touch skb->csum here.
-            assert!(csum.csum == complete_of(sctp4().bytes()));
-        }
-        // Unchanged ports: C still rewrites and clears.
-        let mut f = sctp4();
-        let orig = f.clone();
-        let mut key = key_of(f.bytes())?;
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_SCTP,
-            &ports(5000, 6000),
-            &[0xff; 4],
-            &mut key,
-        );
-        assert!(r == Ok(ALL));
-        assert!(f.bytes() == orig.bytes());
-        Ok(())
-    }
-
-    #[test]
-    fn sctp_keeps_a_checksum_error() -> TestResult {
-        let mut f = sctp4();
-        let [g0, g1, g2, g3] = f.at::<4>(f.th + 8);
-        let bad = [g0 ^ 0x5a, g1, g2, g3 ^ 0x01];
-        f.set(f.th + 8, &bad);
-        let mut key = key_of(f.bytes())?;
-        let (r, _) = apply(
-            &mut f,
-            IpSummed::None,
-            OVS_KEY_ATTR_SCTP,
-            &ports(1, 2),
-            &[0xff; 4],
-            &mut key,
-        );
-        assert!(r == Ok(ALL));
-        let correct = sctp_crc(f.bytes(), f.th).to_le_bytes();
-        let now = f.at::<4>(f.th + 8);
-        assert!(now != correct);
-        assert!(now
-            .iter()
-            .zip(correct)
-            .map(|(a, b)| a ^ b)
-            .eq([0x5a, 0, 0, 0x01]));
-        Ok(())
     }
 
     // MPLS.
