@@ -9,7 +9,7 @@ use crate::actions::Exec;
 use crate::kapi::genl::Request;
 use crate::kapi::lock::OVS_MUTEX;
 use crate::kapi::skb::{BhDisabled, SkBuff};
-use crate::flow::actions::copy_actions;
+use crate::flow::actions_nl::copy_actions;
 use crate::flow::extract::{self, SkbState};
 use crate::flow::key::fields;
 use crate::flow::match_nl::get_metadata;

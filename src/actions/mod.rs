@@ -3,7 +3,7 @@
 //! Executing a flow's actions on a packet (`net/openvswitch/actions.c`).
 //!
 //! Action lists are stored as replies show them (see
-//! [`crate::flow::actions`]), so the nested forms are the userspace ones
+//! [`crate::flow::actions_nl`]), so the nested forms are the userspace ones
 //! (a sample's PROBABILITY and ACTIONS, a clone's bare list); what C
 //! precomputes at install time ("exec" flags) is computed here as C
 //! computes it then.
@@ -24,7 +24,7 @@ use crate::kapi::skb::{
     BhOff, DropReason, ExecLevel, Output, SkBuff, SkState, CHECKSUM_COMPLETE, IP_TUNNEL_INFO_BRIDGE,
 };
 use crate::kapi::time;
-use crate::flow::actions::action;
+use crate::flow::actions_nl::action;
 use crate::flow::key::{fields, FlowKey};
 use crate::flow::key_attrs::key_attr;
 use crate::flow::table::{jhash_1word, Actions};

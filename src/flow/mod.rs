@@ -3,7 +3,7 @@
 //! Flows: the key a packet is matched on, masks, and (to come) the
 //! megaflow table and the `ovs_flow` family.
 
-pub mod actions;
+pub mod actions_nl;
 pub mod extract;
 pub mod key;
 pub mod key_attrs;

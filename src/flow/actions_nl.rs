@@ -731,5 +731,5 @@ fn check_action<'a, S: AttrSink>(
     Ok(Nested::None)
 }
 
-#[path = "actions/tests.rs"]
+#[path = "actions_nl/tests.rs"]
 mod tests;

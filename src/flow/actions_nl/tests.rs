@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Tests of `flow/actions.rs`: KUnit suite `ovs_rs_flow_actions` in the module, `#[test]`s on
+//! Tests of `flow/actions_nl.rs`: KUnit suite `ovs_rs_flow_actions` in the module, `#[test]`s on
 //! the host. `#[kunit_tests]` takes only an inline module, hence `suite`.
 
 #[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_flow_actions))]
