@@ -13,7 +13,8 @@ use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 use kernel::{prelude::*, str::CStr, sync::Arc};
 
 use crate::dp_config::{self, ConfigError, DpStats, MegaflowStats, MASKS_CACHE_DEFAULT};
-use crate::dp_config::{OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_TC_RECIRC_SHARING};
+use crate::flow::key::FlowKey;
+use crate::flow::table::{Flow, FlowTable, LookupCounts, TableShared};
 use crate::kapi::genl::{Dump, Family, Request};
 use crate::kapi::lock::OVS_MUTEX;
 use crate::kapi::netdev::{self, name_bytes, DevRef, InternalDev, NetNs};
@@ -21,13 +22,9 @@ use crate::kapi::nlmsg::{Msg, MsgWriter};
 use crate::kapi::percpu::MaskCache;
 use crate::kapi::rcu::{Guard, RcuBox, RcuCell};
 use crate::kapi::skb::BhOff;
-use crate::flow::key::FlowKey;
-use crate::flow::table::{Flow, FlowTable, LookupCounts, TableShared};
-use crate::uapi::{self, dp_attr, dp_cmd};
+use crate::uapi::{self, dp_attr, dp_cmd, OVS_DP_VER_FEATURES};
+use crate::uapi::{OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_TC_RECIRC_SHARING};
 use crate::vport::{Port, PortDev, Vport, OVSP_LOCAL};
-
-/// `OVS_DP_VER_FEATURES`: clients older than this know no user features.
-const OVS_DP_VER_FEATURES: u8 = 2;
 
 /// Every datapath of every namespace, in creation order.
 pub(crate) struct Registry {

@@ -9,15 +9,10 @@
 //! `ovs_dp_set_upcall_portids()` in `net/openvswitch`.
 
 use crate::netlink::attr::nla_align;
-
-/// Allow last Netlink attribute to be unaligned.
-pub const OVS_DP_F_UNALIGNED: u32 = 1 << 0;
-/// Allow datapath to associate multiple Netlink PIDs to each vport.
-pub const OVS_DP_F_VPORT_PIDS: u32 = 1 << 1;
-/// Allow tc offload recirc sharing.
-pub const OVS_DP_F_TC_RECIRC_SHARING: u32 = 1 << 2;
-/// Allow per-cpu dispatch of upcalls.
-pub const OVS_DP_F_DISPATCH_UPCALL_PER_CPU: u32 = 1 << 3;
+use crate::uapi::{
+    OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_TC_RECIRC_SHARING, OVS_DP_F_UNALIGNED,
+    OVS_DP_F_VPORT_PIDS,
+};
 
 /// Every feature bit this datapath knows.
 pub const OVS_DP_F_ALL: u32 = OVS_DP_F_VPORT_PIDS

@@ -13,14 +13,14 @@ use kernel::prelude::*;
 
 use crate::datapath::Registry;
 use crate::fallible::AllocError;
-use crate::kapi::genl::{Dump, Family, Request};
-use crate::kapi::lock::OVS_MUTEX;
-use crate::kapi::nlmsg::{self, Msg, MsgWriter};
-use crate::kapi::{rcu, time};
 use crate::flow::actions_nl::{copy_actions, ActionError};
 use crate::flow::key_put::{key_attr_size, put_key};
 use crate::flow::match_nl::{get_match, CtSupport, Match};
 use crate::flow::table::{Actions, Flow, FlowRef, FlowTable, Ident, Mask, NewFlow, Ufid};
+use crate::kapi::genl::{Dump, Family, Request};
+use crate::kapi::lock::OVS_MUTEX;
+use crate::kapi::nlmsg::{self, Msg, MsgWriter};
+use crate::kapi::{rcu, time};
 use crate::netlink::attr::nla_total_size;
 use crate::netlink::build::VecSink;
 use crate::uapi::{self, flow_attr, flow_cmd, ufid_flags};

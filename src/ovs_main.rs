@@ -11,8 +11,8 @@ use kernel::prelude::*;
 
 mod actions;
 mod datapath;
-mod kapi;
 mod flow_family;
+mod kapi;
 mod packet;
 mod packet_family;
 mod upcall;

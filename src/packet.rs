@@ -10,11 +10,11 @@ use kernel::prelude::*;
 
 use crate::actions::Exec;
 use crate::datapath::DpShared;
+use crate::flow::extract::{self, MacProto, Offsets, PacketMeta, SkbState};
+use crate::flow::key::{fields, FlowKey};
 use crate::kapi::rcu::Guard;
 use crate::kapi::skb::{BhOff, Headers, SkBuff, SkState};
 use crate::kapi::time;
-use crate::flow::extract::{self, MacProto, Offsets, PacketMeta, SkbState};
-use crate::flow::key::{fields, FlowKey};
 use crate::upcall::{self, UpcallInfo};
 use crate::vport::Vport;
 
@@ -219,7 +219,7 @@ pub(crate) fn process<'a>(
 
 /// The key's `mac_proto` without the "invalid" bit.
 pub(crate) fn key_mac_proto(key: &FlowKey) -> u8 {
-    key.get_u8(fields::MAC_PROTO) & !extract::SW_FLOW_KEY_INVALID
+    key.get_u8(fields::MAC_PROTO) & !crate::uapi::SW_FLOW_KEY_INVALID
 }
 
 /// `ovs_mac_header_len()`.

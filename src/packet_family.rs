@@ -6,14 +6,14 @@
 use kernel::prelude::*;
 
 use crate::actions::Exec;
-use crate::kapi::genl::Request;
-use crate::kapi::lock::OVS_MUTEX;
-use crate::kapi::skb::{BhDisabled, SkBuff};
 use crate::flow::actions_nl::copy_actions;
 use crate::flow::extract::{self, SkbState};
 use crate::flow::key::fields;
 use crate::flow::match_nl::get_metadata;
 use crate::flow_family::{nlerr, CT};
+use crate::kapi::genl::Request;
+use crate::kapi::lock::OVS_MUTEX;
+use crate::kapi::skb::{BhDisabled, SkBuff};
 use crate::netlink::build::VecSink;
 use crate::packet::{self, Cb, Packet};
 use crate::uapi::packet_attr;

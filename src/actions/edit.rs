@@ -62,7 +62,15 @@ mod nsh;
 mod transport;
 
 use crate::flow::key::{fields, Field, FlowKey};
-use crate::flow::key_attrs::key_attr;
+use crate::uapi::key_attr;
+use crate::uapi::nsh_key_attr;
+use crate::uapi::proto::{
+    CSUM_MANGLED_0, ETH_ALEN, ETH_HLEN, ETH_P_IP, ETH_P_IPV6, ETH_P_MPLS_MC, ETH_P_MPLS_UC,
+    ICMP6_CHECK, ICMP6_HLEN, IP6_MAX_EXT_HDRS_CNT, IPPROTO_TCP, IPPROTO_UDP, IPV4_HLEN, IPV6_HLEN,
+    IP_OFFSET, MPLS_HLEN, NEXTHDR_AUTH, NEXTHDR_DEST, NEXTHDR_FRAGMENT, NEXTHDR_HOP, NEXTHDR_ICMP,
+    NEXTHDR_NONE, NEXTHDR_ROUTING, NSH_BASE_HDR_LEN, NSH_HDR_MAX_LEN, SCTP_CHECK, SCTP_HLEN,
+    TCP_CHECK, TCP_HLEN, UDP_CHECK, UDP_HLEN,
+};
 use csum::{
     csum_add, csum_fold, csum_partial, csum_replace, csum_replace2, csum_replace4, csum_sub,
     csum_unfold, wsum_negate,
@@ -70,58 +78,8 @@ use csum::{
 use ipv4::set_ipv4;
 use ipv6::set_ipv6;
 use mpls::set_mpls;
-pub use nsh::{nsh_header, NSH_HDR_MAX_LEN};
+pub use nsh::nsh_header;
 use transport::{set_sctp, set_tcp, set_udp};
-
-// The `OVS_KEY_ATTR_*` types [`set_masked`] handles (the flow codec's
-// numbers, so the two cannot disagree).
-/// `struct ovs_key_ethernet`: {eth_src, eth_dst}.
-pub const OVS_KEY_ATTR_ETHERNET: u16 = key_attr::ETHERNET;
-/// `struct ovs_key_ipv4`: {src, dst, proto, tos, ttl, frag}.
-pub const OVS_KEY_ATTR_IPV4: u16 = key_attr::IPV4;
-/// `struct ovs_key_ipv6`: {src, dst, label, proto, tclass, hlimit, frag}.
-pub const OVS_KEY_ATTR_IPV6: u16 = key_attr::IPV6;
-/// `struct ovs_key_tcp`: {src, dst}.
-pub const OVS_KEY_ATTR_TCP: u16 = key_attr::TCP;
-/// `struct ovs_key_udp`: {src, dst}.
-pub const OVS_KEY_ATTR_UDP: u16 = key_attr::UDP;
-/// `struct ovs_key_mpls`: the top label stack entry.
-pub const OVS_KEY_ATTR_MPLS: u16 = key_attr::MPLS;
-/// `struct ovs_key_sctp`: {src, dst}.
-pub const OVS_KEY_ATTR_SCTP: u16 = key_attr::SCTP;
-
-const ETH_HLEN: usize = 14;
-const ETH_ALEN: usize = 6;
-const ETH_P_IP: u16 = 0x0800;
-const ETH_P_IPV6: u16 = 0x86dd;
-const ETH_P_MPLS_UC: u16 = 0x8847;
-const ETH_P_MPLS_MC: u16 = 0x8848;
-const IPV4_HLEN: usize = 20;
-const IPV6_HLEN: usize = 40;
-const TCP_HLEN: usize = 20;
-const UDP_HLEN: usize = 8;
-const SCTP_HLEN: usize = 12;
-const ICMP6_HLEN: usize = 8;
-const MPLS_HLEN: usize = 4;
-/// Offsets of the checksum fields in their headers.
-const TCP_CHECK: usize = 16;
-const UDP_CHECK: usize = 6;
-const ICMP6_CHECK: usize = 2;
-const SCTP_CHECK: usize = 8;
-const IP_OFFSET: u16 = 0x1fff;
-const IPPROTO_TCP: u8 = 6;
-const IPPROTO_UDP: u8 = 17;
-const NEXTHDR_HOP: u8 = 0;
-const NEXTHDR_ROUTING: u8 = 43;
-const NEXTHDR_FRAGMENT: u8 = 44;
-const NEXTHDR_AUTH: u8 = 51;
-const NEXTHDR_ICMP: u8 = 58;
-const NEXTHDR_NONE: u8 = 59;
-const NEXTHDR_DEST: u8 = 60;
-/// `IP6_MAX_EXT_HDRS_CNT`.
-const IP6_MAX_EXT_HDRS_CNT: u32 = 12;
-/// `CSUM_MANGLED_0`: what a UDP checksum that came out 0 is sent as.
-const CSUM_MANGLED_0: u16 = 0xffff;
 
 /// `skb->ip_summed`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -210,7 +168,7 @@ impl EditError {
 }
 
 /// `execute_masked_set_action()` for the byte-editing key types
-/// ([`OVS_KEY_ATTR_ETHERNET`], `IPV4`, `IPV6`, `TCP`, `UDP`, `SCTP`,
+/// ([`key_attr::ETHERNET`], `IPV4`, `IPV6`, `TCP`, `UDP`, `SCTP`,
 /// `MPLS`; anything else is [`EditError::Invalid`]: priority, mark and
 /// tunnel are the executor's).
 ///
@@ -226,11 +184,11 @@ pub fn set_masked(
     flow_key: &mut FlowKey,
 ) -> Result<Effects, EditError> {
     let len = match key_type {
-        OVS_KEY_ATTR_ETHERNET => 2 * ETH_ALEN,
-        OVS_KEY_ATTR_IPV4 => 12,
-        OVS_KEY_ATTR_IPV6 => 40,
-        OVS_KEY_ATTR_TCP | OVS_KEY_ATTR_UDP | OVS_KEY_ATTR_SCTP => 4,
-        OVS_KEY_ATTR_MPLS => MPLS_HLEN,
+        key_attr::ETHERNET => 2 * ETH_ALEN,
+        key_attr::IPV4 => 12,
+        key_attr::IPV6 => 40,
+        key_attr::TCP | key_attr::UDP | key_attr::SCTP => 4,
+        key_attr::MPLS => MPLS_HLEN,
         _ => return Err(EditError::Invalid),
     };
     if value.len() != len || mask.len() != len {
@@ -238,12 +196,12 @@ pub fn set_masked(
     }
     let a = Attr { value, mask };
     match key_type {
-        OVS_KEY_ATTR_ETHERNET => set_eth_addr(pkt, flow_key, a),
-        OVS_KEY_ATTR_IPV4 => set_ipv4(pkt, flow_key, a),
-        OVS_KEY_ATTR_IPV6 => set_ipv6(pkt, flow_key, a),
-        OVS_KEY_ATTR_TCP => set_tcp(pkt, flow_key, a),
-        OVS_KEY_ATTR_UDP => set_udp(pkt, flow_key, a),
-        OVS_KEY_ATTR_SCTP => set_sctp(pkt, flow_key, a),
+        key_attr::ETHERNET => set_eth_addr(pkt, flow_key, a),
+        key_attr::IPV4 => set_ipv4(pkt, flow_key, a),
+        key_attr::IPV6 => set_ipv6(pkt, flow_key, a),
+        key_attr::TCP => set_tcp(pkt, flow_key, a),
+        key_attr::UDP => set_udp(pkt, flow_key, a),
+        key_attr::SCTP => set_sctp(pkt, flow_key, a),
         _ => set_mpls(pkt, flow_key, a),
     }
 }

@@ -13,45 +13,15 @@
 use super::key::{fields, FlowKey};
 use crate::netlink::attr::{Attr, Attrs};
 use crate::netlink::build::{AttrSink, Full};
-
-/// `OVS_ACTION_ATTR_*`.
-pub mod action {
-    pub const OUTPUT: u16 = 1;
-    pub const USERSPACE: u16 = 2;
-    pub const SET: u16 = 3;
-    pub const PUSH_VLAN: u16 = 4;
-    pub const POP_VLAN: u16 = 5;
-    pub const SAMPLE: u16 = 6;
-    pub const RECIRC: u16 = 7;
-    pub const HASH: u16 = 8;
-    pub const PUSH_MPLS: u16 = 9;
-    pub const POP_MPLS: u16 = 10;
-    pub const SET_MASKED: u16 = 11;
-    pub const CT: u16 = 12;
-    pub const TRUNC: u16 = 13;
-    pub const PUSH_ETH: u16 = 14;
-    pub const POP_ETH: u16 = 15;
-    pub const CT_CLEAR: u16 = 16;
-    pub const PUSH_NSH: u16 = 17;
-    pub const POP_NSH: u16 = 18;
-    pub const METER: u16 = 19;
-    pub const CLONE: u16 = 20;
-    pub const CHECK_PKT_LEN: u16 = 21;
-    pub const ADD_MPLS: u16 = 22;
-    pub const DEC_TTL: u16 = 23;
-    pub const DROP: u16 = 24;
-    pub const PSAMPLE: u16 = 25;
-    /// `OVS_ACTION_ATTR_MAX`.
-    pub const MAX: u16 = 25;
-}
+use crate::uapi::proto::{
+    AF_INET, AF_INET6, ETH_HLEN, ETH_P_8021AD, ETH_P_8021Q, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6,
+    ETH_P_MPLS_MC, ETH_P_MPLS_UC, ETH_P_NSH, ETH_P_RARP, ETH_P_TEB, VLAN_CFI_MASK,
+};
+use crate::uapi::{action, check_pkt_len_attr, sample_attr, OVS_DEC_TTL_ATTR_ACTION};
+use crate::uapi::{DP_MAX_PORTS, MAC_PROTO_ETHERNET, MAC_PROTO_NONE, OVS_HASH_ALG_SYM_L4};
 
 /// `MAX_ACTIONS_DEPTH`.
 const MAX_DEPTH: u32 = 16;
-use crate::uapi::DP_MAX_PORTS;
-const ETH_HLEN: u32 = 14;
-const VLAN_CFI_MASK: u16 = 0x1000;
-const MAC_PROTO_NONE: u8 = 0;
-const MAC_PROTO_ETHERNET: u8 = 1;
 
 /// Why an action list was refused: C's errno, and its log text where C
 /// logs one.
@@ -154,7 +124,7 @@ fn action_len(kind: u16) -> Option<usize> {
 }
 
 fn is_mpls(t: u16) -> bool {
-    t == 0x8847 || t == 0x8848
+    t == ETH_P_MPLS_UC || t == ETH_P_MPLS_MC
 }
 
 fn be16(p: &[u8], at: usize) -> u16 {
@@ -223,7 +193,8 @@ fn set<S: AttrSink>(
     st: &State,
     mac_proto: u8,
 ) -> Result<(), ActionError> {
-    use super::key_attrs::{key_attr as ka, key_len, KeyLen, OVS_KEY_ATTR_MAX};
+    use super::key_attrs::{key_len, KeyLen};
+    use crate::uapi::{key_attr as ka, OVS_KEY_ATTR_MAX};
     // Exactly one attribute, whose padding ends the action.
     let mut inner_it = Attrs::new(p);
     let inner = inner_it.next().ok_or(ActionError::Invalid)?;
@@ -246,7 +217,7 @@ fn set<S: AttrSink>(
     if masked && value.iter().zip(mask).any(|(v, m)| v & !m != 0) {
         return Err(ActionError::Invalid);
     }
-    let ip = st.eth_type == 0x0800 || st.eth_type == 0x86dd;
+    let ip = st.eth_type == ETH_P_IP || st.eth_type == ETH_P_IPV6;
     let key_proto = key.get_u8(fields::IP_PROTO);
     let byte = |b: &[u8], i: usize| b.get(i).copied().unwrap_or(0);
     let label = |b: &[u8]| {
@@ -264,7 +235,7 @@ fn set<S: AttrSink>(
             return set_tunnel(sink, data);
         }
         ka::IPV4 => {
-            st.eth_type == 0x0800
+            st.eth_type == ETH_P_IP
                 && if masked {
                     byte(mask, 8) == 0 && byte(mask, 11) == 0
                 } else {
@@ -272,7 +243,7 @@ fn set<S: AttrSink>(
                 }
         }
         ka::IPV6 => {
-            st.eth_type == 0x86dd
+            st.eth_type == ETH_P_IPV6
                 && if masked {
                     byte(mask, 36) == 0 && byte(mask, 39) == 0 && label(mask) & 0xfff0_0000 == 0
                 } else {
@@ -303,8 +274,6 @@ fn set<S: AttrSink>(
 /// GENEVE options walked (an option type with the critical bit sets
 /// CRIT_OPT), shown back as C shows the `ip_tunnel_info` it keeps.
 fn set_tunnel<S: AttrSink>(sink: &mut S, nest: &[u8]) -> Result<(), ActionError> {
-    const AF_INET: u8 = 2;
-    const AF_INET6: u8 = 10;
     use super::tunnel_nl::flag;
     let mut key = super::match_nl::set_tunnel_key(nest).map_err(ActionError::Key)?;
     let opts_len = key.get_u8(fields::TUN_OPTS_LEN);
@@ -338,7 +307,7 @@ fn set_tunnel<S: AttrSink>(sink: &mut S, nest: &[u8]) -> Result<(), ActionError>
         AF_INET
     };
     let set = sink.nest_start(action::SET)?;
-    let tun = sink.nest_start(super::key_attrs::key_attr::TUNNEL)?;
+    let tun = sink.nest_start(crate::uapi::key_attr::TUNNEL)?;
     super::key_put::put_tunnel(sink, &key, af, opts_len, bridge)?;
     sink.nest_end(tun)?;
     sink.nest_end(set)?;
@@ -411,8 +380,8 @@ fn copy_list<S: AttrSink>(
                 actions,
             } => {
                 let nest = sink.nest_start(SAMPLE)?;
-                sink.put(1, probability)?;
-                let inner = sink.nest_start(2)?;
+                sink.put(sample_attr::PROBABILITY, probability)?;
+                let inner = sink.nest_start(sample_attr::ACTIONS)?;
                 copy_list(sink, actions, key, st, depth + 1)?;
                 sink.nest_end(inner)?;
                 sink.nest_end(nest)?;
@@ -428,10 +397,12 @@ fn copy_list<S: AttrSink>(
                 greater,
             } => {
                 let nest = sink.nest_start(CHECK_PKT_LEN)?;
-                sink.put(1, &pkt_len.to_ne_bytes())?;
-                // OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER is 2,
-                // _IF_LESS_EQUAL 3; C keeps and shows the latter first.
-                for (branch, actions) in [(3, less_equal), (2, greater)] {
+                sink.put(check_pkt_len_attr::PKT_LEN, &pkt_len.to_ne_bytes())?;
+                // C keeps and shows ACTIONS_IF_LESS_EQUAL first.
+                for (branch, actions) in [
+                    (check_pkt_len_attr::ACTIONS_IF_LESS_EQUAL, less_equal),
+                    (check_pkt_len_attr::ACTIONS_IF_GREATER, greater),
+                ] {
                     let b = sink.nest_start(branch)?;
                     copy_list(sink, actions, key, st, depth + 1)?;
                     sink.nest_end(b)?;
@@ -440,7 +411,7 @@ fn copy_list<S: AttrSink>(
             }
             Nested::DecTtl(actions) => {
                 let nest = sink.nest_start(DEC_TTL)?;
-                let inner = sink.nest_start(1)?;
+                let inner = sink.nest_start(OVS_DEC_TTL_ATTR_ACTION)?;
                 copy_list(sink, actions, key, st, depth + 1)?;
                 sink.nest_end(inner)?;
                 sink.nest_end(nest)?;
@@ -495,7 +466,10 @@ fn check_action<'a, S: AttrSink>(
         PUSH_NSH => {
             // tun_p_from_eth_p(): what NSH can carry.
             if *mac_proto != MAC_PROTO_ETHERNET
-                && !matches!(st.eth_type, 0x0800 | 0x86dd | 0x894f | 0x8847 | 0x6558)
+                && !matches!(
+                    st.eth_type,
+                    ETH_P_IP | ETH_P_IPV6 | ETH_P_NSH | ETH_P_MPLS_UC | ETH_P_TEB
+                )
             {
                 return Err(ActionError::Invalid);
             }
@@ -505,7 +479,7 @@ fn check_action<'a, S: AttrSink>(
             let mut one = Attrs::new(p);
             let nsh = one.next().ok_or(ActionError::Invalid)?;
             if crate::netlink::attr::nla_align(4 + nsh.payload().len()) != p.len()
-                || nsh.kind() != super::key_attrs::key_attr::NSH
+                || nsh.kind() != crate::uapi::key_attr::NSH
             {
                 return Err(ActionError::Invalid);
             }
@@ -514,7 +488,7 @@ fn check_action<'a, S: AttrSink>(
         PUSH_VLAN => {
             let (tpid, tci) = (be16(p, 0), be16(p, 2));
             if *mac_proto != MAC_PROTO_ETHERNET
-                || (tpid != 0x8100 && tpid != 0x88a8)
+                || (tpid != ETH_P_8021Q && tpid != ETH_P_8021AD)
                 || tci & VLAN_CFI_MASK == 0
             {
                 return Err(ActionError::Invalid);
@@ -552,7 +526,7 @@ fn check_action<'a, S: AttrSink>(
         }
         RECIRC | METER | CT_CLEAR => {}
         HASH => {
-            if ne_u32(p, 0) > 1 {
+            if ne_u32(p, 0) > OVS_HASH_ALG_SYM_L4 {
                 return Err(ActionError::Invalid);
             }
         }
@@ -562,7 +536,7 @@ fn check_action<'a, S: AttrSink>(
                 || st.vlan_tci & VLAN_CFI_MASK != 0
                 || !matches!(
                     st.eth_type,
-                    0x0800 | 0x86dd | 0x0806 | 0x8035 | 0x8847 | 0x8848
+                    ETH_P_IP | ETH_P_IPV6 | ETH_P_ARP | ETH_P_RARP | ETH_P_MPLS_UC | ETH_P_MPLS_MC
                 )
             {
                 return Err(ActionError::Invalid);
@@ -575,7 +549,7 @@ fn check_action<'a, S: AttrSink>(
             if st.vlan_tci & VLAN_CFI_MASK != 0 || !is_mpls(st.eth_type) {
                 return Err(ActionError::Invalid);
             }
-            if proto == 0x6558 && *mac_proto != MAC_PROTO_NONE {
+            if proto == ETH_P_TEB && *mac_proto != MAC_PROTO_NONE {
                 return Err(ActionError::Invalid);
             }
             st.mpls_label_count = st.mpls_label_count.wrapping_sub(1);
@@ -587,7 +561,7 @@ fn check_action<'a, S: AttrSink>(
         }
         CT => return Err(ActionError::NoConntrack),
         TRUNC => {
-            if ne_u32(p, 0) < ETH_HLEN {
+            if ne_u32(p, 0) < ETH_HLEN as u32 {
                 return Err(ActionError::Invalid);
             }
         }
@@ -605,7 +579,7 @@ fn check_action<'a, S: AttrSink>(
         }
         POP_NSH => {
             let np = key.get(fields::NSH_BASE).get(3).copied().unwrap_or(0);
-            if st.eth_type != 0x894f || !(1..=5).contains(&np) {
+            if st.eth_type != ETH_P_NSH || !(1..=5).contains(&np) {
                 return Err(ActionError::Invalid);
             }
             *mac_proto = if np == 3 {
@@ -657,7 +631,12 @@ fn check_action<'a, S: AttrSink>(
                 if st.vlan_tci & VLAN_CFI_MASK != 0
                     || !matches!(
                         st.eth_type,
-                        0x0800 | 0x86dd | 0x0806 | 0x8035 | 0x8847 | 0x8848
+                        ETH_P_IP
+                            | ETH_P_IPV6
+                            | ETH_P_ARP
+                            | ETH_P_RARP
+                            | ETH_P_MPLS_UC
+                            | ETH_P_MPLS_MC
                     )
                 {
                     return Err(ActionError::Invalid);

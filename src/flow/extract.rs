@@ -44,6 +44,19 @@
 //! here.
 
 use super::key::{fields, Field, FlowKey};
+use crate::uapi::proto::{
+    ARPHRD_ETHER, ARPHRD_NONE, ETH_ALEN, ETH_HLEN, ETH_P_8021AD, ETH_P_8021Q, ETH_P_802_2,
+    ETH_P_802_3_MIN, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6, ETH_P_MPLS_MC, ETH_P_MPLS_UC, ETH_P_NSH,
+    ETH_P_RARP, ETH_P_TEB, IP6_MAX_EXT_HDRS_CNT, IPPROTO_ICMP, IPPROTO_SCTP, IPPROTO_TCP,
+    IPPROTO_UDP, IP_MF, IP_OFFSET, LLC_SAP_SNAP, LLC_SNAP_HLEN, MPLS_HLEN,
+    NDISC_NEIGHBOUR_ADVERTISEMENT, NDISC_NEIGHBOUR_SOLICITATION, ND_MSG_LEN, ND_OPT_SOURCE_LL_ADDR,
+    ND_OPT_TARGET_LL_ADDR, NEXTHDR_AUTH, NEXTHDR_DEST, NEXTHDR_FRAGMENT, NEXTHDR_HOP, NEXTHDR_ICMP,
+    NEXTHDR_NONE, NEXTHDR_ROUTING, NSH_BASE_HDR_LEN, NSH_M_TYPE1, NSH_M_TYPE1_LEN, NSH_M_TYPE2,
+    VLAN_CFI_MASK, VLAN_HLEN,
+};
+use crate::uapi::{
+    exthdr, OVS_FRAG_TYPE_FIRST, OVS_FRAG_TYPE_LATER, OVS_FRAG_TYPE_NONE, SW_FLOW_KEY_INVALID,
+};
 // One file per layer; this one has the API, Ethernet and VLANs.
 #[path = "extract/ipv4.rs"]
 mod ipv4;
@@ -59,75 +72,7 @@ use ipv6::ipv6;
 use l4::{icmp_type_code, ports};
 use mpls_nsh::{mpls, nsh};
 
-const ETH_HLEN: usize = 14;
-const ETH_ALEN: usize = 6;
-const VLAN_HLEN: usize = 4;
-const ETH_P_802_3_MIN: u16 = 0x0600;
-const ETH_P_802_2: u16 = 0x0004;
-const ETH_P_IP: u16 = 0x0800;
-const ETH_P_ARP: u16 = 0x0806;
-const ETH_P_RARP: u16 = 0x8035;
-const ETH_P_8021Q: u16 = 0x8100;
-const ETH_P_8021AD: u16 = 0x88a8;
-const ETH_P_IPV6: u16 = 0x86dd;
-const ETH_P_MPLS_UC: u16 = 0x8847;
-const ETH_P_MPLS_MC: u16 = 0x8848;
-const ETH_P_NSH: u16 = 0x894f;
-const ETH_P_TEB: u16 = 0x6558;
-const ARPHRD_ETHER: u16 = 1;
-const ARPHRD_NONE: u16 = 0xfffe;
-const VLAN_CFI_MASK: u16 = 0x1000;
-const LLC_SAP_SNAP: u8 = 0xaa;
-const LLC_SNAP_HLEN: usize = 8;
-/// `SW_FLOW_KEY_INVALID`, kept in `mac_proto` by actions that change the
-/// packet.
-pub const SW_FLOW_KEY_INVALID: u8 = 0x80;
-
-const IPPROTO_ICMP: u8 = 1;
-const IPPROTO_TCP: u8 = 6;
-const IPPROTO_UDP: u8 = 17;
-const IPPROTO_SCTP: u8 = 132;
-const NEXTHDR_HOP: u8 = 0;
-const NEXTHDR_ROUTING: u8 = 43;
-const NEXTHDR_FRAGMENT: u8 = 44;
-const NEXTHDR_AUTH: u8 = 51;
-const NEXTHDR_ICMP: u8 = 58;
-const NEXTHDR_NONE: u8 = 59;
-const NEXTHDR_DEST: u8 = 60;
-/// `IP6_MAX_EXT_HDRS_CNT`: `ipv6_find_hdr()` gives up after this many.
-const IP6_MAX_EXT_HDRS_CNT: u32 = 12;
-const IP_MF: u16 = 0x2000;
-const IP_OFFSET: u16 = 0x1fff;
-const MPLS_HLEN: usize = 4;
 const MPLS_LABEL_DEPTH: usize = 3;
-const NDISC_NEIGHBOUR_SOLICITATION: u8 = 135;
-const NDISC_NEIGHBOUR_ADVERTISEMENT: u8 = 136;
-const ND_OPT_SOURCE_LL_ADDR: u8 = 1;
-const ND_OPT_TARGET_LL_ADDR: u8 = 2;
-/// `sizeof(struct nd_msg)`: the ICMPv6 header and the target.
-const ND_MSG_LEN: usize = 24;
-const NSH_BASE_HDR_LEN: usize = 8;
-const NSH_M_TYPE1: u8 = 1;
-const NSH_M_TYPE2: u8 = 2;
-const NSH_M_TYPE1_LEN: usize = 24;
-
-/// `enum ovs_frag_type`.
-pub const OVS_FRAG_TYPE_NONE: u8 = 0;
-pub const OVS_FRAG_TYPE_FIRST: u8 = 1;
-pub const OVS_FRAG_TYPE_LATER: u8 = 2;
-
-/// The IPv6 extension header bits of `key->ipv6.exthdrs` (flow.h).
-pub mod exthdr {
-    pub const NONEXT: u16 = 1 << 0;
-    pub const ESP: u16 = 1 << 1;
-    pub const AUTH: u16 = 1 << 2;
-    pub const DEST: u16 = 1 << 3;
-    pub const FRAG: u16 = 1 << 4;
-    pub const ROUTER: u16 = 1 << 5;
-    pub const HOP: u16 = 1 << 6;
-    pub const UNREP: u16 = 1 << 7;
-    pub const UNSEQ: u16 = 1 << 8;
-}
 
 /// Bytes `first.offset..` to the end of `last`.
 const fn span(first: Field, last: Field) -> Field {

@@ -11,46 +11,7 @@
 use core::fmt;
 
 use crate::netlink::attr::{Attr, Attrs};
-
-/// `OVS_KEY_ATTR_MAX`.
-pub const OVS_KEY_ATTR_MAX: u16 = 32;
-
-/// `OVS_KEY_ATTR_*` types this file names.
-pub mod key_attr {
-    pub const UNSPEC: u16 = 0;
-    pub const ENCAP: u16 = 1;
-    pub const PRIORITY: u16 = 2;
-    pub const IN_PORT: u16 = 3;
-    pub const ETHERNET: u16 = 4;
-    pub const VLAN: u16 = 5;
-    pub const ETHERTYPE: u16 = 6;
-    pub const IPV4: u16 = 7;
-    pub const IPV6: u16 = 8;
-    pub const TCP: u16 = 9;
-    pub const UDP: u16 = 10;
-    pub const ICMP: u16 = 11;
-    pub const ICMPV6: u16 = 12;
-    pub const ARP: u16 = 13;
-    pub const ND: u16 = 14;
-    pub const SKB_MARK: u16 = 15;
-    pub const TUNNEL: u16 = 16;
-    pub const SCTP: u16 = 17;
-    pub const TCP_FLAGS: u16 = 18;
-    pub const DP_HASH: u16 = 19;
-    pub const RECIRC_ID: u16 = 20;
-    pub const MPLS: u16 = 21;
-    pub const CT_STATE: u16 = 22;
-    pub const CT_ZONE: u16 = 23;
-    pub const CT_MARK: u16 = 24;
-    pub const CT_LABELS: u16 = 25;
-    pub const CT_ORIG_TUPLE_IPV4: u16 = 26;
-    pub const CT_ORIG_TUPLE_IPV6: u16 = 27;
-    pub const NSH: u16 = 28;
-    pub const PACKET_TYPE: u16 = 29;
-    pub const ND_EXTENSIONS: u16 = 30;
-    pub const TUNNEL_INFO: u16 = 31;
-    pub const IPV6_EXTHDRS: u16 = 32;
-}
+use crate::uapi::{key_attr, OVS_KEY_ATTR_MAX};
 
 /// What `ovs_key_lens[]` expects of a key attribute's payload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,21 +7,18 @@
 //! or the mask).
 
 use super::key::{fields, FlowKey};
-use super::key_attrs::key_attr as ka;
 use super::match_nl::CtSupport;
+use super::tunnel_nl::flag as tun_flag;
 use crate::netlink::build::{AttrSink, Full};
-
-const MAC_PROTO_ETHERNET: u8 = 1;
-use super::extract::SW_FLOW_KEY_INVALID;
-const ETH_P_802_2: u16 = 0x0004;
-const FRAG_LATER: u8 = 2;
-
-use super::tunnel_nl::{attr as tun_attr, flag as tun_flag};
-
-const AF_INET: u8 = 2;
-const AF_INET6: u8 = 10;
-/// `OVS_VXLAN_EXT_GBP`.
-const VXLAN_EXT_GBP: u16 = 1;
+use crate::uapi::key_attr as ka;
+use crate::uapi::proto::{
+    AF_INET, AF_INET6, ETH_P_8021AD, ETH_P_8021Q, ETH_P_802_2, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6,
+    ETH_P_MPLS_MC, ETH_P_MPLS_UC, ETH_P_NSH, ETH_P_RARP,
+};
+use crate::uapi::tunnel_key_attr as tun_attr;
+use crate::uapi::{
+    MAC_PROTO_ETHERNET, OVS_FRAG_TYPE_LATER, OVS_VXLAN_EXT_GBP, SW_FLOW_KEY_INVALID,
+};
 
 /// The parts one after another in `N` bytes, the rest zero (C's packed
 /// `struct ovs_key_*` with their padding).
@@ -38,7 +35,7 @@ fn cat<const N: usize>(parts: &[&[u8]]) -> [u8; N] {
 }
 
 fn is_vlan_type(t: u16) -> bool {
-    t == 0x8100 || t == 0x88a8
+    t == ETH_P_8021Q || t == ETH_P_8021AD
 }
 
 /// `__ip_tun_to_nlattr()`: a flow key's tunnel (`bridge` false), or a
@@ -112,7 +109,7 @@ pub fn put_tunnel<S: AttrSink>(
             sink.put(tun_attr::GENEVE_OPTS, opts)?;
         } else if flag(tun_flag::VXLAN_OPT) {
             let nest = sink.nest_start(tun_attr::VXLAN_OPTS)?;
-            sink.put(VXLAN_EXT_GBP, opts.get(..4).unwrap_or(&[0; 4]))?;
+            sink.put(OVS_VXLAN_EXT_GBP, opts.get(..4).unwrap_or(&[0; 4]))?;
             sink.nest_end(nest)?;
         } else if flag(tun_flag::ERSPAN_OPT) {
             sink.put(tun_attr::ERSPAN_OPTS, opts)?;
@@ -217,7 +214,7 @@ fn put_key_body<S: AttrSink>(
                 ])
             };
             match eth_type {
-                0x0800 => sink.put(
+                ETH_P_IP => sink.put(
                     ka::CT_ORIG_TUPLE_IPV4,
                     &cat::<16>(&[
                         output.get(fields::IPV4_CT_ORIG_SRC),
@@ -225,7 +222,7 @@ fn put_key_body<S: AttrSink>(
                         &tp_and_proto(output),
                     ]),
                 )?,
-                0x86dd => sink.put(
+                ETH_P_IPV6 => sink.put(
                     ka::CT_ORIG_TUPLE_IPV6,
                     &cat::<40>(&[
                         output.get(fields::IPV6_CT_ORIG_SRC),
@@ -281,7 +278,7 @@ fn put_key_body<S: AttrSink>(
     }
 
     match eth_type {
-        0x0800 => sink.put(
+        ETH_P_IP => sink.put(
             ka::IPV4,
             &cat::<12>(&[
                 output.get(fields::IPV4_SRC),
@@ -292,7 +289,7 @@ fn put_key_body<S: AttrSink>(
                 output.get(fields::IP_FRAG),
             ]),
         )?,
-        0x86dd => {
+        ETH_P_IPV6 => {
             sink.put(
                 ka::IPV6,
                 &cat::<40>(&[
@@ -307,7 +304,7 @@ fn put_key_body<S: AttrSink>(
             )?;
             sink.put(ka::IPV6_EXTHDRS, output.get(fields::IPV6_EXTHDRS))?;
         }
-        0x0806 | 0x8035 => sink.put(
+        ETH_P_ARP | ETH_P_RARP => sink.put(
             ka::ARP,
             &cat::<24>(&[
                 output.get(fields::IPV4_SRC),
@@ -317,7 +314,7 @@ fn put_key_body<S: AttrSink>(
                 output.get(fields::ARP_THA),
             ]),
         )?,
-        0x894f => {
+        ETH_P_NSH => {
             let nest = sink.nest_start(ka::NSH)?;
             sink.put(1, output.get(fields::NSH_BASE))?;
             // MD type 1's context; MD type 2 is never written.
@@ -326,7 +323,7 @@ fn put_key_body<S: AttrSink>(
             }
             sink.nest_end(nest)?;
         }
-        0x8847 | 0x8848 => {
+        ETH_P_MPLS_UC | ETH_P_MPLS_MC => {
             let n = output.get_u32(fields::MPLS_NUM_LABELS_MASK).count_ones() as usize;
             let lse = output.get(fields::MPLS_LSE);
             sink.put(ka::MPLS, lse.get(..4 * n.min(3)).unwrap_or(&[]))?;
@@ -334,8 +331,10 @@ fn put_key_body<S: AttrSink>(
         _ => {}
     }
 
-    if (eth_type == 0x0800 || eth_type == 0x86dd) && swkey.get_u8(fields::IP_FRAG) != FRAG_LATER {
-        let v6 = eth_type == 0x86dd;
+    if (eth_type == ETH_P_IP || eth_type == ETH_P_IPV6)
+        && swkey.get_u8(fields::IP_FRAG) != OVS_FRAG_TYPE_LATER
+    {
+        let v6 = eth_type == ETH_P_IPV6;
         let ports = |out: &FlowKey| cat::<4>(&[out.get(fields::TP_SRC), out.get(fields::TP_DST)]);
         // ICMP type and code are the low bytes of the be16 ports.
         let icmp = |out: &FlowKey| {

@@ -7,18 +7,17 @@
 use core::fmt;
 
 use super::key::{fields, Field, FlowKey, Range};
-use super::key_attrs::{key_attr as ka, KeyAttrs, KeyAttrsError};
+use super::key_attrs::{KeyAttrs, KeyAttrsError};
 use crate::netlink::attr::Attr;
+use crate::uapi::key_attr as ka;
+use crate::uapi::proto::{
+    ETH_P_8021AD, ETH_P_8021Q, ETH_P_802_2, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6, ETH_P_MPLS_MC,
+    ETH_P_MPLS_UC, ETH_P_NSH, ETH_P_RARP, VLAN_CFI_MASK,
+};
+use crate::uapi::{DP_MAX_PORTS, MAC_PROTO_ETHERNET, MAC_PROTO_NONE};
 
-use crate::uapi::DP_MAX_PORTS;
-/// `OVS_FRAG_TYPE_MAX` (`OVS_FRAG_TYPE_LATER`).
-const FRAG_LATER: u8 = 2;
-const ETH_P_802_2: u16 = 0x0004;
-const ETH_P_8021Q: u16 = 0x8100;
-const ETH_P_8021AD: u16 = 0x88a8;
-const VLAN_CFI_MASK: u16 = 0x1000;
-const MAC_PROTO_NONE: u8 = 0;
-const MAC_PROTO_ETHERNET: u8 = 1;
+/// `OVS_FRAG_TYPE_MAX`.
+const FRAG_LATER: u8 = crate::uapi::OVS_FRAG_TYPE_LATER;
 
 /// What this datapath supports of conntrack (`ovs_ct_verify()`): the
 /// key's CT attributes are only taken when it is there.
@@ -760,9 +759,9 @@ fn validate(m: &Match, key_attrs: u64, mask_attrs: u64, has_mask: bool) -> Resul
         }
     };
     match eth_type {
-        0x0806 | 0x8035 => expect(bit(ka::ARP), mask_e, bit(ka::ARP)),
-        0x8847 | 0x8848 => expect(bit(ka::MPLS), mask_e, bit(ka::MPLS)),
-        0x0800 => {
+        ETH_P_ARP | ETH_P_RARP => expect(bit(ka::ARP), mask_e, bit(ka::ARP)),
+        ETH_P_MPLS_UC | ETH_P_MPLS_MC => expect(bit(ka::MPLS), mask_e, bit(ka::MPLS)),
+        ETH_P_IP => {
             expect(
                 bit(ka::IPV4),
                 mask_e,
@@ -770,7 +769,7 @@ fn validate(m: &Match, key_attrs: u64, mask_attrs: u64, has_mask: bool) -> Resul
             );
             l4(&mut expect, false);
         }
-        0x86dd => {
+        ETH_P_IPV6 => {
             expect(
                 bit(ka::IPV6),
                 mask_e,
@@ -786,7 +785,7 @@ fn validate(m: &Match, key_attrs: u64, mask_attrs: u64, has_mask: bool) -> Resul
                 }
             }
         }
-        0x894f => expect(bit(ka::NSH), mask_e, bit(ka::NSH)),
+        ETH_P_NSH => expect(bit(ka::NSH), mask_e, bit(ka::NSH)),
         _ => {}
     }
     if key_attrs & expected != expected {

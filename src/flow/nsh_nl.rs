@@ -7,13 +7,8 @@
 use super::key::{fields, Field};
 use super::match_nl::{MatchError, Writer};
 use crate::netlink::attr::Attrs;
-
-/// `OVS_NSH_KEY_ATTR_MAX`.
-const NSH_ATTR_MAX: u16 = 3;
-const BASE: u16 = 1;
-const MD1: u16 = 2;
-const MD2: u16 = 3;
-const NSH_M_TYPE1: u8 = 1;
+use crate::uapi::nsh_key_attr::{self, BASE, MD1, MD2};
+use crate::uapi::proto::{NSH_CTX_HDRS_MAX_LEN, NSH_M_TYPE1, NSH_M_TYPE2};
 
 fn sub(field: Field, offset: usize, len: usize) -> Field {
     Field {
@@ -21,10 +16,6 @@ fn sub(field: Field, offset: usize, len: usize) -> Field {
         len,
     }
 }
-
-/// `NSH_CTX_HDRS_MAX_LEN`: the most MD type 2 context a push may carry.
-const NSH_CTX_HDRS_MAX_LEN: usize = 244;
-const NSH_M_TYPE2: u8 = 2;
 
 /// The NSH nest's payload into the key or the mask. `ones`: the default
 /// mask, whose leaves read as all ones. `push`: a push_nsh action's
@@ -39,7 +30,7 @@ pub(super) fn nsh(
     let mut it = Attrs::new(nest);
     for a in it.by_ref() {
         let kind = a.kind();
-        if kind > NSH_ATTR_MAX {
+        if kind > nsh_key_attr::MAX {
             return Err(MatchError::NshAttrOutOfRange(kind));
         }
         let expected = match kind {

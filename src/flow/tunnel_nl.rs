@@ -7,35 +7,11 @@
 use super::key::{fields, Field};
 use super::match_nl::{MatchError, Writer};
 use crate::netlink::attr::{Attr, Attrs};
+use crate::uapi::proto::{AF_INET, AF_INET6};
+use crate::uapi::{tunnel_key_attr as attr, OVS_VXLAN_EXT_MAX};
 
-/// `OVS_TUNNEL_KEY_ATTR_MAX`.
-const TUNNEL_ATTR_MAX: u16 = 16;
-/// `OVS_VXLAN_EXT_MAX`.
-const VXLAN_EXT_MAX: u16 = 1;
-const AF_INET: u8 = 2;
-const AF_INET6: u8 = 10;
 /// `sizeof(struct erspan_metadata)`.
 const ERSPAN_METADATA_LEN: u8 = 12;
-
-/// `OVS_TUNNEL_KEY_ATTR_*`.
-pub(super) mod attr {
-    pub const ID: u16 = 0;
-    pub const IPV4_SRC: u16 = 1;
-    pub const IPV4_DST: u16 = 2;
-    pub const TOS: u16 = 3;
-    pub const TTL: u16 = 4;
-    pub const DONT_FRAGMENT: u16 = 5;
-    pub const CSUM: u16 = 6;
-    pub const OAM: u16 = 7;
-    pub const GENEVE_OPTS: u16 = 8;
-    pub const TP_SRC: u16 = 9;
-    pub const TP_DST: u16 = 10;
-    pub const VXLAN_OPTS: u16 = 11;
-    pub const IPV6_SRC: u16 = 12;
-    pub const IPV6_DST: u16 = 13;
-    pub const ERSPAN_OPTS: u16 = 15;
-    pub const IPV4_INFO_BRIDGE: u16 = 16;
-}
 
 /// `IP_TUNNEL_*_BIT` in `tun_key.tun_flags`.
 pub(super) mod flag {
@@ -108,7 +84,7 @@ fn vxlan(w: &mut Writer<'_>, nest: &[u8], ones: bool) -> Result<(), MatchError> 
     let mut it = Attrs::new(nest);
     for a in it.by_ref() {
         let kind = a.kind();
-        if kind > VXLAN_EXT_MAX {
+        if kind > OVS_VXLAN_EXT_MAX {
             return Err(MatchError::VxlanExtOutOfRange(kind));
         }
         // OVS_VXLAN_EXT_GBP is 4 bytes; type 0 has no table entry.
@@ -159,7 +135,7 @@ pub(super) fn tunnel(w: &mut Writer<'_>, nest: &[u8], ones: bool) -> Result<(), 
     let mut it = Attrs::new(nest);
     for a in it.by_ref() {
         let kind = a.kind();
-        if kind > TUNNEL_ATTR_MAX {
+        if kind > attr::MAX {
             return Err(MatchError::TunnelAttrOutOfRange(kind));
         }
         if let Some(expected) = attr_len(kind) {

@@ -401,7 +401,7 @@ impl SkBuff {
 
     /// `nsh_push()` of `hdr`, an NSH header whose length field covers it
     /// (see `actions::edit::nsh_header`).
-    pub(crate) fn nsh_push(&mut self, hdr: &[u8; crate::actions::edit::NSH_HDR_MAX_LEN]) -> Result {
+    pub(crate) fn nsh_push(&mut self, hdr: &[u8; crate::uapi::proto::NSH_HDR_MAX_LEN]) -> Result {
         // SAFETY: valid skb, which we own; `hdr` is readable for the
         // longest header its length field can claim.
         to_result(unsafe {

@@ -4,14 +4,6 @@
 
 use super::*;
 
-/// `NSH_HDR_MAX_LEN`: the longest NSH header (63 words).
-pub const NSH_HDR_MAX_LEN: usize = 252;
-pub(super) const NSH_BASE_HDR_LEN: usize = 8;
-/// `OVS_NSH_KEY_ATTR_*`.
-pub(super) const NSH_KEY_ATTR_BASE: u16 = 1;
-pub(super) const NSH_KEY_ATTR_MD1: u16 = 2;
-pub(super) const NSH_KEY_ATTR_MD2: u16 = 3;
-
 /// `nsh_hdr_from_nlattr()`: the NSH header a push_nsh action's
 /// `OVS_KEY_ATTR_NSH` nest describes, written to the front of `out`;
 /// returns its length. As in C the next-protocol field is the nest's (the
@@ -25,7 +17,7 @@ pub fn nsh_header(nest: &[u8], out: &mut [u8; NSH_HDR_MAX_LEN]) -> Result<usize,
     for a in crate::netlink::attr::Attrs::new(nest) {
         let p = a.payload();
         match a.kind() {
-            NSH_KEY_ATTR_BASE => {
+            nsh_key_attr::BASE => {
                 // struct ovs_nsh_key_base: flags, ttl, mdtype, np, path_hdr.
                 let base = p.get(..8).ok_or(EditError::Invalid)?;
                 flags = base.first().copied().unwrap_or(0);
@@ -34,7 +26,7 @@ pub fn nsh_header(nest: &[u8], out: &mut [u8; NSH_HDR_MAX_LEN]) -> Result<usize,
                     dst.copy_from_slice(src);
                 }
             }
-            NSH_KEY_ATTR_MD1 | NSH_KEY_ATTR_MD2 => {
+            nsh_key_attr::MD1 | nsh_key_attr::MD2 => {
                 mdlen = p.len();
                 let dst = out
                     .get_mut(NSH_BASE_HDR_LEN..NSH_BASE_HDR_LEN + mdlen)

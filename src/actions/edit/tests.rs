@@ -519,7 +519,7 @@ mod suite {
             let (r, csum) = apply(
                 &mut f,
                 summed,
-                OVS_KEY_ATTR_ETHERNET,
+                key_attr::ETHERNET,
                 &value,
                 &[0xff; 12],
                 &mut key,
@@ -548,7 +548,7 @@ mod suite {
         let (r, csum) = apply(
             &mut f,
             IpSummed::Complete,
-            OVS_KEY_ATTR_ETHERNET,
+            key_attr::ETHERNET,
             &value,
             &mask,
             &mut key,
@@ -570,7 +570,7 @@ mod suite {
         let (r, csum) = apply(
             &mut f,
             IpSummed::Complete,
-            OVS_KEY_ATTR_ETHERNET,
+            key_attr::ETHERNET,
             &[7; 12],
             &[0xff; 12],
             &mut key,
@@ -583,7 +583,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_ETHERNET,
+            key_attr::ETHERNET,
             &[7; 12],
             &[0xff; 12],
             &mut key,
@@ -608,14 +608,7 @@ mod suite {
             let mut f = mpls();
             let mut key = key_of(f.bytes())?;
             let value = [0x12, 0x34, 0x51, 0x20];
-            let (r, csum) = apply(
-                &mut f,
-                summed,
-                OVS_KEY_ATTR_MPLS,
-                &value,
-                &[0xff; 4],
-                &mut key,
-            );
+            let (r, csum) = apply(&mut f, summed, key_attr::MPLS, &value, &[0xff; 4], &mut key);
             assert!(r == Ok(Effects::default()));
             assert!(f.at::<4>(14) == value);
             assert!(key_matches(&key, &f));
@@ -627,7 +620,7 @@ mod suite {
                 let mut p = f.pkt(summed);
                 p.csum.csum = csum.csum;
                 let r = set_masked(
-                    OVS_KEY_ATTR_MPLS,
+                    key_attr::MPLS,
                     &[0, 0, 0, 9],
                     &[0, 0, 0, 0xff],
                     &mut p,
@@ -655,7 +648,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_MPLS,
+            key_attr::MPLS,
             &[1; 4],
             &[0xff; 4],
             &mut key,
@@ -667,7 +660,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_MPLS,
+            key_attr::MPLS,
             &[1; 4],
             &[0xff; 4],
             &mut key,
@@ -677,7 +670,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_MPLS,
+            key_attr::MPLS,
             &[1; 4],
             &[0xff; 4],
             &mut key,
@@ -687,7 +680,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_MPLS,
+            key_attr::MPLS,
             &[1; 4],
             &[0xff; 4],
             &mut key,
@@ -696,7 +689,7 @@ mod suite {
         // skb_mpls_update_lse() checks mac_len + 4 too.
         let mut p = f.pkt(IpSummed::None);
         p.mac_len = 15;
-        let r = set_masked(OVS_KEY_ATTR_MPLS, &[2; 4], &[0xff; 4], &mut p, &mut key);
+        let r = set_masked(key_attr::MPLS, &[2; 4], &[0xff; 4], &mut p, &mut key);
         assert!(r == Err(EditError::Truncated));
     }
 
@@ -767,11 +760,11 @@ mod suite {
         let orig = f.clone();
         let mut key = FlowKey::default();
         for (ty, len) in [
-            (OVS_KEY_ATTR_ETHERNET, 11),
-            (OVS_KEY_ATTR_IPV4, 13),
-            (OVS_KEY_ATTR_IPV6, 36),
-            (OVS_KEY_ATTR_TCP, 2),
-            (OVS_KEY_ATTR_MPLS, 8),
+            (key_attr::ETHERNET, 11),
+            (key_attr::IPV4, 13),
+            (key_attr::IPV6, 36),
+            (key_attr::TCP, 2),
+            (key_attr::MPLS, 8),
             (2, 4),  // OVS_KEY_ATTR_PRIORITY: the executor's.
             (11, 2), // OVS_KEY_ATTR_ICMP: not settable.
         ] {
@@ -783,7 +776,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_TCP,
+            key_attr::TCP,
             &[0; 4],
             &[0; 2],
             &mut key,

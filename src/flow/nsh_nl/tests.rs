@@ -7,9 +7,9 @@
 #[cfg_attr(not(MODULE), cfg(test))]
 mod suite {
     use super::super::*;
-    use crate::flow::key_attrs::key_attr as ka;
     use crate::flow::match_nl::{get_match, CtSupport};
     use crate::test_support::{stream, TestResult};
+    use crate::uapi::key_attr as ka;
 
     fn key_with_nsh<'b>(buf: &'b mut [u8], nsh: &[(u16, &[u8])]) -> &'b [u8] {
         let mut nest = [0u8; 128];

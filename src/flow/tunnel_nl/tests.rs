@@ -7,10 +7,10 @@
 #[cfg_attr(not(MODULE), cfg(test))]
 mod suite {
     use super::super::*;
-    use crate::flow::key_attrs::key_attr as ka;
     use crate::flow::match_nl::{get_match, CtSupport};
     use crate::netlink::build::{AttrSink, SliceSink};
     use crate::test_support::{stream, TestResult};
+    use crate::uapi::key_attr as ka;
 
     /// A key: ETHERNET + ETHERTYPE(0x0806 ... without ARP it is refused,
     /// so 0x88cc, LLDP) and a tunnel nest of `tun`.

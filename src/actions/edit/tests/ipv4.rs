@@ -17,7 +17,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_IPV4,
+            key_attr::IPV4,
             &value,
             &mask,
             &mut key,
@@ -40,7 +40,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_IPV4,
+            key_attr::IPV4,
             &value,
             &mask,
             &mut key,
@@ -66,7 +66,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_IPV4,
+            key_attr::IPV4,
             &value,
             &mask,
             &mut key,
@@ -85,7 +85,7 @@ mod suite {
             // With a checksum: updated.
             let mut f = udp4(L4Sum::Full);
             let mut key = key_of(f.bytes())?;
-            let (r, csum) = apply(&mut f, summed, OVS_KEY_ATTR_IPV4, &value, &mask, &mut key);
+            let (r, csum) = apply(&mut f, summed, key_attr::IPV4, &value, &mask, &mut key);
             assert!(r == Ok(ALL));
             assert!(ip4_ok(f.bytes(), f.nh));
             assert!(l4_ok(&f));
@@ -96,7 +96,7 @@ mod suite {
             // Without: stays without.
             let mut f = udp4(L4Sum::Zero);
             let mut key = key_of(f.bytes())?;
-            let (r, csum) = apply(&mut f, summed, OVS_KEY_ATTR_IPV4, &value, &mask, &mut key);
+            let (r, csum) = apply(&mut f, summed, key_attr::IPV4, &value, &mask, &mut key);
             assert!(r == Ok(ALL));
             assert!(l4_check(&f) == [0, 0]);
             assert!(ip4_ok(f.bytes(), f.nh));
@@ -129,7 +129,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_IPV4,
+            key_attr::IPV4,
             &value,
             &mask,
             &mut key,
@@ -152,7 +152,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_IPV4,
+            key_attr::IPV4,
             &value,
             &mask,
             &mut key,
@@ -168,7 +168,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_IPV4,
+            key_attr::IPV4,
             &value,
             &mask,
             &mut key,
@@ -193,7 +193,7 @@ mod suite {
             key.set_u8(fields::IP_TOS, 0x1e);
             let value = ipv4_attr([0; 4], [0; 4], 0xb8, 17);
             let mask = ipv4_attr([0; 4], [0; 4], 0xfc, 0xff);
-            let (r, csum) = apply(&mut f, summed, OVS_KEY_ATTR_IPV4, &value, &mask, &mut key);
+            let (r, csum) = apply(&mut f, summed, key_attr::IPV4, &value, &mask, &mut key);
             assert!(r == Ok(Effects::default()));
             assert!(f.at::<1>(f.nh + 1) == [0xba]);
             assert!(f.at::<1>(f.nh + 8) == [17]);
@@ -225,7 +225,7 @@ mod suite {
             let (r, _) = apply(
                 &mut f,
                 IpSummed::None,
-                OVS_KEY_ATTR_IPV4,
+                key_attr::IPV4,
                 &value,
                 &mask,
                 &mut key,
@@ -245,7 +245,7 @@ mod suite {
             let (r, csum) = apply(
                 &mut f,
                 IpSummed::Complete,
-                OVS_KEY_ATTR_IPV4,
+                key_attr::IPV4,
                 &value,
                 &mask,
                 &mut key,
@@ -270,7 +270,7 @@ mod suite {
             let (r, csum) = apply(
                 &mut f,
                 IpSummed::Partial,
-                OVS_KEY_ATTR_IPV4,
+                key_attr::IPV4,
                 &value,
                 &mask,
                 &mut key,
@@ -286,7 +286,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::Partial,
-            OVS_KEY_ATTR_IPV4,
+            key_attr::IPV4,
             &value,
             &mask,
             &mut key,
@@ -309,7 +309,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_IPV4,
+            key_attr::IPV4,
             &value,
             &mask,
             &mut key,
@@ -322,7 +322,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_IPV4,
+            key_attr::IPV4,
             &value,
             &mask,
             &mut key,
@@ -344,7 +344,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_IPV4,
+            key_attr::IPV4,
             &value,
             &mask,
             &mut key,
@@ -360,7 +360,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_IPV4,
+            key_attr::IPV4,
             &value,
             &mask,
             &mut key,

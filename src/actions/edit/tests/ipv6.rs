@@ -34,7 +34,7 @@ mod suite {
             let (r, _) = apply(
                 &mut f,
                 IpSummed::None,
-                OVS_KEY_ATTR_IPV6,
+                key_attr::IPV6,
                 &new_addrs(),
                 &addr_mask(),
                 &mut key,
@@ -50,7 +50,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_IPV6,
+            key_attr::IPV6,
             &new_addrs(),
             &addr_mask(),
             &mut key,
@@ -74,7 +74,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_IPV6,
+            key_attr::IPV6,
             &value,
             &mask,
             &mut key,
@@ -97,7 +97,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_IPV6,
+            key_attr::IPV6,
             &new_addrs(),
             &addr_mask(),
             &mut key,
@@ -125,7 +125,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_IPV6,
+            key_attr::IPV6,
             &dst_only,
             &dst_mask,
             &mut key,
@@ -140,7 +140,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_IPV6,
+            key_attr::IPV6,
             &src_only,
             &src_mask,
             &mut key,
@@ -156,7 +156,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_IPV6,
+            key_attr::IPV6,
             &dst_only,
             &dst_mask,
             &mut key,
@@ -221,7 +221,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_IPV6,
+            key_attr::IPV6,
             &new_addrs(),
             &addr_mask(),
             &mut key,
@@ -240,7 +240,7 @@ mod suite {
             let mut key = key_of(f.bytes())?;
             let value = ipv6_attr([0; 16], [0; 16], 0x0f_edcb, 0x40, 7);
             let mask = ipv6_attr([0; 16], [0; 16], 0x0f_ffff, 0xfc, 0xff);
-            let (r, csum) = apply(&mut f, summed, OVS_KEY_ATTR_IPV6, &value, &mask, &mut key);
+            let (r, csum) = apply(&mut f, summed, key_attr::IPV6, &value, &mask, &mut key);
             assert!(r == Ok(Effects::default()));
             // tclass 0xab -> 0x43 (ECN kept), label 0x12345 -> 0xfedcb.
             assert!(f.at::<4>(f.nh) == [0x64, 0x3f, 0xed, 0xcb]);
@@ -265,7 +265,7 @@ mod suite {
         let (r, csum) = apply(
             &mut f,
             IpSummed::Complete,
-            OVS_KEY_ATTR_IPV6,
+            key_attr::IPV6,
             &value,
             &mask,
             &mut key,
@@ -282,7 +282,7 @@ mod suite {
         let (r, csum) = apply(
             &mut f,
             IpSummed::Complete,
-            OVS_KEY_ATTR_IPV6,
+            key_attr::IPV6,
             &value,
             &mask,
             &mut key,
@@ -295,7 +295,7 @@ mod suite {
         let (r, csum) = apply(
             &mut f,
             IpSummed::Complete,
-            OVS_KEY_ATTR_IPV6,
+            key_attr::IPV6,
             &value,
             &mask,
             &mut key,
@@ -316,7 +316,7 @@ mod suite {
             let (r, _) = apply(
                 &mut f,
                 IpSummed::Partial,
-                OVS_KEY_ATTR_IPV6,
+                key_attr::IPV6,
                 &new_addrs(),
                 &addr_mask(),
                 &mut key,
@@ -329,7 +329,7 @@ mod suite {
             let (r, csum) = apply(
                 &mut f,
                 IpSummed::Complete,
-                OVS_KEY_ATTR_IPV6,
+                key_attr::IPV6,
                 &new_addrs(),
                 &addr_mask(),
                 &mut key,
@@ -346,7 +346,7 @@ mod suite {
         let (r, csum) = apply(
             &mut f,
             IpSummed::Complete,
-            OVS_KEY_ATTR_IPV6,
+            key_attr::IPV6,
             &new_addrs(),
             &addr_mask(),
             &mut key,
@@ -366,7 +366,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_IPV6,
+            key_attr::IPV6,
             &new_addrs(),
             &addr_mask(),
             &mut key,
@@ -378,7 +378,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_IPV6,
+            key_attr::IPV6,
             &new_addrs(),
             &addr_mask(),
             &mut key,

@@ -20,7 +20,7 @@ mod suite {
                 let (r, csum) = apply(
                     &mut f,
                     IpSummed::Complete,
-                    OVS_KEY_ATTR_TCP,
+                    key_attr::TCP,
                     &value,
                     &mask,
                     &mut key,
@@ -49,7 +49,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::Partial,
-            OVS_KEY_ATTR_TCP,
+            key_attr::TCP,
             &ports(9, 10),
             &[0xff; 4],
             &mut key,
@@ -67,14 +67,7 @@ mod suite {
         for summed in [IpSummed::None, IpSummed::Complete] {
             for mut f in [udp4(L4Sum::Full), udp6(L4Sum::Full)] {
                 let mut key = key_of(f.bytes())?;
-                let (r, csum) = apply(
-                    &mut f,
-                    summed,
-                    OVS_KEY_ATTR_UDP,
-                    &value,
-                    &[0xff; 4],
-                    &mut key,
-                );
+                let (r, csum) = apply(&mut f, summed, key_attr::UDP, &value, &[0xff; 4], &mut key);
                 assert!(r == Ok(ALL));
                 assert!(f.at::<4>(f.th) == value);
                 assert!(l4_ok(&f));
@@ -86,14 +79,7 @@ mod suite {
             // No checksum: ports written, none computed.
             let mut f = udp4(L4Sum::Zero);
             let mut key = key_of(f.bytes())?;
-            let (r, csum) = apply(
-                &mut f,
-                summed,
-                OVS_KEY_ATTR_UDP,
-                &value,
-                &[0xff; 4],
-                &mut key,
-            );
+            let (r, csum) = apply(&mut f, summed, key_attr::UDP, &value, &[0xff; 4], &mut key);
             assert!(r == Ok(ALL));
             assert!(f.at::<4>(f.th) == value);
             assert!(l4_check(&f) == [0, 0]);
@@ -109,7 +95,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_UDP,
+            key_attr::UDP,
             &ports(5353, 53),
             &[0xff; 4],
             &mut key,
@@ -125,7 +111,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_UDP,
+            key_attr::UDP,
             &ports(5353, 53),
             &[0xff; 4],
             &mut key,
@@ -142,7 +128,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::Partial,
-            OVS_KEY_ATTR_UDP,
+            key_attr::UDP,
             &ports(1, 2),
             &[0xff; 4],
             &mut key,
@@ -163,7 +149,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_UDP,
+            key_attr::UDP,
             &ports(port, 0),
             &[0xff, 0xff, 0, 0],
             &mut key,
@@ -177,15 +163,15 @@ mod suite {
     #[test]
     fn ports_truncated() -> TestResult {
         for (mut f, ty, hlen) in [
-            (tcp4(), OVS_KEY_ATTR_TCP, TCP_HLEN),
-            (udp4(L4Sum::Full), OVS_KEY_ATTR_UDP, UDP_HLEN),
+            (tcp4(), key_attr::TCP, TCP_HLEN),
+            (udp4(L4Sum::Full), key_attr::UDP, UDP_HLEN),
             (
                 {
                     let mut f = Frame::eth(ETH_P_IP);
                     f.ipv4(132, 0).sctp().finish(L4Sum::Full);
                     f
                 },
-                OVS_KEY_ATTR_SCTP,
+                key_attr::SCTP,
                 SCTP_HLEN,
             ),
         ] {
@@ -232,7 +218,7 @@ mod suite {
             let (r, csum) = apply(
                 &mut f,
                 summed,
-                OVS_KEY_ATTR_SCTP,
+                key_attr::SCTP,
                 &ports(7, 0x0900),
                 &[0xff, 0xff, 0xff, 0],
                 &mut key,
@@ -251,7 +237,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_SCTP,
+            key_attr::SCTP,
             &ports(5000, 6000),
             &[0xff; 4],
             &mut key,
@@ -271,7 +257,7 @@ mod suite {
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
-            OVS_KEY_ATTR_SCTP,
+            key_attr::SCTP,
             &ports(1, 2),
             &[0xff; 4],
             &mut key,
