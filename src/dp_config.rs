@@ -80,7 +80,7 @@ pub fn port_ids(bytes: &[u8]) -> Result<impl Iterator<Item = u32> + '_, ConfigEr
     }
     Ok(bytes
         .chunks_exact(4)
-        .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]])))
+        .map(|c| crate::bytes::ne32(c, 0).unwrap_or(0)))
 }
 
 /// `struct ovs_dp_stats`.

@@ -21,6 +21,8 @@ mod vport;
 // Pure logic is `pub` for the host test crate, which builds these files as
 // its library; in the module nothing outside the crate sees them.
 #[allow(unreachable_pub)]
+mod bytes;
+#[allow(unreachable_pub)]
 mod dp_config;
 #[allow(unreachable_pub)]
 mod fallible;

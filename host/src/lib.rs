@@ -8,6 +8,8 @@
 //! the kernel.
 
 pub mod actions;
+#[path = "../../src/bytes.rs"]
+pub mod bytes;
 #[path = "../../src/dp_config.rs"]
 pub mod dp_config;
 #[path = "../../src/fallible.rs"]

@@ -61,6 +61,7 @@ mod nsh;
 #[path = "edit/transport.rs"]
 mod transport;
 
+use crate::bytes::{be16, ne16, padded, u8_at, write};
 use crate::flow::key::{fields, Field, FlowKey};
 use crate::uapi::key_attr;
 use crate::uapi::nsh_key_attr;
@@ -223,32 +224,32 @@ pub fn dec_ttl(pkt: &mut Packet<'_>, flow_key: &mut FlowKey) -> Result<bool, Edi
         ETH_P_IPV6 => {
             ensure_writable(pkt, nh.checked_add(IPV6_HLEN))?;
             let at = nh.wrapping_add(7);
-            let hl = get_u8(pkt.data, at);
+            let hl = u8_at(pkt.data, at).unwrap_or(0);
             if hl <= 1 {
                 return Ok(false);
             }
             let hl = hl.wrapping_sub(1);
-            put(pkt.data, at, &[hl]);
+            write(pkt.data, at, &[hl]);
             flow_key.set_u8(fields::IP_TTL, hl);
         }
         ETH_P_IP => {
             ensure_writable(pkt, nh.checked_add(IPV4_HLEN))?;
             let at = nh.wrapping_add(8);
-            let old = get_u8(pkt.data, at);
+            let old = u8_at(pkt.data, at).unwrap_or(0);
             if old <= 1 {
                 return Ok(false);
             }
             let ttl = old.wrapping_sub(1);
-            put(pkt.data, at, &[ttl]);
+            write(pkt.data, at, &[ttl]);
             let check_at = nh.wrapping_add(10);
-            let mut check = get_ne16(pkt.data, check_at);
+            let mut check = ne16(pkt.data, check_at).unwrap_or(0);
             // htons(ttl << 8): the TTL is the first byte of its word.
             csum_replace2(
                 &mut check,
                 u16::from_ne_bytes([old, 0]),
                 u16::from_ne_bytes([ttl, 0]),
             );
-            put(pkt.data, check_at, &check.to_ne_bytes());
+            write(pkt.data, check_at, &check.to_ne_bytes());
             flow_key.set_u8(fields::IP_TTL, ttl);
         }
         _ => {}
@@ -277,49 +278,15 @@ impl Attr<'_> {
     }
 
     fn key<const N: usize>(&self, at: usize) -> [u8; N] {
-        get(self.value, at)
+        padded(self.value, at)
     }
 
     fn mask<const N: usize>(&self, at: usize) -> [u8; N] {
-        get(self.mask, at)
+        padded(self.mask, at)
     }
 
     fn mask_nonzero<const N: usize>(&self, at: usize) -> bool {
         self.mask::<N>(at).iter().any(|&b| b != 0)
-    }
-}
-
-/// `N` bytes of `d` at `at`; zeros past the end (callers check bounds
-/// first, so that never happens).
-fn get<const N: usize>(d: &[u8], at: usize) -> [u8; N] {
-    let mut out = [0u8; N];
-    if let Some(src) = d.get(at..) {
-        for (o, s) in out.iter_mut().zip(src) {
-            *o = *s;
-        }
-    }
-    out
-}
-
-fn get_u8(d: &[u8], at: usize) -> u8 {
-    d.get(at).copied().unwrap_or(0)
-}
-
-/// A `__sum16`/`__be16` as the CPU loads it.
-fn get_ne16(d: &[u8], at: usize) -> u16 {
-    u16::from_ne_bytes(get(d, at))
-}
-
-fn get_be16(d: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes(get(d, at))
-}
-
-/// Writes `v` at `at`, as much of it as fits (all of it: callers check).
-fn put(d: &mut [u8], at: usize, v: &[u8]) {
-    if let Some(dst) = d.get_mut(at..) {
-        for (o, s) in dst.iter_mut().zip(v) {
-            *o = *s;
-        }
     }
 }
 
@@ -347,7 +314,7 @@ fn inet_proto_csum_replace4(
     to: u32,
     pseudohdr: bool,
 ) {
-    let mut sum = get_ne16(pkt.data, check_at);
+    let mut sum = ne16(pkt.data, check_at).unwrap_or(0);
     if pkt.csum.ip_summed != IpSummed::Partial {
         csum_replace4(&mut sum, from, to);
         if pkt.csum.ip_summed == IpSummed::Complete && pseudohdr {
@@ -360,7 +327,7 @@ fn inet_proto_csum_replace4(
     } else {
         return;
     }
-    put(pkt.data, check_at, &sum.to_ne_bytes());
+    write(pkt.data, check_at, &sum.to_ne_bytes());
 }
 
 /// `inet_proto_csum_replace16()` (always with a pseudo-header here). No
@@ -378,13 +345,13 @@ fn inet_proto_csum_replace16(
     {
         *d = s;
     }
-    let sum = get_ne16(pkt.data, check_at);
+    let sum = ne16(pkt.data, check_at).unwrap_or(0);
     let sum = if pkt.csum.ip_summed != IpSummed::Partial {
         csum_fold(csum_partial(&diff, !csum_unfold(sum)))
     } else {
         !csum_fold(csum_partial(&diff, csum_unfold(sum)))
     };
-    put(pkt.data, check_at, &sum.to_ne_bytes());
+    write(pkt.data, check_at, &sum.to_ne_bytes());
 }
 
 /// `set_eth_addr()`.
@@ -396,17 +363,17 @@ fn set_eth_addr(
     ensure_writable(pkt, Some(ETH_HLEN))?;
     // skb_postpull_rcsum(): the old addresses out of skb->csum.
     if pkt.csum.ip_summed == IpSummed::Complete {
-        let old: [u8; 2 * ETH_ALEN] = get(pkt.data, 0);
+        let old: [u8; 2 * ETH_ALEN] = padded(pkt.data, 0);
         pkt.csum.csum = wsum_negate(csum_partial(&old, wsum_negate(pkt.csum.csum)));
     }
     // ovs_key_ethernet is {eth_src, eth_dst}; the frame has dst first.
-    let src = a.masked(0, get::<ETH_ALEN>(pkt.data, ETH_ALEN));
-    put(pkt.data, ETH_ALEN, &src);
-    let dst = a.masked(ETH_ALEN, get::<ETH_ALEN>(pkt.data, 0));
-    put(pkt.data, 0, &dst);
+    let src = a.masked(0, padded::<ETH_ALEN>(pkt.data, ETH_ALEN));
+    write(pkt.data, ETH_ALEN, &src);
+    let dst = a.masked(ETH_ALEN, padded::<ETH_ALEN>(pkt.data, 0));
+    write(pkt.data, 0, &dst);
     // skb_postpush_rcsum(): the new ones in.
     if pkt.csum.ip_summed == IpSummed::Complete {
-        let new: [u8; 2 * ETH_ALEN] = get(pkt.data, 0);
+        let new: [u8; 2 * ETH_ALEN] = padded(pkt.data, 0);
         pkt.csum.csum = csum_add(pkt.csum.csum, csum_partial(&new, 0));
     }
     flow_key.set(fields::ETH_SRC, &src);

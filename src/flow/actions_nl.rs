@@ -11,6 +11,7 @@
 //! module built without conntrack refuses it.
 
 use super::key::{fields, FlowKey};
+use crate::bytes::{be16, be32, ne16, ne32, padded, u8_at};
 use crate::netlink::attr::{Attr, Attrs};
 use crate::netlink::build::{AttrSink, Full};
 use crate::uapi::proto::{
@@ -127,18 +128,6 @@ fn is_mpls(t: u16) -> bool {
     t == ETH_P_MPLS_UC || t == ETH_P_MPLS_MC
 }
 
-fn be16(p: &[u8], at: usize) -> u16 {
-    p.get(at..at + 2)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u16::from_be_bytes)
-}
-
-fn ne_u32(p: &[u8], at: usize) -> u32 {
-    p.get(at..at + 4)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u32::from_ne_bytes)
-}
-
 /// A policy-checked attribute set (`nla_parse_deprecated_strict()`):
 /// `lens[type]` is the minimum length of a typed member (`Some(0)` for
 /// any, `Some(4)` for NLA_NESTED's "0 or at least 4"), `None` for types
@@ -219,12 +208,8 @@ fn set<S: AttrSink>(
     }
     let ip = st.eth_type == ETH_P_IP || st.eth_type == ETH_P_IPV6;
     let key_proto = key.get_u8(fields::IP_PROTO);
-    let byte = |b: &[u8], i: usize| b.get(i).copied().unwrap_or(0);
-    let label = |b: &[u8]| {
-        b.get(32..36)
-            .and_then(|l| l.try_into().ok())
-            .map_or(0, u32::from_be_bytes)
-    };
+    let byte = |b: &[u8], i: usize| u8_at(b, i).unwrap_or(0);
+    let label = |b: &[u8]| be32(b, 32).unwrap_or(0);
     let ok = match kind {
         ka::PRIORITY | ka::SKB_MARK | ka::CT_MARK | ka::CT_LABELS => true,
         ka::ETHERNET => mac_proto == MAC_PROTO_ETHERNET,
@@ -446,7 +431,7 @@ fn check_action<'a, S: AttrSink>(
     }
     match kind {
         OUTPUT => {
-            if ne_u32(p, 0) >= DP_MAX_PORTS {
+            if ne32(p, 0).unwrap_or(0) >= DP_MAX_PORTS {
                 return Err(ActionError::Invalid);
             }
         }
@@ -455,7 +440,7 @@ fn check_action<'a, S: AttrSink>(
             let attrs: [Option<Attr<'_>>; 5] =
                 parse_strict(p, 4, |t| if t == 1 || t == 3 { 4 } else { 0 }, |_| false)?;
             let pid = attrs.get(1).copied().flatten();
-            if pid.is_none_or(|pid| ne_u32(pid.payload(), 0) == 0) {
+            if pid.is_none_or(|pid| ne32(pid.payload(), 0).unwrap_or(0) == 0) {
                 return Err(ActionError::Invalid);
             }
         }
@@ -486,7 +471,7 @@ fn check_action<'a, S: AttrSink>(
             super::match_nl::push_nsh_valid(nsh.payload()).map_err(ActionError::Key)?;
         }
         PUSH_VLAN => {
-            let (tpid, tci) = (be16(p, 0), be16(p, 2));
+            let (tpid, tci) = (be16(p, 0).unwrap_or(0), be16(p, 2).unwrap_or(0));
             if *mac_proto != MAC_PROTO_ETHERNET
                 || (tpid != ETH_P_8021Q && tpid != ETH_P_8021AD)
                 || tci & VLAN_CFI_MASK == 0
@@ -526,12 +511,12 @@ fn check_action<'a, S: AttrSink>(
         }
         RECIRC | METER | CT_CLEAR => {}
         HASH => {
-            if ne_u32(p, 0) > OVS_HASH_ALG_SYM_L4 {
+            if ne32(p, 0).unwrap_or(0) > OVS_HASH_ALG_SYM_L4 {
                 return Err(ActionError::Invalid);
             }
         }
         PUSH_MPLS => {
-            let ethertype = be16(p, 4);
+            let ethertype = be16(p, 4).unwrap_or(0);
             if !is_mpls(ethertype)
                 || st.vlan_tci & VLAN_CFI_MASK != 0
                 || !matches!(
@@ -545,7 +530,7 @@ fn check_action<'a, S: AttrSink>(
             st.mpls_label_count = st.mpls_label_count.wrapping_add(1);
         }
         POP_MPLS => {
-            let proto = be16(p, 0);
+            let proto = be16(p, 0).unwrap_or(0);
             if st.vlan_tci & VLAN_CFI_MASK != 0 || !is_mpls(st.eth_type) {
                 return Err(ActionError::Invalid);
             }
@@ -561,7 +546,7 @@ fn check_action<'a, S: AttrSink>(
         }
         CT => return Err(ActionError::NoConntrack),
         TRUNC => {
-            if ne_u32(p, 0) < ETH_HLEN as u32 {
+            if ne32(p, 0).unwrap_or(0) < ETH_HLEN as u32 {
                 return Err(ActionError::Invalid);
             }
         }
@@ -597,12 +582,7 @@ fn check_action<'a, S: AttrSink>(
         CHECK_PKT_LEN => {
             let attrs: [Option<Attr<'_>>; 4] =
                 parse_strict(p, 3, |t| if t == 1 { 2 } else { 0 }, |t| t == 2 || t == 3)?;
-            let pkt_len = attrs[1].map_or(0, |l| {
-                l.payload()
-                    .get(..2)
-                    .and_then(|b| b.try_into().ok())
-                    .map_or(0, u16::from_ne_bytes)
-            });
+            let pkt_len = attrs[1].map_or(0, |l| ne16(l.payload(), 0).unwrap_or(0));
             // OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER is 2,
             // _IF_LESS_EQUAL 3; C keeps and shows the latter first.
             let (Some(gt), Some(le)) = (attrs[2], attrs[3]) else {
@@ -618,12 +598,8 @@ fn check_action<'a, S: AttrSink>(
             });
         }
         ADD_MPLS => {
-            let ethertype = be16(p, 4);
-            let l3 = u16::from_ne_bytes([
-                p.get(6).copied().unwrap_or(0),
-                p.get(7).copied().unwrap_or(0),
-            ]) & 1
-                != 0;
+            let ethertype = be16(p, 4).unwrap_or(0);
+            let l3 = u16::from_ne_bytes(padded(p, 6)) & 1 != 0;
             if !is_mpls(ethertype) {
                 return Err(ActionError::Invalid);
             }

@@ -44,6 +44,7 @@
 //! here.
 
 use super::key::{fields, Field, FlowKey};
+use crate::bytes::{self, be16};
 use crate::uapi::proto::{
     ARPHRD_ETHER, ARPHRD_NONE, ETH_ALEN, ETH_HLEN, ETH_P_8021AD, ETH_P_8021Q, ETH_P_802_2,
     ETH_P_802_3_MIN, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6, ETH_P_MPLS_MC, ETH_P_MPLS_UC, ETH_P_NSH,
@@ -413,15 +414,15 @@ impl<'a> Packet<'a> {
     }
 
     fn array<const N: usize>(self, at: usize) -> Option<[u8; N]> {
-        self.bytes(at, N)?.try_into().ok()
+        bytes::array(self.rest, at.checked_sub(self.base)?)
     }
 
     fn u8(self, at: usize) -> Option<u8> {
-        self.rest.get(at.checked_sub(self.base)?).copied()
+        bytes::u8_at(self.rest, at.checked_sub(self.base)?)
     }
 
     fn be16(self, at: usize) -> Option<u16> {
-        self.array(at).map(u16::from_be_bytes)
+        bytes::be16(self.rest, at.checked_sub(self.base)?)
     }
 
     /// Copies `n` bytes at `at` into `field` (the caller checked they are
@@ -443,19 +444,14 @@ fn eth_p_mpls(t: u16) -> bool {
     t == ETH_P_MPLS_UC || t == ETH_P_MPLS_MC
 }
 
-fn be16_at(s: &[u8], at: usize) -> Option<u16> {
-    let b = s.get(at..at.checked_add(2)?)?;
-    Some(u16::from_be_bytes(b.try_into().ok()?))
-}
-
 /// `parse_vlan_tag()`'s test: a VLAN TPID with its TCI and the next
 /// ethertype after it.
 fn vlan_tag(frame: &[u8], at: usize) -> Option<VlanTag> {
-    let tpid = be16_at(frame, at)?;
+    let tpid = be16(frame, at)?;
     if !eth_type_vlan(tpid) || frame.len().saturating_sub(at) < VLAN_HLEN + 2 {
         return None;
     }
-    let tci = be16_at(frame, at + 2)?;
+    let tci = be16(frame, at + 2)?;
     Some(VlanTag { tpid, tci })
 }
 
@@ -469,7 +465,7 @@ fn set_vlan(key: &mut FlowKey, tpid: Field, tci: Field, tag: VlanTag) {
 fn parse_ethertype(frame: &[u8], at: usize) -> (u16, usize) {
     // Two bytes are always there: the Ethernet header check and the VLAN
     // tag checks leave at least that much.
-    let proto = be16_at(frame, at).unwrap_or(0);
+    let proto = be16(frame, at).unwrap_or(0);
     let at = at + 2;
     if proto >= ETH_P_802_3_MIN {
         return (proto, at);

@@ -8,6 +8,7 @@ use core::fmt;
 
 use super::key::{fields, Field, FlowKey, Range};
 use super::key_attrs::{KeyAttrs, KeyAttrsError};
+use crate::bytes;
 use crate::netlink::attr::Attr;
 use crate::uapi::key_attr as ka;
 use crate::uapi::proto::{
@@ -327,14 +328,11 @@ impl Writer<'_> {
     }
 }
 
-/// A payload's bytes `at..at + N`, zero-padded if short (the table of
-/// §1 guarantees the lengths read here).
+/// A payload's bytes `at..at + N`, zero if the attribute is absent or
+/// short (the table of §1 guarantees the lengths read here).
 fn bytes<const N: usize>(a: Option<Attr<'_>>, at: usize) -> [u8; N] {
-    let mut out = [0u8; N];
-    if let Some(src) = a.and_then(|a| a.payload().get(at..at + N)) {
-        out.copy_from_slice(src);
-    }
-    out
+    a.and_then(|a| bytes::array(a.payload(), at))
+        .unwrap_or([0; N])
 }
 
 fn ne_u32(a: Option<Attr<'_>>) -> u32 {

@@ -8,6 +8,8 @@
 //! callers need the very same number C would compute. Never panics and
 //! never reads outside the slice, whatever the input.
 
+use crate::bytes;
+
 /// Size of `struct nlattr`.
 pub const NLA_HDRLEN: usize = 4;
 /// `NLA_F_NESTED`: set by strict senders on nested attributes.
@@ -185,9 +187,8 @@ impl<'a> Attrs<'a> {
         if self.rem < NLA_HDRLEN as isize {
             return None;
         }
-        let header = self.rest.get(..NLA_HDRLEN)?;
-        let len = usize::from(u16::from_ne_bytes([header[0], header[1]]));
-        let raw_type = u16::from_ne_bytes([header[2], header[3]]);
+        let len = usize::from(bytes::ne16(self.rest, 0)?);
+        let raw_type = bytes::ne16(self.rest, 2)?;
         if len < NLA_HDRLEN || len as isize > self.rem {
             return None;
         }

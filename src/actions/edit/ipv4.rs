@@ -8,11 +8,11 @@ use super::*;
 /// `update_ip_l4_checksum()`: the TCP or UDP checksum for an IPv4
 /// address change, unless this is a later fragment (no L4 header).
 pub(super) fn update_ip_l4_checksum(pkt: &mut Packet<'_>, nh: usize, from: u32, to: u32) {
-    if get_be16(pkt.data, nh.wrapping_add(6)) & IP_OFFSET != 0 {
+    if be16(pkt.data, nh.wrapping_add(6)).unwrap_or(0) & IP_OFFSET != 0 {
         return;
     }
     let th = pkt.transport;
-    match get_u8(pkt.data, nh.wrapping_add(9)) {
+    match u8_at(pkt.data, nh.wrapping_add(9)).unwrap_or(0) {
         IPPROTO_TCP if fits(pkt, th, TCP_HLEN) => {
             inet_proto_csum_replace4(pkt, th.wrapping_add(TCP_CHECK), from, to, true);
         }
@@ -20,10 +20,11 @@ pub(super) fn update_ip_l4_checksum(pkt: &mut Packet<'_>, nh: usize, from: u32, 
             let check_at = th.wrapping_add(UDP_CHECK);
             // A zero UDP checksum means none: it stays so, unless the
             // field is the pseudo-header sum of CHECKSUM_PARTIAL.
-            if get_ne16(pkt.data, check_at) != 0 || pkt.csum.ip_summed == IpSummed::Partial {
+            if ne16(pkt.data, check_at).unwrap_or(0) != 0 || pkt.csum.ip_summed == IpSummed::Partial
+            {
                 inet_proto_csum_replace4(pkt, check_at, from, to, true);
-                if get_ne16(pkt.data, check_at) == 0 {
-                    put(pkt.data, check_at, &CSUM_MANGLED_0.to_ne_bytes());
+                if ne16(pkt.data, check_at).unwrap_or(0) == 0 {
+                    write(pkt.data, check_at, &CSUM_MANGLED_0.to_ne_bytes());
                 }
             }
         }
@@ -40,23 +41,27 @@ pub(super) fn set_ip_addr(
     fx: &mut Effects,
 ) {
     let to = u32::from_ne_bytes(new);
-    update_ip_l4_checksum(pkt, nh, u32::from_ne_bytes(get(pkt.data, addr_at)), to);
+    update_ip_l4_checksum(pkt, nh, u32::from_ne_bytes(padded(pkt.data, addr_at)), to);
     let check_at = nh.wrapping_add(10);
-    let mut check = get_ne16(pkt.data, check_at);
+    let mut check = ne16(pkt.data, check_at).unwrap_or(0);
     // C reads *addr again here.
-    csum_replace4(&mut check, u32::from_ne_bytes(get(pkt.data, addr_at)), to);
-    put(pkt.data, check_at, &check.to_ne_bytes());
+    csum_replace4(
+        &mut check,
+        u32::from_ne_bytes(padded(pkt.data, addr_at)),
+        to,
+    );
+    write(pkt.data, check_at, &check.to_ne_bytes());
     fx.clear_hash = true;
     fx.ct_clear = true;
-    put(pkt.data, addr_at, &new);
+    write(pkt.data, addr_at, &new);
 }
 
 /// `ipv4_change_dsfield()` with C's own carry handling.
 pub(super) fn ipv4_change_dsfield(pkt: &mut Packet<'_>, nh: usize, mask: u8, value: u8) {
     let tos_at = nh.wrapping_add(1);
     let check_at = nh.wrapping_add(10);
-    let tos = get_u8(pkt.data, tos_at);
-    let mut check = u32::from(get_be16(pkt.data, check_at));
+    let tos = u8_at(pkt.data, tos_at).unwrap_or(0);
+    let mut check = u32::from(be16(pkt.data, check_at).unwrap_or(0));
     let dsfield = (tos & mask) | value;
     check = check.wrapping_add(u32::from(tos));
     if check.wrapping_add(1) >> 16 != 0 {
@@ -64,8 +69,8 @@ pub(super) fn ipv4_change_dsfield(pkt: &mut Packet<'_>, nh: usize, mask: u8, val
     }
     check = check.wrapping_sub(u32::from(dsfield));
     check = check.wrapping_add(check >> 16);
-    put(pkt.data, check_at, &(check as u16).to_be_bytes());
-    put(pkt.data, tos_at, &[dsfield]);
+    write(pkt.data, check_at, &(check as u16).to_be_bytes());
+    write(pkt.data, tos_at, &[dsfield]);
 }
 
 /// `set_ipv4()`: `ovs_key_ipv4` is {src, dst, proto, tos, ttl, frag};
@@ -85,7 +90,7 @@ pub(super) fn set_ipv4(
             continue;
         }
         let addr_at = nh.wrapping_add(hdr_at);
-        let old = get::<4>(pkt.data, addr_at);
+        let old = padded::<4>(pkt.data, addr_at);
         let new = a.masked(key_at, old);
         if new != old {
             set_ip_addr(pkt, nh, addr_at, new, &mut fx);
@@ -96,23 +101,26 @@ pub(super) fn set_ipv4(
     if tos_mask != 0 {
         let [tos] = a.key::<1>(9);
         ipv4_change_dsfield(pkt, nh, !tos_mask, tos);
-        flow_key.set_u8(fields::IP_TOS, get_u8(pkt.data, nh.wrapping_add(1)));
+        flow_key.set_u8(
+            fields::IP_TOS,
+            u8_at(pkt.data, nh.wrapping_add(1)).unwrap_or(0),
+        );
     }
     let [ttl_mask] = a.mask::<1>(10);
     if ttl_mask != 0 {
         // set_ip_ttl()
         let ttl_at = nh.wrapping_add(8);
-        let old = get_u8(pkt.data, ttl_at);
+        let old = u8_at(pkt.data, ttl_at).unwrap_or(0);
         let [ttl] = a.masked(10, [old]);
         let check_at = nh.wrapping_add(10);
-        let mut check = get_ne16(pkt.data, check_at);
+        let mut check = ne16(pkt.data, check_at).unwrap_or(0);
         csum_replace2(
             &mut check,
             u16::from_ne_bytes([old, 0]),
             u16::from_ne_bytes([ttl, 0]),
         );
-        put(pkt.data, check_at, &check.to_ne_bytes());
-        put(pkt.data, ttl_at, &[ttl]);
+        write(pkt.data, check_at, &check.to_ne_bytes());
+        write(pkt.data, ttl_at, &[ttl]);
         flow_key.set_u8(fields::IP_TTL, ttl);
     }
     Ok(fx)

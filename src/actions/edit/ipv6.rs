@@ -27,7 +27,7 @@ pub(super) fn ipv6_ext_hdr(next: u8) -> bool {
 pub(super) fn has_active_routing_header(pkt: &Packet<'_>) -> bool {
     let d = &*pkt.data;
     let mut start = pkt.network.wrapping_add(IPV6_HLEN);
-    let mut next = get_u8(d, pkt.network.wrapping_add(6));
+    let mut next = u8_at(d, pkt.network.wrapping_add(6)).unwrap_or(0);
     let mut count = 0;
     loop {
         // A routing header is an extension header: never found here.
@@ -43,14 +43,14 @@ pub(super) fn has_active_routing_header(pkt: &Packet<'_>) -> bool {
         if !fits(pkt, start, 2) {
             return false;
         }
-        let [hp_next, hp_len] = get::<2>(d, start);
+        let [hp_next, hp_len] = padded::<2>(d, start);
         let hdrlen = match next {
             NEXTHDR_ROUTING => {
                 // struct ipv6_rt_hdr: ..., type, segments_left.
                 if !fits(pkt, start, 4) {
                     return false;
                 }
-                if get_u8(d, start.wrapping_add(3)) == 0 {
+                if u8_at(d, start.wrapping_add(3)).unwrap_or(0) == 0 {
                     found = false;
                 }
                 (usize::from(hp_len) + 1) << 3
@@ -59,7 +59,7 @@ pub(super) fn has_active_routing_header(pkt: &Packet<'_>) -> bool {
                 if !fits(pkt, start.wrapping_add(2), 2) {
                     return false;
                 }
-                if get_be16(d, start.wrapping_add(2)) & !7 != 0 {
+                if be16(d, start.wrapping_add(2)).unwrap_or(0) & !7 != 0 {
                     // A later fragment: the target cannot be found.
                     return false;
                 }
@@ -96,10 +96,11 @@ pub(super) fn update_ipv6_checksum(
         }
         IPPROTO_UDP if fits(pkt, th, UDP_HLEN) => {
             let check_at = th.wrapping_add(UDP_CHECK);
-            if get_ne16(pkt.data, check_at) != 0 || pkt.csum.ip_summed == IpSummed::Partial {
+            if ne16(pkt.data, check_at).unwrap_or(0) != 0 || pkt.csum.ip_summed == IpSummed::Partial
+            {
                 inet_proto_csum_replace16(pkt, check_at, from, to);
-                if get_ne16(pkt.data, check_at) == 0 {
-                    put(pkt.data, check_at, &CSUM_MANGLED_0.to_ne_bytes());
+                if ne16(pkt.data, check_at).unwrap_or(0) == 0 {
+                    write(pkt.data, check_at, &CSUM_MANGLED_0.to_ne_bytes());
                 }
             }
         }
@@ -120,12 +121,12 @@ pub(super) fn set_ipv6_addr(
     fx: &mut Effects,
 ) {
     if recalculate_csum {
-        let old = get::<16>(pkt.data, addr_at);
+        let old = padded::<16>(pkt.data, addr_at);
         update_ipv6_checksum(pkt, l4_proto, &old, new);
     }
     fx.clear_hash = true;
     fx.ct_clear = true;
-    put(pkt.data, addr_at, new);
+    write(pkt.data, addr_at, new);
 }
 
 /// `set_ipv6()`: `ovs_key_ipv6` is {src[16], dst[16], label (be32),
@@ -141,7 +142,7 @@ pub(super) fn set_ipv6(
     let l4_proto = flow_key.get_u8(fields::IP_PROTO);
     if a.mask_nonzero::<16>(0) {
         let addr_at = nh.wrapping_add(8);
-        let old = get::<16>(pkt.data, addr_at);
+        let old = padded::<16>(pkt.data, addr_at);
         let new = a.masked(0, old);
         if new != old {
             set_ipv6_addr(pkt, l4_proto, addr_at, &new, true, &mut fx);
@@ -150,12 +151,12 @@ pub(super) fn set_ipv6(
     }
     if a.mask_nonzero::<16>(16) {
         let addr_at = nh.wrapping_add(24);
-        let old = get::<16>(pkt.data, addr_at);
+        let old = padded::<16>(pkt.data, addr_at);
         let new = a.masked(16, old);
         if new != old {
             // Behind a routing header with segments left, the L4
             // checksum covers the final destination, not this one.
-            let recalc = !(ipv6_ext_hdr(get_u8(pkt.data, nh.wrapping_add(6)))
+            let recalc = !(ipv6_ext_hdr(u8_at(pkt.data, nh.wrapping_add(6)).unwrap_or(0))
                 && has_active_routing_header(pkt));
             set_ipv6_addr(pkt, l4_proto, addr_at, &new, recalc, &mut fx);
             flow_key.set(fields::IPV6_DST, &new);
@@ -172,19 +173,19 @@ pub(super) fn set_ipv6(
         let fl_mask = u32::from_be_bytes(a.mask(32));
         set_ipv6_fl(pkt, nh, fl, fl_mask);
         // *(__be32 *)nh & htonl(IPV6_FLOWINFO_FLOWLABEL)
-        let [_, b1, b2, b3] = get::<4>(pkt.data, nh);
+        let [_, b1, b2, b3] = padded::<4>(pkt.data, nh);
         flow_key.set(fields::IPV6_LABEL, &[0, b1 & 0x0f, b2, b3]);
     }
     let [hlimit_mask] = a.mask::<1>(38);
     if hlimit_mask != 0 {
         // set_ipv6_ttl()
         let at = nh.wrapping_add(7);
-        let old = get_u8(pkt.data, at);
+        let old = u8_at(pkt.data, at).unwrap_or(0);
         let [hl] = a.masked(38, [old]);
         if pkt.csum.ip_summed == IpSummed::Complete {
             csum_replace(&mut pkt.csum.csum, u32::from(old) << 8, u32::from(hl) << 8);
         }
-        put(pkt.data, at, &[hl]);
+        write(pkt.data, at, &[hl]);
         flow_key.set_u8(fields::IP_TTL, hl);
     }
     Ok(fx)
@@ -192,7 +193,7 @@ pub(super) fn set_ipv6(
 
 /// `ipv6_get_dsfield()`: the traffic class.
 pub(super) fn ipv6_get_dsfield(d: &[u8], nh: usize) -> u8 {
-    (get_be16(d, nh) >> 4) as u8
+    (be16(d, nh).unwrap_or(0) >> 4) as u8
 }
 
 /// `set_ipv6_dsfield()`.
@@ -208,18 +209,18 @@ pub(super) fn set_ipv6_dsfield(pkt: &mut Packet<'_>, nh: usize, tclass: u8, mask
     }
     // ipv6_change_dsfield(nh, ~mask, new)
     let keep = (u16::from(!mask) << 4) | 0xf00f;
-    let w = (get_be16(pkt.data, nh) & keep) | (u16::from(new) << 4);
-    put(pkt.data, nh, &w.to_be_bytes());
+    let w = (be16(pkt.data, nh).unwrap_or(0) & keep) | (u16::from(new) << 4);
+    write(pkt.data, nh, &w.to_be_bytes());
 }
 
 /// `set_ipv6_fl()`: the flow label, with the traffic class's low nibble
 /// that shares its first byte (the mask never covers it).
 pub(super) fn set_ipv6_fl(pkt: &mut Packet<'_>, nh: usize, fl: u32, mask: u32) {
-    let [_, b1, b2, b3] = get::<4>(pkt.data, nh);
+    let [_, b1, b2, b3] = padded::<4>(pkt.data, nh);
     let ofl = u32::from_be_bytes([0, b1, b2, b3]);
     let fl = fl | (ofl & !mask);
     let [_, n1, n2, n3] = fl.to_be_bytes();
-    put(pkt.data, nh.wrapping_add(1), &[n1, n2, n3]);
+    write(pkt.data, nh.wrapping_add(1), &[n1, n2, n3]);
     if pkt.csum.ip_summed == IpSummed::Complete {
         csum_replace(
             &mut pkt.csum.csum,

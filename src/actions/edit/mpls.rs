@@ -19,7 +19,7 @@ pub(super) fn set_mpls(
 ) -> Result<Effects, EditError> {
     let at = pkt.network;
     ensure_writable(pkt, at.checked_add(MPLS_HLEN))?;
-    let old = get::<4>(pkt.data, at);
+    let old = padded::<4>(pkt.data, at);
     let lse = a.masked(0, old);
     if !matches!(pkt.protocol, ETH_P_MPLS_UC | ETH_P_MPLS_MC) {
         return Err(EditError::Invalid);
@@ -32,7 +32,7 @@ pub(super) fn set_mpls(
         }
         pkt.csum.csum = csum_partial(&diff, pkt.csum.csum);
     }
-    put(pkt.data, at, &lse);
+    write(pkt.data, at, &lse);
     flow_key.set(MPLS_LSE0, &lse);
     Ok(Effects::default())
 }

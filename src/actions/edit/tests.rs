@@ -90,11 +90,11 @@ impl Frame {
     }
 
     fn set(&mut self, at: usize, v: &[u8]) {
-        put(&mut self.b, at, v);
+        write(&mut self.b, at, v);
     }
 
     fn at<const N: usize>(&self, at: usize) -> [u8; N] {
-        get(self.bytes(), at)
+        padded(self.bytes(), at)
     }
 
     fn bytes(&self) -> &[u8] {
@@ -285,10 +285,10 @@ fn pseudo(f: &Frame, d: &[u8]) -> u32 {
     let l4_len = d.len().saturating_sub(f.th) as u32;
     let proto = u32::from(f.l4);
     if f.v6 {
-        let dst = f.final_dst.unwrap_or_else(|| get(d, f.nh + 24));
-        sum_be(&get::<16>(d, f.nh + 8)) + sum_be(&dst) + l4_len + proto
+        let dst = f.final_dst.unwrap_or_else(|| padded(d, f.nh + 24));
+        sum_be(&padded::<16>(d, f.nh + 8)) + sum_be(&dst) + l4_len + proto
     } else {
-        sum_be(&get::<8>(d, f.nh + 12)) + l4_len + proto
+        sum_be(&padded::<8>(d, f.nh + 12)) + l4_len + proto
     }
 }
 
@@ -391,18 +391,18 @@ fn apply(
 
 fn ipv4_attr(src: [u8; 4], dst: [u8; 4], tos: u8, ttl: u8) -> [u8; 12] {
     let mut a = [0u8; 12];
-    put(&mut a, 0, &src);
-    put(&mut a, 4, &dst);
-    put(&mut a, 9, &[tos, ttl]);
+    write(&mut a, 0, &src);
+    write(&mut a, 4, &dst);
+    write(&mut a, 9, &[tos, ttl]);
     a
 }
 
 fn ipv6_attr(src: [u8; 16], dst: [u8; 16], label: u32, tclass: u8, hl: u8) -> [u8; 40] {
     let mut a = [0u8; 40];
-    put(&mut a, 0, &src);
-    put(&mut a, 16, &dst);
-    put(&mut a, 32, &label.to_be_bytes());
-    put(&mut a, 37, &[tclass, hl]);
+    write(&mut a, 0, &src);
+    write(&mut a, 16, &dst);
+    write(&mut a, 32, &label.to_be_bytes());
+    write(&mut a, 37, &[tclass, hl]);
     a
 }
 

@@ -16,7 +16,7 @@ pub(super) fn set_tp_port(
     fx: &mut Effects,
 ) {
     fx.ct_clear = true;
-    let old = get_ne16(pkt.data, port_at);
+    let old = ne16(pkt.data, port_at).unwrap_or(0);
     inet_proto_csum_replace4(
         pkt,
         check_at,
@@ -24,7 +24,7 @@ pub(super) fn set_tp_port(
         u32::from(u16::from_ne_bytes(new)),
         false,
     );
-    put(pkt.data, port_at, &new);
+    write(pkt.data, port_at, &new);
 }
 
 /// `set_tcp()`: `ovs_key_tcp` is {src, dst}.
@@ -39,7 +39,7 @@ pub(super) fn set_tcp(
     let check_at = th.wrapping_add(TCP_CHECK);
     for (key_at, field) in [(0, fields::TP_SRC), (2, fields::TP_DST)] {
         let port_at = th.wrapping_add(key_at);
-        let old = get::<2>(pkt.data, port_at);
+        let old = padded::<2>(pkt.data, port_at);
         let new = a.masked(key_at, old);
         if new != old {
             set_tp_port(pkt, port_at, new, check_at, &mut fx);
@@ -60,25 +60,25 @@ pub(super) fn set_udp(
     ensure_writable(pkt, th.checked_add(UDP_HLEN))?;
     let mut fx = Effects::default();
     let check_at = th.wrapping_add(UDP_CHECK);
-    let src = a.masked(0, get::<2>(pkt.data, th));
-    let dst = a.masked(2, get::<2>(pkt.data, th.wrapping_add(2)));
-    if get_ne16(pkt.data, check_at) != 0 && pkt.csum.ip_summed != IpSummed::Partial {
+    let src = a.masked(0, padded::<2>(pkt.data, th));
+    let dst = a.masked(2, padded::<2>(pkt.data, th.wrapping_add(2)));
+    if ne16(pkt.data, check_at).unwrap_or(0) != 0 && pkt.csum.ip_summed != IpSummed::Partial {
         for (port_at, new, field) in [
             (th, src, fields::TP_SRC),
             (th.wrapping_add(2), dst, fields::TP_DST),
         ] {
-            if new != get::<2>(pkt.data, port_at) {
+            if new != padded::<2>(pkt.data, port_at) {
                 set_tp_port(pkt, port_at, new, check_at, &mut fx);
                 flow_key.set(field, &new);
             }
         }
-        if get_ne16(pkt.data, check_at) == 0 {
-            put(pkt.data, check_at, &CSUM_MANGLED_0.to_ne_bytes());
+        if ne16(pkt.data, check_at).unwrap_or(0) == 0 {
+            write(pkt.data, check_at, &CSUM_MANGLED_0.to_ne_bytes());
         }
     } else {
         // No checksum, or one that does not cover the ports.
-        put(pkt.data, th, &src);
-        put(pkt.data, th.wrapping_add(2), &dst);
+        write(pkt.data, th, &src);
+        write(pkt.data, th.wrapping_add(2), &dst);
         flow_key.set(fields::TP_SRC, &src);
         flow_key.set(fields::TP_DST, &dst);
         fx.ct_clear = true;
@@ -108,12 +108,12 @@ pub(super) fn set_sctp(
     let sh = pkt.transport;
     ensure_writable(pkt, sh.checked_add(SCTP_HLEN))?;
     let check_at = sh.wrapping_add(SCTP_CHECK);
-    let old_csum = get::<4>(pkt.data, check_at);
+    let old_csum = padded::<4>(pkt.data, check_at);
     let old_correct = sctp_compute_cksum(pkt.data, sh);
-    let src = a.masked(0, get::<2>(pkt.data, sh));
-    put(pkt.data, sh, &src);
-    let dst = a.masked(2, get::<2>(pkt.data, sh.wrapping_add(2)));
-    put(pkt.data, sh.wrapping_add(2), &dst);
+    let src = a.masked(0, padded::<2>(pkt.data, sh));
+    write(pkt.data, sh, &src);
+    let dst = a.masked(2, padded::<2>(pkt.data, sh.wrapping_add(2)));
+    write(pkt.data, sh.wrapping_add(2), &dst);
     let new_csum = sctp_compute_cksum(pkt.data, sh);
     let mut carried = [0u8; 4];
     for (((c, o), oc), n) in carried
@@ -124,7 +124,7 @@ pub(super) fn set_sctp(
     {
         *c = o ^ oc ^ n;
     }
-    put(pkt.data, check_at, &carried);
+    write(pkt.data, check_at, &carried);
     flow_key.set(fields::TP_SRC, &src);
     flow_key.set(fields::TP_DST, &dst);
     Ok(Effects {

@@ -15,7 +15,7 @@ mod suite {
 
     fn new_addrs() -> [u8; 40] {
         let mut src = SRC6;
-        put(&mut src, 12, &[1, 2, 3, 4]);
+        write(&mut src, 12, &[1, 2, 3, 4]);
         ipv6_attr(
             src,
             [
@@ -40,7 +40,7 @@ mod suite {
                 &mut key,
             );
             assert!(r == Ok(ALL));
-            assert!(f.at::<16>(f.nh + 24) == get::<16>(&new_addrs(), 16));
+            assert!(f.at::<16>(f.nh + 24) == padded::<16>(&new_addrs(), 16));
             assert!(l4_ok(&f));
             assert!(key_matches(&key, &f));
         }
@@ -66,11 +66,11 @@ mod suite {
         let mut f = tcp6();
         let mut key = key_of(f.bytes())?;
         let mut mask = [0u8; 40];
-        put(&mut mask, 15, &[0xff]);
-        put(&mut mask, 16, &[0xff, 0xff]);
+        write(&mut mask, 15, &[0xff]);
+        write(&mut mask, 16, &[0xff, 0xff]);
         let mut value = [0u8; 40];
-        put(&mut value, 15, &[0x42]);
-        put(&mut value, 16, &[0x20, 0x01]);
+        write(&mut value, 15, &[0x42]);
+        write(&mut value, 16, &[0x20, 0x01]);
         let (r, _) = apply(
             &mut f,
             IpSummed::None,
@@ -110,7 +110,7 @@ mod suite {
 
     #[test]
     fn ipv6_routing_header() -> TestResult {
-        let dst_only = ipv6_attr([0; 16], get(&new_addrs(), 16), 0, 0, 0);
+        let dst_only = ipv6_attr([0; 16], padded(&new_addrs(), 16), 0, 0, 0);
         let dst_mask = ipv6_attr([0; 16], [0xff; 16], 0, 0, 0);
         // Segments left: the checksum is over FINAL6, not the header's
         // destination: left alone.
@@ -135,7 +135,7 @@ mod suite {
         assert!(l4_ok(&f));
         assert!(key_matches(&key, &f));
         // The source still counts.
-        let src_only = ipv6_attr(get(&new_addrs(), 0), [0; 16], 0, 0, 0);
+        let src_only = ipv6_attr(padded(&new_addrs(), 0), [0; 16], 0, 0, 0);
         let src_mask = ipv6_attr([0xff; 16], [0; 16], 0, 0, 0);
         let (r, _) = apply(
             &mut f,
