@@ -45,15 +45,15 @@
 
 use super::key::{fields, Field, FlowKey};
 use crate::bytes::{self, be16};
+use crate::flow::exthdr::Frame;
 use crate::uapi::proto::{
     ARPHRD_ETHER, ARPHRD_NONE, ETH_ALEN, ETH_HLEN, ETH_P_8021AD, ETH_P_8021Q, ETH_P_802_2,
     ETH_P_802_3_MIN, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6, ETH_P_MPLS_MC, ETH_P_MPLS_UC, ETH_P_NSH,
-    ETH_P_RARP, ETH_P_TEB, IP6_MAX_EXT_HDRS_CNT, IPPROTO_ICMP, IPPROTO_SCTP, IPPROTO_TCP,
-    IPPROTO_UDP, IP_MF, IP_OFFSET, LLC_SAP_SNAP, LLC_SNAP_HLEN, MPLS_HLEN,
-    NDISC_NEIGHBOUR_ADVERTISEMENT, NDISC_NEIGHBOUR_SOLICITATION, ND_MSG_LEN, ND_OPT_SOURCE_LL_ADDR,
-    ND_OPT_TARGET_LL_ADDR, NEXTHDR_AUTH, NEXTHDR_DEST, NEXTHDR_FRAGMENT, NEXTHDR_HOP, NEXTHDR_ICMP,
-    NEXTHDR_NONE, NEXTHDR_ROUTING, NSH_BASE_HDR_LEN, NSH_M_TYPE1, NSH_M_TYPE1_LEN, NSH_M_TYPE2,
-    VLAN_CFI_MASK, VLAN_HLEN,
+    ETH_P_RARP, ETH_P_TEB, IPPROTO_ICMP, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, IP_MF, IP_OFFSET,
+    LLC_SAP_SNAP, LLC_SNAP_HLEN, MPLS_HLEN, NDISC_NEIGHBOUR_ADVERTISEMENT,
+    NDISC_NEIGHBOUR_SOLICITATION, ND_MSG_LEN, ND_OPT_SOURCE_LL_ADDR, ND_OPT_TARGET_LL_ADDR,
+    NEXTHDR_AUTH, NEXTHDR_DEST, NEXTHDR_FRAGMENT, NEXTHDR_ICMP, NEXTHDR_NONE, NEXTHDR_ROUTING,
+    NSH_BASE_HDR_LEN, NSH_M_TYPE1, NSH_M_TYPE1_LEN, NSH_M_TYPE2, VLAN_CFI_MASK, VLAN_HLEN,
 };
 use crate::uapi::{
     exthdr, OVS_FRAG_TYPE_FIRST, OVS_FRAG_TYPE_LATER, OVS_FRAG_TYPE_NONE, SW_FLOW_KEY_INVALID,
@@ -429,6 +429,16 @@ impl<'a> Packet<'a> {
     /// there).
     fn copy(self, at: usize, n: usize, key: &mut FlowKey, field: Field) {
         key.set(field, self.bytes(at, n).unwrap_or(&[]));
+    }
+}
+
+impl Frame for Packet<'_> {
+    fn frame_len(&self) -> usize {
+        self.len()
+    }
+
+    fn bytes_at<const N: usize>(&self, at: usize) -> Option<[u8; N]> {
+        self.array(at)
     }
 }
 

@@ -1,23 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! IPv6 header rewrites: `set_ipv6()` with its address, traffic class,
-//! flow label and hop limit updates, and the routing-header walk that
-//! decides whether the L4 checksum covers the destination.
+//! flow label and hop limit updates, and whether a routing header keeps
+//! the L4 checksum from covering the destination.
 
 use super::*;
-
-/// `ipv6_ext_hdr()`.
-pub(super) fn ipv6_ext_hdr(next: u8) -> bool {
-    matches!(
-        next,
-        NEXTHDR_HOP
-            | NEXTHDR_ROUTING
-            | NEXTHDR_FRAGMENT
-            | NEXTHDR_AUTH
-            | NEXTHDR_NONE
-            | NEXTHDR_DEST
-    )
-}
+use crate::flow::exthdr::{find_hdr, ipv6_ext_hdr};
 
 /// Whether `ipv6_find_hdr(skb, &offset, NEXTHDR_ROUTING, NULL,
 /// IP6_FH_F_SKIP_RH)` returns `NEXTHDR_ROUTING`: there is a routing
@@ -25,59 +13,9 @@ pub(super) fn ipv6_ext_hdr(next: u8) -> bool {
 /// final one the L4 checksum covers. Every other outcome (none found,
 /// malformed, a later fragment first) is `false`.
 pub(super) fn has_active_routing_header(pkt: &Packet<'_>) -> bool {
-    let d = &*pkt.data;
-    let mut start = pkt.network.wrapping_add(IPV6_HLEN);
-    let mut next = u8_at(d, pkt.network.wrapping_add(6)).unwrap_or(0);
-    let mut count = 0;
-    loop {
-        // A routing header is an extension header: never found here.
-        if !ipv6_ext_hdr(next) || next == NEXTHDR_NONE {
-            return false;
-        }
-        let mut found = next == NEXTHDR_ROUTING;
-        if count >= IP6_MAX_EXT_HDRS_CNT {
-            return false;
-        }
-        count += 1;
-        // struct ipv6_opt_hdr: nexthdr, hdrlen.
-        if !fits(pkt, start, 2) {
-            return false;
-        }
-        let [hp_next, hp_len] = padded::<2>(d, start);
-        let hdrlen = match next {
-            NEXTHDR_ROUTING => {
-                // struct ipv6_rt_hdr: ..., type, segments_left.
-                if !fits(pkt, start, 4) {
-                    return false;
-                }
-                if u8_at(d, start.wrapping_add(3)).unwrap_or(0) == 0 {
-                    found = false;
-                }
-                (usize::from(hp_len) + 1) << 3
-            }
-            NEXTHDR_FRAGMENT => {
-                if !fits(pkt, start.wrapping_add(2), 2) {
-                    return false;
-                }
-                if be16(d, start.wrapping_add(2)).unwrap_or(0) & !7 != 0 {
-                    // A later fragment: the target cannot be found.
-                    return false;
-                }
-                8
-            }
-            NEXTHDR_AUTH => (usize::from(hp_len) + 2) << 2,
-            _ => (usize::from(hp_len) + 1) << 3,
-        };
-        if found {
-            return true;
-        }
-        // skb->len - start < hdrlen (start is within the packet here).
-        if d.len().wrapping_sub(start) < hdrlen {
-            return false;
-        }
-        next = hp_next;
-        start = start.wrapping_add(hdrlen);
-    }
+    find_hdr(&*pkt.data, pkt.network, Some(NEXTHDR_ROUTING), true)
+        .next
+        .is_some()
 }
 
 /// `update_ipv6_checksum()`: the L4 checksum for an IPv6 address change;

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! IPv6: the header, the extension-header walks (`ipv6_skip_exthdr()`,
-//! `ipv6_find_hdr()`) and neighbour discovery.
+//! IPv6: the header, the extension headers it has
+//! (`get_ipv6_ext_hdrs()`; `ipv6_find_hdr()` is in `flow::exthdr`) and
+//! neighbour discovery.
 
 use super::*;
+use crate::flow::exthdr::{find_hdr, ipv6_ext_hdr};
 
 /// IPv6 and what it carries (`parse_ipv6hdr()` and the rest of
 /// `key_extract_l3l4()`'s IPv6 branch); returns the transport offset,
@@ -23,7 +25,7 @@ pub(super) fn ipv6(p: Packet<'_>, nh: usize, gso_udp: bool, key: &mut FlowKey) -
     p.copy(nh + 8, 16, key, fields::IPV6_SRC);
     p.copy(nh + 24, 16, key, fields::IPV6_DST);
 
-    let found = ipv6_find_hdr(p, nh);
+    let found = find_hdr(&p, nh, None, false);
     if found.frag {
         if found.frag_off != 0 {
             key.set_u8(fields::IP_FRAG, OVS_FRAG_TYPE_LATER);
@@ -52,19 +54,6 @@ pub(super) fn ipv6(p: Packet<'_>, nh: usize, gso_udp: bool, key: &mut FlowKey) -
         ports(p, th, proto, key);
     }
     Some(th)
-}
-
-/// `ipv6_ext_hdr()`: what both walks treat as an extension header.
-pub(super) fn ipv6_ext_hdr(next: u8) -> bool {
-    matches!(
-        next,
-        NEXTHDR_HOP
-            | NEXTHDR_ROUTING
-            | NEXTHDR_FRAGMENT
-            | NEXTHDR_AUTH
-            | NEXTHDR_NONE
-            | NEXTHDR_DEST
-    )
 }
 
 /// `get_ipv6_ext_hdrs()`: which extension headers there are, repeated
@@ -145,73 +134,6 @@ pub(super) fn ipv6_exthdrs(p: Packet<'_>, nh: usize) -> u16 {
         start = s;
     }
     ext
-}
-
-/// What `ipv6_find_hdr(skb, &offset, -1, &frag_off, &flags)` leaves.
-pub(super) struct FoundHdr {
-    /// The upper-layer protocol and its offset; `None` for C's negative
-    /// returns.
-    next: Option<(u8, usize)>,
-    /// `IP6_FH_F_FRAG`: a fragment header was reached.
-    frag: bool,
-    /// The fragment offset of a non-first fragment, else 0.
-    frag_off: u16,
-}
-
-/// `ipv6_find_hdr()` with no target: the first header that is not an
-/// extension header, or `NEXTHDR_NONE`.
-pub(super) fn ipv6_find_hdr(p: Packet<'_>, nh: usize) -> FoundHdr {
-    let mut found = FoundHdr {
-        next: None,
-        frag: false,
-        frag_off: 0,
-    };
-    let Some(mut next) = p.u8(nh + 6) else {
-        return found;
-    };
-    let mut start = nh + 40;
-    let mut count = 0u32;
-    while ipv6_ext_hdr(next) && next != NEXTHDR_NONE {
-        if count >= IP6_MAX_EXT_HDRS_CNT {
-            return found;
-        }
-        count += 1;
-        let Some([hdr_next, hdrlen]) = p.array::<2>(start) else {
-            return found;
-        };
-        // struct ipv6_rt_hdr must be there too.
-        if next == NEXTHDR_ROUTING && !p.has(start, 4) {
-            return found;
-        }
-        let len = match next {
-            NEXTHDR_FRAGMENT => {
-                found.frag = true;
-                let Some(frag_off) = p.be16(start + 2) else {
-                    return found;
-                };
-                let frag_off = frag_off & !7;
-                if frag_off != 0 {
-                    // A later fragment: known only if the next header is
-                    // not another extension header.
-                    if !ipv6_ext_hdr(hdr_next) || hdr_next == NEXTHDR_NONE {
-                        found.frag_off = frag_off;
-                        found.next = Some((hdr_next, start));
-                    }
-                    return found;
-                }
-                8
-            }
-            NEXTHDR_AUTH => (usize::from(hdrlen) + 2) * 4,
-            _ => (usize::from(hdrlen) + 1) * 8,
-        };
-        if p.len().saturating_sub(start) < len {
-            return found;
-        }
-        next = hdr_next;
-        start += len;
-    }
-    found.next = Some((next, start));
-    found
 }
 
 /// `parse_icmpv6()`'s neighbour discovery part: the target and the

@@ -7,6 +7,7 @@
 //! `assert!` in them: there it would be core's, a panic).
 
 use super::*;
+use crate::uapi::proto::NEXTHDR_HOP;
 
 #[path = "tests/ipv6.rs"]
 mod ipv6;

@@ -8,6 +8,7 @@ mod suite {
     use super::super::*;
     use crate::actions::edit::ipv6::has_active_routing_header;
     use crate::test_support::TestResult;
+    use crate::uapi::proto::{NEXTHDR_AUTH, NEXTHDR_DEST, NEXTHDR_FRAGMENT, NEXTHDR_HOP};
 
     fn addr_mask() -> [u8; 40] {
         ipv6_attr([0xff; 16], [0xff; 16], 0, 0, 0)

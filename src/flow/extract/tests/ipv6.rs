@@ -8,6 +8,7 @@
 mod suite {
     use super::super::*;
     use crate::test_support::TestResult;
+    use crate::uapi::proto::NEXTHDR_HOP;
 
     #[test]
     fn tcp_over_ipv6() -> TestResult {
