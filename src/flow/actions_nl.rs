@@ -262,12 +262,12 @@ fn set_tunnel<S: AttrSink>(sink: &mut S, nest: &[u8]) -> Result<(), ActionError>
     use super::tunnel_nl::flag;
     let mut key = super::match_nl::set_tunnel_key(nest).map_err(ActionError::Key)?;
     let opts_len = key.get_u8(fields::TUN_OPTS_LEN);
-    let mut flags = u64::from_ne_bytes(key.get(fields::TUN_FLAGS).try_into().unwrap_or([0; 8]));
+    let mut flags = key.get_u64(fields::TUN_FLAGS);
     if opts_len != 0 && flags & (1 << flag::GENEVE_OPT) != 0 {
         // validate_geneve_opts(): 4-byte headers, lengths in words.
         let opts = key
             .get(fields::TUN_OPTS)
-            .get(fields::TUN_OPTS.len - usize::from(opts_len)..)
+            .get(fields::TUN_OPTS.span().len - usize::from(opts_len)..)
             .unwrap_or(&[]);
         let mut rest = opts;
         let mut crit = false;

@@ -43,7 +43,7 @@
 //! exthdrs of an IPv6 header under 40 bytes, stack garbage in C and zero
 //! here.
 
-use super::key::{fields, Field, FlowKey};
+use super::key::{fields, AsSpan, Field, FlowKey, Span};
 use crate::bytes::{self, be16};
 use crate::flow::exthdr::Frame;
 use crate::uapi::proto::{
@@ -76,21 +76,21 @@ use mpls_nsh::{mpls, nsh};
 const MPLS_LABEL_DEPTH: usize = 3;
 
 /// Bytes `first.offset..` to the end of `last`.
-const fn span(first: Field, last: Field) -> Field {
-    Field {
+const fn span<const A: usize, const B: usize>(first: Field<A>, last: Field<B>) -> Span {
+    Span {
         offset: first.offset,
-        len: last.offset + last.len - first.offset,
+        len: last.offset + B - first.offset,
     }
 }
 
 /// The regions C clears with one `memset()` each.
-const KEY_IP: Field = span(fields::IP_PROTO, fields::IP_FRAG);
-const KEY_TP: Field = span(fields::TP_SRC, fields::TP_FLAGS);
-const KEY_IPV4: Field = span(fields::IPV4_SRC, fields::ARP_THA);
-const KEY_IPV6_ADDR: Field = span(fields::IPV6_SRC, fields::IPV6_DST);
-const KEY_MPLS: Field = span(fields::MPLS_NUM_LABELS_MASK, fields::MPLS_LSE);
-const KEY_ND: Field = span(fields::ND_TARGET, fields::ND_TLL);
-const KEY_VLANS: Field = span(fields::ETH_VLAN_TPID, fields::ETH_CVLAN_TCI);
+const KEY_IP: Span = span(fields::IP_PROTO, fields::IP_FRAG);
+const KEY_TP: Span = span(fields::TP_SRC, fields::TP_FLAGS);
+const KEY_IPV4: Span = span(fields::IPV4_SRC, fields::ARP_THA);
+const KEY_IPV6_ADDR: Span = span(fields::IPV6_SRC, fields::IPV6_DST);
+const KEY_MPLS: Span = span(fields::MPLS_NUM_LABELS_MASK, fields::MPLS_LSE);
+const KEY_ND: Span = span(fields::ND_TARGET, fields::ND_TLL);
+const KEY_VLANS: Span = span(fields::ETH_VLAN_TPID, fields::ETH_CVLAN_TCI);
 
 /// A VLAN tag: TPID and TCI in host order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -267,9 +267,9 @@ pub fn set_tunnel(key: &mut FlowKey, proto: u8, tun_key: &[u8; 64], opts: &[u8])
     };
     key.set_u8(fields::TUN_PROTO, proto);
     key.set(fields::TUN_KEY, tun_key);
-    let at = fields::TUN_OPTS.len - opts.len();
+    let at = fields::TUN_OPTS.span().len - opts.len();
     key.set(
-        Field {
+        Span {
             offset: fields::TUN_OPTS.offset + at,
             len: opts.len(),
         },
@@ -427,7 +427,7 @@ impl<'a> Packet<'a> {
 
     /// Copies `n` bytes at `at` into `field` (the caller checked they are
     /// there).
-    fn copy(self, at: usize, n: usize, key: &mut FlowKey, field: Field) {
+    fn copy(self, at: usize, n: usize, key: &mut FlowKey, field: impl AsSpan) {
         key.set(field, self.bytes(at, n).unwrap_or(&[]));
     }
 }
@@ -442,7 +442,7 @@ impl Frame for Packet<'_> {
     }
 }
 
-fn clear(key: &mut FlowKey, field: Field) {
+fn clear(key: &mut FlowKey, field: impl AsSpan) {
     key.set(field, &[0; 32]);
 }
 
@@ -465,7 +465,7 @@ fn vlan_tag(frame: &[u8], at: usize) -> Option<VlanTag> {
     Some(VlanTag { tpid, tci })
 }
 
-fn set_vlan(key: &mut FlowKey, tpid: Field, tci: Field, tag: VlanTag) {
+fn set_vlan(key: &mut FlowKey, tpid: Field<2>, tci: Field<2>, tag: VlanTag) {
     key.set_be16(tpid, tag.tpid);
     key.set_be16(tci, tag.tci | VLAN_CFI_MASK);
 }

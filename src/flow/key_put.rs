@@ -47,9 +47,8 @@ pub fn put_tunnel<S: AttrSink>(
     opts_len: u8,
     bridge: bool,
 ) -> Result<(), Full> {
-    let flags = u64::from_ne_bytes(output.get(fields::TUN_FLAGS).try_into().unwrap_or([0; 8]));
+    let flags = output.get_u64(fields::TUN_FLAGS);
     let flag = |b: u32| flags & (1 << b) != 0;
-    let nonzero = |f| output.get(f).iter().any(|&b| b != 0);
     if flag(tun_flag::KEY) {
         sink.put(tun_attr::ID, output.get(fields::TUN_ID))?;
     }
@@ -62,7 +61,7 @@ pub fn put_tunnel<S: AttrSink>(
                 (fields::TUN_IPV4_SRC, tun_attr::IPV4_SRC),
                 (fields::TUN_IPV4_DST, tun_attr::IPV4_DST),
             ] {
-                if nonzero(f) {
+                if !output.is_zero(f) {
                     sink.put(kind, output.get(f))?;
                 }
             }
@@ -72,14 +71,14 @@ pub fn put_tunnel<S: AttrSink>(
                 (fields::TUN_IPV6_SRC, tun_attr::IPV6_SRC),
                 (fields::TUN_IPV6_DST, tun_attr::IPV6_DST),
             ] {
-                if nonzero(f) {
+                if !output.is_zero(f) {
                     sink.put(kind, output.get(f))?;
                 }
             }
         }
         _ => {}
     }
-    if nonzero(fields::TUN_TOS) {
+    if !output.is_zero(fields::TUN_TOS) {
         sink.put(tun_attr::TOS, output.get(fields::TUN_TOS))?;
     }
     sink.put(tun_attr::TTL, output.get(fields::TUN_TTL))?;
@@ -89,10 +88,10 @@ pub fn put_tunnel<S: AttrSink>(
     if flag(tun_flag::CSUM) {
         sink.put_flag(tun_attr::CSUM)?;
     }
-    if nonzero(fields::TUN_TP_SRC) {
+    if !output.is_zero(fields::TUN_TP_SRC) {
         sink.put(tun_attr::TP_SRC, output.get(fields::TUN_TP_SRC))?;
     }
-    if nonzero(fields::TUN_TP_DST) {
+    if !output.is_zero(fields::TUN_TP_DST) {
         sink.put(tun_attr::TP_DST, output.get(fields::TUN_TP_DST))?;
     }
     if flag(tun_flag::OAM) {
@@ -103,7 +102,7 @@ pub fn put_tunnel<S: AttrSink>(
         let len = usize::from(opts_len);
         let opts = output
             .get(fields::TUN_OPTS)
-            .get(fields::TUN_OPTS.len - len..)
+            .get(fields::TUN_OPTS.span().len - len..)
             .unwrap_or(&[]);
         if flag(tun_flag::GENEVE_OPT) {
             sink.put(tun_attr::GENEVE_OPTS, opts)?;
@@ -181,8 +180,8 @@ fn put_key_body<S: AttrSink>(
         sink.nest_end(nest)?;
     }
 
-    let in_port = u16::from_ne_bytes(swkey.get(fields::PHY_IN_PORT).try_into().unwrap_or([0; 2]));
-    let out_port = u16::from_ne_bytes(output.get(fields::PHY_IN_PORT).try_into().unwrap_or([0; 2]));
+    let in_port = swkey.get_u16(fields::PHY_IN_PORT);
+    let out_port = output.get_u16(fields::PHY_IN_PORT);
     if in_port == 0xffff {
         if is_mask && out_port == 0xffff {
             sink.put_u32(ka::IN_PORT, 0xffff_ffff)?;

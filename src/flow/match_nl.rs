@@ -6,7 +6,7 @@
 
 use core::fmt;
 
-use super::key::{fields, Field, FlowKey, Range};
+use super::key::{fields, AsSpan, Field, FlowKey, Range};
 use super::key_attrs::{KeyAttrs, KeyAttrsError};
 use crate::bytes;
 use crate::netlink::attr::Attr;
@@ -305,7 +305,7 @@ impl Writer<'_> {
         &self.m.key
     }
 
-    pub(super) fn put(&mut self, field: Field, bytes: &[u8]) {
+    pub(super) fn put(&mut self, field: impl AsSpan, bytes: &[u8]) {
         if self.is_mask {
             self.m.mask.set(field, bytes);
             self.m.mask_range.cover(field);
@@ -315,15 +315,15 @@ impl Writer<'_> {
         }
     }
 
-    pub(super) fn put_u8(&mut self, field: Field, v: u8) {
+    pub(super) fn put_u8(&mut self, field: Field<1>, v: u8) {
         self.put(field, &[v]);
     }
 
-    fn put_u16(&mut self, field: Field, v: u16) {
+    fn put_u16(&mut self, field: Field<2>, v: u16) {
         self.put(field, &v.to_ne_bytes());
     }
 
-    fn put_u32(&mut self, field: Field, v: u32) {
+    fn put_u32(&mut self, field: Field<4>, v: u32) {
         self.put(field, &v.to_ne_bytes());
     }
 }
@@ -636,9 +636,8 @@ fn key_fields(
         let lse = fields::MPLS_LSE;
         for (i, label) in payload.chunks_exact(4).enumerate() {
             w.put(
-                Field {
+                Field::<4> {
                     offset: lse.offset + 4 * i,
-                    len: 4,
                 },
                 label,
             );

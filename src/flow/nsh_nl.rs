@@ -4,14 +4,14 @@
 //! (`nsh_key_put_from_nlattr()` for keys and masks),
 //! Documentation/flow-netlink.md §3.7.
 
-use super::key::{fields, Field};
+use super::key::{fields, Field, Span};
 use super::match_nl::{MatchError, Writer};
 use crate::netlink::attr::Attrs;
 use crate::uapi::nsh_key_attr::{self, BASE, MD1, MD2};
 use crate::uapi::proto::{NSH_CTX_HDRS_MAX_LEN, NSH_M_TYPE1, NSH_M_TYPE2};
 
-fn sub(field: Field, offset: usize, len: usize) -> Field {
-    Field {
+fn sub<const N: usize>(field: Field<N>, offset: usize, len: usize) -> Span {
+    Span {
         offset: field.offset + offset,
         len,
     }

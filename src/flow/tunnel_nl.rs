@@ -4,7 +4,7 @@
 //! (`ip_tun_from_nlattr()` and the option parsers),
 //! Documentation/flow-netlink.md §4.
 
-use super::key::{fields, Field};
+use super::key::{fields, Span};
 use super::match_nl::{MatchError, Writer};
 use crate::netlink::attr::{Attr, Attrs};
 use crate::uapi::proto::{AF_INET, AF_INET6};
@@ -48,16 +48,16 @@ fn leaf<'p>(a: &Attr<'p>, ones: bool) -> &'p [u8] {
 }
 
 /// Options go right-aligned into `tun_opts`.
-fn opts_field(len: usize) -> Field {
-    Field {
-        offset: fields::TUN_OPTS.len.saturating_sub(len),
-        len: len.min(fields::TUN_OPTS.len),
+fn opts_field(len: usize) -> Span {
+    Span {
+        offset: fields::TUN_OPTS.span().len.saturating_sub(len),
+        len: len.min(fields::TUN_OPTS.span().len),
     }
 }
 
 fn geneve(w: &mut Writer<'_>, data: &[u8]) -> Result<(), MatchError> {
     let len = data.len();
-    if len > fields::TUN_OPTS.len {
+    if len > fields::TUN_OPTS.span().len {
         return Err(MatchError::GeneveTooLong(len));
     }
     if len % 4 != 0 {
@@ -112,7 +112,7 @@ fn vxlan(w: &mut Writer<'_>, nest: &[u8], ones: bool) -> Result<(), MatchError> 
 
 fn erspan(w: &mut Writer<'_>, data: &[u8]) -> Result<(), MatchError> {
     let len = data.len();
-    if len > fields::TUN_OPTS.len {
+    if len > fields::TUN_OPTS.span().len {
         return Err(MatchError::ErspanTooLong(len));
     }
     // C stores sizeof(struct erspan_metadata) whatever was sent.
@@ -223,27 +223,26 @@ pub(super) fn tunnel(w: &mut Writer<'_>, nest: &[u8], ones: bool) -> Result<(), 
     }
     if !w.is_mask() {
         let key = w.key();
-        let zero = |f: Field| key.get(f).iter().all(|&b| b == 0);
         if !ipv4 && !ipv6 {
             return Err(MatchError::TunnelNoDst);
         }
         if ipv4 {
             if bridge {
-                if !zero(fields::TUN_IPV4_SRC)
-                    || !zero(fields::TUN_IPV4_DST)
-                    || !zero(fields::TUN_TP_SRC)
-                    || !zero(fields::TUN_TP_DST)
-                    || !zero(fields::TUN_TTL)
-                    || !zero(fields::TUN_TOS)
+                if !key.is_zero(fields::TUN_IPV4_SRC)
+                    || !key.is_zero(fields::TUN_IPV4_DST)
+                    || !key.is_zero(fields::TUN_TP_SRC)
+                    || !key.is_zero(fields::TUN_TP_DST)
+                    || !key.is_zero(fields::TUN_TTL)
+                    || !key.is_zero(fields::TUN_TOS)
                     || flags & !(1 << flag::KEY) != 0
                 {
                     return Err(MatchError::TunnelBridgeInfo);
                 }
-            } else if zero(fields::TUN_IPV4_DST) {
+            } else if key.is_zero(fields::TUN_IPV4_DST) {
                 return Err(MatchError::TunnelIpv4DstZero);
             }
         }
-        if ipv6 && zero(fields::TUN_IPV6_DST) {
+        if ipv6 && key.is_zero(fields::TUN_IPV6_DST) {
             return Err(MatchError::TunnelIpv6DstZero);
         }
         if !ttl && !bridge {

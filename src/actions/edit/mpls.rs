@@ -5,9 +5,8 @@
 use super::*;
 
 /// `key->mpls.lse[0]`.
-pub(super) const MPLS_LSE0: Field = Field {
+pub(super) const MPLS_LSE0: Field<MPLS_HLEN> = Field {
     offset: fields::MPLS_LSE.offset,
-    len: MPLS_HLEN,
 };
 
 /// `set_mpls()` with `skb_mpls_update_lse()`: the top label stack entry,

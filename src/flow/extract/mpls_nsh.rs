@@ -16,7 +16,7 @@ pub(super) fn mpls(p: Packet<'_>, mac_len: usize, key: &mut FlowKey) -> usize {
             return inner;
         };
         if count <= MPLS_LABEL_DEPTH {
-            let slot = Field {
+            let slot = Span {
                 offset: fields::MPLS_LSE.offset + (count - 1) * MPLS_HLEN,
                 len: MPLS_HLEN,
             };
@@ -59,9 +59,8 @@ pub(super) fn nsh(p: Packet<'_>, nh: usize, key: &mut FlowKey) -> Result<(), Ext
         &[flags, ttl, mdtype, p.u8(nh + 3).unwrap_or(0)],
     );
     key.set(
-        Field {
+        Field::<4> {
             offset: fields::NSH_BASE.offset + 4,
-            len: 4,
         },
         p.bytes(nh + 4, 4).unwrap_or(&[]),
     );

@@ -14,7 +14,7 @@ mod suite {
         assert!(core::mem::align_of::<FlowKey>() == 8);
         assert!(KEY_WORDS * 8 == KEY_BYTES);
         let last = fields::CT_LABELS;
-        assert!(last.offset + last.len == KEY_BYTES);
+        assert!(last.offset + last.span().len == KEY_BYTES);
     }
 
     #[test]

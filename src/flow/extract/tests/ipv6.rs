@@ -20,7 +20,7 @@ mod suite {
         assert!(k.get(fields::IPV6_LABEL) == [0, 1, 0x23, 0x45]);
         assert!(k.get(fields::IPV6_SRC) == IP6_SRC);
         assert!(k.get(fields::IPV6_DST) == IP6_DST);
-        assert!(zero(&k, fields::IPV6_EXTHDRS));
+        assert!(k.is_zero(fields::IPV6_EXTHDRS));
         assert!(k.get(KEY_TP) == [0x12, 0x34, 0, 80, 0x01, 0x12]);
         Ok(())
     }
@@ -150,7 +150,7 @@ mod suite {
         let (k, o) = rerun(first.bytes(), later.bytes())?;
         assert!(k.get_u8(fields::IP_FRAG) == OVS_FRAG_TYPE_LATER);
         assert!(k.get_u8(fields::IP_PROTO) == NEXTHDR_FRAGMENT);
-        assert!(zero(&k, KEY_TP));
+        assert!(k.is_zero(KEY_TP));
         assert!(o.transport.is_none());
         assert!(exthdrs(&k) == FRAG);
 
@@ -196,11 +196,11 @@ mod suite {
         short.n -= 1;
         let (k, o) = rerun(good.bytes(), short.bytes())?;
         assert!(o == offsets(14, Some(14), ETH_P_IPV6));
-        assert!(zero(&k, KEY_IP) && zero(&k, KEY_IPV6_ADDR));
+        assert!(k.is_zero(KEY_IP) && k.is_zero(KEY_IPV6_ADDR));
         assert!(k.get(fields::IPV6_LABEL) == [0, 1, 0x23, 0x45]);
         assert!(exthdrs(&k) == HOP);
         assert!(k.get(fields::TP_SRC) == [0x12, 0x34]);
-        assert!(zero(&k, fields::TP_FLAGS));
+        assert!(k.is_zero(fields::TP_FLAGS));
 
         // 12 extension headers are walked, a 13th is not.
         for (n, proto, th) in [(12usize, IPPROTO_TCP, 54 + 96), (13, NEXTHDR_NONE, 14)] {
@@ -240,7 +240,7 @@ mod suite {
         assert!(k.get(KEY_TP) == [0, 135, 0, 0, 0, 0]);
         assert!(k.get(fields::ND_TARGET) == IP6_DST);
         assert!(k.get(fields::ND_SLL) == MAC_A);
-        assert!(zero(&k, fields::ND_TLL));
+        assert!(k.is_zero(fields::ND_TLL));
 
         let mut both = [0u8; 16];
         both[..8].copy_from_slice(&tll);
@@ -254,7 +254,7 @@ mod suite {
         opts[..2].copy_from_slice(&[1, 2]);
         opts[16..24].copy_from_slice(&tll);
         let (k, _) = run(nd_frame(136, 0, &opts).bytes())?;
-        assert!(zero(&k, fields::ND_SLL) && k.get(fields::ND_TLL) == MAC_B);
+        assert!(k.is_zero(fields::ND_SLL) && k.get(fields::ND_TLL) == MAC_B);
 
         // A zero SLL first: the second is not a duplicate.
         let mut opts = [0u8; 16];
@@ -272,7 +272,7 @@ mod suite {
         dup[..8].copy_from_slice(&sll);
         dup[8..].copy_from_slice(&sll);
         let (k, _) = run(nd_frame(135, 0, &dup).bytes())?;
-        assert!(zero(&k, KEY_ND));
+        assert!(k.is_zero(KEY_ND));
         assert!(k.get(KEY_TP) == [0, 135, 0, 0, 0, 0]);
 
         // Length 0, and past the end: stop, keep what was found.
@@ -285,7 +285,7 @@ mod suite {
             let (k, _) = run(nd_frame(135, 0, opts).bytes())?;
             assert!(k.get(fields::ND_TARGET) == IP6_DST);
             assert!(k.get(fields::ND_SLL) == MAC_A);
-            assert!(zero(&k, fields::ND_TLL));
+            assert!(k.is_zero(fields::ND_TLL));
         }
 
         // Shorter than a whole nd_msg: ND cleared, tp set.
@@ -293,7 +293,7 @@ mod suite {
         let mut short = nd_frame(135, 0, &[]);
         short.n -= 1;
         let (k, _) = rerun(good.bytes(), short.bytes())?;
-        assert!(zero(&k, KEY_ND));
+        assert!(k.is_zero(KEY_ND));
         assert!(k.get(fields::TP_SRC) == [0, 135]);
 
         // Not ND (code 1): the ND fields are not touched.
@@ -301,13 +301,13 @@ mod suite {
         assert!(k.get(fields::ND_SLL) == MAC_A);
         assert!(k.get(KEY_TP) == [0, 135, 0, 1, 0, 0]);
         let (k, _) = run(nd_frame(128, 0, &sll).bytes())?;
-        assert!(zero(&k, KEY_ND) && k.get(fields::TP_SRC) == [0, 128]);
+        assert!(k.is_zero(KEY_ND) && k.get(fields::TP_SRC) == [0, 128]);
 
         // ICMPv6 header short.
         let mut f = Frame::eth(ETH_P_IPV6);
         f.ipv6(NEXTHDR_ICMP).put(&[135, 0, 0, 0, 0, 0, 0]);
         let (k, _) = rerun(good.bytes(), f.bytes())?;
-        assert!(zero(&k, KEY_TP));
+        assert!(k.is_zero(KEY_TP));
         assert!(k.get(fields::ND_SLL) == MAC_A);
         Ok(())
     }
