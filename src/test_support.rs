@@ -14,6 +14,7 @@
 pub type TestResult = Result<(), &'static str>;
 
 use crate::netlink::attr::{nla_align, NLA_HDRLEN};
+use crate::uapi::key_attr;
 
 /// Writes one attribute, header and payload as `nla_put()` lays them
 /// out, into `buf` at `at`; returns where the next one goes (padded).
@@ -41,4 +42,66 @@ pub fn stream<'b>(buf: &'b mut [u8], attrs: &[(u16, &[u8])]) -> &'b [u8] {
         end = put_attr(buf, end, *kind, payload);
     }
     buf.get(..end).unwrap_or(&[])
+}
+
+/// A flow key attribute stream: an all-zero ETHERNET, ETHERTYPE
+/// `ethertype` and the nest `kind` holding `attrs` (a tunnel, an NSH
+/// header), in `buf`.
+pub fn key_with_nest<'b>(
+    buf: &'b mut [u8],
+    ethertype: u16,
+    kind: u16,
+    attrs: &[(u16, &[u8])],
+) -> &'b [u8] {
+    let mut nest = [0u8; 128];
+    let nest = stream(&mut nest, attrs);
+    stream(
+        buf,
+        &[
+            (key_attr::ETHERNET, &[0; 12]),
+            (key_attr::ETHERTYPE, &ethertype.to_be_bytes()),
+            (kind, nest),
+        ],
+    )
+}
+
+/// A frame built in place (KUnit tests do not allocate): what the frame
+/// builders of the tests share. Bytes past the buffer are dropped.
+pub trait FrameBuilder {
+    /// The buffer and how much of it is filled.
+    fn parts(&mut self) -> (&mut [u8], &mut usize);
+
+    /// Appends `s`.
+    fn put(&mut self, s: &[u8]) -> &mut Self {
+        let (b, n) = self.parts();
+        for &x in s {
+            if let Some(d) = b.get_mut(*n) {
+                *d = x;
+                *n += 1;
+            }
+        }
+        self
+    }
+
+    /// Appends a `__be16`.
+    fn be16(&mut self, v: u16) -> &mut Self {
+        self.put(&v.to_be_bytes())
+    }
+
+    /// Appends an IPv6 option-style extension header of `(len + 1) * 8`
+    /// bytes.
+    fn ext(&mut self, next: u8, len: u8) -> &mut Self {
+        self.put(&[next, len]);
+        for _ in 0..(usize::from(len) + 1) * 8 - 2 {
+            self.put(&[0]);
+        }
+        self
+    }
+
+    /// Appends an IPv6 fragment header: offset in 8-byte units.
+    fn frag(&mut self, next: u8, offset: u16, more: bool) -> &mut Self {
+        self.put(&[next, 0])
+            .be16((offset << 3) | u16::from(more))
+            .put(&[0, 0, 0, 1])
+    }
 }

@@ -239,16 +239,7 @@ pub fn dec_ttl(pkt: &mut Packet<'_>, flow_key: &mut FlowKey) -> Result<bool, Edi
                 return Ok(false);
             }
             let ttl = old.wrapping_sub(1);
-            write(pkt.data, at, &[ttl]);
-            let check_at = nh.wrapping_add(10);
-            let mut check = ne16(pkt.data, check_at).unwrap_or(0);
-            // htons(ttl << 8): the TTL is the first byte of its word.
-            csum_replace2(
-                &mut check,
-                u16::from_ne_bytes([old, 0]),
-                u16::from_ne_bytes([ttl, 0]),
-            );
-            write(pkt.data, check_at, &check.to_ne_bytes());
+            ipv4::set_ttl(pkt, nh, old, ttl);
             flow_key.set_u8(fields::IP_TTL, ttl);
         }
         _ => {}

@@ -109,19 +109,25 @@ pub(super) fn set_ipv4(
     let [ttl_mask] = a.mask::<1>(10);
     if ttl_mask != 0 {
         // set_ip_ttl()
-        let ttl_at = nh.wrapping_add(8);
-        let old = u8_at(pkt.data, ttl_at).unwrap_or(0);
+        let old = u8_at(pkt.data, nh.wrapping_add(8)).unwrap_or(0);
         let [ttl] = a.masked(10, [old]);
-        let check_at = nh.wrapping_add(10);
-        let mut check = ne16(pkt.data, check_at).unwrap_or(0);
-        csum_replace2(
-            &mut check,
-            u16::from_ne_bytes([old, 0]),
-            u16::from_ne_bytes([ttl, 0]),
-        );
-        write(pkt.data, check_at, &check.to_ne_bytes());
-        write(pkt.data, ttl_at, &[ttl]);
+        set_ttl(pkt, nh, old, ttl);
         flow_key.set_u8(fields::IP_TTL, ttl);
     }
     Ok(fx)
+}
+
+/// Writes TTL `ttl` over `old` into the IPv4 header at `nh`, and fixes
+/// its header checksum (`csum_replace2()` of `htons(ttl << 8)`: the TTL is
+/// the first byte of its word).
+pub(super) fn set_ttl(pkt: &mut Packet<'_>, nh: usize, old: u8, ttl: u8) {
+    let check_at = nh.wrapping_add(10);
+    let mut check = ne16(pkt.data, check_at).unwrap_or(0);
+    csum_replace2(
+        &mut check,
+        u16::from_ne_bytes([old, 0]),
+        u16::from_ne_bytes([ttl, 0]),
+    );
+    write(pkt.data, check_at, &check.to_ne_bytes());
+    write(pkt.data, nh.wrapping_add(8), &[ttl]);
 }

@@ -9,6 +9,7 @@
 
 use super::*;
 use crate::flow::extract::{extract, CtMeta, MacProto, PacketMeta, SkbState};
+use crate::test_support::FrameBuilder;
 
 #[path = "tests/ipv4.rs"]
 mod ipv4;
@@ -59,6 +60,12 @@ struct Frame {
     final_dst: Option<[u8; 16]>,
 }
 
+impl FrameBuilder for Frame {
+    fn parts(&mut self) -> (&mut [u8], &mut usize) {
+        (&mut self.b, &mut self.n)
+    }
+}
+
 impl Frame {
     fn eth(ty: u16) -> Self {
         let mut f = Frame {
@@ -73,20 +80,6 @@ impl Frame {
         };
         f.put(&DST).put(&SRC).be16(ty);
         f
-    }
-
-    fn put(&mut self, s: &[u8]) -> &mut Self {
-        for &x in s {
-            if let Some(d) = self.b.get_mut(self.n) {
-                *d = x;
-                self.n += 1;
-            }
-        }
-        self
-    }
-
-    fn be16(&mut self, v: u16) -> &mut Self {
-        self.put(&v.to_be_bytes())
     }
 
     fn set(&mut self, at: usize, v: &[u8]) {
@@ -135,22 +128,6 @@ impl Frame {
             .put(&FINAL6);
         self.final_dst = Some(FINAL6);
         self
-    }
-
-    /// An option-style extension header of `(len + 1) * 8` bytes.
-    fn ext(&mut self, next: u8, len: u8) -> &mut Self {
-        self.put(&[next, len]);
-        for _ in 0..(usize::from(len) + 1) * 8 - 2 {
-            self.put(&[0]);
-        }
-        self
-    }
-
-    /// A fragment header: offset in 8-byte units.
-    fn frag(&mut self, next: u8, offset: u16, more: bool) -> &mut Self {
-        self.put(&[next, 0])
-            .be16((offset << 3) | u16::from(more))
-            .put(&[0, 0, 0, 1])
     }
 
     /// TCP 0x1234 > 80, then PAYLOAD.

@@ -7,6 +7,7 @@
 //! `assert!` in them: there it would be core's, a panic).
 
 use super::*;
+use crate::test_support::FrameBuilder;
 use crate::uapi::proto::NEXTHDR_HOP;
 
 #[path = "tests/ipv6.rs"]
@@ -26,6 +27,12 @@ struct Frame {
     n: usize,
 }
 
+impl FrameBuilder for Frame {
+    fn parts(&mut self) -> (&mut [u8], &mut usize) {
+        (&mut self.b, &mut self.n)
+    }
+}
+
 impl Frame {
     fn new() -> Self {
         Frame { b: [0; 256], n: 0 }
@@ -35,20 +42,6 @@ impl Frame {
         let mut f = Frame::new();
         f.put(&DST).put(&SRC).be16(ty);
         f
-    }
-
-    fn put(&mut self, s: &[u8]) -> &mut Self {
-        for &x in s {
-            if let Some(d) = self.b.get_mut(self.n) {
-                *d = x;
-                self.n += 1;
-            }
-        }
-        self
-    }
-
-    fn be16(&mut self, v: u16) -> &mut Self {
-        self.put(&v.to_be_bytes())
     }
 
     fn set(&mut self, at: usize, v: u8) {
@@ -83,22 +76,6 @@ impl Frame {
 
     fn udp(&mut self) -> &mut Self {
         self.put(&[0x14, 0xe9, 0, 53, 0, 8, 0, 0])
-    }
-
-    /// An IPv6 option-style extension header of `(len + 1) * 8` bytes.
-    fn ext(&mut self, next: u8, len: u8) -> &mut Self {
-        self.put(&[next, len]);
-        for _ in 0..(usize::from(len) + 1) * 8 - 2 {
-            self.put(&[0]);
-        }
-        self
-    }
-
-    /// An IPv6 fragment header: offset in 8-byte units.
-    fn frag(&mut self, next: u8, offset: u16, more: bool) -> &mut Self {
-        self.put(&[next, 0])
-            .be16((offset << 3) | u16::from(more))
-            .put(&[0, 0, 0, 1])
     }
 }
 

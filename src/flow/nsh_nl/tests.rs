@@ -8,27 +8,20 @@
 mod suite {
     use super::super::*;
     use crate::flow::match_nl::{get_match, CtSupport};
-    use crate::test_support::{stream, TestResult};
+    use crate::test_support::{key_with_nest, TestResult};
     use crate::uapi::key_attr as ka;
-
-    fn key_with_nsh<'b>(buf: &'b mut [u8], nsh: &[(u16, &[u8])]) -> &'b [u8] {
-        let mut nest = [0u8; 128];
-        let nsh = stream(&mut nest, nsh);
-        stream(
-            buf,
-            &[
-                (ka::ETHERNET, &[0; 12]),
-                (ka::ETHERTYPE, &[0x89, 0x4f]),
-                (ka::NSH, nsh),
-            ],
-        )
-    }
+    use crate::uapi::proto::ETH_P_NSH;
 
     #[test]
     fn md1_key_and_refusals() -> TestResult {
         let base = [0, 63, 1, 3, 0, 0, 1, 0xff];
         let mut buf = [0u8; 128];
-        let key = key_with_nsh(&mut buf, &[(BASE, &base), (MD1, &[7; 16])]);
+        let key = key_with_nest(
+            &mut buf,
+            ETH_P_NSH,
+            ka::NSH,
+            &[(BASE, &base), (MD1, &[7; 16])],
+        );
         let m = get_match(key, None, true, CtSupport::default()).map_err(|_| "refused")?;
         assert!(m.key.get(fields::NSH_BASE) == base);
         assert!(m.key.get(fields::NSH_CONTEXT) == [7; 16]);
@@ -36,16 +29,26 @@ mod suite {
 
         let md2 = [0, 63, 2, 3, 0, 0, 1, 0xff];
         let mut buf = [0u8; 128];
-        let key = key_with_nsh(&mut buf, &[(BASE, &md2), (MD1, &[7; 16])]);
+        let key = key_with_nest(
+            &mut buf,
+            ETH_P_NSH,
+            ka::NSH,
+            &[(BASE, &md2), (MD1, &[7; 16])],
+        );
         assert!(
             get_match(key, None, true, CtSupport::default())
                 == Err(MatchError::NshUnmatchedMdType(2))
         );
         let mut buf = [0u8; 128];
-        let key = key_with_nsh(&mut buf, &[(BASE, &md2), (MD2, &[1; 8])]);
+        let key = key_with_nest(
+            &mut buf,
+            ETH_P_NSH,
+            ka::NSH,
+            &[(BASE, &md2), (MD2, &[1; 8])],
+        );
         assert!(get_match(key, None, true, CtSupport::default()) == Err(MatchError::NshMd2));
         let mut buf = [0u8; 128];
-        let key = key_with_nsh(&mut buf, &[(BASE, &base[..4])]);
+        let key = key_with_nest(&mut buf, ETH_P_NSH, ka::NSH, &[(BASE, &base[..4])]);
         assert!(
             get_match(key, None, true, CtSupport::default())
                 == Err(MatchError::NshAttrBadLength {

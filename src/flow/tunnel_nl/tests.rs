@@ -9,23 +9,11 @@ mod suite {
     use super::super::*;
     use crate::flow::match_nl::{get_match, CtSupport};
     use crate::netlink::build::{AttrSink, SliceSink};
-    use crate::test_support::{stream, TestResult};
-    use crate::uapi::key_attr as ka;
+    use crate::test_support::{key_with_nest, TestResult};
 
-    /// A key: ETHERNET + ETHERTYPE(0x0806 ... without ARP it is refused,
-    /// so 0x88cc, LLDP) and a tunnel nest of `tun`.
-    fn key_with_tunnel<'b>(buf: &'b mut [u8], tun: &[(u16, &[u8])]) -> &'b [u8] {
-        let mut nest = [0u8; 128];
-        let tun = stream(&mut nest, tun);
-        stream(
-            buf,
-            &[
-                (ka::ETHERNET, &[0; 12]),
-                (ka::ETHERTYPE, &[0x88, 0xcc]),
-                (ka::TUNNEL, tun),
-            ],
-        )
-    }
+    /// Without ARP fields 0x0806 would be refused: LLDP has none.
+    const LLDP: u16 = 0x88cc;
+    use crate::uapi::key_attr as ka;
 
     #[test]
     fn vxlan_tunnel_key_and_default_mask() -> TestResult {
@@ -37,8 +25,10 @@ mod suite {
             &gbp[..n]
         };
         let mut buf = [0u8; 128];
-        let key = key_with_tunnel(
+        let key = key_with_nest(
             &mut buf,
+            LLDP,
+            ka::TUNNEL,
             &[
                 (attr::ID, &5u64.to_be_bytes()),
                 (attr::IPV4_DST, &[192, 0, 2, 1]),
@@ -90,7 +80,7 @@ mod suite {
         ];
         for (tun, want) in cases {
             let mut buf = [0u8; 128];
-            let key = key_with_tunnel(&mut buf, tun);
+            let key = key_with_nest(&mut buf, LLDP, ka::TUNNEL, tun);
             assert!(get_match(key, None, true, CtSupport::default()) == Err(want));
         }
     }
