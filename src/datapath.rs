@@ -4,24 +4,32 @@
 //!
 //! A datapath lives in the network namespace that created it and owns its
 //! ports; port 0 is an internal device named after the datapath. All
-//! datapaths sit in one [`Registry`] behind `ovs_mutex`
-//! ([`crate::kapi::lock::OVS_MUTEX`]), which every command takes, as in C.
-//! What the packet path reads lock-free is in [`DpShared`].
+//! datapaths sit in one [`Registry`] behind `ovs_mutex` ([`Datapaths`]),
+//! which every command takes, as in C. What the packet path reads
+//! lock-free is in [`DpShared`].
 
 use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 
-use kernel::{prelude::*, str::CStr, sync::Arc};
+use kernel::{
+    new_mutex,
+    prelude::*,
+    str::CStr,
+    sync::{Arc, Mutex, MutexGuard},
+};
 
 use crate::dp_config::{self, ConfigError, DpStats, MegaflowStats, MASKS_CACHE_DEFAULT};
 use crate::flow::key::FlowKey;
-use crate::flow::table::{Flow, FlowTable, LookupCounts, TableShared};
+use crate::flow::table::{CacheEntry, Flow, FlowTable, LookupCounts, TableShared};
 use crate::kapi::genl::{Dump, Family, Request};
-use crate::kapi::lock::OVS_MUTEX;
 use crate::kapi::netdev::{self, name_bytes, DevRef, InternalDev, NetNs};
 use crate::kapi::nlmsg::{Msg, MsgWriter};
-use crate::kapi::percpu::MaskCache;
+use crate::kapi::percpu::PerCpuArray;
 use crate::kapi::rcu::{Guard, RcuBox, RcuCell};
 use crate::kapi::skb::BhOff;
+use crate::ovs_header::{ovs_header, OvsHeader};
+
+/// The per-CPU mask cache (`struct mask_cache`).
+type MaskCache = PerCpuArray<CacheEntry>;
 use crate::uapi::{self, dp_attr, dp_cmd, OVS_DP_VER_FEATURES};
 use crate::uapi::{OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_TC_RECIRC_SHARING};
 use crate::vport::{Port, PortDev, Vport, OVSP_LOCAL};
@@ -37,33 +45,41 @@ impl Registry {
     }
 }
 
-/// Frees the registry's storage at module unload: the registry is a
-/// static, which is never dropped. Declared after the namespace hooks in
-/// the module, whose teardown empties the registry first.
-pub(crate) struct RegistryRelease(());
-
-impl RegistryRelease {
-    pub(crate) fn new() -> Self {
-        RegistryRelease(())
-    }
+/// Every datapath, behind `ovs_mutex`: the context every command, the
+/// namespace and device hooks and the periodic work are given.
+#[pin_data]
+pub(crate) struct Datapaths {
+    /// `ovs_mutex`: taken before rtnl, never after.
+    #[pin]
+    registry: Mutex<Registry>,
 }
 
-impl Drop for RegistryRelease {
-    fn drop(&mut self) {
-        let mut reg = OVS_MUTEX.lock();
+impl Datapaths {
+    pub(crate) fn new() -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Datapaths {
+                registry <- new_mutex!(Registry::new(), "ovs_mutex"),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// `ovs_lock()`.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Registry> {
+        self.registry.lock()
+    }
+
+    /// Module unload, once nothing can reach the datapaths any more:
+    /// frees what is left, then waits until everything they handed to
+    /// RCU is freed, since freeing runs this module's code.
+    pub(crate) fn release_all(&self) {
+        let mut reg = self.lock();
         if !reg.dps.is_empty() {
             pr_warn!("{} datapaths left at unload\n", reg.dps.len());
         }
         drop(core::mem::take(&mut reg.dps));
         drop(reg);
-        // Freeing a port map frees its ports, then their datapath's
-        // cells and table; freeing a flow index frees its buckets, which
-        // frees their flows, which frees their actions: each a callback
-        // queued by the one before. The module's code must outlive them
-        // all.
-        for _ in 0..8 {
-            crate::kapi::rcu::barrier();
-        }
+        crate::kapi::rcu::wait_for_retired();
     }
 }
 
@@ -104,7 +120,7 @@ pub(crate) struct PortMap {
 
 impl DpShared {
     fn new(net: NetNs, table: Arc<TableShared>) -> Result<Arc<Self>> {
-        let cache = RcuBox::new(MaskCache::new(MASKS_CACHE_DEFAULT)?)?;
+        let cache = RcuBox::new(MaskCache::new(MASKS_CACHE_DEFAULT as usize)?)?;
         Ok(Arc::new(
             DpShared {
                 net,
@@ -133,10 +149,11 @@ impl DpShared {
         key: &FlowKey,
         skb_hash: u32,
     ) -> (Option<&'a Flow>, LookupCounts) {
-        match self.mask_cache.read(guard) {
-            Some(cache) => cache.lookup(bh, &self.table, guard, key, skb_hash),
-            None => self.table.lookup_stats(guard, key, skb_hash, &mut []),
-        }
+        let cache = self
+            .mask_cache
+            .read(guard)
+            .map_or(&[][..], |c| c.this_cpu(bh));
+        self.table.lookup_stats(guard, key, skb_hash, cache)
     }
 
     /// `ovs_vport_rcu()`: port `port_no`, if the datapath has it.
@@ -339,7 +356,14 @@ impl Datapath {
         cmd: u8,
     ) -> Result {
         let family = datapath_family()?;
-        msg.put_header(&family, portid, seq, flags, cmd, self.ifindex())?;
+        msg.put_header(
+            &family,
+            portid,
+            seq,
+            flags,
+            cmd,
+            &ovs_header(self.ifindex()),
+        )?;
         let name = self.name();
         msg.put_str(
             dp_attr::NAME,
@@ -452,7 +476,7 @@ impl Change {
                 let cache = if size == current_cache_size {
                     None
                 } else {
-                    Some(RcuBox::new(MaskCache::new(size)?)?)
+                    Some(RcuBox::new(MaskCache::new(size as usize)?)?)
                 };
                 Some((size, cache))
             }
@@ -522,7 +546,7 @@ fn new_reply() -> Result<Msg> {
 }
 
 /// `OVS_DP_CMD_NEW`.
-pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
+pub(crate) fn cmd_new(dps: &Datapaths, req: &Request<'_>) -> Result {
     let (Some(name_attr), Some(pid_attr)) =
         (req.attr(dp_attr::NAME), req.attr(dp_attr::UPCALL_PID))
     else {
@@ -545,7 +569,7 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
     let shared = DpShared::new(net, flows.shared())?;
     let vport = Vport::new(OVSP_LOCAL, shared.clone(), &upcall_portids)?;
 
-    let mut reg = OVS_MUTEX.lock();
+    let mut reg = dps.lock();
     let mut dp = Datapath {
         net,
         shared,
@@ -602,9 +626,9 @@ impl Registry {
 }
 
 /// `OVS_DP_CMD_DEL`.
-pub(crate) fn cmd_del(req: &Request<'_>) -> Result {
+pub(crate) fn cmd_del(dps: &Datapaths, req: &Request<'_>) -> Result {
     let mut reply = new_reply()?;
-    let mut reg = OVS_MUTEX.lock();
+    let mut reg = dps.lock();
     let i = reg.lookup(req.net()?, req)?;
     let dp = reg.dps.remove(i).map_err(|_| ENODEV)?;
     dp.fill_info(&mut reply, req.snd_portid(), req.snd_seq(), 0, dp_cmd::DEL)?;
@@ -615,9 +639,9 @@ pub(crate) fn cmd_del(req: &Request<'_>) -> Result {
 }
 
 /// `OVS_DP_CMD_SET`.
-pub(crate) fn cmd_set(req: &Request<'_>) -> Result {
+pub(crate) fn cmd_set(dps: &Datapaths, req: &Request<'_>) -> Result {
     let mut reply = new_reply()?;
-    let mut reg = OVS_MUTEX.lock();
+    let mut reg = dps.lock();
     let i = reg.lookup(req.net()?, req)?;
     let dp = reg.dps.get_mut(i).ok_or(ENODEV)?;
     let change = Change::parse(req, dp.masks_cache_size)?;
@@ -629,9 +653,9 @@ pub(crate) fn cmd_set(req: &Request<'_>) -> Result {
 }
 
 /// `OVS_DP_CMD_GET`.
-pub(crate) fn cmd_get(req: &Request<'_>) -> Result {
+pub(crate) fn cmd_get(dps: &Datapaths, req: &Request<'_>) -> Result {
     let mut reply = new_reply()?;
-    let mut reg = OVS_MUTEX.lock();
+    let mut reg = dps.lock();
     let i = reg.lookup(req.net()?, req)?;
     let dp = reg.dps.get(i).ok_or(ENODEV)?;
     dp.fill_info(&mut reply, req.snd_portid(), req.snd_seq(), 0, dp_cmd::GET)?;
@@ -641,11 +665,11 @@ pub(crate) fn cmd_get(req: &Request<'_>) -> Result {
 
 /// `OVS_DP_CMD_GET` dump: the datapaths of the requester's namespace, from
 /// the one after the last dumped.
-pub(crate) fn cmd_dump(dump: &Dump<'_>, out: &mut MsgWriter<'_>) -> Result<usize> {
+pub(crate) fn cmd_dump(dps: &Datapaths, dump: &Dump<'_>, out: &mut MsgWriter<'_>) -> Result<usize> {
     let net = dump.net()?;
     let skip = dump.arg(0);
     let mut i: usize = 0;
-    let reg = OVS_MUTEX.lock();
+    let reg = dps.lock();
     for dp in reg.dps.iter().filter(|dp| dp.net == net) {
         if i >= skip
             && dp
@@ -669,8 +693,8 @@ pub(crate) fn cmd_dump(dump: &Dump<'_>, out: &mut MsgWriter<'_>) -> Result<usize
 }
 
 /// Every datapath's masks reordered by use (`ovs_dp_masks_rebalance()`).
-pub(crate) fn masks_rebalance() {
-    let mut reg = OVS_MUTEX.lock();
+pub(crate) fn masks_rebalance(dps: &Datapaths) {
+    let mut reg = dps.lock();
     for dp in reg.dps.iter_mut() {
         dp.flows.rebalance();
     }
@@ -679,8 +703,8 @@ pub(crate) fn masks_rebalance() {
 /// A namespace is going away (`ovs_exit_net()`): destroy its datapaths,
 /// and remove the internal ports other datapaths have in it (the kernel
 /// would unregister their devices next).
-pub(crate) fn net_exit(net: NetNs) {
-    let mut reg = OVS_MUTEX.lock();
+pub(crate) fn net_exit(dps: &Datapaths, net: NetNs) {
+    let mut reg = dps.lock();
     let mut i = 0;
     while let Some(dp) = reg.dps.get(i) {
         if dp.net == net {

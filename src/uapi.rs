@@ -417,3 +417,24 @@ pub mod exthdr {
     pub const UNREP: u16 = 1 << 7;
     pub const UNSEQ: u16 = 1 << 8;
 }
+
+/// Index of `ovs_meter` in [`FAMILIES`].
+pub const FAMILY_METER: usize = 4;
+
+/// Index of `ovs_ct_limit` in [`FAMILIES`].
+pub const FAMILY_CT_LIMIT: usize = 5;
+
+/// `enum ovs_meter_cmd`.
+pub mod meter_cmd {
+    pub const FEATURES: u8 = 1;
+    pub const SET: u8 = 2;
+    pub const DEL: u8 = 3;
+    pub const GET: u8 = 4;
+}
+
+/// `enum ovs_ct_limit_cmd`.
+pub mod ct_limit_cmd {
+    pub const SET: u8 = 1;
+    pub const DEL: u8 = 2;
+    pub const GET: u8 = 3;
+}

@@ -12,14 +12,17 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use kernel::{prelude::*, sync::Arc};
 
+use crate::datapath::Datapaths;
 use crate::datapath::{collect_port_ids, Datapath, DpShared, PortIdsError, Registry};
 use crate::dp_config::{nla_total_size, nla_total_size_64bit};
 use crate::kapi::genl::{Dump, Family, Request};
-use crate::kapi::lock::OVS_MUTEX;
-use crate::kapi::netdev::{self, name_bytes, InternalDev, NetDevice, NetNs, NetdevPort, SkBuff};
+use crate::kapi::netdev::{
+    self, name_bytes, InternalDev, NetDevice, NetNs, NetdevPort, PortOps, SkBuff,
+};
 use crate::kapi::nlmsg::{multicast_error, Msg, MsgWriter};
 use crate::kapi::rcu::{Guard, RcuBox, RcuCell};
 use crate::kapi::skb::BhOff;
+use crate::ovs_header::{ovs_header, OvsHeader};
 use crate::uapi::{self, vport_attr, vport_cmd, vport_type, DP_MAX_PORTS, OVS_DP_F_VPORT_PIDS};
 use crate::vport_table::{self, dump_order, Cursor, HASH_BUCKETS};
 
@@ -83,12 +86,14 @@ impl Vport {
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
+}
 
+impl PortOps for Vport {
     /// A packet from this port's device enters the datapath
     /// (`ovs_vport_receive()`). Runs with bottom halves off, under
     /// rcu_read_lock.
-    pub(crate) fn receive(&self, skb: SkBuff, netdev: bool, bh: &BhOff) -> Result {
-        crate::packet::receive(self, &self.dp, skb, netdev, bh)
+    fn receive(&self, skb: SkBuff, from_netdev: bool, bh: &BhOff) -> Result {
+        crate::packet::receive(self, &self.dp, skb, from_netdev, bh)
     }
 }
 
@@ -207,7 +212,7 @@ fn fill_info(
 ) -> Result {
     let family = vport_family()?;
     let dev = port.dev.device();
-    msg.put_header(&family, portid, seq, flags, cmd, dp.ifindex())?;
+    msg.put_header(&family, portid, seq, flags, cmd, &ovs_header(dp.ifindex()))?;
     msg.put_u32(vport_attr::PORT_NO, port.port_no())?;
     msg.put_u32(vport_attr::TYPE, port.dev.kind())?;
     let name = dev.name();
@@ -334,7 +339,7 @@ fn free_port_no(dp: &Datapath) -> Result<u32> {
 /// `OVS_VPORT_CMD_NEW`: an internal port (a new device) or a netdev port
 /// (an existing device of the datapath's namespace), with C's checks in
 /// C's order.
-pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
+pub(crate) fn cmd_new(dps: &Datapaths, req: &Request<'_>) -> Result {
     let (Some(name), Some(kind), Some(pids)) = (
         req.attr(vport_attr::NAME),
         req.attr(vport_attr::TYPE),
@@ -365,7 +370,7 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
     let mut reply = Msg::new(msg_size())?;
     let net = req.net()?;
 
-    let mut reg = OVS_MUTEX.lock();
+    let mut reg = dps.lock();
     let d = reg.find_by_ifindex(net, req.dp_ifindex()).ok_or_else(|| {
         req.set_err_msg(c"No such datapath");
         ENODEV
@@ -430,8 +435,8 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
 }
 
 /// `OVS_VPORT_CMD_DEL`: the local port goes only with its datapath.
-pub(crate) fn cmd_del(req: &Request<'_>) -> Result {
-    let mut reg = OVS_MUTEX.lock();
+pub(crate) fn cmd_del(dps: &Datapaths, req: &Request<'_>) -> Result {
+    let mut reg = dps.lock();
     let (d, p) = lookup(&reg, req.net()?, req)?;
     let dp = reg.dps.get_mut(d).ok_or(ENODEV)?;
     if dp.ports.get(p).map(Port::port_no) == Some(OVSP_LOCAL) {
@@ -448,8 +453,8 @@ pub(crate) fn cmd_del(req: &Request<'_>) -> Result {
 }
 
 /// `OVS_VPORT_CMD_GET`.
-pub(crate) fn cmd_get(req: &Request<'_>) -> Result {
-    let reg = OVS_MUTEX.lock();
+pub(crate) fn cmd_get(dps: &Datapaths, req: &Request<'_>) -> Result {
+    let reg = dps.lock();
     let found = lookup(&reg, req.net()?, req)?;
     let reply = reply_for(&reg, found, req, vport_cmd::GET)?;
     drop(reg);
@@ -458,8 +463,8 @@ pub(crate) fn cmd_get(req: &Request<'_>) -> Result {
 
 /// `OVS_VPORT_CMD_SET`: the type must not change, no port type here takes
 /// options, and the upcall port ids may change.
-pub(crate) fn cmd_set(req: &Request<'_>) -> Result {
-    let mut reg = OVS_MUTEX.lock();
+pub(crate) fn cmd_set(dps: &Datapaths, req: &Request<'_>) -> Result {
+    let mut reg = dps.lock();
     let (d, p) = lookup(&reg, req.net()?, req)?;
     let port = reg
         .dps
@@ -489,9 +494,9 @@ pub(crate) fn cmd_set(req: &Request<'_>) -> Result {
 
 /// `OVS_VPORT_CMD_GET` dump: the ports of the header's datapath, in C's
 /// order (hash bucket `port_no % 1024`), resuming at (bucket, index).
-pub(crate) fn cmd_dump(dump: &Dump<'_>, out: &mut MsgWriter<'_>) -> Result<usize> {
+pub(crate) fn cmd_dump(dps: &Datapaths, dump: &Dump<'_>, out: &mut MsgWriter<'_>) -> Result<usize> {
     let net = dump.net()?;
-    let reg = OVS_MUTEX.lock();
+    let reg = dps.lock();
     let Some(dp) = reg
         .find_by_ifindex(net, dump.dp_ifindex())
         .and_then(|d| reg.dps.get(d))
@@ -549,8 +554,8 @@ impl Datapath {
 /// The NETDEV_UNREGISTER work (`ovs_dp_notify_wq()`): ports whose device
 /// went away were detached at once; remove them and tell each datapath's
 /// namespace, in C's port order.
-pub(crate) fn remove_detached() {
-    let mut reg = OVS_MUTEX.lock();
+pub(crate) fn remove_detached(dps: &Datapaths) {
+    let mut reg = dps.lock();
     for dp in reg.dps.iter_mut() {
         // One at a time, the first in dump order: removing shifts indexes.
         loop {

@@ -23,7 +23,8 @@ use crate::flow::key::{fields, FlowKey};
 use crate::flow::table::{jhash_1word, Actions};
 use crate::kapi::rcu::Guard;
 use crate::kapi::skb::{
-    BhOff, DropReason, ExecLevel, Output, SkBuff, SkState, CHECKSUM_COMPLETE, IP_TUNNEL_INFO_BRIDGE,
+    BhOff, ExecLevel, Output, SkBuff, SkState, SubsysDropReason, CHECKSUM_COMPLETE,
+    IP_TUNNEL_INFO_BRIDGE,
 };
 use crate::kapi::time;
 use crate::netlink::attr::{Attr, Attrs};
@@ -37,6 +38,25 @@ use crate::uapi::{
 use crate::upcall::{self, EgressTunnel, UpcallInfo};
 
 use edit::{Csum, EditError, IpSummed};
+
+/// `enum ovs_drop_reason` (net/openvswitch/drop.h): the index of each in
+/// the drop reason subsystem the glue registers with C's names.
+#[derive(Clone, Copy)]
+enum DropReason {
+    LastAction = 1,
+    ActionError = 2,
+    Explicit = 3,
+    ExplicitWithError = 4,
+    RecursionLimit = 6,
+    DeferredLimit = 7,
+    IpTtl = 11,
+}
+
+impl From<DropReason> for SubsysDropReason {
+    fn from(reason: DropReason) -> Self {
+        SubsysDropReason::new(reason as u32)
+    }
+}
 
 /// `OVS_RECURSION_LIMIT`.
 const RECURSION_LIMIT: i32 = 5;
@@ -106,7 +126,7 @@ impl<'a> Exec<'a> {
         acts: &'a Actions,
         key: &mut FlowKey,
     ) -> Result {
-        let level = ExecLevel::enter();
+        let level = ExecLevel::enter(self.bh);
         if level.level() > RECURSION_LIMIT {
             if time::net_ratelimit() {
                 pr_crit!(
@@ -129,7 +149,7 @@ impl<'a> Exec<'a> {
         orig_len: usize,
         key: &mut FlowKey,
     ) -> Result {
-        let level = ExecLevel::enter();
+        let level = ExecLevel::enter(self.bh);
         if level.level() > RECURSION_LIMIT {
             pkt.skb.drop_for(DropReason::RecursionLimit);
             return Err(ENETDOWN);
@@ -466,7 +486,7 @@ impl<'a> Exec<'a> {
                         & crate::uapi::OVS_DP_F_DISPATCH_UPCALL_PER_CPU
                         != 0
                     {
-                        upcall::cpu_portid(self.dp, self.guard)
+                        upcall::cpu_portid(self.dp, self.guard, self.bh)
                     } else {
                         n.get_u32().unwrap_or(0)
                     };
@@ -583,7 +603,7 @@ impl<'a> Exec<'a> {
                 }
             };
         }
-        if crate::kapi::skb::exec_level() <= DEFERRED_ACTION_THRESHOLD {
+        if crate::kapi::skb::exec_level(self.bh) <= DEFERRED_ACTION_THRESHOLD {
             // C copies into per-CPU storage; a heap copy keeps the kernel
             // stack small on this recursive path.
             let Some(mut copy) = boxed_key(key) else {
@@ -592,7 +612,7 @@ impl<'a> Exec<'a> {
             };
             return match actions {
                 Some(list) => {
-                    let _nested = ExecLevel::enter();
+                    let _nested = ExecLevel::enter(self.bh);
                     self.run(pkt, &mut copy, list)
                 }
                 None => {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Network namespaces, the internal port's `net_device`, and `sk_buff`
-//! ownership.
+//! Network namespaces, devices a switch port is built on, and the hooks
+//! that tell their owner about namespace and device teardown.
 //!
-//! The device itself is built by `src/glue/netdev.c` (its ops tables and
-//! the `netdev_tx_t` transmit callback are C); this file owns its
-//! lifetime and routes its callbacks to the datapath.
+//! The devices are built by `src/glue/` (their ops tables and the
+//! enum-returning callbacks are C); this file owns their lifetime and
+//! routes their callbacks to the owner's [`PortOps`].
 
 use core::{marker::PhantomData, ptr::NonNull};
 
@@ -19,8 +19,8 @@ use kernel::{
 };
 
 use super::glue;
+use super::skb::BhOff;
 pub(crate) use super::skb::SkBuff;
-use crate::vport::Vport;
 
 /// `IFNAMSIZ`: a device name with its NUL.
 pub(crate) const IFNAMSIZ: usize = 16;
@@ -182,35 +182,75 @@ impl Drop for DevRef {
     }
 }
 
-/// Hands `vport`'s reference to C as a callback owner.
-fn into_owner(vport: Arc<Vport>) -> *mut c_void {
-    Arc::into_raw(vport).cast_mut().cast::<c_void>()
+/// What a device built for a port calls its owner for.
+pub(crate) trait PortOps: Send + Sync + 'static {
+    /// A packet the device delivers: transmitted to an internal device,
+    /// or received by a netdev port's rx_handler (`from_netdev`, whose
+    /// tunnel metadata counts). Bottom halves are off (the token).
+    fn receive(&self, skb: SkBuff, from_netdev: bool, bh: &BhOff) -> Result;
 }
 
-/// Takes back an owner that C did not keep.
-///
-/// # Safety
-///
-/// `owner` came from [`into_owner`] and C holds no copy of it.
-unsafe fn from_owner(owner: *mut c_void) -> Arc<Vport> {
-    // SAFETY: from `Arc::into_raw` (caller's guarantee).
-    unsafe { Arc::from_raw(owner.cast_const().cast::<Vport>()) }
+/// The C vtable of owner type `T`.
+struct PortAdapter<T: PortOps>(PhantomData<T>);
+
+impl<T: PortOps> PortAdapter<T> {
+    const OPS: glue::PortOpsRaw = glue::PortOpsRaw {
+        receive: Some(Self::receive_callback),
+        release: Some(Self::release_callback),
+    };
+
+    /// # Safety
+    ///
+    /// Called by the device only, with the `owner` it was created with
+    /// (an `Arc<T>` it holds until `release_callback`), and a packet
+    /// whose ownership it gives up, with bottom halves off (internal
+    /// transmit under `rcu_read_lock_bh()`, rx_handlers in softirq).
+    unsafe extern "C" fn receive_callback(
+        owner: *const c_void,
+        skb: *mut bindings::sk_buff,
+        from_netdev: bool,
+    ) -> c_int {
+        // SAFETY: the device passes its packet and gives up its ownership.
+        let Some(skb) = (unsafe { SkBuff::from_raw(skb) }) else {
+            return EINVAL.to_errno();
+        };
+        // SAFETY: `owner` came from `Arc::into_raw` and the device holds
+        // that reference until `release_callback`, which comes only after
+        // the device can no longer deliver packets.
+        let owner = unsafe { &*owner.cast::<T>() };
+        // SAFETY: devices deliver with bottom halves off (above).
+        let bh = unsafe { BhOff::assume() };
+        match owner.receive(skb, from_netdev, &bh) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called once per device, when nothing can use `owner` any more.
+    unsafe extern "C" fn release_callback(owner: *const c_void) {
+        // SAFETY: the reference `with_owner` handed to the device,
+        // released exactly once.
+        drop(unsafe { Arc::from_raw(owner.cast::<T>()) });
+    }
 }
 
-/// Calls a C constructor that takes `vport` as its callback owner: on
+/// Calls a C constructor that takes `owner` as its callback owner: on
 /// success (non-null) the C object keeps the reference, on failure it set
 /// `err` and the reference comes back here and is dropped.
-fn with_owner<T>(
-    vport: Arc<Vport>,
-    create: impl FnOnce(*mut c_void, &mut c_int) -> *mut T,
-) -> Result<NonNull<T>> {
-    let owner = into_owner(vport);
+fn with_owner<T: PortOps, R>(
+    owner: Arc<T>,
+    create: impl FnOnce(*const glue::PortOpsRaw, *const c_void, &mut c_int) -> *mut R,
+) -> Result<NonNull<R>> {
+    let raw = Arc::into_raw(owner).cast::<c_void>();
     let mut err: c_int = 0;
-    match NonNull::new(create(owner, &mut err)) {
+    match NonNull::new(create(&PortAdapter::<T>::OPS, raw, &mut err)) {
         Some(obj) => Ok(obj),
         None => {
-            // SAFETY: the constructor failed, so C kept no copy of `owner`.
-            drop(unsafe { from_owner(owner) });
+            // SAFETY: the constructor failed, so C kept no copy of `raw`,
+            // which came from `Arc::into_raw` just above.
+            drop(unsafe { Arc::from_raw(raw.cast::<T>()) });
             to_result(err)?;
             Err(ENOMEM)
         }
@@ -236,26 +276,27 @@ unsafe impl Sync for InternalDev {}
 
 impl InternalDev {
     /// Creates and registers a device named `name` (may contain `%d`) in
-    /// `net`, whose transmitted packets go to `vport`. `ifindex` 0 lets the
+    /// `net`, whose transmitted packets go to `owner`. `ifindex` 0 lets the
     /// kernel choose. Errors as `register_netdevice()` (EEXIST for a taken
     /// name, EBUSY for a taken ifindex).
-    pub(crate) fn create(
+    pub(crate) fn create<T: PortOps>(
         net: NetNs,
         name: &CStr,
         ifindex: i32,
         netns_immutable: bool,
-        vport: Arc<Vport>,
+        owner: Arc<T>,
     ) -> Result<Self> {
-        let dev = with_owner(vport, |owner, err| {
+        let dev = with_owner(owner, |ops, owner, err| {
             // SAFETY: `net` is live (`NetNs` invariant), `name` is a C
-            // string, `err` is writable. On success the device owns
-            // `owner`.
+            // string, `ops` a promoted constant, `err` writable. On
+            // success the device owns `owner`.
             unsafe {
                 glue::ovs_rs_internal_dev_create(
                     net.as_ptr(),
                     name.as_char_ptr(),
                     ifindex,
                     netns_immutable,
+                    ops,
                     owner,
                     err,
                 )
@@ -297,24 +338,26 @@ unsafe impl Send for NetdevPort {}
 unsafe impl Sync for NetdevPort {}
 
 impl NetdevPort {
-    /// Attaches the device `name` of `net` under `master` (the datapath's
-    /// local device), feeding `vport`. Errors as C: ENODEV for no such
-    /// device (or an alternative name), EINVAL for loopback, non-Ethernet
-    /// or internal devices, EBUSY for a device with a master or rx_handler.
-    pub(crate) fn attach(
+    /// Attaches the device `name` of `net` under `master`, feeding
+    /// `owner`. Errors as C: ENODEV for no such device (or an alternative
+    /// name), EINVAL for loopback, non-Ethernet or internal devices, EBUSY
+    /// for a device with a master or rx_handler.
+    pub(crate) fn attach<T: PortOps>(
         net: NetNs,
         name: &CStr,
         master: &InternalDev,
-        vport: Arc<Vport>,
+        owner: Arc<T>,
     ) -> Result<Self> {
-        let port = with_owner(vport, |owner, err| {
+        let port = with_owner(owner, |ops, owner, err| {
             // SAFETY: live namespace, C string, registered master device,
-            // writable `err`. On success the port owns `owner`.
+            // promoted constant `ops`, writable `err`. On success the port
+            // owns `owner`.
             unsafe {
                 glue::ovs_rs_netdev_attach(
                     net.as_ptr(),
                     name.as_char_ptr(),
                     master.dev.as_ptr(),
+                    ops,
                     owner,
                     err,
                 )
@@ -351,115 +394,104 @@ pub(crate) fn name_bytes(name: &[u8; IFNAMSIZ]) -> &[u8] {
     name.get(..end).unwrap_or(&[])
 }
 
-/// A packet from a port's device (internal transmit, netdev rx_handler)
-/// enters the datapath.
-///
-/// # Safety
-///
-/// `owner` is a port's reference from `into_owner`, still held by the
-/// caller; `skb` a packet whose ownership the caller gives up. `netdev`:
-/// from a netdev port's rx_handler (whose tunnel metadata counts).
-#[no_mangle]
-unsafe extern "C" fn ovs_rs_vport_receive(
-    owner: *mut c_void,
-    skb: *mut bindings::sk_buff,
-    netdev: bool,
-) -> c_int {
-    // SAFETY: the device passes its packet and gives up its ownership.
-    let Some(skb) = (unsafe { SkBuff::from_raw(skb) }) else {
-        return EINVAL.to_errno();
-    };
-    // SAFETY: `owner` came from `into_owner`; the device holds that
-    // reference until `ovs_rs_vport_release`, which comes only after the
-    // device can no longer deliver packets (unregistration, or an RCU
-    // grace period after the rx_handler is removed).
-    let vport = unsafe { &*owner.cast_const().cast::<Vport>() };
-    // SAFETY: devices deliver with bottom halves off (transmit under
-    // rcu_read_lock_bh(), rx_handlers from the softirq's receive).
-    let bh = unsafe { super::skb::BhOff::assume() };
-    match vport.receive(skb, netdev, &bh) {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
+/// Who tears down what lives in a dying network namespace.
+pub(crate) trait NetExit: Send + Sync + 'static {
+    /// `net` is being dismantled; it is alive until this returns.
+    fn net_exit(&self, net: NetNs);
 }
 
-/// A device is done with its port: drop its reference.
-///
-/// # Safety
-///
-/// `owner` came from `into_owner` and is released once, when nothing can
-/// use it any more.
-#[no_mangle]
-unsafe extern "C" fn ovs_rs_vport_release(owner: *mut c_void) {
-    // SAFETY: the reference `into_owner` handed to the device, released
-    // exactly once, when the device no longer uses it.
-    drop(unsafe { from_owner(owner) });
+/// What is told when NETDEV_UNREGISTER has detached port devices.
+pub(crate) trait DevicesDetached: Send + Sync + 'static {
+    /// Process context, from a work item: remove the detached ports.
+    fn devices_detached(&self);
 }
 
-/// The work item queued by NETDEV_UNREGISTER.
-///
 /// # Safety
 ///
-/// Called from the module's work item only (process context).
-#[no_mangle]
-unsafe extern "C" fn ovs_rs_dp_notify_detached() {
-    crate::vport::remove_detached();
-}
-
-/// The pernet exit hook.
-///
-/// # Safety
-///
-/// `net` is a namespace being dismantled, alive until this returns.
-#[no_mangle]
-unsafe extern "C" fn ovs_rs_net_exit_rust(net: *mut bindings::net) {
+/// Called by the pernet exit hook only, with the `ctx` of the [`NetHooks`]
+/// that registered it (alive until it unregisters, which runs the last
+/// call) and a namespace being dismantled, alive until this returns.
+unsafe extern "C" fn net_exit_callback<T: NetExit>(ctx: *const c_void, net: *mut bindings::net) {
+    // SAFETY: the `Arc<T>` pointer `NetHooks` holds (caller's guarantee).
+    let handler = unsafe { &*ctx.cast::<T>() };
     // SAFETY: the namespace is alive until its exit hooks return.
     if let Some(net) = unsafe { NetNs::from_raw(net) } {
-        crate::datapath::net_exit(net);
+        handler.net_exit(net);
     }
+}
+
+/// # Safety
+///
+/// Called by the notifier's work item only, with the `ctx` of the
+/// [`NetdevNotifier`] that registered it, which cancels the work before
+/// releasing `ctx`.
+unsafe extern "C" fn detached_callback<T: DevicesDetached>(ctx: *const c_void) {
+    // SAFETY: the `Arc<T>` pointer `NetdevNotifier` holds.
+    let handler = unsafe { &*ctx.cast::<T>() };
+    handler.devices_detached();
 }
 
 /// The rtnl link kind "openvswitch" and the pernet hooks; unregistering
-/// runs the exit hook for every namespace, which destroys every datapath.
-pub(crate) struct NetHooks(());
+/// runs the exit hook for every namespace, which tears down everything
+/// `T` keeps in them.
+pub(crate) struct NetHooks<T: NetExit> {
+    _handler: Arc<T>,
+}
 
-impl NetHooks {
-    pub(crate) fn register() -> Result<Self> {
-        // SAFETY: no preconditions; paired with the drop below.
-        to_result(unsafe { glue::ovs_rs_net_register() }).inspect_err(|e| {
+impl<T: NetExit> NetHooks<T> {
+    pub(crate) fn register(handler: Arc<T>) -> Result<Self> {
+        // SAFETY: the callback matches the context, which `self` keeps
+        // alive until after unregistering in the drop below.
+        to_result(unsafe {
+            glue::ovs_rs_net_register(
+                Some(net_exit_callback::<T>),
+                Arc::as_ptr(&handler).cast::<c_void>(),
+            )
+        })
+        .inspect_err(|e| {
             if *e == EEXIST {
                 pr_err!(
                     "link kind openvswitch is already registered (is openvswitch.ko loaded?)\n"
                 );
             }
         })?;
-        Ok(NetHooks(()))
+        Ok(NetHooks { _handler: handler })
     }
 }
 
-impl Drop for NetHooks {
+impl<T: NetExit> Drop for NetHooks<T> {
     fn drop(&mut self) {
-        // SAFETY: registered by `register`, once.
+        // SAFETY: registered by `register`, once; the handler is dropped
+        // only after this returns, with every exit hook run.
         unsafe { glue::ovs_rs_net_unregister() }
     }
 }
 
 /// The NETDEV_UNREGISTER notifier. Dropping it detaches every netdev port
 /// (the kernel replays the unregistrations to a leaving notifier); the
-/// ports themselves then go with their datapaths.
-pub(crate) struct NetdevNotifier(());
+/// ports themselves then go with their owners.
+pub(crate) struct NetdevNotifier<T: DevicesDetached> {
+    _handler: Arc<T>,
+}
 
-impl NetdevNotifier {
-    pub(crate) fn register() -> Result<Self> {
-        // SAFETY: no preconditions; paired with the drop below.
-        to_result(unsafe { glue::ovs_rs_netdev_notifier_register() })?;
-        Ok(NetdevNotifier(()))
+impl<T: DevicesDetached> NetdevNotifier<T> {
+    pub(crate) fn register(handler: Arc<T>) -> Result<Self> {
+        // SAFETY: the callback matches the context, which `self` keeps
+        // alive until the drop below has cancelled the work.
+        to_result(unsafe {
+            glue::ovs_rs_netdev_notifier_register(
+                Some(detached_callback::<T>),
+                Arc::as_ptr(&handler).cast::<c_void>(),
+            )
+        })?;
+        Ok(NetdevNotifier { _handler: handler })
     }
 }
 
-impl Drop for NetdevNotifier {
+impl<T: DevicesDetached> Drop for NetdevNotifier<T> {
     fn drop(&mut self) {
-        // SAFETY: registered by `register`, once.
+        // SAFETY: registered by `register`, once; this also cancels the
+        // work, so the handler is unused once it returns.
         unsafe { glue::ovs_rs_netdev_notifier_unregister() }
     }
 }
