@@ -18,7 +18,6 @@ use kernel::{
 };
 
 use crate::dp_config::{self, ConfigError, DpStats, MegaflowStats, MASKS_CACHE_DEFAULT};
-use crate::dp_config::{OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_TC_RECIRC_SHARING};
 use crate::flow::key::FlowKey;
 use crate::flow::table::{CacheEntry, Flow, FlowTable, LookupCounts, TableShared};
 use crate::kapi::genl::{Dump, Family, Request};
@@ -31,11 +30,9 @@ use crate::ovs_header::{ovs_header, OvsHeader};
 
 /// The per-CPU mask cache (`struct mask_cache`).
 type MaskCache = PerCpuArray<CacheEntry>;
-use crate::uapi::{self, dp_attr, dp_cmd};
+use crate::uapi::{self, dp_attr, dp_cmd, OVS_DP_VER_FEATURES};
+use crate::uapi::{OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_TC_RECIRC_SHARING};
 use crate::vport::{Port, PortDev, Vport, OVSP_LOCAL};
-
-/// `OVS_DP_VER_FEATURES`: clients older than this know no user features.
-const OVS_DP_VER_FEATURES: u8 = 2;
 
 /// Every datapath of every namespace, in creation order.
 pub(crate) struct Registry {

@@ -14,7 +14,7 @@ use kernel::prelude::*;
 use crate::datapath::Datapaths;
 use crate::datapath::Registry;
 use crate::fallible::AllocError;
-use crate::flow::actions::{copy_actions, ActionError};
+use crate::flow::actions_nl::{copy_actions, ActionError};
 use crate::flow::key_put::{key_attr_size, put_key};
 use crate::flow::match_nl::{get_match, CtSupport, Match};
 use crate::flow::table::{Actions, Flow, FlowRef, FlowTable, Ident, Mask, NewFlow, Ufid};

@@ -31,6 +31,8 @@ mod vport;
 // Pure logic is `pub` for the host test crate, which builds these files as
 // its library; in the module nothing outside the crate sees them.
 #[allow(unreachable_pub)]
+mod bytes;
+#[allow(unreachable_pub)]
 mod dp_config;
 #[allow(unreachable_pub)]
 mod fallible;
@@ -40,6 +42,9 @@ mod fallible;
 mod flow;
 #[allow(unreachable_pub)]
 mod netlink;
+#[cfg(CONFIG_KUNIT = "y")]
+#[allow(unreachable_pub)]
+mod test_support;
 /// What pure code publishes through RCU with (the host has a stand-in).
 mod rcu {
     pub(crate) use crate::kapi::rcu::{read_lock, Guard, RcuBox, RcuCell};

@@ -222,7 +222,7 @@ pub(crate) fn process<'a>(
 
 /// The key's `mac_proto` without the "invalid" bit.
 pub(crate) fn key_mac_proto(key: &FlowKey) -> u8 {
-    key.get_u8(fields::MAC_PROTO) & !extract::SW_FLOW_KEY_INVALID
+    key.get_u8(fields::MAC_PROTO) & !crate::uapi::SW_FLOW_KEY_INVALID
 }
 
 /// `ovs_mac_header_len()`.

@@ -7,7 +7,7 @@ use kernel::prelude::*;
 
 use crate::actions::Exec;
 use crate::datapath::Datapaths;
-use crate::flow::actions::copy_actions;
+use crate::flow::actions_nl::copy_actions;
 use crate::flow::extract::{self, SkbState};
 use crate::flow::key::fields;
 use crate::flow::match_nl::get_metadata;

@@ -9,10 +9,7 @@ use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 
 use crate::datapath::DpShared;
-use crate::dp_config::{
-    nla_total_size, nla_total_size_64bit, OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_UNALIGNED,
-};
-use crate::flow::extract::OVS_FRAG_TYPE_LATER;
+use crate::dp_config::{nla_total_size, nla_total_size_64bit};
 use crate::flow::key::{fields, FlowKey};
 use crate::flow::key_put::{key_attr_size, put_key, put_tunnel};
 use crate::flow_family::CT;
@@ -25,6 +22,7 @@ use crate::netlink::attr::nla_align;
 use crate::ovs_header::ovs_header;
 use crate::packet::Packet;
 use crate::uapi::{self, packet_attr};
+use crate::uapi::{OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_UNALIGNED, OVS_FRAG_TYPE_LATER};
 
 /// `struct dp_upcall_info`.
 pub(crate) struct UpcallInfo<'a> {

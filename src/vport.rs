@@ -14,7 +14,7 @@ use kernel::{prelude::*, sync::Arc};
 
 use crate::datapath::Datapaths;
 use crate::datapath::{collect_port_ids, Datapath, DpShared, PortIdsError, Registry};
-use crate::dp_config::{nla_total_size, nla_total_size_64bit, OVS_DP_F_VPORT_PIDS};
+use crate::dp_config::{nla_total_size, nla_total_size_64bit};
 use crate::kapi::genl::{Dump, Family, Request};
 use crate::kapi::netdev::{
     self, name_bytes, InternalDev, NetDevice, NetNs, NetdevPort, PortOps, SkBuff,
@@ -23,7 +23,7 @@ use crate::kapi::nlmsg::{multicast_error, Msg, MsgWriter};
 use crate::kapi::rcu::{Guard, RcuBox, RcuCell};
 use crate::kapi::skb::BhOff;
 use crate::ovs_header::{ovs_header, OvsHeader};
-use crate::uapi::{self, vport_attr, vport_cmd, vport_type, DP_MAX_PORTS};
+use crate::uapi::{self, vport_attr, vport_cmd, vport_type, DP_MAX_PORTS, OVS_DP_F_VPORT_PIDS};
 use crate::vport_table::{self, dump_order, Cursor, HASH_BUCKETS};
 
 /// `OVSP_LOCAL`: the datapath's own internal port.

@@ -3,7 +3,7 @@
 //! Executing a flow's actions on a packet (`net/openvswitch/actions.c`).
 //!
 //! Action lists are stored as replies show them (see
-//! [`crate::flow::actions`]), so the nested forms are the userspace ones
+//! [`crate::flow::actions_nl`]), so the nested forms are the userspace ones
 //! (a sample's PROBABILITY and ACTIONS, a clone's bare list); what C
 //! precomputes at install time ("exec" flags) is computed here as C
 //! computes it then.
@@ -19,9 +19,7 @@ pub mod edit;
 use kernel::prelude::*;
 
 use crate::datapath::DpShared;
-use crate::flow::actions::action;
 use crate::flow::key::{fields, FlowKey};
-use crate::flow::key_attrs::key_attr;
 use crate::flow::table::{jhash_1word, Actions};
 use crate::kapi::rcu::Guard;
 use crate::kapi::skb::{
@@ -31,7 +29,12 @@ use crate::kapi::skb::{
 use crate::kapi::time;
 use crate::netlink::attr::{Attr, Attrs};
 use crate::packet::{self, Packet};
-use crate::uapi::{packet_cmd, userspace_attr};
+use crate::uapi::proto::ETH_P_TEB;
+use crate::uapi::{
+    action, check_pkt_len_attr, key_attr, packet_cmd, psample_attr, sample_attr, userspace_attr,
+    MAC_PROTO_ETHERNET, MAC_PROTO_NONE, OVS_DEC_TTL_ATTR_ACTION, OVS_HASH_ALG_L4,
+    OVS_HASH_ALG_SYM_L4,
+};
 use crate::upcall::{self, EgressTunnel, UpcallInfo};
 
 use edit::{Csum, EditError, IpSummed};
@@ -61,23 +64,6 @@ const RECURSION_LIMIT: i32 = 5;
 const DEFERRED_ACTION_THRESHOLD: i32 = RECURSION_LIMIT - 2;
 /// `DEFERRED_ACTION_FIFO_SIZE`; C keeps one slot free.
 const FIFO_SIZE: usize = 10;
-
-/// `OVS_HASH_ALG_L4`, `OVS_HASH_ALG_SYM_L4`.
-const HASH_ALG_L4: u32 = 0;
-const HASH_ALG_SYM_L4: u32 = 1;
-
-/// `OVS_SAMPLE_ATTR_PROBABILITY`, `OVS_SAMPLE_ATTR_ACTIONS`.
-const SAMPLE_ATTR_PROBABILITY: u16 = 1;
-const SAMPLE_ATTR_ACTIONS: u16 = 2;
-/// `OVS_CHECK_PKT_LEN_ATTR_*`.
-const CPL_ATTR_PKT_LEN: u16 = 1;
-const CPL_ATTR_ACTIONS_IF_GREATER: u16 = 2;
-const CPL_ATTR_ACTIONS_IF_LESS_EQUAL: u16 = 3;
-/// `OVS_PSAMPLE_ATTR_GROUP`, `OVS_PSAMPLE_ATTR_COOKIE`.
-const PSAMPLE_ATTR_GROUP: u16 = 1;
-const PSAMPLE_ATTR_COOKIE: u16 = 2;
-/// `OVS_DEC_TTL_ATTR_ACTION`.
-const DEC_TTL_ATTR_ACTION: u16 = 1;
 
 /// How much of the packet an edit makes writable: all of it but for GSO
 /// packets, whose payload stays shared (as for key extraction, see
@@ -498,7 +484,7 @@ impl<'a> Exec<'a> {
                     info.portid = if pkt.cb.upcall_pid != 0 {
                         pkt.cb.upcall_pid
                     } else if self.dp.user_features()
-                        & crate::dp_config::OVS_DP_F_DISPATCH_UPCALL_PER_CPU
+                        & crate::uapi::OVS_DP_F_DISPATCH_UPCALL_PER_CPU
                         != 0
                     {
                         upcall::cpu_portid(self.dp, self.guard, self.bh)
@@ -538,8 +524,8 @@ impl<'a> Exec<'a> {
         let mut cookie: &[u8] = &[];
         for n in a.nested() {
             match n.kind() {
-                PSAMPLE_ATTR_GROUP => group = n.get_u32().unwrap_or(0),
-                PSAMPLE_ATTR_COOKIE => cookie = n.payload(),
+                psample_attr::GROUP => group = n.get_u32().unwrap_or(0),
+                psample_attr::COOKIE => cookie = n.payload(),
                 _ => {}
             }
         }
@@ -570,8 +556,8 @@ impl<'a> Exec<'a> {
             .and_then(|b| b.try_into().ok())
             .map_or(0, u32::from_ne_bytes);
         let hash = match alg {
-            HASH_ALG_L4 => pkt.skb.hash(),
-            HASH_ALG_SYM_L4 => pkt.skb.hash_symmetric(),
+            OVS_HASH_ALG_L4 => pkt.skb.hash(),
+            OVS_HASH_ALG_SYM_L4 => pkt.skb.hash_symmetric(),
             _ => 0,
         };
         let mut hash = jhash_1word(hash, basis);
@@ -586,7 +572,7 @@ impl<'a> Exec<'a> {
     fn dec_ttl_exception(&mut self, pkt: Packet<'a>, key: &mut FlowKey, a: Attr<'a>) -> Result {
         let actions = a
             .nested()
-            .find(|n| n.kind() == DEC_TTL_ATTR_ACTION)
+            .find(|n| n.kind() == OVS_DEC_TTL_ATTR_ACTION)
             .map_or(&[][..], |n| n.payload());
         if actions.is_empty() {
             pkt.skb.drop_for(DropReason::IpTtl);
@@ -674,8 +660,8 @@ fn sample_args(a: Attr<'_>) -> (u32, &[u8]) {
     let mut actions: &[u8] = &[];
     for n in a.nested() {
         match n.kind() {
-            SAMPLE_ATTR_PROBABILITY => probability = n.get_u32().unwrap_or(0),
-            SAMPLE_ATTR_ACTIONS => actions = n.payload(),
+            sample_attr::PROBABILITY => probability = n.get_u32().unwrap_or(0),
+            sample_attr::ACTIONS => actions = n.payload(),
             _ => {}
         }
     }
@@ -696,9 +682,9 @@ fn check_pkt_len<'a>(pkt: &Packet<'_>, a: Attr<'a>, last: bool) -> (&'a [u8], bo
     let mut gt: &'a [u8] = &[];
     for n in a.nested() {
         match n.kind() {
-            CPL_ATTR_PKT_LEN => max_len = n.u16().unwrap_or(0),
-            CPL_ATTR_ACTIONS_IF_LESS_EQUAL => le = n.payload(),
-            CPL_ATTR_ACTIONS_IF_GREATER => gt = n.payload(),
+            check_pkt_len_attr::PKT_LEN => max_len = n.u16().unwrap_or(0),
+            check_pkt_len_attr::ACTIONS_IF_LESS_EQUAL => le = n.payload(),
+            check_pkt_len_attr::ACTIONS_IF_GREATER => gt = n.payload(),
             _ => {}
         }
     }
@@ -741,21 +727,14 @@ fn may_change_flow(list: &[u8]) -> bool {
 }
 
 fn key_valid(key: &FlowKey) -> bool {
-    key.get_u8(fields::MAC_PROTO) & crate::flow::extract::SW_FLOW_KEY_INVALID == 0
+    key.get_u8(fields::MAC_PROTO) & crate::uapi::SW_FLOW_KEY_INVALID == 0
 }
 
 /// `invalidate_flow_key()`.
 fn invalidate(key: &mut FlowKey) {
     let m = key.get_u8(fields::MAC_PROTO);
-    key.set_u8(
-        fields::MAC_PROTO,
-        m | crate::flow::extract::SW_FLOW_KEY_INVALID,
-    );
+    key.set_u8(fields::MAC_PROTO, m | crate::uapi::SW_FLOW_KEY_INVALID);
 }
-
-const MAC_PROTO_NONE: u8 = 0;
-const MAC_PROTO_ETHERNET: u8 = 1;
-const ETH_P_TEB: u16 = 0x6558;
 
 fn ne_u32(p: &[u8], at: usize) -> u32 {
     p.get(at..at + 4)
@@ -788,7 +767,7 @@ fn ct_clear_key(key: &mut FlowKey) {
 #[inline(never)]
 fn push_nsh(skb: &mut SkBuff, key: &mut FlowKey, payload: &[u8]) -> Result {
     let nest = Attrs::new(payload).next().map_or(&[][..], |a| a.payload());
-    let mut hdr = [0u8; edit::NSH_HDR_MAX_LEN];
+    let mut hdr = [0u8; crate::uapi::proto::NSH_HDR_MAX_LEN];
     edit::nsh_header(nest, &mut hdr).map_err(|e| match e {
         EditError::Truncated => ENOBUFS,
         EditError::Invalid => EINVAL,
