@@ -18,6 +18,7 @@ pub mod edit;
 
 use kernel::prelude::*;
 
+use crate::bytes;
 use crate::datapath::DpShared;
 use crate::flow::key::{fields, FlowKey};
 use crate::flow::table::{jhash_1word, Actions};
@@ -233,28 +234,27 @@ impl<'a> Exec<'a> {
                     }
                     Ok(())
                 }
-                action::HASH => {
-                    self.hash(&mut pkt, key, a);
-                    Ok(())
-                }
+                action::HASH => self.hash(&mut pkt, key, a),
                 action::PUSH_VLAN => push_vlan(&mut pkt.skb, key, a.payload()),
                 action::PUSH_MPLS => {
                     let p = a.payload();
                     let mac_len = pkt.skb.state().mac_len;
-                    push_mpls(&mut pkt.skb, key, ne_u32(p, 0), ne_u16(p, 4), mac_len)
+                    let (lse, ethertype) = (stored(bytes::ne32(p, 0))?, stored(bytes::ne16(p, 4))?);
+                    push_mpls(&mut pkt.skb, key, lse, ethertype, mac_len)
                 }
                 action::ADD_MPLS => {
                     let p = a.payload();
                     // OVS_MPLS_L3_TUNNEL_FLAG_MASK: keep the MAC header.
-                    let mac_len = if ne_u16(p, 6) & 1 != 0 {
+                    let mac_len = if stored(bytes::ne16(p, 6))? & 1 != 0 {
                         pkt.skb.state().mac_len
                     } else {
                         0
                     };
-                    push_mpls(&mut pkt.skb, key, ne_u32(p, 0), ne_u16(p, 4), mac_len)
+                    let (lse, ethertype) = (stored(bytes::ne32(p, 0))?, stored(bytes::ne16(p, 4))?);
+                    push_mpls(&mut pkt.skb, key, lse, ethertype, mac_len)
                 }
                 action::POP_MPLS => {
-                    let ethertype = ne_u16(a.payload(), 0);
+                    let ethertype = stored(bytes::ne16(a.payload(), 0))?;
                     let ethernet = packet::key_mac_proto(key) == MAC_PROTO_ETHERNET;
                     let r = pkt.skb.mpls_pop(ethertype, ethernet);
                     if r.is_ok() {
@@ -306,7 +306,7 @@ impl<'a> Exec<'a> {
                 }
                 action::POP_VLAN => pop_vlan(&mut pkt.skb, key),
                 action::RECIRC => {
-                    let id = a.get_u32().unwrap_or(0);
+                    let id = stored(a.get_u32().ok())?;
                     if !key_valid(key) {
                         if let Err(e) = packet::key_update(&mut pkt.skb, key) {
                             pkt.skb.drop_for(DropReason::ActionError);
@@ -398,7 +398,7 @@ impl<'a> Exec<'a> {
                     Ok(())
                 }
                 action::DROP => {
-                    let reason = if a.get_u32().unwrap_or(0) != 0 {
+                    let reason = if stored(a.get_u32().ok())? != 0 {
                         DropReason::ExplicitWithError
                     } else {
                         DropReason::Explicit
@@ -489,7 +489,7 @@ impl<'a> Exec<'a> {
                     {
                         upcall::cpu_portid(self.dp, self.guard, self.bh)
                     } else {
-                        n.get_u32().unwrap_or(0)
+                        stored(n.get_u32().ok())?
                     };
                 }
                 userspace_attr::ACTIONS => info.actions = Some(list),
@@ -545,16 +545,10 @@ impl<'a> Exec<'a> {
 
     /// `execute_hash()`.
     #[inline(never)]
-    fn hash(&mut self, pkt: &mut Packet<'a>, key: &mut FlowKey, a: Attr<'a>) {
+    fn hash(&mut self, pkt: &mut Packet<'a>, key: &mut FlowKey, a: Attr<'a>) -> Result {
         let p = a.payload();
-        let alg = p
-            .get(0..4)
-            .and_then(|b| b.try_into().ok())
-            .map_or(0, u32::from_ne_bytes);
-        let basis = p
-            .get(4..8)
-            .and_then(|b| b.try_into().ok())
-            .map_or(0, u32::from_ne_bytes);
+        let alg = stored(bytes::ne32(p, 0))?;
+        let basis = stored(bytes::ne32(p, 4))?;
         let hash = match alg {
             OVS_HASH_ALG_L4 => pkt.skb.hash(),
             OVS_HASH_ALG_SYM_L4 => pkt.skb.hash_symmetric(),
@@ -565,6 +559,7 @@ impl<'a> Exec<'a> {
             hash = 1;
         }
         key.set_u32(fields::OVS_FLOW_HASH, hash);
+        Ok(())
     }
 
     /// `dec_ttl_exception_handler()`.
@@ -736,16 +731,14 @@ fn invalidate(key: &mut FlowKey) {
     key.set_u8(fields::MAC_PROTO, m | crate::uapi::SW_FLOW_KEY_INVALID);
 }
 
-fn ne_u32(p: &[u8], at: usize) -> u32 {
-    p.get(at..at + 4)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u32::from_ne_bytes)
-}
-
-fn ne_u16(p: &[u8], at: usize) -> u16 {
-    p.get(at..at + 2)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u16::from_ne_bytes)
+/// A field of a stored action. Validation checked every action's length
+/// at install, so a short one is a bug: warn, and fail the action rather
+/// than act on a made-up value.
+fn stored<T>(field: Option<T>) -> Result<T> {
+    field.ok_or_else(|| {
+        kernel::warn_on!(true);
+        EINVAL
+    })
 }
 
 /// Sets the key's `mac_proto` (before [`invalidate`], which C always
@@ -798,8 +791,8 @@ fn push_mpls(
 /// `push_vlan()`.
 #[inline(never)]
 fn push_vlan(skb: &mut SkBuff, key: &mut FlowKey, p: &[u8]) -> Result {
-    let tpid = p.get(0..2).map_or(0, |b| u16::from_be_bytes([b[0], b[1]]));
-    let tci = p.get(2..4).map_or(0, |b| u16::from_be_bytes([b[0], b[1]]));
+    let tpid = stored(bytes::be16(p, 0))?;
+    let tci = stored(bytes::be16(p, 2))?;
     if skb.state().vlan.is_some() {
         invalidate(key);
     } else {
@@ -831,19 +824,13 @@ fn ip_summed(v: u8) -> IpSummed {
     }
 }
 
-fn masked_u32(old: u32, value: &[u8], mask: Option<&[u8]>) -> u32 {
-    let v = value
-        .get(0..4)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u32::from_ne_bytes);
+fn masked_u32(old: u32, value: &[u8], mask: Option<&[u8]>) -> Result<u32> {
+    let v = stored(bytes::ne32(value, 0))?;
     let m = match mask {
-        Some(m) => m
-            .get(0..4)
-            .and_then(|b| b.try_into().ok())
-            .map_or(0, u32::from_ne_bytes),
+        Some(m) => stored(bytes::ne32(m, 0))?,
         None => u32::MAX,
     };
-    v | (old & !m)
+    Ok(v | (old & !m))
 }
 
 /// `execute_masked_set_action()` (a plain SET is one with a full mask).
@@ -858,14 +845,14 @@ fn set_action(
     match kind {
         key_attr::PRIORITY => {
             let st = skb.state();
-            let prio = masked_u32(st.priority, value, mask);
+            let prio = masked_u32(st.priority, value, mask)?;
             skb.set_meta(prio, st.mark);
             key.set_u32(fields::PHY_PRIORITY, prio);
             Ok(())
         }
         key_attr::SKB_MARK => {
             let st = skb.state();
-            let mark = masked_u32(st.mark, value, mask);
+            let mark = masked_u32(st.mark, value, mask)?;
             skb.set_meta(st.priority, mark);
             key.set_u32(fields::PHY_SKB_MARK, mark);
             Ok(())
