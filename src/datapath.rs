@@ -30,9 +30,10 @@ use crate::ovs_header::{ovs_header, OvsHeader};
 
 /// The per-CPU mask cache (`struct mask_cache`).
 type MaskCache = PerCpuArray<CacheEntry>;
+use crate::uapi::OVSP_LOCAL;
 use crate::uapi::{self, dp_attr, dp_cmd, OVS_DP_VER_FEATURES};
 use crate::uapi::{OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_TC_RECIRC_SHARING};
-use crate::vport::{Port, PortDev, Vport, OVSP_LOCAL};
+use crate::vport::{Port, PortDev, Vport};
 
 /// Every datapath of every namespace, in creation order.
 pub(crate) struct Registry {

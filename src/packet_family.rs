@@ -18,7 +18,7 @@ use crate::netlink::build::VecSink;
 use crate::ovs_header::OvsHeader;
 use crate::packet::{self, Cb, Packet};
 use crate::uapi::packet_attr;
-use crate::vport::OVSP_LOCAL;
+use crate::uapi::OVSP_LOCAL;
 
 /// `OVS_PACKET_CMD_EXECUTE`.
 pub(crate) fn cmd_execute(dps: &Datapaths, req: &Request<'_>) -> Result {

@@ -121,6 +121,9 @@ pub mod vport_attr {
     pub const UPCALL_FAIL: u16 = 1;
 }
 
+/// `OVSP_LOCAL`: the datapath's own internal port.
+pub const OVSP_LOCAL: u32 = 0;
+
 /// `DP_MAX_PORTS`: port numbers are below this.
 pub const DP_MAX_PORTS: u32 = 65535;
 

@@ -23,11 +23,10 @@ use crate::kapi::nlmsg::{multicast_error, Msg, MsgWriter};
 use crate::kapi::rcu::{Guard, RcuBox, RcuCell};
 use crate::kapi::skb::BhOff;
 use crate::ovs_header::{ovs_header, OvsHeader};
-use crate::uapi::{self, vport_attr, vport_cmd, vport_type, DP_MAX_PORTS, OVS_DP_F_VPORT_PIDS};
+use crate::uapi::{
+    self, vport_attr, vport_cmd, vport_type, DP_MAX_PORTS, OVSP_LOCAL, OVS_DP_F_VPORT_PIDS,
+};
 use crate::vport_table::{self, dump_order, Cursor, HASH_BUCKETS};
-
-/// `OVSP_LOCAL`: the datapath's own internal port.
-pub(crate) const OVSP_LOCAL: u32 = 0;
 
 /// What the packet path sees of a port.
 pub(crate) struct Vport {
