@@ -33,7 +33,7 @@ type MaskCache = PerCpuArray<CacheEntry>;
 use crate::uapi::OVSP_LOCAL;
 use crate::uapi::{self, dp_attr, dp_cmd, OVS_DP_VER_FEATURES};
 use crate::uapi::{OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_TC_RECIRC_SHARING};
-use crate::vport::{Port, PortDev, Vport};
+use crate::vport::{Port, PortDevice, Vport};
 
 /// Every datapath of every namespace, in creation order.
 pub(crate) struct Registry {
@@ -105,7 +105,7 @@ pub(crate) struct DpShared {
 
 /// A port as the packet path reaches it by number: its device held for
 /// output.
-pub(crate) struct PortEntry {
+pub(crate) struct OutputPort {
     pub(crate) port_no: u32,
     /// Keeps the datapath alive: the map is emptied when the datapath
     /// goes, which breaks the cycle.
@@ -116,7 +116,7 @@ pub(crate) struct PortEntry {
 
 /// The ports by number, sorted (`dp->ports`' hash lists, read under RCU).
 pub(crate) struct PortMap {
-    entries: KVec<PortEntry>,
+    entries: KVec<OutputPort>,
 }
 
 impl DpShared {
@@ -158,7 +158,7 @@ impl DpShared {
     }
 
     /// `ovs_vport_rcu()`: port `port_no`, if the datapath has it.
-    pub(crate) fn port<'a>(&'a self, guard: &'a Guard, port_no: u32) -> Option<&'a PortEntry> {
+    pub(crate) fn port<'a>(&'a self, guard: &'a Guard, port_no: u32) -> Option<&'a OutputPort> {
         let map = self.ports.read(guard)?;
         let i = map
             .entries
@@ -225,7 +225,7 @@ impl Datapath {
     /// The local port's device: netdev ports' master.
     pub(crate) fn local_dev(&self) -> Option<&InternalDev> {
         match self.local().map(|p| &p.dev) {
-            Some(PortDev::Internal(dev)) => Some(dev),
+            Some(PortDevice::Internal(dev)) => Some(dev),
             _ => None,
         }
     }
@@ -261,11 +261,11 @@ impl Datapath {
         } else {
             dev.set_rx_headroom(Some(self.max_headroom));
         }
-        let entry = PortEntry {
+        let entry = OutputPort {
             port_no: port.port_no(),
             vport: port.vport.clone(),
             dev: port.dev.device().hold(),
-            internal: matches!(port.dev, PortDev::Internal(_)),
+            internal: matches!(port.dev, PortDevice::Internal(_)),
         };
         let map = self.port_map(Some(entry), None)?;
         if port.port_no() == OVSP_LOCAL {
@@ -280,15 +280,15 @@ impl Datapath {
 
     /// The packet path's port map: the current ports plus `add`, minus
     /// port `remove`.
-    fn port_map(&self, add: Option<PortEntry>, remove: Option<u32>) -> Result<RcuBox<PortMap>> {
+    fn port_map(&self, add: Option<OutputPort>, remove: Option<u32>) -> Result<RcuBox<PortMap>> {
         let mut entries = KVec::with_capacity(self.ports.len() + 1, GFP_KERNEL)?;
         for p in self.ports.iter().filter(|p| Some(p.port_no()) != remove) {
             entries.push(
-                PortEntry {
+                OutputPort {
                     port_no: p.port_no(),
                     vport: p.vport.clone(),
                     dev: p.dev.device().hold(),
-                    internal: matches!(p.dev, PortDev::Internal(_)),
+                    internal: matches!(p.dev, PortDevice::Internal(_)),
                 },
                 GFP_KERNEL,
             )?;
@@ -594,7 +594,7 @@ pub(crate) fn cmd_new(dps: &Datapaths, req: &Request<'_>) -> Result {
             return Err(e);
         }
     };
-    dp.add_port(Port::new(vport, PortDev::Internal(dev), upcall_portids))?;
+    dp.add_port(Port::new(vport, PortDevice::Internal(dev), upcall_portids))?;
     dp.fill_info(&mut reply, req.snd_portid(), req.snd_seq(), 0, dp_cmd::NEW)?;
     reg.dps.push(dp, GFP_KERNEL)?;
     drop(reg);
@@ -718,7 +718,7 @@ pub(crate) fn net_exit(dps: &Datapaths, net: NetNs<'_>) {
     for dp in reg.dps.iter_mut() {
         let mut p = 0;
         while let Some(port) = dp.ports.get(p) {
-            if matches!(port.dev, PortDev::Internal(_)) && port.dev.device().is_in(net) {
+            if matches!(port.dev, PortDevice::Internal(_)) && port.dev.device().is_in(net) {
                 drop(dp.remove_port_keep_headroom(p));
             } else {
                 p += 1;

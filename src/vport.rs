@@ -17,7 +17,7 @@ use crate::datapath::{collect_port_ids, Datapath, DpShared, PortIdsError, Regist
 use crate::dp_config::{nla_total_size, nla_total_size_64bit};
 use crate::kapi::genl::{Dump, Family, Request};
 use crate::kapi::netdev::{
-    self, name_bytes, InternalDev, NetDevice, NetNs, NetdevPort, PortOps, SkBuff,
+    self, name_bytes, AttachedDevice, InternalDev, NetDevice, NetNs, PortOps, SkBuff,
 };
 use crate::kapi::nlmsg::{multicast_error, Msg, MsgWriter};
 use crate::kapi::rcu::{Guard, RcuBox, RcuCell};
@@ -97,26 +97,26 @@ impl PortOps for Vport {
 }
 
 /// A port's device.
-pub(crate) enum PortDev {
+pub(crate) enum PortDevice {
     /// `OVS_VPORT_TYPE_INTERNAL`: a device of this module.
     Internal(InternalDev),
     /// `OVS_VPORT_TYPE_NETDEV`: an existing device, attached.
-    Netdev(NetdevPort),
+    Netdev(AttachedDevice),
 }
 
-impl PortDev {
+impl PortDevice {
     pub(crate) fn device(&self) -> NetDevice<'_> {
         match self {
-            PortDev::Internal(dev) => dev.device(),
-            PortDev::Netdev(port) => port.device(),
+            PortDevice::Internal(dev) => dev.device(),
+            PortDevice::Netdev(port) => port.device(),
         }
     }
 
     /// The port's `OVS_VPORT_TYPE_*`.
     fn kind(&self) -> u32 {
         match self {
-            PortDev::Internal(_) => vport_type::INTERNAL,
-            PortDev::Netdev(_) => vport_type::NETDEV,
+            PortDevice::Internal(_) => vport_type::INTERNAL,
+            PortDevice::Netdev(_) => vport_type::NETDEV,
         }
     }
 }
@@ -125,7 +125,7 @@ impl PortDev {
 /// device (internal) or detaches it (netdev).
 pub(crate) struct Port {
     pub(crate) vport: Arc<Vport>,
-    pub(crate) dev: PortDev,
+    pub(crate) dev: PortDevice,
     /// The device's name when the port was added. C files a port under
     /// that name and compares with the current one, so a renamed port is
     /// found by neither; ports are looked up the same way here.
@@ -135,7 +135,7 @@ pub(crate) struct Port {
 }
 
 impl Port {
-    pub(crate) fn new(vport: Arc<Vport>, dev: PortDev, upcall_portids: KVec<u32>) -> Self {
+    pub(crate) fn new(vport: Arc<Vport>, dev: PortDevice, upcall_portids: KVec<u32>) -> Self {
         let added_as = dev.device().name();
         Port {
             vport,
@@ -158,7 +158,7 @@ impl Port {
     /// `get_dp()` accepts as a datapath's `dp_ifindex`.
     pub(crate) fn is_internal_ifindex(&self, net: NetNs<'_>, ifindex: i32) -> bool {
         let dev = self.dev.device();
-        matches!(self.dev, PortDev::Internal(_)) && dev.ifindex() == ifindex && dev.is_in(net)
+        matches!(self.dev, PortDevice::Internal(_)) && dev.ifindex() == ifindex && dev.is_in(net)
     }
 }
 
@@ -393,7 +393,7 @@ pub(crate) fn cmd_new(dps: &Datapaths, req: &Request<'_>) -> Result {
     let upcall_portids = upcall_portids(req, pids.payload())?;
     let vport = Vport::new(port_no, dp.shared(), &upcall_portids)?;
     let dev = if kind == vport_type::INTERNAL {
-        PortDev::Internal(
+        PortDevice::Internal(
             InternalDev::create(dp.net.get(), name, ifindex, false, vport.clone()).inspect_err(
                 |e| {
                     req.set_err_msg(match *e {
@@ -407,8 +407,8 @@ pub(crate) fn cmd_new(dps: &Datapaths, req: &Request<'_>) -> Result {
         )
     } else {
         let master = dp.local_dev().ok_or(ENODEV)?;
-        PortDev::Netdev(
-            NetdevPort::attach(dp.net.get(), name, master, vport.clone()).inspect_err(|e| {
+        PortDevice::Netdev(
+            AttachedDevice::attach(dp.net.get(), name, master, vport.clone()).inspect_err(|e| {
                 req.set_err_msg(match *e {
                     ENODEV => c"No such device",
                     EINVAL => c"Loopback, non-Ethernet and internal devices cannot be ports",
@@ -569,7 +569,7 @@ pub(crate) fn remove_detached(dps: &Datapaths) {
                 .find(|&i| {
                     dp.ports
                         .get(i)
-                        .is_some_and(|p| matches!(&p.dev, PortDev::Netdev(n) if !n.attached()))
+                        .is_some_and(|p| matches!(&p.dev, PortDevice::Netdev(n) if !n.attached()))
                 });
             let Some(i) = detached else { break };
             let notify = dp.ports.get(i).ok_or(ENODEV).and_then(|port| {

@@ -378,25 +378,26 @@ impl Drop for InternalDev {
     }
 }
 
-/// An existing device attached to a datapath (`vport-netdev.c`): its
-/// rx_handler feeds the port. Dropping it detaches the device (unless its
-/// unregistration did already) and releases device and port after an RCU
-/// grace period, once no receiver can still see them.
+/// An existing device attached under a master device with an
+/// rx_handler that feeds its owner (`vport-netdev.c`). Dropping it
+/// detaches the device (unless its unregistration did already) and
+/// releases device and owner after an RCU grace period, once no receiver
+/// can still see them.
 ///
 /// # Invariants
 ///
 /// `port` came from `ovs_rs_netdev_attach` and is not yet detached; only
 /// this value detaches it.
-pub(crate) struct NetdevPort {
+pub(crate) struct AttachedDevice {
     port: NonNull<glue::NetdevPortRaw>,
 }
 
 // SAFETY: the glue object is usable from any thread; detaching takes rtnl.
-unsafe impl Send for NetdevPort {}
-// SAFETY: `&NetdevPort` only reads through C accessors.
-unsafe impl Sync for NetdevPort {}
+unsafe impl Send for AttachedDevice {}
+// SAFETY: `&AttachedDevice` only reads through C accessors.
+unsafe impl Sync for AttachedDevice {}
 
-impl NetdevPort {
+impl AttachedDevice {
     /// Attaches the device `name` of `net` under `master`, feeding
     /// `owner`. Errors as C: ENODEV for no such device (or an alternative
     /// name), EINVAL for loopback, non-Ethernet or internal devices, EBUSY
@@ -422,7 +423,7 @@ impl NetdevPort {
                 )
             }
         })?;
-        Ok(NetdevPort { port })
+        Ok(AttachedDevice { port })
     }
 
     pub(crate) fn device(&self) -> NetDevice<'_> {
@@ -440,7 +441,7 @@ impl NetdevPort {
     }
 }
 
-impl Drop for NetdevPort {
+impl Drop for AttachedDevice {
     fn drop(&mut self) {
         // SAFETY: attached by `attach`, detached only here (type invariant).
         unsafe { glue::ovs_rs_netdev_detach(self.port.as_ptr()) }
