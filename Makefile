@@ -15,6 +15,15 @@ else
 endif
 MODULE_SRCS := Kbuild $(shell find src include -type f)
 
+# Kbuild runs bindgen over include/ovs_rs_glue.h, which needs libclang:
+# the one scripts/setup installs, unless the caller set LIBCLANG_PATH.
+OVSRS_LIBCLANG_DIR := $(shell bash -c '. scripts/env.sh && echo "$$OVSRS_LIBCLANG_DIR"')
+ifeq ($(origin LIBCLANG_PATH), undefined)
+  ifneq ($(wildcard $(OVSRS_LIBCLANG_DIR)/libclang.so),)
+    export LIBCLANG_PATH := $(OVSRS_LIBCLANG_DIR)
+  endif
+endif
+
 .PHONY: all module setup kernel modules_install clean check host-test vm-test demo fuzz lint selftests help
 
 all: module
