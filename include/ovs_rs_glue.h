@@ -2,8 +2,10 @@
 /*
  * Interface between openvswitch_rs's C glue and its Rust crate.
  *
- * Every symbol here has the ovs_rs_ prefix. The Rust side declares the
- * same prototypes in src/kapi/glue.rs; keep the two in step.
+ * Every symbol here has the ovs_rs_ prefix. Kbuild runs bindgen over this
+ * header to generate the Rust side's declarations (src/kapi/glue.rs
+ * include!s them), so a function or struct added here is callable from
+ * Rust as it is declared here, and nowhere else.
  */
 #ifndef OVS_RS_GLUE_H
 #define OVS_RS_GLUE_H

@@ -10,7 +10,7 @@ use super::glue;
 /// `ovs_flow_used_time()` reports a last use.
 pub(crate) fn monotonic_ms_at(then: u64) -> u64 {
     // SAFETY: reads clocks only. `jiffies` fit in `unsigned long`.
-    unsafe { glue::ovs_rs_monotonic_ms_at(then as core::ffi::c_ulong) }
+    unsafe { glue::ovs_rs_monotonic_ms_at(then as kernel::ffi::c_ulong) }
 }
 
 /// `jiffies`, the clock flow stats record last use in.
