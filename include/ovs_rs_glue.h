@@ -10,6 +10,7 @@
 #ifndef OVS_RS_GLUE_H
 #define OVS_RS_GLUE_H
 
+#include <linux/build_bug.h>
 #include <linux/types.h>
 
 struct sk_buff;
@@ -44,6 +45,13 @@ struct ovs_rs_genl_handler {
 		      struct netlink_callback *cb);
 };
 
+/*
+ * Layouts shared with Rust: bindgen checks Rust's against libclang's
+ * reading of this header, these check GCC's (which builds the glue).
+ */
+static_assert(sizeof(struct ovs_rs_genl_handler) == 2 * sizeof(void *));
+static_assert(__alignof__(struct ovs_rs_genl_handler) == __alignof__(void *));
+
 /* Install (@ops non-NULL) or remove the handler of the family at @index. */
 void ovs_rs_genl_set_handler(unsigned int index,
 			     const struct ovs_rs_genl_handler *ops,
@@ -72,6 +80,9 @@ struct ovs_rs_port_ops {
 	int (*receive)(const void *owner, struct sk_buff *skb, bool from_netdev);
 	void (*release)(const void *owner);
 };
+
+static_assert(sizeof(struct ovs_rs_port_ops) == 2 * sizeof(void *));
+static_assert(__alignof__(struct ovs_rs_port_ops) == __alignof__(void *));
 
 /*
  * Allocate and register an internal port device named @name (may hold
@@ -183,6 +194,9 @@ struct ovs_rs_skb_state {
 	bool gso_udp;
 };
 
+static_assert(sizeof(struct ovs_rs_skb_state) == 44);
+static_assert(__alignof__(struct ovs_rs_skb_state) == 4);
+
 /* Header offsets from skb->data (the MAC header); -1: leave as is. */
 struct ovs_rs_skb_headers {
 	s32 mac_len;
@@ -191,6 +205,9 @@ struct ovs_rs_skb_headers {
 	s32 inner_network;
 	u16 protocol;
 };
+
+static_assert(sizeof(struct ovs_rs_skb_headers) == 20);
+static_assert(__alignof__(struct ovs_rs_skb_headers) == 4);
 
 void ovs_rs_dev_hold(struct net_device *dev);
 void ovs_rs_dev_put(struct net_device *dev);

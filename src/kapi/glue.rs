@@ -7,7 +7,9 @@
 //! Kernel types the header names (`sk_buff`, `net_device`, `u32`, ...) are
 //! `kernel::bindings`' own. bindgen's layout checks of the header's structs
 //! are `const` items, so a size, alignment or offset that differs from
-//! libclang's reading of the header does not compile.
+//! libclang's reading of the header does not compile; the header's
+//! `static_assert`s tie GCC's reading, which builds the C glue, to the same
+//! numbers.
 
 #[allow(
     // C's names (`ovs_rs_skb_state`, `ovs_rs_family_index_OVS_RS_FAMILY_FLOW`).
