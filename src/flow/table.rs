@@ -616,6 +616,14 @@ impl FlowTable {
         })
     }
 
+    /// Test-only: moves the mask id counter on by `n`, as `n` masks
+    /// created and removed would, so a test reaches the wrap without
+    /// 2^32 insertions.
+    #[cfg(any(test, MODULE))]
+    fn skip_mask_ids(&mut self, n: u32) {
+        self.next_mask_id = self.next_mask_id.wrapping_add(n);
+    }
+
     /// The half the packet path reads.
     pub fn shared(&self) -> Arc<TableShared> {
         self.shared.clone()
@@ -1171,6 +1179,54 @@ mod tests {
         t.remove(f2).ok_or("remove")?;
         check(t.lookup_ufid(&ufid).is_none(), "UFID gone with the flow")?;
         check(t.remove(f2).is_none(), "removing twice")?;
+        Ok(())
+    }
+
+    /// A mask created 2^32 masks after a live one is still another mask:
+    /// lookups, the reply's mask and releasing a flow's mask each find the
+    /// flow's own (C compares mask pointers).
+    #[test]
+    fn masks_stay_distinct_after_2_pow_32_creations() -> TestResult {
+        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        // Same range, so flows under both hash alike when their masked
+        // keys agree.
+        let old = mask(8, false);
+        let new = mask(16, false);
+        let ka = key(1, [11, 0, 0, 1], [0; 4]);
+        let a = t
+            .insert(new_flow(&ka, &old, by_key(&ka).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
+            .map_err(|_| "insert")?;
+        // All but one of 2^32 - 1 masks come and go; the last one for real.
+        t.skip_mask_ids(u32::MAX - 1);
+        let kx = key(3, [1, 2, 3, 4], [5, 6, 7, 8]);
+        let wide = mask(32, true);
+        let x = t
+            .insert(new_flow(&kx, &wide, by_key(&kx).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
+            .map_err(|_| "insert")?;
+        t.remove(x).ok_or("remove")?;
+        let kb = key(1, [10, 0, 0, 1], [0; 4]);
+        let b = t
+            .insert(new_flow(&kb, &new, by_key(&kb).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
+            .map_err(|_| "insert")?;
+        check(t.n_masks() == 2, "two masks")?;
+        check(t.lookup(&kb) == Some(b), "b by its own key")?;
+        // 10.1/16 has no flow; under the /8 it masks to b's key, which
+        // must not count as a flow of the /8.
+        check(
+            t.lookup(&key(1, [10, 1, 5, 5], [0; 4])).is_none(),
+            "no flow of the /8 for 10.1.5.5",
+        )?;
+        let fb = t.get(b).ok_or("get")?;
+        check(t.mask_of(fb) == Some(&new), "b's reply shows its own mask")?;
+        t.remove(b).ok_or("remove")?;
+        check(t.n_masks() == 1, "one mask left")?;
+        let fa = t.get(a).ok_or("get")?;
+        check(t.mask_of(fa) == Some(&old), "a keeps its mask")?;
+        check(
+            t.lookup(&key(1, [11, 2, 3, 4], [0; 4])) == Some(a),
+            "a still found",
+        )?;
+        check(t.lookup(&kb).is_none(), "b gone")?;
         Ok(())
     }
 
