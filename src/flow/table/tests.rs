@@ -7,8 +7,12 @@
 #[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_flow_table))]
 #[cfg_attr(not(MODULE), cfg(test))]
 mod suite {
+    use core::sync::atomic::Ordering;
+
+    use super::super::rebalance::kernel_sort;
     use super::super::*;
-    use crate::flow::key::fields;
+    use crate::fallible::{self, AllocError, Vec};
+    use crate::flow::key::{fields, FlowKey, Range};
 
     type TestResult = core::result::Result<(), &'static str>;
 
