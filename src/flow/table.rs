@@ -26,6 +26,7 @@
 mod flows;
 mod lookup;
 mod rebalance;
+mod staged;
 mod writer;
 
 pub use flows::{Actions, Flow, Ident, Mask, Ufid, UFID_MAX};

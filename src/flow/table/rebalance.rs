@@ -6,9 +6,9 @@
 use core::sync::atomic::Ordering;
 
 use super::lookup::MaskArray;
+use super::staged::Staged;
 use super::writer::FlowTable;
 use crate::fallible::{self, Vec};
-use crate::rcu::RcuBox;
 
 /// lib/sort.c's `sort()`: a bottom-up heapsort, unstable, with C's exact
 /// sequence of comparisons and swaps, so equal elements end where C's
@@ -106,7 +106,7 @@ impl FlowTable {
                 let _ = fallible::push(&mut slots, m.entry.clone());
             }
         }
-        let Ok(array) = RcuBox::new(MaskArray { slots }) else {
+        let Ok(array) = Staged::new(MaskArray { slots }) else {
             return;
         };
         // The writer's record in the same order: swap into place,
@@ -135,6 +135,6 @@ impl FlowTable {
                 }
             }
         }
-        self.shared.masks.replace(Some(array));
+        array.publish(&self.shared.masks);
     }
 }

@@ -9,9 +9,10 @@ use super::flows::{key_range, Actions, Flow, FlowStats, Ident, Mask, MaskEntry, 
 use super::lookup::{
     hash_masked, Bucket, CacheEntry, FlowIndex, LookupCounts, MaskArray, TableShared,
 };
+use super::staged::{self, Staged};
 use crate::fallible::{self, AllocError, Arc, Vec};
 use crate::flow::key::{FlowKey, Range};
-use crate::rcu::{read_lock, Guard, RcuBox, RcuCell};
+use crate::rcu::{read_lock, Guard};
 
 /// `TBL_MIN_BUCKETS`.
 const MIN_BUCKETS: usize = 1024;
@@ -123,11 +124,9 @@ pub struct FlowTable {
 
 impl FlowTable {
     pub fn new() -> Result<Self, AllocError> {
-        let masks = RcuBox::new(MaskArray { slots: Vec::new() }).map_err(|_| AllocError)?;
-        let index = RcuBox::new(FlowIndex::new(MIN_BUCKETS)?).map_err(|_| AllocError)?;
         let shared = fallible::arc(TableShared {
-            masks: RcuCell::new(masks),
-            index: RcuCell::new(index),
+            masks: mask_array(&[], None)?.into_cell(),
+            index: Staged::new(FlowIndex::new(MIN_BUCKETS)?)?.into_cell(),
         })?;
         Ok(FlowTable {
             shared,
@@ -223,18 +222,6 @@ impl FlowTable {
             .map(FlowRef)
     }
 
-    /// The mask array as the writer's record has it, ready to publish.
-    fn mask_array(&self, extra: Option<&Arc<MaskEntry>>) -> Result<RcuBox<MaskArray>, AllocError> {
-        let mut slots = fallible::with_capacity(self.masks.len() + 1)?;
-        for m in self.masks.iter() {
-            fallible::push(&mut slots, m.entry.clone())?;
-        }
-        if let Some(e) = extra {
-            fallible::push(&mut slots, e.clone())?;
-        }
-        RcuBox::new(MaskArray { slots }).map_err(|_| AllocError)
-    }
-
     /// Bucket `hash`'s live flows, plus `extra`, ready to publish. Only
     /// this writer changes buckets, so reading one twice gives the same;
     /// allocation happens outside the read-side sections, which may not
@@ -243,7 +230,7 @@ impl FlowTable {
         &self,
         hash: u32,
         extra: Option<&Arc<Flow>>,
-    ) -> Result<Option<RcuBox<Bucket>>, AllocError> {
+    ) -> Result<Option<Staged<Bucket>>, AllocError> {
         let len = {
             let guard = read_lock();
             self.read_bucket(&guard, hash).map_or(0, |b| b.flows.len())
@@ -262,9 +249,7 @@ impl FlowTable {
         if flows.is_empty() {
             return Ok(None);
         }
-        RcuBox::new(Bucket { flows })
-            .map(Some)
-            .map_err(|_| AllocError)
+        Staged::new(Bucket { flows }).map(Some)
     }
 
     fn read_bucket<'a>(&'a self, guard: &'a Guard, hash: u32) -> Option<&'a Bucket> {
@@ -272,7 +257,7 @@ impl FlowTable {
     }
 
     /// Publishes `bucket` as bucket `hash` of the current index.
-    fn publish_bucket(&self, hash: u32, bucket: Option<RcuBox<Bucket>>) {
+    fn publish_bucket(&self, hash: u32, bucket: Option<Staged<Bucket>>) {
         let guard = read_lock();
         if let Some(cell) = self
             .shared
@@ -280,7 +265,7 @@ impl FlowTable {
             .read(&guard)
             .and_then(|index| index.bucket(hash))
         {
-            cell.replace(bucket);
+            staged::publish(cell, bucket);
         }
     }
 
@@ -305,7 +290,7 @@ impl FlowTable {
                     usage: AtomicU64::new(0),
                 })?;
                 fallible::reserve(&mut self.masks, 1)?;
-                let array = self.mask_array(Some(&entry))?;
+                let array = mask_array(&self.masks, Some(&entry))?;
                 (entry.clone(), Some((entry, array)))
             }
         };
@@ -317,11 +302,11 @@ impl FlowTable {
             self.by_ufid.reserve(h)?;
         }
         let at = self.free.last().copied().unwrap_or(self.flows.len() as u32);
-        let actions = RcuBox::new(new.actions).map_err(|_| AllocError)?;
+        let actions = Staged::new(new.actions)?.into_cell();
         let flow = fallible::arc(Flow {
             key: new.key,
             id: new.id,
-            actions: RcuCell::new(actions),
+            actions,
             stats: FlowStats::default(),
             mask,
             hash,
@@ -333,8 +318,7 @@ impl FlowTable {
         // Publish: the mask first, so no reader finds a flow without it.
         if let Some((entry, array)) = new_mask {
             let _ = fallible::push(&mut self.masks, WriterMask { entry, refs: 1 });
-            self.shared.masks.replace(Some(array));
-            self.shared.reset_usage();
+            self.publish_masks(Some(array));
         } else if let Some(m) = existing.and_then(|i| self.masks.get_mut(i)) {
             m.refs += 1;
         }
@@ -377,11 +361,10 @@ impl FlowTable {
         let mut index = FlowIndex::new(n)?;
         for (cell, flows) in index.buckets.iter_mut().zip(lists) {
             if !flows.is_empty() {
-                *cell = RcuCell::new(RcuBox::new(Bucket { flows }).map_err(|_| AllocError)?);
+                *cell = Staged::new(Bucket { flows })?.into_cell();
             }
         }
-        let index = RcuBox::new(index).map_err(|_| AllocError)?;
-        self.shared.index.replace(Some(index));
+        Staged::new(index)?.publish(&self.shared.index);
         self.n_buckets = n;
         Ok(())
     }
@@ -389,8 +372,7 @@ impl FlowTable {
     /// Replaces a flow's actions; readers see the old list or the new one.
     pub fn set_actions(&mut self, f: FlowRef, actions: Actions) -> Result<(), AllocError> {
         let flow = self.get(f).ok_or(AllocError)?;
-        let actions = RcuBox::new(actions).map_err(|_| AllocError)?;
-        flow.actions.replace(Some(actions));
+        Staged::new(actions)?.publish(&flow.actions);
         Ok(())
     }
 
@@ -406,16 +388,18 @@ impl FlowTable {
         m.refs -= 1;
         if m.refs == 0 {
             fallible::swap_remove(&mut self.masks, i);
-            self.publish_masks();
+            self.publish_masks(mask_array(&self.masks, None).ok());
         }
     }
 
-    /// Publishes the writer's mask array. Should memory be short, readers
-    /// keep the previous one: a mask without flows there only costs a
-    /// probe, and the next change of the masks publishes again.
-    fn publish_masks(&mut self) {
-        if let Ok(array) = self.mask_array(None) {
-            self.shared.masks.replace(Some(array));
+    /// Publishes `array`, the writer's masks as readers are to see them,
+    /// and restarts the usage counts (C does on every change of the mask
+    /// array). Without an array (memory was short), readers keep the
+    /// previous one: a mask without flows there only costs a probe, and
+    /// the next change of the masks publishes again.
+    fn publish_masks(&self, array: Option<Staged<MaskArray>>) {
+        if let Some(array) = array {
+            array.publish(&self.shared.masks);
         }
         self.shared.reset_usage();
     }
@@ -440,14 +424,14 @@ impl FlowTable {
 
     /// `ovs_flow_tbl_flush()`: every flow out (with their masks).
     pub fn flush(&mut self) -> Result<(), AllocError> {
-        let index = RcuBox::new(FlowIndex::new(MIN_BUCKETS)?).map_err(|_| AllocError)?;
-        let masks = RcuBox::new(MaskArray { slots: Vec::new() }).map_err(|_| AllocError)?;
+        let index = Staged::new(FlowIndex::new(MIN_BUCKETS)?)?;
+        let masks = mask_array(&[], None)?;
         let by_ufid = Index::new(MIN_BUCKETS)?;
         for flow in self.flows.iter().flatten() {
             flow.dead.store(true, Ordering::Relaxed);
         }
-        self.shared.index.replace(Some(index));
-        self.shared.masks.replace(Some(masks));
+        index.publish(&self.shared.index);
+        masks.publish(&self.shared.masks);
         self.by_ufid = by_ufid;
         self.flows = Vec::new();
         self.free = Vec::new();
@@ -465,4 +449,20 @@ impl FlowTable {
         let at = from + i;
         Some((at, FlowRef(at as u32)))
     }
+}
+
+/// The mask array readers are to see for the writer's `masks`, plus
+/// `extra`.
+pub(super) fn mask_array(
+    masks: &[WriterMask],
+    extra: Option<&Arc<MaskEntry>>,
+) -> Result<Staged<MaskArray>, AllocError> {
+    let mut slots = fallible::with_capacity(masks.len() + usize::from(extra.is_some()))?;
+    for m in masks.iter() {
+        fallible::push(&mut slots, m.entry.clone())?;
+    }
+    if let Some(e) = extra {
+        fallible::push(&mut slots, e.clone())?;
+    }
+    Staged::new(MaskArray { slots })
 }
