@@ -11,7 +11,7 @@ mod suite {
 
     use super::super::rebalance::kernel_sort;
     use super::super::*;
-    use crate::fallible::{self, AllocError, Vec};
+    use crate::fallible::{self, AllocError, Arc, Vec};
     use crate::flow::key::{fields, FlowKey, Range};
 
     type TestResult = core::result::Result<(), &'static str>;
@@ -415,6 +415,92 @@ mod suite {
             t.masks.first().map(|s| s.entry.mask.range) == Some(wide.range),
             "order follows use",
         )?;
+        Ok(())
+    }
+
+    /// After a rebalance the writer's masks and the readers' array are in
+    /// the same order, each mask with its own reference count.
+    #[test]
+    fn rebalance_keeps_writer_and_readers_in_step() -> TestResult {
+        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let mut masks: Vec<Mask> = Vec::new();
+        for (prefix, dst) in [
+            (8, false),
+            (16, false),
+            (24, false),
+            (32, false),
+            (32, true),
+        ] {
+            fallible::push(&mut masks, mask(prefix, dst)).map_err(|_| "alloc")?;
+        }
+        // Flow i under mask i, alone on in_port i + 1: its lookups count
+        // for mask i only.
+        let mut flows: Vec<(FlowKey, FlowRef)> = Vec::new();
+        for (i, m) in masks.iter().enumerate() {
+            let k = key(i as u16 + 1, [10, 0, 0, 1], [10, 0, 0, 2]);
+            let f = t
+                .insert(new_flow(&k, m, by_key(&k).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
+                .map_err(|_| "insert")?;
+            fallible::push(&mut flows, (k, f)).map_err(|_| "alloc")?;
+        }
+        // A second flow under mask 1, so it has two references.
+        let k1b = key(2, [10, 1, 0, 1], [10, 0, 0, 2]);
+        let m1 = masks.get(1).ok_or("mask")?;
+        let f1b = t
+            .insert(new_flow(&k1b, m1, by_key(&k1b).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
+            .map_err(|_| "insert")?;
+        let uses: [u64; 5] = [1, 3, 0, 3, 2];
+        for ((k, _), &n) in flows.iter().zip(uses.iter()) {
+            for _ in 0..n {
+                let _ = t.lookup(k);
+            }
+        }
+        let mut want: Vec<(usize, u64)> = Vec::new();
+        for (i, &n) in uses.iter().enumerate() {
+            fallible::push(&mut want, (i, n)).map_err(|_| "alloc")?;
+        }
+        kernel_sort(&mut want, |a, b| {
+            (b.1 as i64).wrapping_sub(a.1 as i64) as i32
+        });
+        t.rebalance();
+        check(
+            t.masks
+                .iter()
+                .map(|s| &s.entry.mask)
+                .eq(want.iter().filter_map(|&(i, _)| masks.get(i))),
+            "the writer's masks by use",
+        )?;
+        {
+            let guard = crate::rcu::read_lock();
+            let array = t.shared.masks.read(&guard).ok_or("array")?;
+            check(
+                array.slots.len() == t.masks.len()
+                    && array
+                        .slots
+                        .iter()
+                        .zip(t.masks.iter())
+                        .all(|(r, w)| Arc::ptr_eq(r, &w.entry)),
+                "readers' array in the writer's order",
+            )?;
+        }
+        check(
+            t.masks.iter().map(|s| s.refs).sum::<u32>() == 6,
+            "references moved with their masks",
+        )?;
+        // Mask 1 loses one of its two flows and stays; mask 3 loses its
+        // only one and goes.
+        let (_, f1) = flows.get(1).ok_or("flow")?;
+        let (_, f3) = flows.get(3).ok_or("flow")?;
+        t.remove(*f1).ok_or("remove")?;
+        t.remove(*f3).ok_or("remove")?;
+        check(t.n_masks() == 4, "mask 3 gone, mask 1 kept")?;
+        check(t.lookup(&k1b) == Some(f1b), "mask 1's other flow")?;
+        let f = t.get(f1b).ok_or("get")?;
+        check(t.mask_of(f) == Some(m1), "its own mask")?;
+        for i in [0, 2, 4] {
+            let (k, f) = flows.get(i).ok_or("flow")?;
+            check(t.lookup(k) == Some(*f), "the others still found")?;
+        }
         Ok(())
     }
 
