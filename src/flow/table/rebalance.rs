@@ -5,10 +5,8 @@
 
 use core::sync::atomic::Ordering;
 
-use super::lookup::MaskArray;
-use super::staged::Staged;
-use super::writer::FlowTable;
-use crate::fallible::{self, Vec};
+use super::writer::{mask_array, FlowTable, WriterMask};
+use crate::fallible::{self, AllocError, Vec};
 
 /// lib/sort.c's `sort()`: a bottom-up heapsort, unstable, with C's exact
 /// sequence of comparisons and swaps, so equal elements end where C's
@@ -80,61 +78,38 @@ impl FlowTable {
     /// heapsort, not stable), so ties end in C's order too. Counters
     /// restart from zero. Nothing changes if memory is short.
     pub fn rebalance(&mut self) {
-        let mut counts: Vec<(usize, u64)> = match fallible::with_capacity(self.masks.len()) {
-            Ok(v) => v,
-            Err(_) => return,
-        };
+        let _ = self.try_rebalance();
+    }
+
+    fn try_rebalance(&mut self) -> Result<(), AllocError> {
+        let mut counts: Vec<(usize, u64)> = fallible::with_capacity(self.masks.len())?;
         for (i, m) in self.masks.iter().enumerate() {
             let used = m.entry.usage.swap(0, Ordering::Relaxed);
-            if fallible::push(&mut counts, (i, used)).is_err() {
-                return;
-            }
+            fallible::push(&mut counts, (i, used))?;
         }
         // `compare_mask_and_count()`, truncation to int included.
         kernel_sort(&mut counts, |a, b| {
             (b.1 as i64).wrapping_sub(a.1 as i64) as i32
         });
         if counts.iter().enumerate().all(|(i, &(at, _))| i == at) {
-            return;
+            return Ok(());
         }
-        let mut slots = match fallible::with_capacity(self.masks.len()) {
-            Ok(v) => v,
-            Err(_) => return,
-        };
+        // The writer's record in the new order, and the readers' array
+        // from it, both allocated before either changes.
+        let mut masks = fallible::with_capacity(self.masks.len())?;
         for &(at, _) in counts.iter() {
-            if let Some(m) = self.masks.get(at) {
-                let _ = fallible::push(&mut slots, m.entry.clone());
-            }
+            let m = self.masks.get(at).ok_or(AllocError)?;
+            fallible::push(
+                &mut masks,
+                WriterMask {
+                    entry: m.entry.clone(),
+                    refs: m.refs,
+                },
+            )?;
         }
-        let Ok(array) = Staged::new(MaskArray { slots }) else {
-            return;
-        };
-        // The writer's record in the same order: swap into place,
-        // tracking where each mask went.
-        let n = self.masks.len();
-        let (Ok(mut pos), Ok(mut who)) = (
-            fallible::with_capacity::<usize>(n),
-            fallible::with_capacity::<usize>(n),
-        ) else {
-            return;
-        };
-        for i in 0..n {
-            // Within capacity: cannot fail.
-            let _ = fallible::push(&mut pos, i);
-            let _ = fallible::push(&mut who, i);
-        }
-        for (i, &(orig, _)) in counts.iter().enumerate() {
-            let (Some(&p), Some(&displaced)) = (pos.get(orig), who.get(i)) else {
-                return;
-            };
-            if p != i && p < n {
-                self.masks.swap(i, p);
-                if let (Some(w), Some(q)) = (who.get_mut(p), pos.get_mut(displaced)) {
-                    *w = displaced;
-                    *q = p;
-                }
-            }
-        }
+        let array = mask_array(&masks, None)?;
+        self.masks = masks;
         array.publish(&self.shared.masks);
+        Ok(())
     }
 }
