@@ -72,6 +72,12 @@ pub(super) fn kernel_sort<T>(v: &mut [T], cmp: impl Fn(&T, &T) -> i32) {
     }
 }
 
+/// `compare_mask_and_count()` on (slot, uses) pairs: most used first,
+/// with C's truncation of the difference to int.
+pub(super) fn compare_mask_and_count(a: &(usize, u64), b: &(usize, u64)) -> i32 {
+    (b.1 as i64).wrapping_sub(a.1 as i64) as i32
+}
+
 impl FlowTable {
     /// `ovs_flow_masks_rebalance()` (every 4 s): the masks most used since
     /// the last time go first, sorted as C sorts them (lib/sort.c's
@@ -87,10 +93,7 @@ impl FlowTable {
             let used = m.entry.usage.swap(0, Ordering::Relaxed);
             fallible::push(&mut counts, (i, used))?;
         }
-        // `compare_mask_and_count()`, truncation to int included.
-        kernel_sort(&mut counts, |a, b| {
-            (b.1 as i64).wrapping_sub(a.1 as i64) as i32
-        });
+        kernel_sort(&mut counts, compare_mask_and_count);
         if counts.iter().enumerate().all(|(i, &(at, _))| i == at) {
             return Ok(());
         }

@@ -9,7 +9,7 @@
 mod suite {
     use core::sync::atomic::Ordering;
 
-    use super::super::rebalance::kernel_sort;
+    use super::super::rebalance::{compare_mask_and_count, kernel_sort};
     use super::super::*;
     use crate::fallible::{self, AllocError, Arc, Vec};
     use crate::flow::key::{fields, FlowKey, Range};
@@ -71,18 +71,21 @@ mod suite {
         Ok(Ident::Key(fallible::boxed(k.clone())?))
     }
 
+    /// Inserts a key-identified flow of key `k` under `m`.
+    fn insert_keyed(t: &mut FlowTable, k: &FlowKey, m: &Mask) -> Result<FlowRef, &'static str> {
+        let id = by_key(k).map_err(|_| "alloc")?;
+        t.insert(new_flow(k, m, id).map_err(|_| "alloc")?)
+            .map_err(|_| "insert")
+    }
+
     #[test]
     fn lookup_under_masks_follows_mask_order() -> TestResult {
         let mut t = FlowTable::new().map_err(|_| "alloc")?;
         let k = key(1, [10, 0, 0, 5], [10, 0, 1, 1]);
         let wide = mask(8, false);
         let narrow = mask(32, true);
-        let a = t
-            .insert(new_flow(&k, &wide, by_key(&k).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
-            .map_err(|_| "insert")?;
-        let b = t
-            .insert(new_flow(&k, &narrow, by_key(&k).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
-            .map_err(|_| "insert")?;
+        let a = insert_keyed(&mut t, &k, &wide)?;
+        let b = insert_keyed(&mut t, &k, &narrow)?;
         check(t.n_flows() == 2 && t.n_masks() == 2, "two flows, two masks")?;
         // Both match; the first mask inserted is probed first.
         check(t.lookup(&k) == Some(a), "first mask wins")?;
@@ -112,18 +115,14 @@ mod suite {
         let mut refs = [FlowRef(0); 3];
         for (i, r) in refs.iter_mut().enumerate() {
             let k = key(1, [10, 0, i as u8, 1], [0; 4]);
-            let id = by_key(&k).map_err(|_| "alloc")?;
-            *r = t
-                .insert(new_flow(&k, &m, id).map_err(|_| "alloc")?)
-                .map_err(|_| "insert")?;
+            *r = insert_keyed(&mut t, &k, &m)?;
         }
         check(t.n_masks() == 1 && t.n_flows() == 3, "one mask for three")?;
         // Same bytes over a wider range is another mask.
         let mut wider = m.clone();
         wider.range.cover(fields::CT_MARK);
         let k = key(1, [10, 0, 9, 1], [0; 4]);
-        t.insert(new_flow(&k, &wider, by_key(&k).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
-            .map_err(|_| "insert")?;
+        insert_keyed(&mut t, &k, &wider)?;
         check(t.n_masks() == 2, "a different range is a different mask")?;
         for r in refs {
             t.remove(r).ok_or("remove")?;
@@ -142,9 +141,7 @@ mod suite {
         let k1 = key(1, [1, 2, 3, 4], [5, 6, 7, 8]);
         let k2 = key(2, [1, 2, 3, 4], [5, 6, 7, 8]);
         let ufid = Ufid::new(&[7; 16]).ok_or("ufid")?;
-        let f1 = t
-            .insert(new_flow(&k1, &m, by_key(&k1).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
-            .map_err(|_| "insert")?;
+        let f1 = insert_keyed(&mut t, &k1, &m)?;
         let f2 = t
             .insert(new_flow(&k2, &m, Ident::Ufid(ufid)).map_err(|_| "alloc")?)
             .map_err(|_| "insert")?;
@@ -187,20 +184,14 @@ mod suite {
         let old = mask(8, false);
         let new = mask(16, false);
         let ka = key(1, [11, 0, 0, 1], [0; 4]);
-        let a = t
-            .insert(new_flow(&ka, &old, by_key(&ka).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
-            .map_err(|_| "insert")?;
+        let a = insert_keyed(&mut t, &ka, &old)?;
         // A mask comes and goes in between.
         let kx = key(3, [1, 2, 3, 4], [5, 6, 7, 8]);
         let wide = mask(32, true);
-        let x = t
-            .insert(new_flow(&kx, &wide, by_key(&kx).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
-            .map_err(|_| "insert")?;
+        let x = insert_keyed(&mut t, &kx, &wide)?;
         t.remove(x).ok_or("remove")?;
         let kb = key(1, [10, 0, 0, 1], [0; 4]);
-        let b = t
-            .insert(new_flow(&kb, &new, by_key(&kb).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
-            .map_err(|_| "insert")?;
+        let b = insert_keyed(&mut t, &kb, &new)?;
         check(t.n_masks() == 2, "two masks")?;
         check(t.lookup(&kb) == Some(b), "b by its own key")?;
         // 10.1/16 has no flow; under the /8 it masks to b's key, which
@@ -257,10 +248,7 @@ mod suite {
                     if flows.iter().any(|(i, fk, _)| *i == mi && *fk == masked) {
                         continue;
                     }
-                    let id = by_key(&k).map_err(|_| "alloc")?;
-                    let f = t
-                        .insert(new_flow(&k, m, id).map_err(|_| "alloc")?)
-                        .map_err(|_| "insert")?;
+                    let f = insert_keyed(&mut t, &k, m)?;
                     if !order.contains(&mi) {
                         fallible::push(&mut order, mi).map_err(|_| "alloc")?;
                     }
@@ -318,7 +306,7 @@ mod suite {
             for (i, &c) in counters.iter().enumerate() {
                 fallible::push(&mut v, (i, c)).map_err(|_| "alloc")?;
             }
-            kernel_sort(&mut v, |a, b| (b.1 as i64).wrapping_sub(a.1 as i64) as i32);
+            kernel_sort(&mut v, compare_mask_and_count);
             check(
                 v.iter().map(|e| e.0).eq(want.iter().copied()),
                 "lib/sort.c's order, ties included",
@@ -337,12 +325,8 @@ mod suite {
         let narrow = mask(32, true);
         let k1 = key(1, [10, 0, 0, 1], [1, 1, 1, 1]);
         let k2 = key(2, [10, 0, 0, 2], [2, 2, 2, 2]);
-        let a = t
-            .insert(new_flow(&k1, &wide, by_key(&k1).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
-            .map_err(|_| "insert")?;
-        let b = t
-            .insert(new_flow(&k2, &narrow, by_key(&k2).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
-            .map_err(|_| "insert")?;
+        let a = insert_keyed(&mut t, &k1, &wide)?;
+        let b = insert_keyed(&mut t, &k2, &narrow)?;
         let mut cache = [CacheEntry::default(); 8];
         // No hash, or no cache: a plain lookup, no cache hit counted.
         let (f, c) = t.lookup_stats(&k2, 0, &mut cache);
@@ -438,17 +422,13 @@ mod suite {
         let mut flows: Vec<(FlowKey, FlowRef)> = Vec::new();
         for (i, m) in masks.iter().enumerate() {
             let k = key(i as u16 + 1, [10, 0, 0, 1], [10, 0, 0, 2]);
-            let f = t
-                .insert(new_flow(&k, m, by_key(&k).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
-                .map_err(|_| "insert")?;
+            let f = insert_keyed(&mut t, &k, m)?;
             fallible::push(&mut flows, (k, f)).map_err(|_| "alloc")?;
         }
         // A second flow under mask 1, so it has two references.
         let k1b = key(2, [10, 1, 0, 1], [10, 0, 0, 2]);
         let m1 = masks.get(1).ok_or("mask")?;
-        let f1b = t
-            .insert(new_flow(&k1b, m1, by_key(&k1b).map_err(|_| "alloc")?).map_err(|_| "alloc")?)
-            .map_err(|_| "insert")?;
+        let f1b = insert_keyed(&mut t, &k1b, m1)?;
         let uses: [u64; 5] = [1, 3, 0, 3, 2];
         for ((k, _), &n) in flows.iter().zip(uses.iter()) {
             for _ in 0..n {
@@ -459,9 +439,7 @@ mod suite {
         for (i, &n) in uses.iter().enumerate() {
             fallible::push(&mut want, (i, n)).map_err(|_| "alloc")?;
         }
-        kernel_sort(&mut want, |a, b| {
-            (b.1 as i64).wrapping_sub(a.1 as i64) as i32
-        });
+        kernel_sort(&mut want, compare_mask_and_count);
         t.rebalance();
         check(
             t.masks
