@@ -20,8 +20,9 @@
 //! which readers skip, then its bucket republished without it).
 //!
 //! The files follow those roles: `flows` (what the table stores), `lookup`
-//! (the read side), `writer` (the changes) and `rebalance` (reordering
-//! the masks by use).
+//! (the read side), `writer` (the changes), `staged` (allocate, then
+//! publish, for every change) and `rebalance` (reordering the masks by
+//! use).
 
 mod flows;
 mod lookup;
