@@ -32,38 +32,28 @@ enum ovs_rs_family_index {
  */
 struct genl_family *ovs_rs_genl_family(unsigned int index);
 
-/* Command handlers, implemented in Rust (src/kapi/genl.rs). */
-#define OVS_RS_DOIT(name) int name(struct sk_buff *skb, struct genl_info *info)
-#define OVS_RS_DUMPIT(name) int name(struct sk_buff *skb, struct netlink_callback *cb)
+/*
+ * The Rust side of one family: every request the family receives is
+ * passed on with the @ctx it was installed with.
+ */
+struct ovs_rs_genl_handler {
+	int (*doit)(const void *ctx, struct genl_info *info);
+	int (*dumpit)(const void *ctx, struct sk_buff *skb,
+		      struct netlink_callback *cb);
+};
 
-OVS_RS_DOIT(ovs_rs_dp_cmd_new);
-OVS_RS_DOIT(ovs_rs_dp_cmd_del);
-OVS_RS_DOIT(ovs_rs_dp_cmd_get);
-OVS_RS_DOIT(ovs_rs_dp_cmd_set);
-OVS_RS_DUMPIT(ovs_rs_dp_cmd_dump);
+/* Install (@ops non-NULL) or remove the handler of the family at @index. */
+void ovs_rs_genl_set_handler(unsigned int index,
+			     const struct ovs_rs_genl_handler *ops,
+			     const void *ctx);
 
-OVS_RS_DOIT(ovs_rs_vport_cmd_new);
-OVS_RS_DOIT(ovs_rs_vport_cmd_del);
-OVS_RS_DOIT(ovs_rs_vport_cmd_get);
-OVS_RS_DOIT(ovs_rs_vport_cmd_set);
-OVS_RS_DUMPIT(ovs_rs_vport_cmd_dump);
-
-OVS_RS_DOIT(ovs_rs_flow_cmd_new);
-OVS_RS_DOIT(ovs_rs_flow_cmd_del);
-OVS_RS_DOIT(ovs_rs_flow_cmd_get);
-OVS_RS_DOIT(ovs_rs_flow_cmd_set);
-OVS_RS_DUMPIT(ovs_rs_flow_cmd_dump);
-
-OVS_RS_DOIT(ovs_rs_packet_cmd_execute);
-
-OVS_RS_DOIT(ovs_rs_meter_cmd_features);
-OVS_RS_DOIT(ovs_rs_meter_cmd_set);
-OVS_RS_DOIT(ovs_rs_meter_cmd_get);
-OVS_RS_DOIT(ovs_rs_meter_cmd_del);
-
-OVS_RS_DOIT(ovs_rs_ct_limit_cmd_set);
-OVS_RS_DOIT(ovs_rs_ct_limit_cmd_del);
-OVS_RS_DOIT(ovs_rs_ct_limit_cmd_get);
+struct nlattr;
+/*
+ * Parse a dump request's attributes with its family's policy into
+ * @attrs (@n_attrs entries, at least maxattr + 1).
+ */
+int ovs_rs_genl_dump_parse(struct netlink_callback *cb, struct nlattr **attrs,
+			   unsigned int n_attrs);
 
 /* Network devices and namespaces (src/glue/netdev.c). */
 
@@ -71,15 +61,26 @@ struct net;
 struct net_device;
 
 /*
+ * What a port's device calls back with its @owner: @receive consumes a
+ * packet the device delivers (internal xmit, or a netdev port's
+ * rx_handler when @from_netdev, whose tunnel metadata counts); @release
+ * runs once the device can no longer call @receive.
+ */
+struct ovs_rs_port_ops {
+	int (*receive)(const void *owner, struct sk_buff *skb, bool from_netdev);
+	void (*release)(const void *owner);
+};
+
+/*
  * Allocate and register an internal port device named @name (may hold
  * "%d") in @net, with @ifindex (0: any). On success the device holds
- * @owner and hands it to ovs_rs_vport_release() once destroyed and
- * unreferenced; on failure returns NULL with *@err set, @owner untouched.
- * Takes rtnl.
+ * @owner and hands it to @ops->release once destroyed and unreferenced;
+ * on failure returns NULL with *@err set, @owner untouched. Takes rtnl.
  */
 struct net_device *ovs_rs_internal_dev_create(struct net *net, const char *name,
 					      int ifindex, bool netns_immutable,
-					      void *owner, int *err);
+					      const struct ovs_rs_port_ops *ops,
+					      const void *owner, int *err);
 /* Unregister a device from ovs_rs_internal_dev_create(). Takes rtnl. */
 void ovs_rs_internal_dev_destroy(struct net_device *dev);
 int ovs_rs_netdev_ifindex(const struct net_device *dev);
@@ -97,11 +98,11 @@ int ovs_rs_genlmsg_multicast_netns(const struct genl_family *family,
 void ovs_rs_genl_set_err(const struct genl_family *family, struct net *net,
 			 unsigned int group, int code);
 struct net *ovs_rs_genl_info_net(const struct genl_info *info);
-void ovs_rs_masks_rebalance(void); /* Rust */
-void ovs_rs_masks_rebalance_start(void);
-void ovs_rs_masks_rebalance_stop(void);
-int ovs_rs_flow_dump_ufid_flags(const struct netlink_callback *cb, u32 *ufid_flags);
-u64 ovs_rs_flow_used_time(unsigned long flow_jiffies);
+/* Run @fn(@ctx) every @period_ms until ovs_rs_periodic_stop(); one at a time. */
+void ovs_rs_periodic_start(unsigned int period_ms, void (*fn)(const void *ctx),
+			   const void *ctx);
+void ovs_rs_periodic_stop(void);
+u64 ovs_rs_monotonic_ms_at(unsigned long then);
 bool ovs_rs_genl_must_notify(const struct genl_info *info, unsigned int group);
 struct net *ovs_rs_skb_sock_net(const struct sk_buff *skb);
 unsigned int ovs_rs_nr_cpu_ids(void);
@@ -117,8 +118,13 @@ void ovs_rs_netdev_vport_stats(struct net_device *dev, u64 *out);
 struct nlattr;
 struct nlattr *ovs_rs_nla_nest_start_noflag(struct sk_buff *skb, int attrtype);
 void ovs_rs_nla_nest_end(struct sk_buff *skb, struct nlattr *start);
-/* rtnl link kind "openvswitch" and the pernet hooks. */
-int ovs_rs_net_register(void);
+/* rtnl link kind "openvswitch" and the pernet hooks; @exit(@ctx, net) per dying namespace. */
+int ovs_rs_net_register(void (*exit)(const void *ctx, struct net *net),
+			const void *ctx);
+/* Count a Rust object that keeps @net in or out (checked at its exit). */
+void ovs_rs_net_handle_get(struct net *net);
+void ovs_rs_net_handle_put(struct net *net);
+int ovs_rs_net_handles(struct net *net);
 void ovs_rs_net_unregister(void);
 
 /* Netdev ports (src/glue/vport_netdev.c). */
@@ -127,23 +133,29 @@ struct ovs_rs_netdev_port;
 /*
  * Attach the device called @name in @net to the datapath whose local
  * device is @master: rx_handler, master link, promiscuity,
- * IFF_OVS_DATAPATH. Received packets go to ovs_rs_vport_receive(@owner).
+ * IFF_OVS_DATAPATH. Received packets go to @ops->receive(@owner).
  * On failure returns NULL with *@err set (C's errno), @owner untouched.
  * Takes rtnl.
  */
 struct ovs_rs_netdev_port *ovs_rs_netdev_attach(struct net *net,
 						const char *name,
 						struct net_device *master,
-						void *owner, int *err);
+						const struct ovs_rs_port_ops *ops,
+						const void *owner, int *err);
 /*
  * Detach (unless NETDEV_UNREGISTER did) and, after an RCU grace period,
- * release the device and hand @owner to ovs_rs_vport_release(). Takes rtnl.
+ * release the device and hand @owner to @ops->release. Takes rtnl.
  */
 void ovs_rs_netdev_detach(struct ovs_rs_netdev_port *port);
 /* False once the device's unregistration detached it. */
 bool ovs_rs_netdev_attached(const struct ovs_rs_netdev_port *port);
 struct net_device *ovs_rs_netdev_port_dev(const struct ovs_rs_netdev_port *port);
-int ovs_rs_netdev_notifier_register(void);
+/*
+ * NETDEV_UNREGISTER detaches our ports' devices at once, then queues
+ * @detached(@ctx) to remove their ports.
+ */
+int ovs_rs_netdev_notifier_register(void (*detached)(const void *ctx),
+				    const void *ctx);
 void ovs_rs_netdev_notifier_unregister(void);
 
 /* The packet path's skb helpers (src/glue/skb.c). */
@@ -219,6 +231,7 @@ void ovs_rs_local_bh_enable(void);
 void __percpu *ovs_rs_percpu_alloc(size_t size, size_t align);
 void ovs_rs_percpu_free(void __percpu *ptr);
 void *ovs_rs_percpu_this(void __percpu *ptr);
+void *ovs_rs_percpu_ptr(void __percpu *ptr, unsigned int cpu);
 int ovs_rs_skb_mpls_push(struct sk_buff *skb, u32 lse, u16 ethertype,
 			 u16 mac_len, bool ethernet);
 int ovs_rs_skb_mpls_pop(struct sk_buff *skb, u16 ethertype, bool ethernet);
@@ -245,17 +258,5 @@ bool ovs_rs_egress_tunnel_info(struct net_device *dev, struct sk_buff *skb,
 void ovs_rs_vport_output(struct net *net, struct net_device *dev, bool internal,
 			 struct sk_buff *skb, u8 mac_proto, u16 eth_type, u16 mru,
 			 u32 cutlen, unsigned int min_len);
-
-/* Implemented in Rust (src/kapi/netdev.rs). */
-/*
- * A packet from a port's device (internal xmit, rx_handler); consumes it.
- * @netdev: from a netdev port's rx_handler, whose tunnel metadata counts.
- */
-int ovs_rs_vport_receive(void *owner, struct sk_buff *skb, bool netdev);
-/* The device no longer refers to @owner. */
-void ovs_rs_vport_release(void *owner);
-void ovs_rs_net_exit_rust(struct net *net);
-/* Work item: remove the ports NETDEV_UNREGISTER detached. */
-void ovs_rs_dp_notify_detached(void);
 
 #endif /* OVS_RS_GLUE_H */

@@ -4,30 +4,36 @@
 //!
 //! A datapath lives in the network namespace that created it and owns its
 //! ports; port 0 is an internal device named after the datapath. All
-//! datapaths sit in one [`Registry`] behind `ovs_mutex`
-//! ([`crate::kapi::lock::OVS_MUTEX`]), which every command takes, as in C.
-//! What the packet path reads lock-free is in [`DpShared`].
+//! datapaths sit in one [`Registry`] behind `ovs_mutex` ([`Datapaths`]),
+//! which every command takes, as in C. What the packet path reads
+//! lock-free is in [`DpShared`].
 
 use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 
-use kernel::{prelude::*, str::CStr, sync::Arc};
+use kernel::{
+    new_mutex,
+    prelude::*,
+    str::CStr,
+    sync::{Arc, Mutex, MutexGuard},
+};
 
 use crate::dp_config::{self, ConfigError, DpStats, MegaflowStats, MASKS_CACHE_DEFAULT};
-use crate::dp_config::{OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_TC_RECIRC_SHARING};
+use crate::flow::key::FlowKey;
+use crate::flow::table::{CacheEntry, Flow, FlowTable, LookupCounts, TableShared};
 use crate::kapi::genl::{Dump, Family, Request};
-use crate::kapi::lock::OVS_MUTEX;
-use crate::kapi::netdev::{self, name_bytes, DevRef, InternalDev, NetNs};
+use crate::kapi::netdev::{self, name_bytes, DevRef, InternalDev, NetHandle, NetNs};
 use crate::kapi::nlmsg::{Msg, MsgWriter};
-use crate::kapi::percpu::MaskCache;
+use crate::kapi::percpu::PerCpuArray;
 use crate::kapi::rcu::{Guard, RcuBox, RcuCell};
 use crate::kapi::skb::BhOff;
-use crate::flow::key::FlowKey;
-use crate::flow::table::{Flow, FlowTable, LookupCounts, TableShared};
-use crate::uapi::{self, dp_attr, dp_cmd};
-use crate::vport::{Port, PortDev, Vport, OVSP_LOCAL};
+use crate::ovs_header::{ovs_header, OvsHeader};
 
-/// `OVS_DP_VER_FEATURES`: clients older than this know no user features.
-const OVS_DP_VER_FEATURES: u8 = 2;
+/// The per-CPU mask cache (`struct mask_cache`).
+type MaskCache = PerCpuArray<CacheEntry>;
+use crate::uapi::OVSP_LOCAL;
+use crate::uapi::{self, dp_attr, dp_cmd, OVS_DP_VER_FEATURES};
+use crate::uapi::{OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_TC_RECIRC_SHARING};
+use crate::vport::{Port, PortDevice, Vport};
 
 /// Every datapath of every namespace, in creation order.
 pub(crate) struct Registry {
@@ -40,39 +46,47 @@ impl Registry {
     }
 }
 
-/// Frees the registry's storage at module unload: the registry is a
-/// static, which is never dropped. Declared after the namespace hooks in
-/// the module, whose teardown empties the registry first.
-pub(crate) struct RegistryRelease(());
-
-impl RegistryRelease {
-    pub(crate) fn new() -> Self {
-        RegistryRelease(())
-    }
+/// Every datapath, behind `ovs_mutex`: the context every command, the
+/// namespace and device hooks and the periodic work are given.
+#[pin_data]
+pub(crate) struct Datapaths {
+    /// `ovs_mutex`: taken before rtnl, never after.
+    #[pin]
+    registry: Mutex<Registry>,
 }
 
-impl Drop for RegistryRelease {
-    fn drop(&mut self) {
-        let mut reg = OVS_MUTEX.lock();
+impl Datapaths {
+    pub(crate) fn new() -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Datapaths {
+                registry <- new_mutex!(Registry::new(), "ovs_mutex"),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// `ovs_lock()`.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Registry> {
+        self.registry.lock()
+    }
+
+    /// Module unload, once nothing can reach the datapaths any more:
+    /// frees what is left, then waits until everything they handed to
+    /// RCU is freed, since freeing runs this module's code.
+    pub(crate) fn release_all(&self) {
+        let mut reg = self.lock();
         if !reg.dps.is_empty() {
             pr_warn!("{} datapaths left at unload\n", reg.dps.len());
         }
         drop(core::mem::take(&mut reg.dps));
         drop(reg);
-        // Freeing a port map frees its ports, then their datapath's
-        // cells and table; freeing a flow index frees its buckets, which
-        // frees their flows, which frees their actions: each a callback
-        // queued by the one before. The module's code must outlive them
-        // all.
-        for _ in 0..8 {
-            crate::kapi::rcu::barrier();
-        }
+        crate::kapi::rcu::wait_for_retired();
     }
 }
 
 /// The part of a datapath the packet path uses without `ovs_mutex`.
 pub(crate) struct DpShared {
-    pub(crate) net: NetNs,
+    pub(crate) net: NetHandle,
     user_features: AtomicU32,
     /// The local port's ifindex (`get_dpifindex()`), 0 without one.
     ifindex: AtomicI32,
@@ -91,7 +105,7 @@ pub(crate) struct DpShared {
 
 /// A port as the packet path reaches it by number: its device held for
 /// output.
-pub(crate) struct PortEntry {
+pub(crate) struct OutputPort {
     pub(crate) port_no: u32,
     /// Keeps the datapath alive: the map is emptied when the datapath
     /// goes, which breaks the cycle.
@@ -102,15 +116,15 @@ pub(crate) struct PortEntry {
 
 /// The ports by number, sorted (`dp->ports`' hash lists, read under RCU).
 pub(crate) struct PortMap {
-    entries: KVec<PortEntry>,
+    entries: KVec<OutputPort>,
 }
 
 impl DpShared {
-    fn new(net: NetNs, table: Arc<TableShared>) -> Result<Arc<Self>> {
-        let cache = RcuBox::new(MaskCache::new(MASKS_CACHE_DEFAULT)?)?;
+    fn new(net: NetNs<'_>, table: Arc<TableShared>) -> Result<Arc<Self>> {
+        let cache = RcuBox::new(MaskCache::new(MASKS_CACHE_DEFAULT as usize)?)?;
         Ok(Arc::new(
             DpShared {
-                net,
+                net: net.handle(),
                 user_features: AtomicU32::new(0),
                 ifindex: AtomicI32::new(0),
                 table,
@@ -136,14 +150,15 @@ impl DpShared {
         key: &FlowKey,
         skb_hash: u32,
     ) -> (Option<&'a Flow>, LookupCounts) {
-        match self.mask_cache.read(guard) {
-            Some(cache) => cache.lookup(bh, &self.table, guard, key, skb_hash),
-            None => self.table.lookup_stats(guard, key, skb_hash, &mut []),
-        }
+        let cache = self
+            .mask_cache
+            .read(guard)
+            .map_or(&[][..], |c| c.this_cpu(bh));
+        self.table.lookup_stats(guard, key, skb_hash, cache)
     }
 
     /// `ovs_vport_rcu()`: port `port_no`, if the datapath has it.
-    pub(crate) fn port<'a>(&'a self, guard: &'a Guard, port_no: u32) -> Option<&'a PortEntry> {
+    pub(crate) fn port<'a>(&'a self, guard: &'a Guard, port_no: u32) -> Option<&'a OutputPort> {
         let map = self.ports.read(guard)?;
         let i = map
             .entries
@@ -189,7 +204,7 @@ impl Datapath {
 
 /// One datapath.
 pub(crate) struct Datapath {
-    pub(crate) net: NetNs,
+    pub(crate) net: NetHandle,
     shared: Arc<DpShared>,
     /// The local port first.
     pub(crate) ports: KVec<Port>,
@@ -210,7 +225,7 @@ impl Datapath {
     /// The local port's device: netdev ports' master.
     pub(crate) fn local_dev(&self) -> Option<&InternalDev> {
         match self.local().map(|p| &p.dev) {
-            Some(PortDev::Internal(dev)) => Some(dev),
+            Some(PortDevice::Internal(dev)) => Some(dev),
             _ => None,
         }
     }
@@ -246,11 +261,11 @@ impl Datapath {
         } else {
             dev.set_rx_headroom(Some(self.max_headroom));
         }
-        let entry = PortEntry {
+        let entry = OutputPort {
             port_no: port.port_no(),
             vport: port.vport.clone(),
             dev: port.dev.device().hold(),
-            internal: matches!(port.dev, PortDev::Internal(_)),
+            internal: matches!(port.dev, PortDevice::Internal(_)),
         };
         let map = self.port_map(Some(entry), None)?;
         if port.port_no() == OVSP_LOCAL {
@@ -265,15 +280,15 @@ impl Datapath {
 
     /// The packet path's port map: the current ports plus `add`, minus
     /// port `remove`.
-    fn port_map(&self, add: Option<PortEntry>, remove: Option<u32>) -> Result<RcuBox<PortMap>> {
+    fn port_map(&self, add: Option<OutputPort>, remove: Option<u32>) -> Result<RcuBox<PortMap>> {
         let mut entries = KVec::with_capacity(self.ports.len() + 1, GFP_KERNEL)?;
         for p in self.ports.iter().filter(|p| Some(p.port_no()) != remove) {
             entries.push(
-                PortEntry {
+                OutputPort {
                     port_no: p.port_no(),
                     vport: p.vport.clone(),
                     dev: p.dev.device().hold(),
-                    internal: matches!(p.dev, PortDev::Internal(_)),
+                    internal: matches!(p.dev, PortDevice::Internal(_)),
                 },
                 GFP_KERNEL,
             )?;
@@ -342,7 +357,14 @@ impl Datapath {
         cmd: u8,
     ) -> Result {
         let family = datapath_family()?;
-        msg.put_header(&family, portid, seq, flags, cmd, self.ifindex())?;
+        msg.put_header(
+            &family,
+            portid,
+            seq,
+            flags,
+            cmd,
+            &ovs_header(self.ifindex()),
+        )?;
         let name = self.name();
         msg.put_str(
             dp_attr::NAME,
@@ -455,7 +477,7 @@ impl Change {
                 let cache = if size == current_cache_size {
                     None
                 } else {
-                    Some(RcuBox::new(MaskCache::new(size)?)?)
+                    Some(RcuBox::new(MaskCache::new(size as usize)?)?)
                 };
                 Some((size, cache))
             }
@@ -505,7 +527,7 @@ impl Registry {
     /// `lookup_datapath()`: by `OVS_DP_ATTR_NAME` when given (the port of
     /// that name, if it is a local port), else by `ovs_header->dp_ifindex`
     /// (the datapath owning that internal device).
-    fn lookup(&mut self, net: NetNs, req: &Request<'_>) -> Result<usize> {
+    fn lookup(&mut self, net: NetNs<'_>, req: &Request<'_>) -> Result<usize> {
         let found = match req.attr(dp_attr::NAME).map(|a| a.str_bytes()) {
             Some(name) => self.locate(net, name).and_then(|(d, p)| {
                 let dp = self.dps.get(d)?;
@@ -525,7 +547,7 @@ fn new_reply() -> Result<Msg> {
 }
 
 /// `OVS_DP_CMD_NEW`.
-pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
+pub(crate) fn cmd_new(dps: &Datapaths, req: &Request<'_>) -> Result {
     let (Some(name_attr), Some(pid_attr)) =
         (req.attr(dp_attr::NAME), req.attr(dp_attr::UPCALL_PID))
     else {
@@ -548,9 +570,9 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
     let shared = DpShared::new(net, flows.shared())?;
     let vport = Vport::new(OVSP_LOCAL, shared.clone(), &upcall_portids)?;
 
-    let mut reg = OVS_MUTEX.lock();
+    let mut reg = dps.lock();
     let mut dp = Datapath {
-        net,
+        net: net.handle(),
         shared,
         ports: KVec::new(),
         masks_cache_size: MASKS_CACHE_DEFAULT,
@@ -572,7 +594,7 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
             return Err(e);
         }
     };
-    dp.add_port(Port::new(vport, PortDev::Internal(dev), upcall_portids))?;
+    dp.add_port(Port::new(vport, PortDevice::Internal(dev), upcall_portids))?;
     dp.fill_info(&mut reply, req.snd_portid(), req.snd_seq(), 0, dp_cmd::NEW)?;
     reg.dps.push(dp, GFP_KERNEL)?;
     drop(reg);
@@ -583,7 +605,7 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
 impl Registry {
     /// `get_dp()`: the datapath in `net` owning the internal device
     /// `ifindex`.
-    pub(crate) fn find_by_ifindex(&self, net: NetNs, ifindex: i32) -> Option<usize> {
+    pub(crate) fn find_by_ifindex(&self, net: NetNs<'_>, ifindex: i32) -> Option<usize> {
         self.dps
             .iter()
             .position(|dp| dp.ports.iter().any(|p| p.is_internal_ifindex(net, ifindex)))
@@ -592,7 +614,7 @@ impl Registry {
     /// An outdated client that does not know user features tried to
     /// create an existing datapath and will likely reuse it: drop the
     /// features announced before (`ovs_dp_reset_user_features()`).
-    fn reset_user_features(&mut self, net: NetNs, req: &Request<'_>) {
+    fn reset_user_features(&mut self, net: NetNs<'_>, req: &Request<'_>) {
         if let Ok(i) = self.lookup(net, req) {
             if let Some(dp) = self.dps.get(i) {
                 let name = dp.name();
@@ -605,9 +627,9 @@ impl Registry {
 }
 
 /// `OVS_DP_CMD_DEL`.
-pub(crate) fn cmd_del(req: &Request<'_>) -> Result {
+pub(crate) fn cmd_del(dps: &Datapaths, req: &Request<'_>) -> Result {
     let mut reply = new_reply()?;
-    let mut reg = OVS_MUTEX.lock();
+    let mut reg = dps.lock();
     let i = reg.lookup(req.net()?, req)?;
     let dp = reg.dps.remove(i).map_err(|_| ENODEV)?;
     dp.fill_info(&mut reply, req.snd_portid(), req.snd_seq(), 0, dp_cmd::DEL)?;
@@ -618,9 +640,9 @@ pub(crate) fn cmd_del(req: &Request<'_>) -> Result {
 }
 
 /// `OVS_DP_CMD_SET`.
-pub(crate) fn cmd_set(req: &Request<'_>) -> Result {
+pub(crate) fn cmd_set(dps: &Datapaths, req: &Request<'_>) -> Result {
     let mut reply = new_reply()?;
-    let mut reg = OVS_MUTEX.lock();
+    let mut reg = dps.lock();
     let i = reg.lookup(req.net()?, req)?;
     let dp = reg.dps.get_mut(i).ok_or(ENODEV)?;
     let change = Change::parse(req, dp.masks_cache_size)?;
@@ -632,9 +654,9 @@ pub(crate) fn cmd_set(req: &Request<'_>) -> Result {
 }
 
 /// `OVS_DP_CMD_GET`.
-pub(crate) fn cmd_get(req: &Request<'_>) -> Result {
+pub(crate) fn cmd_get(dps: &Datapaths, req: &Request<'_>) -> Result {
     let mut reply = new_reply()?;
-    let mut reg = OVS_MUTEX.lock();
+    let mut reg = dps.lock();
     let i = reg.lookup(req.net()?, req)?;
     let dp = reg.dps.get(i).ok_or(ENODEV)?;
     dp.fill_info(&mut reply, req.snd_portid(), req.snd_seq(), 0, dp_cmd::GET)?;
@@ -644,12 +666,12 @@ pub(crate) fn cmd_get(req: &Request<'_>) -> Result {
 
 /// `OVS_DP_CMD_GET` dump: the datapaths of the requester's namespace, from
 /// the one after the last dumped.
-pub(crate) fn cmd_dump(dump: &Dump<'_>, out: &mut MsgWriter<'_>) -> Result<usize> {
+pub(crate) fn cmd_dump(dps: &Datapaths, dump: &Dump<'_>, out: &mut MsgWriter<'_>) -> Result<usize> {
     let net = dump.net()?;
     let skip = dump.arg(0);
     let mut i: usize = 0;
-    let reg = OVS_MUTEX.lock();
-    for dp in reg.dps.iter().filter(|dp| dp.net == net) {
+    let reg = dps.lock();
+    for dp in reg.dps.iter().filter(|dp| dp.net.is(net)) {
         if i >= skip
             && dp
                 .fill_info(
@@ -672,8 +694,8 @@ pub(crate) fn cmd_dump(dump: &Dump<'_>, out: &mut MsgWriter<'_>) -> Result<usize
 }
 
 /// Every datapath's masks reordered by use (`ovs_dp_masks_rebalance()`).
-pub(crate) fn masks_rebalance() {
-    let mut reg = OVS_MUTEX.lock();
+pub(crate) fn masks_rebalance(dps: &Datapaths) {
+    let mut reg = dps.lock();
     for dp in reg.dps.iter_mut() {
         dp.flows.rebalance();
     }
@@ -682,11 +704,11 @@ pub(crate) fn masks_rebalance() {
 /// A namespace is going away (`ovs_exit_net()`): destroy its datapaths,
 /// and remove the internal ports other datapaths have in it (the kernel
 /// would unregister their devices next).
-pub(crate) fn net_exit(net: NetNs) {
-    let mut reg = OVS_MUTEX.lock();
+pub(crate) fn net_exit(dps: &Datapaths, net: NetNs<'_>) {
+    let mut reg = dps.lock();
     let mut i = 0;
     while let Some(dp) = reg.dps.get(i) {
-        if dp.net == net {
+        if dp.net.is(net) {
             // Dropping it unregisters its devices.
             drop(reg.dps.remove(i));
         } else {
@@ -696,7 +718,7 @@ pub(crate) fn net_exit(net: NetNs) {
     for dp in reg.dps.iter_mut() {
         let mut p = 0;
         while let Some(port) = dp.ports.get(p) {
-            if matches!(port.dev, PortDev::Internal(_)) && port.dev.device().is_in(net) {
+            if matches!(port.dev, PortDevice::Internal(_)) && port.dev.device().is_in(net) {
                 drop(dp.remove_port_keep_headroom(p));
             } else {
                 p += 1;

@@ -11,18 +11,19 @@
 
 use kernel::prelude::*;
 
+use crate::datapath::Datapaths;
 use crate::datapath::Registry;
 use crate::fallible::AllocError;
-use crate::kapi::genl::{Dump, Family, Request};
-use crate::kapi::lock::OVS_MUTEX;
-use crate::kapi::nlmsg::{self, Msg, MsgWriter};
-use crate::kapi::{rcu, time};
-use crate::flow::actions::{copy_actions, ActionError};
+use crate::flow::actions_nl::{copy_actions, ActionError};
 use crate::flow::key_put::{key_attr_size, put_key};
 use crate::flow::match_nl::{get_match, CtSupport, Match};
 use crate::flow::table::{Actions, Flow, FlowRef, FlowTable, Ident, Mask, NewFlow, Ufid};
+use crate::kapi::genl::{Dump, Family, Request};
+use crate::kapi::nlmsg::{self, Msg, MsgWriter};
+use crate::kapi::{rcu, time};
 use crate::netlink::attr::nla_total_size;
 use crate::netlink::build::VecSink;
+use crate::ovs_header::{ovs_header, OvsHeader};
 use crate::uapi::{self, flow_attr, flow_cmd, ufid_flags};
 
 /// The conntrack key fields this kernel has (`ovs_ct_verify()`): C's
@@ -195,7 +196,7 @@ fn fill_info(
         h.seq,
         h.flags,
         h.cmd,
-        h.dp_ifindex,
+        &ovs_header(h.dp_ifindex),
     )?;
     let filled = fill_attrs(out, table, flow, ufid_flags, first_in_buffer);
     match filled {
@@ -235,7 +236,7 @@ fn fill_attrs(
     if stats.used != 0 {
         out.put_u64_64bit(
             flow_attr::USED,
-            time::flow_used_msecs(stats.used),
+            time::monotonic_ms_at(stats.used),
             flow_attr::PAD,
         )?;
     }
@@ -309,7 +310,7 @@ fn no_memory(_: AllocError) -> Error {
 
 /// `OVS_FLOW_CMD_NEW`: installs a flow, or replaces the actions of the
 /// flow the key already hits.
-pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
+pub(crate) fn cmd_new(dps: &Datapaths, req: &Request<'_>) -> Result {
     let c = Common::parse(req)?;
     let Some(key_attr) = req.attr(flow_attr::KEY) else {
         nlerr(
@@ -341,7 +342,7 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
         None => Ident::Key(KBox::new(m.key.clone(), GFP_KERNEL)?),
     };
 
-    let mut reg = OVS_MUTEX.lock();
+    let mut reg = dps.lock();
     let table = table_of(&mut reg, req)?;
     let found = c
         .ufid
@@ -392,7 +393,7 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
 }
 
 /// `OVS_FLOW_CMD_SET`: new actions for a flow, and/or its stats cleared.
-pub(crate) fn cmd_set(req: &Request<'_>) -> Result {
+pub(crate) fn cmd_set(dps: &Datapaths, req: &Request<'_>) -> Result {
     let c = Common::parse(req)?;
     let key_attr = req.attr(flow_attr::KEY);
     if key_attr.is_none() && c.ufid.is_none() {
@@ -430,7 +431,7 @@ pub(crate) fn cmd_set(req: &Request<'_>) -> Result {
         }
     };
 
-    let mut reg = OVS_MUTEX.lock();
+    let mut reg = dps.lock();
     let table = table_of(&mut reg, req)?;
     let f = match (&c.ufid, &m) {
         (Some(u), _) => table.lookup_ufid(u),
@@ -467,7 +468,7 @@ fn lookup_named(table: &FlowTable, c: &Common, m: Option<&Match>) -> Option<Flow
 }
 
 /// `OVS_FLOW_CMD_GET`.
-pub(crate) fn cmd_get(req: &Request<'_>) -> Result {
+pub(crate) fn cmd_get(dps: &Datapaths, req: &Request<'_>) -> Result {
     let c = Common::parse(req)?;
     let m = match req.attr(flow_attr::KEY) {
         Some(a) => Some(parse_match(req, &c, a.payload(), false)?),
@@ -481,7 +482,7 @@ pub(crate) fn cmd_get(req: &Request<'_>) -> Result {
         }
         None => None,
     };
-    let mut reg = OVS_MUTEX.lock();
+    let mut reg = dps.lock();
     let table = table_of(&mut reg, req)?;
     let Some(f) = lookup_named(table, &c, m.as_deref()) else {
         req.set_err_msg(c"No such flow");
@@ -493,13 +494,13 @@ pub(crate) fn cmd_get(req: &Request<'_>) -> Result {
 }
 
 /// `OVS_FLOW_CMD_DEL`: one flow, or all of them when none is named.
-pub(crate) fn cmd_del(req: &Request<'_>) -> Result {
+pub(crate) fn cmd_del(dps: &Datapaths, req: &Request<'_>) -> Result {
     let c = Common::parse(req)?;
     let m = match req.attr(flow_attr::KEY) {
         Some(a) => Some(parse_match(req, &c, a.payload(), false)?),
         None => None,
     };
-    let mut reg = OVS_MUTEX.lock();
+    let mut reg = dps.lock();
     let table = table_of(&mut reg, req)?;
     if m.is_none() && c.ufid.is_none() {
         return table.flush().map_err(no_memory);
@@ -526,10 +527,14 @@ pub(crate) fn cmd_del(req: &Request<'_>) -> Result {
 
 /// `OVS_FLOW_CMD_GET` dump: every flow of the datapath, resuming at the
 /// position after the last one sent.
-pub(crate) fn cmd_dump(dump: &Dump<'_>, out: &mut MsgWriter<'_>) -> Result<usize> {
-    let ufid_flags = dump.flow_ufid_flags()?;
+pub(crate) fn cmd_dump(dps: &Datapaths, dump: &Dump<'_>, out: &mut MsgWriter<'_>) -> Result<usize> {
+    // C parses a flow dump's attributes itself, for UFID_FLAGS only.
+    let ufid_flags = match dump.parse_attrs()?.get(flow_attr::UFID_FLAGS) {
+        Some(a) => a.get_u32().map_err(|_| EINVAL)?,
+        None => 0,
+    };
     let net = dump.net()?;
-    let reg = OVS_MUTEX.lock();
+    let reg = dps.lock();
     let Some(dp) = reg
         .find_by_ifindex(net, dump.dp_ifindex())
         .and_then(|i| reg.dps.get(i))

@@ -3,16 +3,26 @@
 //! openvswitch_rs: the Open vSwitch kernel datapath, in Rust.
 //!
 //! Layout follows `net/openvswitch`: domain modules (datapath, vport,
-//! flow, actions, ...) above a small abstraction layer, [`kapi`], which is
-//! the only place with `unsafe`. Pure logic ([`netlink`], [`uapi`])
-//! compiles on the host too, for `cargo test` and fuzzing.
+//! flow, actions, ...) above [`kapi`], safe abstractions of the kernel
+//! APIs the kernel crate lacks, which knows nothing of Open vSwitch and is
+//! the only place with `unsafe`. [`entry`] wires the kernel's entry points
+//! to the domain. Pure logic ([`netlink`], [`flow`], [`uapi`]) compiles on
+//! the host too, for `cargo test` and fuzzing.
+
+// Above `kapi`, unsafe code does not compile (`kapi` allows it for
+// itself); scripts/lint checks no other module lifts this.
+#![deny(unsafe_code)]
 
 use kernel::prelude::*;
 
+#[allow(unsafe_code)]
+mod kapi;
+
 mod actions;
 mod datapath;
-mod kapi;
+mod entry;
 mod flow_family;
+mod ovs_header;
 mod packet;
 mod packet_family;
 mod upcall;
@@ -20,6 +30,8 @@ mod vport;
 
 // Pure logic is `pub` for the host test crate, which builds these files as
 // its library; in the module nothing outside the crate sees them.
+#[allow(unreachable_pub)]
+mod bytes;
 #[allow(unreachable_pub)]
 mod dp_config;
 #[allow(unreachable_pub)]
@@ -30,6 +42,9 @@ mod fallible;
 mod flow;
 #[allow(unreachable_pub)]
 mod netlink;
+#[cfg(CONFIG_KUNIT = "y")]
+#[allow(unreachable_pub)]
+mod test_support;
 /// What pure code publishes through RCU with (the host has a stand-in).
 mod rcu {
     pub(crate) use crate::kapi::rcu::{read_lock, Guard, RcuBox, RcuCell};
@@ -41,7 +56,7 @@ mod uapi;
 mod vport_table;
 
 module! {
-    type: OpenVswitch,
+    type: entry::OpenVswitch,
     name: "openvswitch_rs",
     authors: ["openvswitch_rs developers"],
     description: "Open vSwitch switching datapath, in Rust",
@@ -54,45 +69,4 @@ module! {
         "net-pf-16-proto-16-family-ovs_meter",
         "net-pf-16-proto-16-family-ovs_ct_limit",
     ],
-}
-
-struct OpenVswitch {
-    // Held for their `Drop`, which runs in field order: first no more
-    // requests, then no more mask rebalancing, then no more device events
-    // (every netdev port detached), then every namespace's datapaths are
-    // destroyed.
-    _families: KVec<kapi::genl::Registration>,
-    _masks_rebalance: kapi::time::MasksRebalance,
-    _netdev_notifier: kapi::netdev::NetdevNotifier,
-    _net_hooks: kapi::netdev::NetHooks,
-    _registry: datapath::RegistryRelease,
-    // Last: no packet runs actions any more.
-    _deps: kapi::skb::Deps,
-    _drop_reasons: kapi::skb::DropReasons,
-}
-
-impl kernel::Module for OpenVswitch {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        kapi::lock::init();
-        let registry = datapath::RegistryRelease::new();
-        let drop_reasons = kapi::skb::DropReasons::register();
-        let deps = kapi::skb::Deps::acquire();
-        let net_hooks = kapi::netdev::NetHooks::register()?;
-        let netdev_notifier = kapi::netdev::NetdevNotifier::register()?;
-        let masks_rebalance = kapi::time::MasksRebalance::start();
-        let families = kapi::genl::register_families()?;
-        pr_info!(
-            "Open vSwitch switching datapath ({} genetlink families)\n",
-            families.len()
-        );
-        Ok(OpenVswitch {
-            _families: families,
-            _masks_rebalance: masks_rebalance,
-            _netdev_notifier: netdev_notifier,
-            _net_hooks: net_hooks,
-            _registry: registry,
-            _deps: deps,
-            _drop_reasons: drop_reasons,
-        })
-    }
 }

@@ -10,11 +10,11 @@ use kernel::prelude::*;
 
 use crate::actions::Exec;
 use crate::datapath::DpShared;
+use crate::flow::extract::{self, MacProto, Offsets, PacketMeta, SkbState, VlanTag};
+use crate::flow::key::{fields, FlowKey};
 use crate::kapi::rcu::Guard;
 use crate::kapi::skb::{BhOff, Headers, SkBuff, SkState};
 use crate::kapi::time;
-use crate::flow::extract::{self, MacProto, Offsets, PacketMeta, SkbState};
-use crate::flow::key::{fields, FlowKey};
 use crate::upcall::{self, UpcallInfo};
 use crate::vport::Vport;
 
@@ -82,7 +82,10 @@ impl<'a> Packet<'a> {
 /// The skb fields key extraction reads.
 pub(crate) fn skb_state(st: &SkState) -> SkbState {
     SkbState {
-        vlan_hwaccel: st.vlan,
+        vlan_hwaccel: st.vlan.map(|t| VlanTag {
+            tpid: t.tpid,
+            tci: t.tci,
+        }),
         l3_protocol: st.protocol,
         gso_udp: st.gso_udp,
     }
@@ -124,7 +127,7 @@ pub(crate) fn receive(
     bh: &BhOff,
 ) -> Result {
     // Another namespace's packet keeps only its mark, and no tunnel.
-    let tunnel = !skb.scrub_foreign(dp.net) && netdev;
+    let tunnel = !skb.scrub_foreign(dp.net.get()) && netdev;
     pull_headers(&mut skb)?;
     let st = skb.state();
     let Some(mac_proto) = extract::mac_proto_for_device(st.dev_type, st.protocol) else {
@@ -184,7 +187,7 @@ pub(crate) fn process<'a>(
         let portid = if pkt.cb.upcall_pid != 0 {
             pkt.cb.upcall_pid
         } else {
-            upcall::miss_portid(dp, guard, &mut pkt)
+            upcall::miss_portid(dp, guard, exec.bh(), &mut pkt)
         };
         let info = UpcallInfo {
             cmd: crate::uapi::packet_cmd::MISS,
@@ -194,7 +197,7 @@ pub(crate) fn process<'a>(
             mru: pkt.cb.mru,
             egress: None,
         };
-        match upcall::send(dp, &pkt, key, &info, u32::MAX) {
+        match upcall::send(dp, &mut pkt, key, &info, u32::MAX) {
             Ok(()) => pkt.skb.consume(),
             Err(e) if e == EAGAIN || e == ERESTARTSYS || e == EINTR => pkt.skb.consume(),
             Err(_) => pkt.skb.tx_error(),
@@ -219,7 +222,7 @@ pub(crate) fn process<'a>(
 
 /// The key's `mac_proto` without the "invalid" bit.
 pub(crate) fn key_mac_proto(key: &FlowKey) -> u8 {
-    key.get_u8(fields::MAC_PROTO) & !extract::SW_FLOW_KEY_INVALID
+    key.get_u8(fields::MAC_PROTO) & !crate::uapi::SW_FLOW_KEY_INVALID
 }
 
 /// `ovs_mac_header_len()`.

@@ -6,21 +6,22 @@
 use kernel::prelude::*;
 
 use crate::actions::Exec;
-use crate::kapi::genl::Request;
-use crate::kapi::lock::OVS_MUTEX;
-use crate::kapi::skb::{BhDisabled, SkBuff};
-use crate::flow::actions::copy_actions;
+use crate::datapath::Datapaths;
+use crate::flow::actions_nl::copy_actions;
 use crate::flow::extract::{self, SkbState};
 use crate::flow::key::fields;
 use crate::flow::match_nl::get_metadata;
 use crate::flow_family::{nlerr, CT};
+use crate::kapi::genl::Request;
+use crate::kapi::skb::{BhDisabled, SkBuff};
 use crate::netlink::build::VecSink;
+use crate::ovs_header::OvsHeader;
 use crate::packet::{self, Cb, Packet};
 use crate::uapi::packet_attr;
-use crate::vport::OVSP_LOCAL;
+use crate::uapi::OVSP_LOCAL;
 
 /// `OVS_PACKET_CMD_EXECUTE`.
-pub(crate) fn cmd_execute(req: &Request<'_>) -> Result {
+pub(crate) fn cmd_execute(dps: &Datapaths, req: &Request<'_>) -> Result {
     let log = req.attr(packet_attr::PROBE).is_none();
     let (Some(data), Some(key_attr), Some(acts_attr)) = (
         req.attr(packet_attr::PACKET),
@@ -85,7 +86,7 @@ pub(crate) fn cmd_execute(req: &Request<'_>) -> Result {
 
     let net = req.net()?;
     let dp = {
-        let reg = OVS_MUTEX.lock();
+        let reg = dps.lock();
         let d = reg.find_by_ifindex(net, req.dp_ifindex()).ok_or(ENODEV)?;
         reg.dps.get(d).ok_or(ENODEV)?.shared()
     };

@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The parts of `include/uapi/linux/openvswitch.h` the datapath names.
+//! The constants of the interfaces the datapath speaks: the parts of
+//! `include/uapi/linux/openvswitch.h` it names (here), the OVS datapath's
+//! own values userspace sees in keys (`MAC_PROTO_*`, the IPv6 extension
+//! header bits), and the protocol numbers and header sizes of the frames
+//! it parses and edits ([`proto`]). One home, so two parsers cannot
+//! disagree on a number.
 //!
 //! Pure data: this file compiles in the kernel module and in the host
 //! test crate alike.
+
+#[path = "uapi/proto.rs"]
+pub mod proto;
 
 /// `sizeof(struct ovs_header)`: every OVS family's user header is one
 /// `int dp_ifindex`.
@@ -112,6 +120,9 @@ pub mod vport_attr {
     /// `OVS_VPORT_UPCALL_ATTR_FAIL`, inside `UPCALL_STATS`.
     pub const UPCALL_FAIL: u16 = 1;
 }
+
+/// `OVSP_LOCAL`: the datapath's own internal port.
+pub const OVSP_LOCAL: u32 = 0;
 
 /// `DP_MAX_PORTS`: port numbers are below this.
 pub const DP_MAX_PORTS: u32 = 65535;
@@ -236,4 +247,197 @@ pub mod userspace_attr {
     pub const USERDATA: u16 = 2;
     pub const EGRESS_TUN_PORT: u16 = 3;
     pub const ACTIONS: u16 = 4;
+}
+
+/// `OVS_DP_VER_FEATURES`: clients older than this know no user features.
+pub const OVS_DP_VER_FEATURES: u8 = 2;
+
+/// Allow last Netlink attribute to be unaligned.
+pub const OVS_DP_F_UNALIGNED: u32 = 1 << 0;
+/// Allow datapath to associate multiple Netlink PIDs to each vport.
+pub const OVS_DP_F_VPORT_PIDS: u32 = 1 << 1;
+/// Allow tc offload recirc sharing.
+pub const OVS_DP_F_TC_RECIRC_SHARING: u32 = 1 << 2;
+/// Allow per-cpu dispatch of upcalls.
+pub const OVS_DP_F_DISPATCH_UPCALL_PER_CPU: u32 = 1 << 3;
+
+/// `OVS_KEY_ATTR_MAX`.
+pub const OVS_KEY_ATTR_MAX: u16 = 32;
+
+/// `enum ovs_key_attr`: `OVS_KEY_ATTR_*`.
+pub mod key_attr {
+    pub const UNSPEC: u16 = 0;
+    pub const ENCAP: u16 = 1;
+    pub const PRIORITY: u16 = 2;
+    pub const IN_PORT: u16 = 3;
+    pub const ETHERNET: u16 = 4;
+    pub const VLAN: u16 = 5;
+    pub const ETHERTYPE: u16 = 6;
+    pub const IPV4: u16 = 7;
+    pub const IPV6: u16 = 8;
+    pub const TCP: u16 = 9;
+    pub const UDP: u16 = 10;
+    pub const ICMP: u16 = 11;
+    pub const ICMPV6: u16 = 12;
+    pub const ARP: u16 = 13;
+    pub const ND: u16 = 14;
+    pub const SKB_MARK: u16 = 15;
+    pub const TUNNEL: u16 = 16;
+    pub const SCTP: u16 = 17;
+    pub const TCP_FLAGS: u16 = 18;
+    pub const DP_HASH: u16 = 19;
+    pub const RECIRC_ID: u16 = 20;
+    pub const MPLS: u16 = 21;
+    pub const CT_STATE: u16 = 22;
+    pub const CT_ZONE: u16 = 23;
+    pub const CT_MARK: u16 = 24;
+    pub const CT_LABELS: u16 = 25;
+    pub const CT_ORIG_TUPLE_IPV4: u16 = 26;
+    pub const CT_ORIG_TUPLE_IPV6: u16 = 27;
+    pub const NSH: u16 = 28;
+    pub const PACKET_TYPE: u16 = 29;
+    pub const ND_EXTENSIONS: u16 = 30;
+    pub const TUNNEL_INFO: u16 = 31;
+    pub const IPV6_EXTHDRS: u16 = 32;
+}
+
+/// `enum ovs_frag_type`.
+pub const OVS_FRAG_TYPE_NONE: u8 = 0;
+pub const OVS_FRAG_TYPE_FIRST: u8 = 1;
+pub const OVS_FRAG_TYPE_LATER: u8 = 2;
+
+/// `enum ovs_tunnel_key_attr`: `OVS_TUNNEL_KEY_ATTR_*`.
+pub mod tunnel_key_attr {
+    pub const ID: u16 = 0;
+    pub const IPV4_SRC: u16 = 1;
+    pub const IPV4_DST: u16 = 2;
+    pub const TOS: u16 = 3;
+    pub const TTL: u16 = 4;
+    pub const DONT_FRAGMENT: u16 = 5;
+    pub const CSUM: u16 = 6;
+    pub const OAM: u16 = 7;
+    pub const GENEVE_OPTS: u16 = 8;
+    pub const TP_SRC: u16 = 9;
+    pub const TP_DST: u16 = 10;
+    pub const VXLAN_OPTS: u16 = 11;
+    pub const IPV6_SRC: u16 = 12;
+    pub const IPV6_DST: u16 = 13;
+    pub const ERSPAN_OPTS: u16 = 15;
+    pub const IPV4_INFO_BRIDGE: u16 = 16;
+    /// `OVS_TUNNEL_KEY_ATTR_MAX`.
+    pub const MAX: u16 = 16;
+}
+
+/// `OVS_VXLAN_EXT_GBP`.
+pub const OVS_VXLAN_EXT_GBP: u16 = 1;
+/// `OVS_VXLAN_EXT_MAX`.
+pub const OVS_VXLAN_EXT_MAX: u16 = 1;
+
+/// `enum ovs_nsh_key_attr`: `OVS_NSH_KEY_ATTR_*`.
+pub mod nsh_key_attr {
+    pub const BASE: u16 = 1;
+    pub const MD1: u16 = 2;
+    pub const MD2: u16 = 3;
+    /// `OVS_NSH_KEY_ATTR_MAX`.
+    pub const MAX: u16 = 3;
+}
+
+/// `enum ovs_action_attr`: `OVS_ACTION_ATTR_*`.
+pub mod action {
+    pub const OUTPUT: u16 = 1;
+    pub const USERSPACE: u16 = 2;
+    pub const SET: u16 = 3;
+    pub const PUSH_VLAN: u16 = 4;
+    pub const POP_VLAN: u16 = 5;
+    pub const SAMPLE: u16 = 6;
+    pub const RECIRC: u16 = 7;
+    pub const HASH: u16 = 8;
+    pub const PUSH_MPLS: u16 = 9;
+    pub const POP_MPLS: u16 = 10;
+    pub const SET_MASKED: u16 = 11;
+    pub const CT: u16 = 12;
+    pub const TRUNC: u16 = 13;
+    pub const PUSH_ETH: u16 = 14;
+    pub const POP_ETH: u16 = 15;
+    pub const CT_CLEAR: u16 = 16;
+    pub const PUSH_NSH: u16 = 17;
+    pub const POP_NSH: u16 = 18;
+    pub const METER: u16 = 19;
+    pub const CLONE: u16 = 20;
+    pub const CHECK_PKT_LEN: u16 = 21;
+    pub const ADD_MPLS: u16 = 22;
+    pub const DEC_TTL: u16 = 23;
+    pub const DROP: u16 = 24;
+    pub const PSAMPLE: u16 = 25;
+    /// `OVS_ACTION_ATTR_MAX`.
+    pub const MAX: u16 = 25;
+}
+
+/// `OVS_SAMPLE_ATTR_PROBABILITY`, `OVS_SAMPLE_ATTR_ACTIONS`.
+pub mod sample_attr {
+    pub const PROBABILITY: u16 = 1;
+    pub const ACTIONS: u16 = 2;
+}
+
+/// `enum ovs_check_pkt_len_attr`: `OVS_CHECK_PKT_LEN_ATTR_*`.
+pub mod check_pkt_len_attr {
+    pub const PKT_LEN: u16 = 1;
+    pub const ACTIONS_IF_GREATER: u16 = 2;
+    pub const ACTIONS_IF_LESS_EQUAL: u16 = 3;
+}
+
+/// `OVS_PSAMPLE_ATTR_GROUP`, `OVS_PSAMPLE_ATTR_COOKIE`.
+pub mod psample_attr {
+    pub const GROUP: u16 = 1;
+    pub const COOKIE: u16 = 2;
+}
+
+/// `enum ovs_hash_alg`: `OVS_HASH_ALG_L4`, `OVS_HASH_ALG_SYM_L4`.
+pub const OVS_HASH_ALG_L4: u32 = 0;
+pub const OVS_HASH_ALG_SYM_L4: u32 = 1;
+
+/// `OVS_DEC_TTL_ATTR_ACTION`.
+pub const OVS_DEC_TTL_ATTR_ACTION: u16 = 1;
+
+/// `MAC_PROTO_NONE` (net/openvswitch/flow.h): a layer-3 packet.
+pub const MAC_PROTO_NONE: u8 = 0;
+/// `MAC_PROTO_ETHERNET`.
+pub const MAC_PROTO_ETHERNET: u8 = 1;
+/// `SW_FLOW_KEY_INVALID`, kept in `mac_proto` by actions that change the
+/// packet.
+pub const SW_FLOW_KEY_INVALID: u8 = 0x80;
+
+/// The IPv6 extension header bits of `key->ipv6.exthdrs`
+/// (`OVS_KEY_ATTR_IPV6_EXTHDRS`, `enum ofp12_ipv6exthdr_flags`).
+pub mod exthdr {
+    pub const NONEXT: u16 = 1 << 0;
+    pub const ESP: u16 = 1 << 1;
+    pub const AUTH: u16 = 1 << 2;
+    pub const DEST: u16 = 1 << 3;
+    pub const FRAG: u16 = 1 << 4;
+    pub const ROUTER: u16 = 1 << 5;
+    pub const HOP: u16 = 1 << 6;
+    pub const UNREP: u16 = 1 << 7;
+    pub const UNSEQ: u16 = 1 << 8;
+}
+
+/// Index of `ovs_meter` in [`FAMILIES`].
+pub const FAMILY_METER: usize = 4;
+
+/// Index of `ovs_ct_limit` in [`FAMILIES`].
+pub const FAMILY_CT_LIMIT: usize = 5;
+
+/// `enum ovs_meter_cmd`.
+pub mod meter_cmd {
+    pub const FEATURES: u8 = 1;
+    pub const SET: u8 = 2;
+    pub const DEL: u8 = 3;
+    pub const GET: u8 = 4;
+}
+
+/// `enum ovs_ct_limit_cmd`.
+pub mod ct_limit_cmd {
+    pub const SET: u8 = 1;
+    pub const DEL: u8 = 2;
+    pub const GET: u8 = 3;
 }

@@ -9,21 +9,20 @@ use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 
 use crate::datapath::DpShared;
-use crate::dp_config::{
-    nla_total_size, nla_total_size_64bit, OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_UNALIGNED,
-};
-use crate::kapi::genl::Family;
-use crate::kapi::nlmsg::Msg;
-use crate::kapi::rcu::Guard;
-use crate::kapi::skb::{self, SkBuff};
-use crate::kapi::time;
-use crate::flow::extract::OVS_FRAG_TYPE_LATER;
+use crate::dp_config::{nla_total_size, nla_total_size_64bit};
 use crate::flow::key::{fields, FlowKey};
 use crate::flow::key_put::{key_attr_size, put_key, put_tunnel};
 use crate::flow_family::CT;
+use crate::kapi::genl::Family;
+use crate::kapi::nlmsg::Msg;
+use crate::kapi::rcu::Guard;
+use crate::kapi::skb::{self, BhOff, SkBuff};
+use crate::kapi::time;
 use crate::netlink::attr::nla_align;
+use crate::ovs_header::ovs_header;
 use crate::packet::Packet;
 use crate::uapi::{self, packet_attr};
+use crate::uapi::{OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_UNALIGNED, OVS_FRAG_TYPE_LATER};
 
 /// `struct dp_upcall_info`.
 pub(crate) struct UpcallInfo<'a> {
@@ -64,9 +63,9 @@ fn tun_key_attr_size() -> usize {
 /// The port a miss goes to without a per-CPU table
 /// (`ovs_vport_find_upcall_portid()`), or this CPU's
 /// (`ovs_dp_get_upcall_portid()`).
-pub(crate) fn miss_portid(dp: &DpShared, guard: &Guard, pkt: &mut Packet<'_>) -> u32 {
+pub(crate) fn miss_portid(dp: &DpShared, guard: &Guard, bh: &BhOff, pkt: &mut Packet<'_>) -> u32 {
     if dp.user_features() & OVS_DP_F_DISPATCH_UPCALL_PER_CPU != 0 {
-        return cpu_portid(dp, guard);
+        return cpu_portid(dp, guard, bh);
     }
     let Some(ids) = pkt.cb.input.upcall_portids(guard) else {
         return 0;
@@ -83,8 +82,8 @@ pub(crate) fn miss_portid(dp: &DpShared, guard: &Guard, pkt: &mut Packet<'_>) ->
 }
 
 /// `ovs_dp_get_upcall_portid()` for this CPU.
-pub(crate) fn cpu_portid(dp: &DpShared, guard: &Guard) -> u32 {
-    let cpu = skb::this_cpu();
+pub(crate) fn cpu_portid(dp: &DpShared, guard: &Guard, bh: &BhOff) -> u32 {
+    let cpu = skb::this_cpu(bh);
     let Some(ids) = dp.per_cpu_pids(guard) else {
         return 0;
     };
@@ -104,7 +103,7 @@ pub(crate) fn cpu_portid(dp: &DpShared, guard: &Guard) -> u32 {
 /// to userspace; a failure counts as lost. `cutlen` truncates the copy.
 pub(crate) fn send(
     dp: &DpShared,
-    pkt: &Packet<'_>,
+    pkt: &mut Packet<'_>,
     key: &FlowKey,
     info: &UpcallInfo<'_>,
     cutlen: u32,
@@ -115,7 +114,7 @@ pub(crate) fn send(
         let result = if pkt.skb.state().gso {
             queue_gso(dp, pkt, key, info, cutlen)
         } else {
-            queue(dp, &pkt.skb, pkt.cb.acts_origlen, key, info, cutlen)
+            queue(dp, &mut pkt.skb, pkt.cb.acts_origlen, key, info, cutlen)
         };
         if info.cmd == uapi::packet_cmd::MISS || info.cmd == uapi::packet_cmd::ACTION {
             pkt.cb.input.count_upcall(result.is_ok());
@@ -132,7 +131,7 @@ pub(crate) fn send(
 #[inline(never)]
 fn queue_gso(
     dp: &DpShared,
-    pkt: &Packet<'_>,
+    pkt: &mut Packet<'_>,
     key: &FlowKey,
     info: &UpcallInfo<'_>,
     cutlen: u32,
@@ -145,13 +144,13 @@ fn queue_gso(
     }
     let segs = pkt.skb.gso_segments()?;
     let mut result = Ok(());
-    for (i, seg) in segs.enumerate() {
+    for (i, mut seg) in segs.enumerate() {
         if result.is_err() {
             drop(seg);
             continue;
         }
         let k = if udp && i > 0 { &later } else { key };
-        result = queue(dp, &seg, pkt.cb.acts_origlen, k, info, cutlen);
+        result = queue(dp, &mut seg, pkt.cb.acts_origlen, k, info, cutlen);
         if result.is_ok() {
             seg.consume();
         }
@@ -184,7 +183,7 @@ fn msg_size(info: &UpcallInfo<'_>, hlen: usize, acts_origlen: usize) -> usize {
 /// `queue_userspace_packet()`.
 fn queue(
     dp: &DpShared,
-    skb: &SkBuff,
+    skb: &mut SkBuff,
     acts_origlen: usize,
     key: &FlowKey,
     info: &UpcallInfo<'_>,
@@ -230,7 +229,7 @@ fn queue_prepared(
     };
     let family = Family::get(uapi::FAMILY_PACKET).ok_or(ENOENT)?;
     let mut msg = Msg::new_atomic(msg_size(info, hlen, acts_origlen))?;
-    msg.put_header(&family, 0, 0, 0, info.cmd, dp_ifindex)
+    msg.put_header(&family, 0, 0, 0, info.cmd, &ovs_header(dp_ifindex))
         .map_err(|_| EINVAL)?;
     put_key(&mut *msg, key, key, packet_attr::KEY, false, CT).map_err(|_| EMSGSIZE)?;
     if let Some(u) = info.userdata {
@@ -264,5 +263,5 @@ fn queue_prepared(
     msg.put_bytes(packet_attr::HASH, &skb.upcall_hash().to_ne_bytes())
         .map_err(|_| ENOBUFS)?;
     msg.put_packet(skb, skb_len, hlen, unaligned)?;
-    msg.unicast(dp.net, info.portid)
+    msg.unicast(dp.net.get(), info.portid)
 }

@@ -12,19 +12,21 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use kernel::{prelude::*, sync::Arc};
 
+use crate::datapath::Datapaths;
 use crate::datapath::{collect_port_ids, Datapath, DpShared, PortIdsError, Registry};
-use crate::dp_config::{nla_total_size, nla_total_size_64bit, OVS_DP_F_VPORT_PIDS};
+use crate::dp_config::{nla_total_size, nla_total_size_64bit};
 use crate::kapi::genl::{Dump, Family, Request};
-use crate::kapi::lock::OVS_MUTEX;
-use crate::kapi::netdev::{self, name_bytes, InternalDev, NetDevice, NetNs, NetdevPort, SkBuff};
+use crate::kapi::netdev::{
+    self, name_bytes, AttachedDevice, InternalDev, NetDevice, NetNs, PortOps, SkBuff,
+};
 use crate::kapi::nlmsg::{multicast_error, Msg, MsgWriter};
 use crate::kapi::rcu::{Guard, RcuBox, RcuCell};
 use crate::kapi::skb::BhOff;
-use crate::uapi::{self, vport_attr, vport_cmd, vport_type, DP_MAX_PORTS};
+use crate::ovs_header::{ovs_header, OvsHeader};
+use crate::uapi::{
+    self, vport_attr, vport_cmd, vport_type, DP_MAX_PORTS, OVSP_LOCAL, OVS_DP_F_VPORT_PIDS,
+};
 use crate::vport_table::{self, dump_order, Cursor, HASH_BUCKETS};
-
-/// `OVSP_LOCAL`: the datapath's own internal port.
-pub(crate) const OVSP_LOCAL: u32 = 0;
 
 /// What the packet path sees of a port.
 pub(crate) struct Vport {
@@ -83,36 +85,38 @@ impl Vport {
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
+}
 
+impl PortOps for Vport {
     /// A packet from this port's device enters the datapath
     /// (`ovs_vport_receive()`). Runs with bottom halves off, under
     /// rcu_read_lock.
-    pub(crate) fn receive(&self, skb: SkBuff, netdev: bool, bh: &BhOff) -> Result {
-        crate::packet::receive(self, &self.dp, skb, netdev, bh)
+    fn receive(&self, skb: SkBuff, from_netdev: bool, bh: &BhOff) -> Result {
+        crate::packet::receive(self, &self.dp, skb, from_netdev, bh)
     }
 }
 
 /// A port's device.
-pub(crate) enum PortDev {
+pub(crate) enum PortDevice {
     /// `OVS_VPORT_TYPE_INTERNAL`: a device of this module.
     Internal(InternalDev),
     /// `OVS_VPORT_TYPE_NETDEV`: an existing device, attached.
-    Netdev(NetdevPort),
+    Netdev(AttachedDevice),
 }
 
-impl PortDev {
+impl PortDevice {
     pub(crate) fn device(&self) -> NetDevice<'_> {
         match self {
-            PortDev::Internal(dev) => dev.device(),
-            PortDev::Netdev(port) => port.device(),
+            PortDevice::Internal(dev) => dev.device(),
+            PortDevice::Netdev(port) => port.device(),
         }
     }
 
     /// The port's `OVS_VPORT_TYPE_*`.
     fn kind(&self) -> u32 {
         match self {
-            PortDev::Internal(_) => vport_type::INTERNAL,
-            PortDev::Netdev(_) => vport_type::NETDEV,
+            PortDevice::Internal(_) => vport_type::INTERNAL,
+            PortDevice::Netdev(_) => vport_type::NETDEV,
         }
     }
 }
@@ -121,7 +125,7 @@ impl PortDev {
 /// device (internal) or detaches it (netdev).
 pub(crate) struct Port {
     pub(crate) vport: Arc<Vport>,
-    pub(crate) dev: PortDev,
+    pub(crate) dev: PortDevice,
     /// The device's name when the port was added. C files a port under
     /// that name and compares with the current one, so a renamed port is
     /// found by neither; ports are looked up the same way here.
@@ -131,7 +135,7 @@ pub(crate) struct Port {
 }
 
 impl Port {
-    pub(crate) fn new(vport: Arc<Vport>, dev: PortDev, upcall_portids: KVec<u32>) -> Self {
+    pub(crate) fn new(vport: Arc<Vport>, dev: PortDevice, upcall_portids: KVec<u32>) -> Self {
         let added_as = dev.device().name();
         Port {
             vport,
@@ -152,9 +156,9 @@ impl Port {
 
     /// An internal port whose device is `ifindex` in `net`: what
     /// `get_dp()` accepts as a datapath's `dp_ifindex`.
-    pub(crate) fn is_internal_ifindex(&self, net: NetNs, ifindex: i32) -> bool {
+    pub(crate) fn is_internal_ifindex(&self, net: NetNs<'_>, ifindex: i32) -> bool {
         let dev = self.dev.device();
-        matches!(self.dev, PortDev::Internal(_)) && dev.ifindex() == ifindex && dev.is_in(net)
+        matches!(self.dev, PortDevice::Internal(_)) && dev.ifindex() == ifindex && dev.is_in(net)
     }
 }
 
@@ -198,7 +202,7 @@ fn msg_size() -> usize {
 fn fill_info(
     dp: &Datapath,
     port: &Port,
-    net: NetNs,
+    net: NetNs<'_>,
     msg: &mut MsgWriter<'_>,
     portid: u32,
     seq: u32,
@@ -207,7 +211,7 @@ fn fill_info(
 ) -> Result {
     let family = vport_family()?;
     let dev = port.dev.device();
-    msg.put_header(&family, portid, seq, flags, cmd, dp.ifindex())?;
+    msg.put_header(&family, portid, seq, flags, cmd, &ovs_header(dp.ifindex()))?;
     msg.put_u32(vport_attr::PORT_NO, port.port_no())?;
     msg.put_u32(vport_attr::TYPE, port.dev.kind())?;
     let name = dev.name();
@@ -252,11 +256,11 @@ fn fill_info(
 impl Registry {
     /// `ovs_vport_locate()`: the port called `name` of a datapath in `net`,
     /// as (datapath, port) indexes.
-    pub(crate) fn locate(&self, net: NetNs, name: &[u8]) -> Option<(usize, usize)> {
+    pub(crate) fn locate(&self, net: NetNs<'_>, name: &[u8]) -> Option<(usize, usize)> {
         self.dps
             .iter()
             .enumerate()
-            .filter(|(_, dp)| dp.net == net)
+            .filter(|(_, dp)| dp.net.is(net))
             .find_map(|(d, dp)| {
                 dp.ports
                     .iter()
@@ -269,7 +273,7 @@ impl Registry {
 /// `lookup_vport()`: by name (any datapath of the namespace; the header's
 /// dp_ifindex, if set, must be that port's datapath), else by port number
 /// in the header's datapath. Returns (datapath, port) indexes.
-fn lookup(reg: &Registry, net: NetNs, req: &Request<'_>) -> Result<(usize, usize)> {
+fn lookup(reg: &Registry, net: NetNs<'_>, req: &Request<'_>) -> Result<(usize, usize)> {
     let no_port = |msg: &'static kernel::str::CStr| {
         req.set_err_msg(msg);
         ENODEV
@@ -334,7 +338,7 @@ fn free_port_no(dp: &Datapath) -> Result<u32> {
 /// `OVS_VPORT_CMD_NEW`: an internal port (a new device) or a netdev port
 /// (an existing device of the datapath's namespace), with C's checks in
 /// C's order.
-pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
+pub(crate) fn cmd_new(dps: &Datapaths, req: &Request<'_>) -> Result {
     let (Some(name), Some(kind), Some(pids)) = (
         req.attr(vport_attr::NAME),
         req.attr(vport_attr::TYPE),
@@ -365,7 +369,7 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
     let mut reply = Msg::new(msg_size())?;
     let net = req.net()?;
 
-    let mut reg = OVS_MUTEX.lock();
+    let mut reg = dps.lock();
     let d = reg.find_by_ifindex(net, req.dp_ifindex()).ok_or_else(|| {
         req.set_err_msg(c"No such datapath");
         ENODEV
@@ -389,20 +393,22 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
     let upcall_portids = upcall_portids(req, pids.payload())?;
     let vport = Vport::new(port_no, dp.shared(), &upcall_portids)?;
     let dev = if kind == vport_type::INTERNAL {
-        PortDev::Internal(
-            InternalDev::create(dp.net, name, ifindex, false, vport.clone()).inspect_err(|e| {
-                req.set_err_msg(match *e {
-                    EEXIST => c"A device with this name exists",
-                    EBUSY => c"A device with this ifindex exists",
-                    EINVAL => c"Not a valid device name",
-                    _ => c"Cannot create the device",
-                })
-            })?,
+        PortDevice::Internal(
+            InternalDev::create(dp.net.get(), name, ifindex, false, vport.clone()).inspect_err(
+                |e| {
+                    req.set_err_msg(match *e {
+                        EEXIST => c"A device with this name exists",
+                        EBUSY => c"A device with this ifindex exists",
+                        EINVAL => c"Not a valid device name",
+                        _ => c"Cannot create the device",
+                    })
+                },
+            )?,
         )
     } else {
         let master = dp.local_dev().ok_or(ENODEV)?;
-        PortDev::Netdev(
-            NetdevPort::attach(dp.net, name, master, vport.clone()).inspect_err(|e| {
+        PortDevice::Netdev(
+            AttachedDevice::attach(dp.net.get(), name, master, vport.clone()).inspect_err(|e| {
                 req.set_err_msg(match *e {
                     ENODEV => c"No such device",
                     EINVAL => c"Loopback, non-Ethernet and internal devices cannot be ports",
@@ -430,8 +436,8 @@ pub(crate) fn cmd_new(req: &Request<'_>) -> Result {
 }
 
 /// `OVS_VPORT_CMD_DEL`: the local port goes only with its datapath.
-pub(crate) fn cmd_del(req: &Request<'_>) -> Result {
-    let mut reg = OVS_MUTEX.lock();
+pub(crate) fn cmd_del(dps: &Datapaths, req: &Request<'_>) -> Result {
+    let mut reg = dps.lock();
     let (d, p) = lookup(&reg, req.net()?, req)?;
     let dp = reg.dps.get_mut(d).ok_or(ENODEV)?;
     if dp.ports.get(p).map(Port::port_no) == Some(OVSP_LOCAL) {
@@ -448,8 +454,8 @@ pub(crate) fn cmd_del(req: &Request<'_>) -> Result {
 }
 
 /// `OVS_VPORT_CMD_GET`.
-pub(crate) fn cmd_get(req: &Request<'_>) -> Result {
-    let reg = OVS_MUTEX.lock();
+pub(crate) fn cmd_get(dps: &Datapaths, req: &Request<'_>) -> Result {
+    let reg = dps.lock();
     let found = lookup(&reg, req.net()?, req)?;
     let reply = reply_for(&reg, found, req, vport_cmd::GET)?;
     drop(reg);
@@ -458,8 +464,8 @@ pub(crate) fn cmd_get(req: &Request<'_>) -> Result {
 
 /// `OVS_VPORT_CMD_SET`: the type must not change, no port type here takes
 /// options, and the upcall port ids may change.
-pub(crate) fn cmd_set(req: &Request<'_>) -> Result {
-    let mut reg = OVS_MUTEX.lock();
+pub(crate) fn cmd_set(dps: &Datapaths, req: &Request<'_>) -> Result {
+    let mut reg = dps.lock();
     let (d, p) = lookup(&reg, req.net()?, req)?;
     let port = reg
         .dps
@@ -489,9 +495,9 @@ pub(crate) fn cmd_set(req: &Request<'_>) -> Result {
 
 /// `OVS_VPORT_CMD_GET` dump: the ports of the header's datapath, in C's
 /// order (hash bucket `port_no % 1024`), resuming at (bucket, index).
-pub(crate) fn cmd_dump(dump: &Dump<'_>, out: &mut MsgWriter<'_>) -> Result<usize> {
+pub(crate) fn cmd_dump(dps: &Datapaths, dump: &Dump<'_>, out: &mut MsgWriter<'_>) -> Result<usize> {
     let net = dump.net()?;
-    let reg = OVS_MUTEX.lock();
+    let reg = dps.lock();
     let Some(dp) = reg
         .find_by_ifindex(net, dump.dp_ifindex())
         .and_then(|d| reg.dps.get(d))
@@ -549,8 +555,8 @@ impl Datapath {
 /// The NETDEV_UNREGISTER work (`ovs_dp_notify_wq()`): ports whose device
 /// went away were detached at once; remove them and tell each datapath's
 /// namespace, in C's port order.
-pub(crate) fn remove_detached() {
-    let mut reg = OVS_MUTEX.lock();
+pub(crate) fn remove_detached(dps: &Datapaths) {
+    let mut reg = dps.lock();
     for dp in reg.dps.iter_mut() {
         // One at a time, the first in dump order: removing shifts indexes.
         loop {
@@ -563,19 +569,19 @@ pub(crate) fn remove_detached() {
                 .find(|&i| {
                     dp.ports
                         .get(i)
-                        .is_some_and(|p| matches!(&p.dev, PortDev::Netdev(n) if !n.attached()))
+                        .is_some_and(|p| matches!(&p.dev, PortDevice::Netdev(n) if !n.attached()))
                 });
             let Some(i) = detached else { break };
             let notify = dp.ports.get(i).ok_or(ENODEV).and_then(|port| {
                 let mut msg = Msg::new(msg_size())?;
-                fill_info(dp, port, dp.net, &mut msg, 0, 0, 0, vport_cmd::DEL)?;
+                fill_info(dp, port, dp.net.get(), &mut msg, 0, 0, 0, vport_cmd::DEL)?;
                 Ok(msg)
             });
             drop(dp.remove_port_keep_headroom(i));
             if let Ok(family) = vport_family() {
                 match notify {
-                    Ok(msg) => msg.multicast(&family, dp.net, 0),
-                    Err(e) => multicast_error(&family, dp.net, 0, e),
+                    Ok(msg) => msg.multicast(&family, dp.net.get(), 0),
+                    Err(e) => multicast_error(&family, dp.net.get(), 0, e),
                 }
             }
         }

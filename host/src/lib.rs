@@ -8,6 +8,8 @@
 //! the kernel.
 
 pub mod actions;
+#[path = "../../src/bytes.rs"]
+pub mod bytes;
 #[path = "../../src/dp_config.rs"]
 pub mod dp_config;
 #[path = "../../src/fallible.rs"]
@@ -17,6 +19,9 @@ pub mod flow;
 #[path = "../../src/netlink/mod.rs"]
 pub mod netlink;
 pub mod rcu;
+#[cfg(test)]
+#[path = "../../src/test_support.rs"]
+pub mod test_support;
 #[path = "../../src/uapi.rs"]
 pub mod uapi;
 #[path = "../../src/vport_table.rs"]

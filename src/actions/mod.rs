@@ -3,7 +3,7 @@
 //! Executing a flow's actions on a packet (`net/openvswitch/actions.c`).
 //!
 //! Action lists are stored as replies show them (see
-//! [`crate::flow::actions`]), so the nested forms are the userspace ones
+//! [`crate::flow::actions_nl`]), so the nested forms are the userspace ones
 //! (a sample's PROBABILITY and ACTIONS, a clone's bare list); what C
 //! precomputes at install time ("exec" flags) is computed here as C
 //! computes it then.
@@ -18,22 +18,46 @@ pub mod edit;
 
 use kernel::prelude::*;
 
+use crate::bytes;
 use crate::datapath::DpShared;
+use crate::flow::key::{fields, FlowKey};
+use crate::flow::table::{jhash_1word, Actions};
 use crate::kapi::rcu::Guard;
 use crate::kapi::skb::{
-    BhOff, DropReason, ExecLevel, Output, SkBuff, SkState, CHECKSUM_COMPLETE, IP_TUNNEL_INFO_BRIDGE,
+    BhOff, ExecLevel, Output, SkBuff, SkState, SubsysDropReason, CHECKSUM_COMPLETE,
+    IP_TUNNEL_INFO_BRIDGE,
 };
 use crate::kapi::time;
-use crate::flow::actions::action;
-use crate::flow::key::{fields, FlowKey};
-use crate::flow::key_attrs::key_attr;
-use crate::flow::table::{jhash_1word, Actions};
 use crate::netlink::attr::{Attr, Attrs};
 use crate::packet::{self, Packet};
-use crate::uapi::{packet_cmd, userspace_attr};
+use crate::uapi::proto::ETH_P_TEB;
+use crate::uapi::{
+    action, check_pkt_len_attr, key_attr, packet_cmd, psample_attr, sample_attr, userspace_attr,
+    MAC_PROTO_ETHERNET, MAC_PROTO_NONE, OVS_DEC_TTL_ATTR_ACTION, OVS_HASH_ALG_L4,
+    OVS_HASH_ALG_SYM_L4,
+};
 use crate::upcall::{self, EgressTunnel, UpcallInfo};
 
 use edit::{Csum, EditError, IpSummed};
+
+/// `enum ovs_drop_reason` (net/openvswitch/drop.h): the index of each in
+/// the drop reason subsystem the glue registers with C's names.
+#[derive(Clone, Copy)]
+enum DropReason {
+    LastAction = 1,
+    ActionError = 2,
+    Explicit = 3,
+    ExplicitWithError = 4,
+    RecursionLimit = 6,
+    DeferredLimit = 7,
+    IpTtl = 11,
+}
+
+impl From<DropReason> for SubsysDropReason {
+    fn from(reason: DropReason) -> Self {
+        SubsysDropReason::new(reason as u32)
+    }
+}
 
 /// `OVS_RECURSION_LIMIT`.
 const RECURSION_LIMIT: i32 = 5;
@@ -41,23 +65,6 @@ const RECURSION_LIMIT: i32 = 5;
 const DEFERRED_ACTION_THRESHOLD: i32 = RECURSION_LIMIT - 2;
 /// `DEFERRED_ACTION_FIFO_SIZE`; C keeps one slot free.
 const FIFO_SIZE: usize = 10;
-
-/// `OVS_HASH_ALG_L4`, `OVS_HASH_ALG_SYM_L4`.
-const HASH_ALG_L4: u32 = 0;
-const HASH_ALG_SYM_L4: u32 = 1;
-
-/// `OVS_SAMPLE_ATTR_PROBABILITY`, `OVS_SAMPLE_ATTR_ACTIONS`.
-const SAMPLE_ATTR_PROBABILITY: u16 = 1;
-const SAMPLE_ATTR_ACTIONS: u16 = 2;
-/// `OVS_CHECK_PKT_LEN_ATTR_*`.
-const CPL_ATTR_PKT_LEN: u16 = 1;
-const CPL_ATTR_ACTIONS_IF_GREATER: u16 = 2;
-const CPL_ATTR_ACTIONS_IF_LESS_EQUAL: u16 = 3;
-/// `OVS_PSAMPLE_ATTR_GROUP`, `OVS_PSAMPLE_ATTR_COOKIE`.
-const PSAMPLE_ATTR_GROUP: u16 = 1;
-const PSAMPLE_ATTR_COOKIE: u16 = 2;
-/// `OVS_DEC_TTL_ATTR_ACTION`.
-const DEC_TTL_ATTR_ACTION: u16 = 1;
 
 /// How much of the packet an edit makes writable: all of it but for GSO
 /// packets, whose payload stays shared (as for key extraction, see
@@ -120,7 +127,7 @@ impl<'a> Exec<'a> {
         acts: &'a Actions,
         key: &mut FlowKey,
     ) -> Result {
-        let level = ExecLevel::enter();
+        let level = ExecLevel::enter(self.bh);
         if level.level() > RECURSION_LIMIT {
             if time::net_ratelimit() {
                 pr_crit!(
@@ -143,7 +150,7 @@ impl<'a> Exec<'a> {
         orig_len: usize,
         key: &mut FlowKey,
     ) -> Result {
-        let level = ExecLevel::enter();
+        let level = ExecLevel::enter(self.bh);
         if level.level() > RECURSION_LIMIT {
             pkt.skb.drop_for(DropReason::RecursionLimit);
             return Err(ENETDOWN);
@@ -227,28 +234,27 @@ impl<'a> Exec<'a> {
                     }
                     Ok(())
                 }
-                action::HASH => {
-                    self.hash(&mut pkt, key, a);
-                    Ok(())
-                }
+                action::HASH => self.hash(&mut pkt, key, a),
                 action::PUSH_VLAN => push_vlan(&mut pkt.skb, key, a.payload()),
                 action::PUSH_MPLS => {
                     let p = a.payload();
                     let mac_len = pkt.skb.state().mac_len;
-                    push_mpls(&mut pkt.skb, key, ne_u32(p, 0), ne_u16(p, 4), mac_len)
+                    let (lse, ethertype) = (stored(bytes::ne32(p, 0))?, stored(bytes::ne16(p, 4))?);
+                    push_mpls(&mut pkt.skb, key, lse, ethertype, mac_len)
                 }
                 action::ADD_MPLS => {
                     let p = a.payload();
                     // OVS_MPLS_L3_TUNNEL_FLAG_MASK: keep the MAC header.
-                    let mac_len = if ne_u16(p, 6) & 1 != 0 {
+                    let mac_len = if stored(bytes::ne16(p, 6))? & 1 != 0 {
                         pkt.skb.state().mac_len
                     } else {
                         0
                     };
-                    push_mpls(&mut pkt.skb, key, ne_u32(p, 0), ne_u16(p, 4), mac_len)
+                    let (lse, ethertype) = (stored(bytes::ne32(p, 0))?, stored(bytes::ne16(p, 4))?);
+                    push_mpls(&mut pkt.skb, key, lse, ethertype, mac_len)
                 }
                 action::POP_MPLS => {
-                    let ethertype = ne_u16(a.payload(), 0);
+                    let ethertype = stored(bytes::ne16(a.payload(), 0))?;
                     let ethernet = packet::key_mac_proto(key) == MAC_PROTO_ETHERNET;
                     let r = pkt.skb.mpls_pop(ethertype, ethernet);
                     if r.is_ok() {
@@ -300,7 +306,7 @@ impl<'a> Exec<'a> {
                 }
                 action::POP_VLAN => pop_vlan(&mut pkt.skb, key),
                 action::RECIRC => {
-                    let id = a.get_u32().unwrap_or(0);
+                    let id = stored(a.get_u32().ok())?;
                     if !key_valid(key) {
                         if let Err(e) = packet::key_update(&mut pkt.skb, key) {
                             pkt.skb.drop_for(DropReason::ActionError);
@@ -392,7 +398,7 @@ impl<'a> Exec<'a> {
                     Ok(())
                 }
                 action::DROP => {
-                    let reason = if a.get_u32().unwrap_or(0) != 0 {
+                    let reason = if stored(a.get_u32().ok())? != 0 {
                         DropReason::ExplicitWithError
                     } else {
                         DropReason::Explicit
@@ -445,7 +451,8 @@ impl<'a> Exec<'a> {
             cutlen: pkt.cb.cutlen,
             min_len: packet::mac_header_len(key),
         };
-        pkt.skb.output(self.dp.net, &port.dev, port.internal, &how);
+        pkt.skb
+            .output(self.dp.net.get(), &port.dev, port.internal, &how);
     }
 
     /// `output_userspace()`.
@@ -477,12 +484,12 @@ impl<'a> Exec<'a> {
                     info.portid = if pkt.cb.upcall_pid != 0 {
                         pkt.cb.upcall_pid
                     } else if self.dp.user_features()
-                        & crate::dp_config::OVS_DP_F_DISPATCH_UPCALL_PER_CPU
+                        & crate::uapi::OVS_DP_F_DISPATCH_UPCALL_PER_CPU
                         != 0
                     {
-                        upcall::cpu_portid(self.dp, self.guard)
+                        upcall::cpu_portid(self.dp, self.guard, self.bh)
                     } else {
-                        n.get_u32().unwrap_or(0)
+                        stored(n.get_u32().ok())?
                     };
                 }
                 userspace_attr::ACTIONS => info.actions = Some(list),
@@ -517,8 +524,8 @@ impl<'a> Exec<'a> {
         let mut cookie: &[u8] = &[];
         for n in a.nested() {
             match n.kind() {
-                PSAMPLE_ATTR_GROUP => group = n.get_u32().unwrap_or(0),
-                PSAMPLE_ATTR_COOKIE => cookie = n.payload(),
+                psample_attr::GROUP => group = n.get_u32().unwrap_or(0),
+                psample_attr::COOKIE => cookie = n.payload(),
                 _ => {}
             }
         }
@@ -527,7 +534,7 @@ impl<'a> Exec<'a> {
             .port(self.guard, pkt.cb.input.port_no())
             .map_or(0, |p| p.dev.device().ifindex());
         pkt.skb.psample(
-            self.dp.net,
+            self.dp.net.get(),
             group,
             cookie,
             in_ifindex,
@@ -538,19 +545,13 @@ impl<'a> Exec<'a> {
 
     /// `execute_hash()`.
     #[inline(never)]
-    fn hash(&mut self, pkt: &mut Packet<'a>, key: &mut FlowKey, a: Attr<'a>) {
+    fn hash(&mut self, pkt: &mut Packet<'a>, key: &mut FlowKey, a: Attr<'a>) -> Result {
         let p = a.payload();
-        let alg = p
-            .get(0..4)
-            .and_then(|b| b.try_into().ok())
-            .map_or(0, u32::from_ne_bytes);
-        let basis = p
-            .get(4..8)
-            .and_then(|b| b.try_into().ok())
-            .map_or(0, u32::from_ne_bytes);
+        let alg = stored(bytes::ne32(p, 0))?;
+        let basis = stored(bytes::ne32(p, 4))?;
         let hash = match alg {
-            HASH_ALG_L4 => pkt.skb.hash(),
-            HASH_ALG_SYM_L4 => pkt.skb.hash_symmetric(),
+            OVS_HASH_ALG_L4 => pkt.skb.hash(),
+            OVS_HASH_ALG_SYM_L4 => pkt.skb.hash_symmetric(),
             _ => 0,
         };
         let mut hash = jhash_1word(hash, basis);
@@ -558,6 +559,7 @@ impl<'a> Exec<'a> {
             hash = 1;
         }
         key.set_u32(fields::OVS_FLOW_HASH, hash);
+        Ok(())
     }
 
     /// `dec_ttl_exception_handler()`.
@@ -565,7 +567,7 @@ impl<'a> Exec<'a> {
     fn dec_ttl_exception(&mut self, pkt: Packet<'a>, key: &mut FlowKey, a: Attr<'a>) -> Result {
         let actions = a
             .nested()
-            .find(|n| n.kind() == DEC_TTL_ATTR_ACTION)
+            .find(|n| n.kind() == OVS_DEC_TTL_ATTR_ACTION)
             .map_or(&[][..], |n| n.payload());
         if actions.is_empty() {
             pkt.skb.drop_for(DropReason::IpTtl);
@@ -597,7 +599,7 @@ impl<'a> Exec<'a> {
                 }
             };
         }
-        if crate::kapi::skb::exec_level() <= DEFERRED_ACTION_THRESHOLD {
+        if crate::kapi::skb::exec_level(self.bh) <= DEFERRED_ACTION_THRESHOLD {
             // C copies into per-CPU storage; a heap copy keeps the kernel
             // stack small on this recursive path.
             let Some(mut copy) = boxed_key(key) else {
@@ -606,7 +608,7 @@ impl<'a> Exec<'a> {
             };
             return match actions {
                 Some(list) => {
-                    let _nested = ExecLevel::enter();
+                    let _nested = ExecLevel::enter(self.bh);
                     self.run(pkt, &mut copy, list)
                 }
                 None => {
@@ -653,8 +655,8 @@ fn sample_args(a: Attr<'_>) -> (u32, &[u8]) {
     let mut actions: &[u8] = &[];
     for n in a.nested() {
         match n.kind() {
-            SAMPLE_ATTR_PROBABILITY => probability = n.get_u32().unwrap_or(0),
-            SAMPLE_ATTR_ACTIONS => actions = n.payload(),
+            sample_attr::PROBABILITY => probability = n.get_u32().unwrap_or(0),
+            sample_attr::ACTIONS => actions = n.payload(),
             _ => {}
         }
     }
@@ -675,9 +677,9 @@ fn check_pkt_len<'a>(pkt: &Packet<'_>, a: Attr<'a>, last: bool) -> (&'a [u8], bo
     let mut gt: &'a [u8] = &[];
     for n in a.nested() {
         match n.kind() {
-            CPL_ATTR_PKT_LEN => max_len = n.u16().unwrap_or(0),
-            CPL_ATTR_ACTIONS_IF_LESS_EQUAL => le = n.payload(),
-            CPL_ATTR_ACTIONS_IF_GREATER => gt = n.payload(),
+            check_pkt_len_attr::PKT_LEN => max_len = n.u16().unwrap_or(0),
+            check_pkt_len_attr::ACTIONS_IF_LESS_EQUAL => le = n.payload(),
+            check_pkt_len_attr::ACTIONS_IF_GREATER => gt = n.payload(),
             _ => {}
         }
     }
@@ -720,32 +722,23 @@ fn may_change_flow(list: &[u8]) -> bool {
 }
 
 fn key_valid(key: &FlowKey) -> bool {
-    key.get_u8(fields::MAC_PROTO) & crate::flow::extract::SW_FLOW_KEY_INVALID == 0
+    key.get_u8(fields::MAC_PROTO) & crate::uapi::SW_FLOW_KEY_INVALID == 0
 }
 
 /// `invalidate_flow_key()`.
 fn invalidate(key: &mut FlowKey) {
     let m = key.get_u8(fields::MAC_PROTO);
-    key.set_u8(
-        fields::MAC_PROTO,
-        m | crate::flow::extract::SW_FLOW_KEY_INVALID,
-    );
+    key.set_u8(fields::MAC_PROTO, m | crate::uapi::SW_FLOW_KEY_INVALID);
 }
 
-const MAC_PROTO_NONE: u8 = 0;
-const MAC_PROTO_ETHERNET: u8 = 1;
-const ETH_P_TEB: u16 = 0x6558;
-
-fn ne_u32(p: &[u8], at: usize) -> u32 {
-    p.get(at..at + 4)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u32::from_ne_bytes)
-}
-
-fn ne_u16(p: &[u8], at: usize) -> u16 {
-    p.get(at..at + 2)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u16::from_ne_bytes)
+/// A field of a stored action. Validation checked every action's length
+/// at install, so a short one is a bug: warn, and fail the action rather
+/// than act on a made-up value.
+fn stored<T>(field: Option<T>) -> Result<T> {
+    field.ok_or_else(|| {
+        kernel::warn_on!(true);
+        EINVAL
+    })
 }
 
 /// Sets the key's `mac_proto` (before [`invalidate`], which C always
@@ -767,7 +760,7 @@ fn ct_clear_key(key: &mut FlowKey) {
 #[inline(never)]
 fn push_nsh(skb: &mut SkBuff, key: &mut FlowKey, payload: &[u8]) -> Result {
     let nest = Attrs::new(payload).next().map_or(&[][..], |a| a.payload());
-    let mut hdr = [0u8; edit::NSH_HDR_MAX_LEN];
+    let mut hdr = [0u8; crate::uapi::proto::NSH_HDR_MAX_LEN];
     edit::nsh_header(nest, &mut hdr).map_err(|e| match e {
         EditError::Truncated => ENOBUFS,
         EditError::Invalid => EINVAL,
@@ -798,8 +791,8 @@ fn push_mpls(
 /// `push_vlan()`.
 #[inline(never)]
 fn push_vlan(skb: &mut SkBuff, key: &mut FlowKey, p: &[u8]) -> Result {
-    let tpid = p.get(0..2).map_or(0, |b| u16::from_be_bytes([b[0], b[1]]));
-    let tci = p.get(2..4).map_or(0, |b| u16::from_be_bytes([b[0], b[1]]));
+    let tpid = stored(bytes::be16(p, 0))?;
+    let tci = stored(bytes::be16(p, 2))?;
     if skb.state().vlan.is_some() {
         invalidate(key);
     } else {
@@ -831,19 +824,13 @@ fn ip_summed(v: u8) -> IpSummed {
     }
 }
 
-fn masked_u32(old: u32, value: &[u8], mask: Option<&[u8]>) -> u32 {
-    let v = value
-        .get(0..4)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u32::from_ne_bytes);
+fn masked_u32(old: u32, value: &[u8], mask: Option<&[u8]>) -> Result<u32> {
+    let v = stored(bytes::ne32(value, 0))?;
     let m = match mask {
-        Some(m) => m
-            .get(0..4)
-            .and_then(|b| b.try_into().ok())
-            .map_or(0, u32::from_ne_bytes),
+        Some(m) => stored(bytes::ne32(m, 0))?,
         None => u32::MAX,
     };
-    v | (old & !m)
+    Ok(v | (old & !m))
 }
 
 /// `execute_masked_set_action()` (a plain SET is one with a full mask).
@@ -858,14 +845,14 @@ fn set_action(
     match kind {
         key_attr::PRIORITY => {
             let st = skb.state();
-            let prio = masked_u32(st.priority, value, mask);
+            let prio = masked_u32(st.priority, value, mask)?;
             skb.set_meta(prio, st.mark);
             key.set_u32(fields::PHY_PRIORITY, prio);
             Ok(())
         }
         key_attr::SKB_MARK => {
             let st = skb.state();
-            let mark = masked_u32(st.mark, value, mask);
+            let mark = masked_u32(st.mark, value, mask)?;
             skb.set_meta(st.priority, mark);
             key.set_u32(fields::PHY_SKB_MARK, mark);
             Ok(())

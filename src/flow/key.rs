@@ -18,15 +18,61 @@ pub const KEY_BYTES: usize = 472;
 /// The key in 64-bit words, the unit masks are applied and compared in.
 pub const KEY_WORDS: usize = KEY_BYTES / 8;
 
-/// A field: its byte offset and length in the key.
+/// A field of the key, its length `LEN` in its type: the typed
+/// accessors ([`FlowKey::get_u32`], ...) take only fields of their size,
+/// so a 2-byte field read as a `u32` does not compile (a length check at
+/// run time would have to answer something, and 0 hides the mistake):
+///
+/// ```compile_fail
+/// # use openvswitch_rs_host::flow::key::{fields, FlowKey};
+/// let in_port = FlowKey::default().get_u32(fields::PHY_IN_PORT);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Field {
+pub struct Field<const LEN: usize> {
+    pub offset: usize,
+}
+
+impl<const LEN: usize> Field<LEN> {
+    /// Its bytes as a [`Span`].
+    pub const fn span(self) -> Span {
+        Span {
+            offset: self.offset,
+            len: LEN,
+        }
+    }
+}
+
+/// Bytes of the key by offset and length known at run time: several
+/// fields at once (what C clears with one `memset()`), a slot of an
+/// array field, the used part of the tunnel options.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
     pub offset: usize,
     pub len: usize,
 }
 
-const fn f(offset: usize, len: usize) -> Field {
-    Field { offset, len }
+/// A [`Field`] or a [`Span`]: what the byte-wise accessors take.
+pub trait AsSpan: Copy {
+    fn to_span(self) -> Span;
+}
+
+impl AsSpan for Span {
+    fn to_span(self) -> Span {
+        self
+    }
+}
+
+impl<const LEN: usize> AsSpan for Field<LEN> {
+    fn to_span(self) -> Span {
+        self.span()
+    }
+}
+
+/// A [`fields`] entry. `len` repeats `LEN` for `scripts/flow-key-layout`,
+/// which reads this table; a mismatch fails to compile.
+const fn f<const LEN: usize>(offset: usize, len: usize) -> Field<LEN> {
+    assert!(len == LEN);
+    Field { offset }
 }
 
 /// Every field of `struct sw_flow_key`, named as C names them (unions
@@ -34,71 +80,71 @@ const fn f(offset: usize, len: usize) -> Field {
 pub mod fields {
     use super::{f, Field};
 
-    pub const TUN_OPTS: Field = f(0, 255);
-    pub const TUN_OPTS_LEN: Field = f(255, 1);
+    pub const TUN_OPTS: Field<255> = f(0, 255);
+    pub const TUN_OPTS_LEN: Field<1> = f(255, 1);
     /// `struct ip_tunnel_key`, whole.
-    pub const TUN_KEY: Field = f(256, 64);
-    pub const TUN_ID: Field = f(256, 8);
-    pub const TUN_IPV4_SRC: Field = f(264, 4);
-    pub const TUN_IPV4_DST: Field = f(268, 4);
-    pub const TUN_IPV6_SRC: Field = f(264, 16);
-    pub const TUN_IPV6_DST: Field = f(280, 16);
-    pub const TUN_FLAGS: Field = f(296, 8);
-    pub const TUN_LABEL: Field = f(304, 4);
-    pub const TUN_NHID: Field = f(308, 4);
-    pub const TUN_TOS: Field = f(312, 1);
-    pub const TUN_TTL: Field = f(313, 1);
-    pub const TUN_TP_SRC: Field = f(314, 2);
-    pub const TUN_TP_DST: Field = f(316, 2);
-    pub const TUN_FLOW_FLAGS: Field = f(318, 1);
-    pub const PHY_PRIORITY: Field = f(320, 4);
-    pub const PHY_SKB_MARK: Field = f(324, 4);
-    pub const PHY_IN_PORT: Field = f(328, 2);
-    pub const MAC_PROTO: Field = f(330, 1);
-    pub const TUN_PROTO: Field = f(331, 1);
-    pub const OVS_FLOW_HASH: Field = f(332, 4);
-    pub const RECIRC_ID: Field = f(336, 4);
-    pub const ETH_SRC: Field = f(340, 6);
-    pub const ETH_DST: Field = f(346, 6);
-    pub const ETH_VLAN_TPID: Field = f(352, 2);
-    pub const ETH_VLAN_TCI: Field = f(354, 2);
-    pub const ETH_CVLAN_TPID: Field = f(356, 2);
-    pub const ETH_CVLAN_TCI: Field = f(358, 2);
-    pub const ETH_TYPE: Field = f(360, 2);
-    pub const CT_STATE: Field = f(362, 1);
-    pub const CT_ORIG_PROTO: Field = f(363, 1);
-    pub const IP_PROTO: Field = f(364, 1);
-    pub const IP_TOS: Field = f(365, 1);
-    pub const IP_TTL: Field = f(366, 1);
-    pub const IP_FRAG: Field = f(367, 1);
-    pub const CT_ZONE: Field = f(368, 2);
-    pub const TP_SRC: Field = f(370, 2);
-    pub const TP_DST: Field = f(372, 2);
-    pub const TP_FLAGS: Field = f(374, 2);
-    pub const IPV4_SRC: Field = f(376, 4);
-    pub const IPV4_DST: Field = f(380, 4);
-    pub const IPV4_CT_ORIG_SRC: Field = f(384, 4);
-    pub const IPV4_CT_ORIG_DST: Field = f(388, 4);
-    pub const ARP_SHA: Field = f(384, 6);
-    pub const ARP_THA: Field = f(390, 6);
-    pub const IPV6_SRC: Field = f(376, 16);
-    pub const IPV6_DST: Field = f(392, 16);
-    pub const IPV6_LABEL: Field = f(408, 4);
-    pub const IPV6_EXTHDRS: Field = f(412, 2);
-    pub const IPV6_CT_ORIG_SRC: Field = f(416, 16);
-    pub const IPV6_CT_ORIG_DST: Field = f(432, 16);
-    pub const ND_TARGET: Field = f(416, 16);
-    pub const ND_SLL: Field = f(432, 6);
-    pub const ND_TLL: Field = f(438, 6);
-    pub const MPLS_NUM_LABELS_MASK: Field = f(376, 4);
+    pub const TUN_KEY: Field<64> = f(256, 64);
+    pub const TUN_ID: Field<8> = f(256, 8);
+    pub const TUN_IPV4_SRC: Field<4> = f(264, 4);
+    pub const TUN_IPV4_DST: Field<4> = f(268, 4);
+    pub const TUN_IPV6_SRC: Field<16> = f(264, 16);
+    pub const TUN_IPV6_DST: Field<16> = f(280, 16);
+    pub const TUN_FLAGS: Field<8> = f(296, 8);
+    pub const TUN_LABEL: Field<4> = f(304, 4);
+    pub const TUN_NHID: Field<4> = f(308, 4);
+    pub const TUN_TOS: Field<1> = f(312, 1);
+    pub const TUN_TTL: Field<1> = f(313, 1);
+    pub const TUN_TP_SRC: Field<2> = f(314, 2);
+    pub const TUN_TP_DST: Field<2> = f(316, 2);
+    pub const TUN_FLOW_FLAGS: Field<1> = f(318, 1);
+    pub const PHY_PRIORITY: Field<4> = f(320, 4);
+    pub const PHY_SKB_MARK: Field<4> = f(324, 4);
+    pub const PHY_IN_PORT: Field<2> = f(328, 2);
+    pub const MAC_PROTO: Field<1> = f(330, 1);
+    pub const TUN_PROTO: Field<1> = f(331, 1);
+    pub const OVS_FLOW_HASH: Field<4> = f(332, 4);
+    pub const RECIRC_ID: Field<4> = f(336, 4);
+    pub const ETH_SRC: Field<6> = f(340, 6);
+    pub const ETH_DST: Field<6> = f(346, 6);
+    pub const ETH_VLAN_TPID: Field<2> = f(352, 2);
+    pub const ETH_VLAN_TCI: Field<2> = f(354, 2);
+    pub const ETH_CVLAN_TPID: Field<2> = f(356, 2);
+    pub const ETH_CVLAN_TCI: Field<2> = f(358, 2);
+    pub const ETH_TYPE: Field<2> = f(360, 2);
+    pub const CT_STATE: Field<1> = f(362, 1);
+    pub const CT_ORIG_PROTO: Field<1> = f(363, 1);
+    pub const IP_PROTO: Field<1> = f(364, 1);
+    pub const IP_TOS: Field<1> = f(365, 1);
+    pub const IP_TTL: Field<1> = f(366, 1);
+    pub const IP_FRAG: Field<1> = f(367, 1);
+    pub const CT_ZONE: Field<2> = f(368, 2);
+    pub const TP_SRC: Field<2> = f(370, 2);
+    pub const TP_DST: Field<2> = f(372, 2);
+    pub const TP_FLAGS: Field<2> = f(374, 2);
+    pub const IPV4_SRC: Field<4> = f(376, 4);
+    pub const IPV4_DST: Field<4> = f(380, 4);
+    pub const IPV4_CT_ORIG_SRC: Field<4> = f(384, 4);
+    pub const IPV4_CT_ORIG_DST: Field<4> = f(388, 4);
+    pub const ARP_SHA: Field<6> = f(384, 6);
+    pub const ARP_THA: Field<6> = f(390, 6);
+    pub const IPV6_SRC: Field<16> = f(376, 16);
+    pub const IPV6_DST: Field<16> = f(392, 16);
+    pub const IPV6_LABEL: Field<4> = f(408, 4);
+    pub const IPV6_EXTHDRS: Field<2> = f(412, 2);
+    pub const IPV6_CT_ORIG_SRC: Field<16> = f(416, 16);
+    pub const IPV6_CT_ORIG_DST: Field<16> = f(432, 16);
+    pub const ND_TARGET: Field<16> = f(416, 16);
+    pub const ND_SLL: Field<6> = f(432, 6);
+    pub const ND_TLL: Field<6> = f(438, 6);
+    pub const MPLS_NUM_LABELS_MASK: Field<4> = f(376, 4);
     /// `MPLS_LABEL_DEPTH` (3) label stack entries.
-    pub const MPLS_LSE: Field = f(380, 12);
-    pub const NSH_BASE: Field = f(376, 8);
-    pub const NSH_CONTEXT: Field = f(384, 16);
-    pub const CT_ORIG_TP_SRC: Field = f(448, 2);
-    pub const CT_ORIG_TP_DST: Field = f(450, 2);
-    pub const CT_MARK: Field = f(452, 4);
-    pub const CT_LABELS: Field = f(456, 16);
+    pub const MPLS_LSE: Field<12> = f(380, 12);
+    pub const NSH_BASE: Field<8> = f(376, 8);
+    pub const NSH_CONTEXT: Field<16> = f(384, 16);
+    pub const CT_ORIG_TP_SRC: Field<2> = f(448, 2);
+    pub const CT_ORIG_TP_DST: Field<2> = f(450, 2);
+    pub const CT_MARK: Field<4> = f(452, 4);
+    pub const CT_LABELS: Field<16> = f(456, 16);
 }
 
 /// A flow key (or a mask: the same layout, ones where a field matters).
@@ -138,7 +184,8 @@ pub struct Range {
 impl Range {
     /// Widens the range to cover `field`, rounded out to 8 bytes
     /// (`update_range()`).
-    pub fn cover(&mut self, field: Field) {
+    pub fn cover(&mut self, field: impl AsSpan) {
+        let field = field.to_span();
         let start = field.offset & !7;
         let end = (field.offset + field.len + 7) & !7;
         if self.start == self.end {
@@ -158,14 +205,16 @@ impl Range {
 impl FlowKey {
     /// The bytes of `field`; empty if it were out of the key (it never is
     /// for [`fields`]).
-    pub fn get(&self, field: Field) -> &[u8] {
+    pub fn get(&self, field: impl AsSpan) -> &[u8] {
+        let field = field.to_span();
         self.bytes
             .get(field.offset..field.offset + field.len)
             .unwrap_or(&[])
     }
 
-    /// Writes `value` into `field`, at most `field.len` bytes of it.
-    pub fn set(&mut self, field: Field, value: &[u8]) {
+    /// Writes `value` into `field`, at most its length of it.
+    pub fn set(&mut self, field: impl AsSpan, value: &[u8]) {
+        let field = field.to_span();
         if let Some(dst) = self.bytes.get_mut(field.offset..field.offset + field.len) {
             for (d, s) in dst.iter_mut().zip(value) {
                 *d = *s;
@@ -173,35 +222,50 @@ impl FlowKey {
         }
     }
 
-    pub fn get_u8(&self, field: Field) -> u8 {
-        self.get(field).first().copied().unwrap_or(0)
+    /// Whether `field` is all zeros.
+    pub fn is_zero(&self, field: impl AsSpan) -> bool {
+        self.get(field).iter().all(|&b| b == 0)
+    }
+
+    /// The `N` bytes of a field of that size.
+    pub fn array<const N: usize>(&self, field: Field<N>) -> [u8; N] {
+        crate::bytes::array(&self.bytes, field.offset).unwrap_or([0; N])
+    }
+
+    pub fn get_u8(&self, field: Field<1>) -> u8 {
+        let [v] = self.array(field);
+        v
     }
 
     /// A big-endian (`__be16`) field, in host order.
-    pub fn get_be16(&self, field: Field) -> u16 {
-        match self.get(field) {
-            [a, b, ..] => u16::from_be_bytes([*a, *b]),
-            _ => 0,
-        }
+    pub fn get_be16(&self, field: Field<2>) -> u16 {
+        u16::from_be_bytes(self.array(field))
+    }
+
+    /// A host-order `u16` field.
+    pub fn get_u16(&self, field: Field<2>) -> u16 {
+        u16::from_ne_bytes(self.array(field))
     }
 
     /// A host-order `u32` field.
-    pub fn get_u32(&self, field: Field) -> u32 {
-        match self.get(field) {
-            [a, b, c, d, ..] => u32::from_ne_bytes([*a, *b, *c, *d]),
-            _ => 0,
-        }
+    pub fn get_u32(&self, field: Field<4>) -> u32 {
+        u32::from_ne_bytes(self.array(field))
     }
 
-    pub fn set_u8(&mut self, field: Field, v: u8) {
+    /// A host-order `u64` field.
+    pub fn get_u64(&self, field: Field<8>) -> u64 {
+        u64::from_ne_bytes(self.array(field))
+    }
+
+    pub fn set_u8(&mut self, field: Field<1>, v: u8) {
         self.set(field, &[v]);
     }
 
-    pub fn set_be16(&mut self, field: Field, v: u16) {
+    pub fn set_be16(&mut self, field: Field<2>, v: u16) {
         self.set(field, &v.to_be_bytes());
     }
 
-    pub fn set_u32(&mut self, field: Field, v: u32) {
+    pub fn set_u32(&mut self, field: Field<4>, v: u32) {
         self.set(field, &v.to_ne_bytes());
     }
 
@@ -257,105 +321,5 @@ impl FlowKey {
     }
 }
 
-#[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_flow_key))]
-#[cfg_attr(not(MODULE), cfg(test))]
-mod tests {
-    use super::*;
-
-    type TestResult = core::result::Result<(), &'static str>;
-
-    fn check(ok: bool, what: &'static str) -> TestResult {
-        if ok {
-            Ok(())
-        } else {
-            Err(what)
-        }
-    }
-
-    #[test]
-    fn layout_is_c_sized_and_aligned() -> TestResult {
-        check(core::mem::size_of::<FlowKey>() == KEY_BYTES, "size")?;
-        check(core::mem::align_of::<FlowKey>() == 8, "align")?;
-        check(KEY_WORDS * 8 == KEY_BYTES, "whole words")?;
-        let last = fields::CT_LABELS;
-        check(
-            last.offset + last.len == KEY_BYTES,
-            "ct.labels ends the key",
-        )?;
-        Ok(())
-    }
-
-    #[test]
-    fn fields_round_trip_in_their_byte_order() -> TestResult {
-        let mut k = FlowKey::default();
-        k.set_be16(fields::ETH_TYPE, 0x0800);
-        k.set_u32(fields::RECIRC_ID, 7);
-        k.set_u8(fields::IP_PROTO, 6);
-        check(k.get(fields::ETH_TYPE) == [0x08, 0x00], "be16 bytes")?;
-        check(k.get_be16(fields::ETH_TYPE) == 0x0800, "be16 value")?;
-        check(k.get_u32(fields::RECIRC_ID) == 7, "u32")?;
-        check(k.get_u8(fields::IP_PROTO) == 6, "u8")?;
-        check(k.get_u8(fields::IP_TOS) == 0, "neighbours untouched")?;
-        k.set(fields::ETH_SRC, &[1, 2, 3, 4, 5, 6, 7, 8]);
-        check(k.get(fields::ETH_SRC) == [1, 2, 3, 4, 5, 6], "no overrun")?;
-        check(k.get(fields::ETH_DST) == [0; 6], "next field untouched")?;
-        Ok(())
-    }
-
-    #[test]
-    fn ranges_round_out_to_words() -> TestResult {
-        let mut r = Range::default();
-        r.cover(fields::ETH_TYPE); // 360..362
-        check(
-            r == Range {
-                start: 360,
-                end: 368,
-            },
-            "one field",
-        )?;
-        r.cover(fields::PHY_IN_PORT); // 328..330
-        check(
-            r == Range {
-                start: 328,
-                end: 368,
-            },
-            "widened down",
-        )?;
-        r.cover(fields::TP_DST); // 372..374
-        check(
-            r == Range {
-                start: 328,
-                end: 376,
-            },
-            "widened up",
-        )?;
-        Ok(())
-    }
-
-    #[test]
-    fn masking_and_matching() -> TestResult {
-        let mut key = FlowKey::default();
-        key.set_be16(fields::ETH_TYPE, 0x0800);
-        key.set_u8(fields::IP_PROTO, 17);
-        key.set_u8(fields::IP_TTL, 64);
-        let mut mask = FlowKey::default();
-        let mut range = Range::default();
-        mask.set_be16(fields::ETH_TYPE, 0xffff);
-        range.cover(fields::ETH_TYPE);
-        mask.set_u8(fields::IP_PROTO, 0xff);
-        range.cover(fields::IP_PROTO);
-        let masked = key.masked(&mask, range);
-        check(masked.get_u8(fields::IP_TTL) == 0, "ttl masked out")?;
-        check(masked.get_u8(fields::IP_PROTO) == 17, "proto kept")?;
-        let mut other = key.clone();
-        other.set_u8(fields::IP_TTL, 1);
-        check(other.matches(&mask, range, &masked), "ttl does not matter")?;
-        other.set_u8(fields::IP_PROTO, 6);
-        check(!other.matches(&mask, range, &masked), "proto does")?;
-        check(
-            masked.equal_in(&key.masked(&mask, range), range),
-            "masked twice",
-        )?;
-        Ok(())
-    }
-}
+#[path = "key/tests.rs"]
+mod tests;

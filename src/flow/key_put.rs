@@ -7,21 +7,18 @@
 //! or the mask).
 
 use super::key::{fields, FlowKey};
-use super::key_attrs::key_attr as ka;
 use super::match_nl::CtSupport;
+use super::tunnel_nl::flag as tun_flag;
 use crate::netlink::build::{AttrSink, Full};
-
-const MAC_PROTO_ETHERNET: u8 = 1;
-use super::extract::SW_FLOW_KEY_INVALID;
-const ETH_P_802_2: u16 = 0x0004;
-const FRAG_LATER: u8 = 2;
-
-use super::tunnel_nl::{attr as tun_attr, flag as tun_flag};
-
-const AF_INET: u8 = 2;
-const AF_INET6: u8 = 10;
-/// `OVS_VXLAN_EXT_GBP`.
-const VXLAN_EXT_GBP: u16 = 1;
+use crate::uapi::key_attr as ka;
+use crate::uapi::proto::{
+    AF_INET, AF_INET6, ETH_P_8021AD, ETH_P_8021Q, ETH_P_802_2, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6,
+    ETH_P_MPLS_MC, ETH_P_MPLS_UC, ETH_P_NSH, ETH_P_RARP,
+};
+use crate::uapi::tunnel_key_attr as tun_attr;
+use crate::uapi::{
+    MAC_PROTO_ETHERNET, OVS_FRAG_TYPE_LATER, OVS_VXLAN_EXT_GBP, SW_FLOW_KEY_INVALID,
+};
 
 /// The parts one after another in `N` bytes, the rest zero (C's packed
 /// `struct ovs_key_*` with their padding).
@@ -38,7 +35,7 @@ fn cat<const N: usize>(parts: &[&[u8]]) -> [u8; N] {
 }
 
 fn is_vlan_type(t: u16) -> bool {
-    t == 0x8100 || t == 0x88a8
+    t == ETH_P_8021Q || t == ETH_P_8021AD
 }
 
 /// `__ip_tun_to_nlattr()`: a flow key's tunnel (`bridge` false), or a
@@ -50,9 +47,8 @@ pub fn put_tunnel<S: AttrSink>(
     opts_len: u8,
     bridge: bool,
 ) -> Result<(), Full> {
-    let flags = u64::from_ne_bytes(output.get(fields::TUN_FLAGS).try_into().unwrap_or([0; 8]));
+    let flags = output.get_u64(fields::TUN_FLAGS);
     let flag = |b: u32| flags & (1 << b) != 0;
-    let nonzero = |f| output.get(f).iter().any(|&b| b != 0);
     if flag(tun_flag::KEY) {
         sink.put(tun_attr::ID, output.get(fields::TUN_ID))?;
     }
@@ -65,7 +61,7 @@ pub fn put_tunnel<S: AttrSink>(
                 (fields::TUN_IPV4_SRC, tun_attr::IPV4_SRC),
                 (fields::TUN_IPV4_DST, tun_attr::IPV4_DST),
             ] {
-                if nonzero(f) {
+                if !output.is_zero(f) {
                     sink.put(kind, output.get(f))?;
                 }
             }
@@ -75,14 +71,14 @@ pub fn put_tunnel<S: AttrSink>(
                 (fields::TUN_IPV6_SRC, tun_attr::IPV6_SRC),
                 (fields::TUN_IPV6_DST, tun_attr::IPV6_DST),
             ] {
-                if nonzero(f) {
+                if !output.is_zero(f) {
                     sink.put(kind, output.get(f))?;
                 }
             }
         }
         _ => {}
     }
-    if nonzero(fields::TUN_TOS) {
+    if !output.is_zero(fields::TUN_TOS) {
         sink.put(tun_attr::TOS, output.get(fields::TUN_TOS))?;
     }
     sink.put(tun_attr::TTL, output.get(fields::TUN_TTL))?;
@@ -92,10 +88,10 @@ pub fn put_tunnel<S: AttrSink>(
     if flag(tun_flag::CSUM) {
         sink.put_flag(tun_attr::CSUM)?;
     }
-    if nonzero(fields::TUN_TP_SRC) {
+    if !output.is_zero(fields::TUN_TP_SRC) {
         sink.put(tun_attr::TP_SRC, output.get(fields::TUN_TP_SRC))?;
     }
-    if nonzero(fields::TUN_TP_DST) {
+    if !output.is_zero(fields::TUN_TP_DST) {
         sink.put(tun_attr::TP_DST, output.get(fields::TUN_TP_DST))?;
     }
     if flag(tun_flag::OAM) {
@@ -106,13 +102,13 @@ pub fn put_tunnel<S: AttrSink>(
         let len = usize::from(opts_len);
         let opts = output
             .get(fields::TUN_OPTS)
-            .get(fields::TUN_OPTS.len - len..)
+            .get(fields::TUN_OPTS.span().len - len..)
             .unwrap_or(&[]);
         if flag(tun_flag::GENEVE_OPT) {
             sink.put(tun_attr::GENEVE_OPTS, opts)?;
         } else if flag(tun_flag::VXLAN_OPT) {
             let nest = sink.nest_start(tun_attr::VXLAN_OPTS)?;
-            sink.put(VXLAN_EXT_GBP, opts.get(..4).unwrap_or(&[0; 4]))?;
+            sink.put(OVS_VXLAN_EXT_GBP, opts.get(..4).unwrap_or(&[0; 4]))?;
             sink.nest_end(nest)?;
         } else if flag(tun_flag::ERSPAN_OPT) {
             sink.put(tun_attr::ERSPAN_OPTS, opts)?;
@@ -184,8 +180,8 @@ fn put_key_body<S: AttrSink>(
         sink.nest_end(nest)?;
     }
 
-    let in_port = u16::from_ne_bytes(swkey.get(fields::PHY_IN_PORT).try_into().unwrap_or([0; 2]));
-    let out_port = u16::from_ne_bytes(output.get(fields::PHY_IN_PORT).try_into().unwrap_or([0; 2]));
+    let in_port = swkey.get_u16(fields::PHY_IN_PORT);
+    let out_port = output.get_u16(fields::PHY_IN_PORT);
     if in_port == 0xffff {
         if is_mask && out_port == 0xffff {
             sink.put_u32(ka::IN_PORT, 0xffff_ffff)?;
@@ -217,7 +213,7 @@ fn put_key_body<S: AttrSink>(
                 ])
             };
             match eth_type {
-                0x0800 => sink.put(
+                ETH_P_IP => sink.put(
                     ka::CT_ORIG_TUPLE_IPV4,
                     &cat::<16>(&[
                         output.get(fields::IPV4_CT_ORIG_SRC),
@@ -225,7 +221,7 @@ fn put_key_body<S: AttrSink>(
                         &tp_and_proto(output),
                     ]),
                 )?,
-                0x86dd => sink.put(
+                ETH_P_IPV6 => sink.put(
                     ka::CT_ORIG_TUPLE_IPV6,
                     &cat::<40>(&[
                         output.get(fields::IPV6_CT_ORIG_SRC),
@@ -281,7 +277,7 @@ fn put_key_body<S: AttrSink>(
     }
 
     match eth_type {
-        0x0800 => sink.put(
+        ETH_P_IP => sink.put(
             ka::IPV4,
             &cat::<12>(&[
                 output.get(fields::IPV4_SRC),
@@ -292,7 +288,7 @@ fn put_key_body<S: AttrSink>(
                 output.get(fields::IP_FRAG),
             ]),
         )?,
-        0x86dd => {
+        ETH_P_IPV6 => {
             sink.put(
                 ka::IPV6,
                 &cat::<40>(&[
@@ -307,7 +303,7 @@ fn put_key_body<S: AttrSink>(
             )?;
             sink.put(ka::IPV6_EXTHDRS, output.get(fields::IPV6_EXTHDRS))?;
         }
-        0x0806 | 0x8035 => sink.put(
+        ETH_P_ARP | ETH_P_RARP => sink.put(
             ka::ARP,
             &cat::<24>(&[
                 output.get(fields::IPV4_SRC),
@@ -317,7 +313,7 @@ fn put_key_body<S: AttrSink>(
                 output.get(fields::ARP_THA),
             ]),
         )?,
-        0x894f => {
+        ETH_P_NSH => {
             let nest = sink.nest_start(ka::NSH)?;
             sink.put(1, output.get(fields::NSH_BASE))?;
             // MD type 1's context; MD type 2 is never written.
@@ -326,7 +322,7 @@ fn put_key_body<S: AttrSink>(
             }
             sink.nest_end(nest)?;
         }
-        0x8847 | 0x8848 => {
+        ETH_P_MPLS_UC | ETH_P_MPLS_MC => {
             let n = output.get_u32(fields::MPLS_NUM_LABELS_MASK).count_ones() as usize;
             let lse = output.get(fields::MPLS_LSE);
             sink.put(ka::MPLS, lse.get(..4 * n.min(3)).unwrap_or(&[]))?;
@@ -334,8 +330,10 @@ fn put_key_body<S: AttrSink>(
         _ => {}
     }
 
-    if (eth_type == 0x0800 || eth_type == 0x86dd) && swkey.get_u8(fields::IP_FRAG) != FRAG_LATER {
-        let v6 = eth_type == 0x86dd;
+    if (eth_type == ETH_P_IP || eth_type == ETH_P_IPV6)
+        && swkey.get_u8(fields::IP_FRAG) != OVS_FRAG_TYPE_LATER
+    {
+        let v6 = eth_type == ETH_P_IPV6;
         let ports = |out: &FlowKey| cat::<4>(&[out.get(fields::TP_SRC), out.get(fields::TP_DST)]);
         // ICMP type and code are the low bytes of the be16 ports.
         let icmp = |out: &FlowKey| {
@@ -372,210 +370,5 @@ fn put_key_body<S: AttrSink>(
     Ok(())
 }
 
-#[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_flow_key_put))]
-#[cfg_attr(not(MODULE), cfg(test))]
-mod tests {
-    use super::*;
-    use crate::flow::match_nl::get_match;
-    use crate::netlink::attr::Attrs;
-    use crate::netlink::build::SliceSink;
-
-    type TestResult = core::result::Result<(), &'static str>;
-
-    fn check(ok: bool, what: &'static str) -> TestResult {
-        if ok {
-            Ok(())
-        } else {
-            Err(what)
-        }
-    }
-
-    /// An attribute stream in a fixed buffer.
-    fn stream<'b>(buf: &'b mut [u8], attrs: &[(u16, &[u8])]) -> &'b [u8] {
-        let mut sink = SliceSink::new(buf);
-        for (kind, payload) in attrs {
-            if sink.put(*kind, payload).is_err() {
-                break;
-            }
-        }
-        let n = sink.bytes().len();
-        &buf[..n]
-    }
-
-    /// The types of a nest's attributes, in order, and the nest's payload.
-    fn types_of<'p>(nest: &'p [u8], out: &mut [u16; 16]) -> (usize, &'p [u8]) {
-        let payload = Attrs::new(nest).next().map_or(&[][..], |a| a.payload());
-        let mut n = 0;
-        for a in Attrs::new(payload) {
-            if let Some(slot) = out.get_mut(n) {
-                *slot = a.kind();
-            }
-            n += 1;
-        }
-        (n, payload)
-    }
-
-    fn find<'p>(payload: &'p [u8], kind: u16) -> Option<&'p [u8]> {
-        Attrs::new(payload)
-            .find(|a| a.kind() == kind)
-            .map(|a| a.payload())
-    }
-
-    #[test]
-    fn tcp_flow_key_and_mask_as_c_writes_them() -> TestResult {
-        let mut kbuf = [0u8; 128];
-        let key = stream(
-            &mut kbuf,
-            &[
-                (ka::IN_PORT, &1u32.to_ne_bytes()),
-                (ka::ETHERNET, &[2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2]),
-                (ka::ETHERTYPE, &[0x08, 0x00]),
-                (ka::IPV4, &[10, 0, 0, 1, 10, 0, 0, 2, 6, 0, 64, 0]),
-                (ka::TCP, &[0, 80, 0x1f, 0x90]),
-                (ka::TCP_FLAGS, &[0, 0x02]),
-            ],
-        );
-        let ct = CtSupport::default();
-        let m = get_match(key, None, true, ct).map_err(|_| "refused")?;
-        let masked = m.key.masked(&m.mask, m.mask_range);
-
-        let mut out = [0u8; 512];
-        let mut sink = SliceSink::new(&mut out);
-        put_key(&mut sink, &masked, &masked, 2, false, ct).map_err(|_| "key full")?;
-        let mut types = [0u16; 16];
-        let (n, payload) = types_of(sink.bytes(), &mut types);
-        check(
-            types[..n]
-                == [
-                    ka::RECIRC_ID,
-                    ka::DP_HASH,
-                    ka::PRIORITY,
-                    ka::IN_PORT,
-                    ka::SKB_MARK,
-                    ka::ETHERNET,
-                    ka::ETHERTYPE,
-                    ka::IPV4,
-                    ka::TCP,
-                    ka::TCP_FLAGS,
-                ],
-            "key attributes in C's order",
-        )?;
-        check(
-            find(payload, ka::IN_PORT) == Some(&1u32.to_ne_bytes()[..]),
-            "in_port",
-        )?;
-        check(
-            find(payload, ka::IPV4) == Some(&[10, 0, 0, 1, 10, 0, 0, 2, 6, 0, 64, 0][..]),
-            "ipv4 as sent",
-        )?;
-
-        let mut out = [0u8; 512];
-        let mut sink = SliceSink::new(&mut out);
-        put_key(&mut sink, &masked, &m.mask, 3, true, ct).map_err(|_| "mask full")?;
-        let (n, payload) = types_of(sink.bytes(), &mut types);
-        check(
-            types[..n]
-                == [
-                    ka::RECIRC_ID,
-                    ka::DP_HASH,
-                    ka::PRIORITY,
-                    ka::TUNNEL,
-                    ka::IN_PORT,
-                    ka::SKB_MARK,
-                    ka::ETHERNET,
-                    ka::ETHERTYPE,
-                    ka::IPV4,
-                    ka::TCP,
-                    ka::TCP_FLAGS,
-                ],
-            "mask attributes, with the tunnel nest",
-        )?;
-        check(
-            find(payload, ka::TUNNEL) == Some(&[5, 0, tun_attr::TTL as u8, 0, 0, 0, 0, 0][..]),
-            "TUNNEL{TTL=0}",
-        )?;
-        check(
-            find(payload, ka::IN_PORT) == Some(&0xffff_ffffu32.to_ne_bytes()[..]),
-            "exact in_port",
-        )?;
-        check(
-            find(payload, ka::RECIRC_ID) == Some(&[0; 4][..]),
-            "wildcards are 0",
-        )?;
-        Ok(())
-    }
-
-    #[test]
-    fn vlan_flows_nest_in_encap() -> TestResult {
-        let mut ibuf = [0u8; 64];
-        let inner = stream(
-            &mut ibuf,
-            &[
-                (ka::ETHERTYPE, &[0x08, 0x06]),
-                (
-                    ka::ARP,
-                    &[
-                        10, 0, 0, 1, 10, 0, 0, 2, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0,
-                    ],
-                ),
-            ],
-        );
-        let mut kbuf = [0u8; 128];
-        let key = stream(
-            &mut kbuf,
-            &[
-                (ka::ETHERNET, &[0; 12]),
-                (ka::ETHERTYPE, &[0x81, 0x00]),
-                (ka::VLAN, &[0x10, 0x05]),
-                (ka::ENCAP, inner),
-            ],
-        );
-        let ct = CtSupport::default();
-        let m = get_match(key, None, true, ct).map_err(|_| "refused")?;
-        let masked = m.key.masked(&m.mask, m.mask_range);
-        let mut out = [0u8; 512];
-        let mut sink = SliceSink::new(&mut out);
-        put_key(&mut sink, &masked, &m.mask, 3, true, ct).map_err(|_| "full")?;
-        let mut types = [0u16; 16];
-        let (n, payload) = types_of(sink.bytes(), &mut types);
-        check(
-            types[..n]
-                == [
-                    ka::RECIRC_ID,
-                    ka::DP_HASH,
-                    ka::PRIORITY,
-                    ka::TUNNEL,
-                    ka::IN_PORT,
-                    ka::SKB_MARK,
-                    ka::ETHERNET,
-                    ka::ETHERTYPE,
-                    ka::VLAN,
-                    ka::ENCAP,
-                ],
-            "outer attributes",
-        )?;
-        // No IN_PORT in the key: wildcarded, so the masked key's in_port
-        // is 0 and the mask reads 0xffff0000.
-        check(
-            find(payload, ka::IN_PORT) == Some(&0xffff_0000u32.to_ne_bytes()[..]),
-            "wildcarded in_port",
-        )?;
-        check(
-            find(payload, ka::ETHERTYPE) == Some(&[0xff, 0xff][..]),
-            "tpid mask",
-        )?;
-        let encap = find(payload, ka::ENCAP).ok_or("no encap")?;
-        let inner_types: [u16; 2] = {
-            let mut t = [0u16; 2];
-            for (slot, a) in t.iter_mut().zip(Attrs::new(encap)) {
-                *slot = a.kind();
-            }
-            t
-        };
-        check(
-            inner_types == [ka::ETHERTYPE, ka::ARP],
-            "ethertype and ARP inside",
-        )?;
-        Ok(())
-    }
-}
+#[path = "key_put/tests.rs"]
+mod tests;

@@ -6,19 +6,19 @@
 
 use core::fmt;
 
-use super::key::{fields, Field, FlowKey, Range};
-use super::key_attrs::{key_attr as ka, KeyAttrs, KeyAttrsError};
+use super::key::{fields, AsSpan, Field, FlowKey, Range};
+use super::key_attrs::{KeyAttrs, KeyAttrsError};
+use crate::bytes;
 use crate::netlink::attr::Attr;
+use crate::uapi::key_attr as ka;
+use crate::uapi::proto::{
+    ETH_P_8021AD, ETH_P_8021Q, ETH_P_802_2, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6, ETH_P_MPLS_MC,
+    ETH_P_MPLS_UC, ETH_P_NSH, ETH_P_RARP, VLAN_CFI_MASK,
+};
+use crate::uapi::{DP_MAX_PORTS, MAC_PROTO_ETHERNET, MAC_PROTO_NONE};
 
-use crate::uapi::DP_MAX_PORTS;
-/// `OVS_FRAG_TYPE_MAX` (`OVS_FRAG_TYPE_LATER`).
-const FRAG_LATER: u8 = 2;
-const ETH_P_802_2: u16 = 0x0004;
-const ETH_P_8021Q: u16 = 0x8100;
-const ETH_P_8021AD: u16 = 0x88a8;
-const VLAN_CFI_MASK: u16 = 0x1000;
-const MAC_PROTO_NONE: u8 = 0;
-const MAC_PROTO_ETHERNET: u8 = 1;
+/// `OVS_FRAG_TYPE_MAX`.
+const FRAG_LATER: u8 = crate::uapi::OVS_FRAG_TYPE_LATER;
 
 /// What this datapath supports of conntrack (`ovs_ct_verify()`): the
 /// key's CT attributes are only taken when it is there.
@@ -305,7 +305,7 @@ impl Writer<'_> {
         &self.m.key
     }
 
-    pub(super) fn put(&mut self, field: Field, bytes: &[u8]) {
+    pub(super) fn put(&mut self, field: impl AsSpan, bytes: &[u8]) {
         if self.is_mask {
             self.m.mask.set(field, bytes);
             self.m.mask_range.cover(field);
@@ -315,27 +315,24 @@ impl Writer<'_> {
         }
     }
 
-    pub(super) fn put_u8(&mut self, field: Field, v: u8) {
+    pub(super) fn put_u8(&mut self, field: Field<1>, v: u8) {
         self.put(field, &[v]);
     }
 
-    fn put_u16(&mut self, field: Field, v: u16) {
+    fn put_u16(&mut self, field: Field<2>, v: u16) {
         self.put(field, &v.to_ne_bytes());
     }
 
-    fn put_u32(&mut self, field: Field, v: u32) {
+    fn put_u32(&mut self, field: Field<4>, v: u32) {
         self.put(field, &v.to_ne_bytes());
     }
 }
 
-/// A payload's bytes `at..at + N`, zero-padded if short (the table of
-/// §1 guarantees the lengths read here).
+/// A payload's bytes `at..at + N`, zero if the attribute is absent or
+/// short (the table of §1 guarantees the lengths read here).
 fn bytes<const N: usize>(a: Option<Attr<'_>>, at: usize) -> [u8; N] {
-    let mut out = [0u8; N];
-    if let Some(src) = a.and_then(|a| a.payload().get(at..at + N)) {
-        out.copy_from_slice(src);
-    }
-    out
+    a.and_then(|a| bytes::array(a.payload(), at))
+        .unwrap_or([0; N])
 }
 
 fn ne_u32(a: Option<Attr<'_>>) -> u32 {
@@ -639,9 +636,8 @@ fn key_fields(
         let lse = fields::MPLS_LSE;
         for (i, label) in payload.chunks_exact(4).enumerate() {
             w.put(
-                Field {
+                Field::<4> {
                     offset: lse.offset + 4 * i,
-                    len: 4,
                 },
                 label,
             );
@@ -760,9 +756,9 @@ fn validate(m: &Match, key_attrs: u64, mask_attrs: u64, has_mask: bool) -> Resul
         }
     };
     match eth_type {
-        0x0806 | 0x8035 => expect(bit(ka::ARP), mask_e, bit(ka::ARP)),
-        0x8847 | 0x8848 => expect(bit(ka::MPLS), mask_e, bit(ka::MPLS)),
-        0x0800 => {
+        ETH_P_ARP | ETH_P_RARP => expect(bit(ka::ARP), mask_e, bit(ka::ARP)),
+        ETH_P_MPLS_UC | ETH_P_MPLS_MC => expect(bit(ka::MPLS), mask_e, bit(ka::MPLS)),
+        ETH_P_IP => {
             expect(
                 bit(ka::IPV4),
                 mask_e,
@@ -770,7 +766,7 @@ fn validate(m: &Match, key_attrs: u64, mask_attrs: u64, has_mask: bool) -> Resul
             );
             l4(&mut expect, false);
         }
-        0x86dd => {
+        ETH_P_IPV6 => {
             expect(
                 bit(ka::IPV6),
                 mask_e,
@@ -786,7 +782,7 @@ fn validate(m: &Match, key_attrs: u64, mask_attrs: u64, has_mask: bool) -> Resul
                 }
             }
         }
-        0x894f => expect(bit(ka::NSH), mask_e, bit(ka::NSH)),
+        ETH_P_NSH => expect(bit(ka::NSH), mask_e, bit(ka::NSH)),
         _ => {}
     }
     if key_attrs & expected != expected {
@@ -876,265 +872,5 @@ pub fn get_metadata(key: &[u8], ct: CtSupport) -> Result<FlowKey, MatchError> {
     Ok(m.key)
 }
 
-#[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_flow_match))]
-#[cfg_attr(not(MODULE), cfg(test))]
-mod tests {
-    use super::*;
-
-    type TestResult = core::result::Result<(), &'static str>;
-
-    fn check(ok: bool, what: &'static str) -> TestResult {
-        if ok {
-            Ok(())
-        } else {
-            Err(what)
-        }
-    }
-
-    /// An attribute stream built in a fixed buffer.
-    struct Stream {
-        buf: [u8; 256],
-        len: usize,
-    }
-
-    impl Stream {
-        fn new() -> Self {
-            Stream {
-                buf: [0; 256],
-                len: 0,
-            }
-        }
-
-        fn attr(mut self, kind: u16, payload: &[u8]) -> Self {
-            let n = 4 + payload.len();
-            if let Some(h) = self.buf.get_mut(self.len..self.len + 4) {
-                h[..2].copy_from_slice(&(n as u16).to_ne_bytes());
-                h[2..].copy_from_slice(&kind.to_ne_bytes());
-            }
-            if let Some(p) = self.buf.get_mut(self.len + 4..self.len + n) {
-                p.copy_from_slice(payload);
-            }
-            self.len += (n + 3) & !3;
-            self
-        }
-
-        fn nest(self, kind: u16, inner: &Stream) -> Self {
-            self.attr(kind, inner.bytes())
-        }
-
-        fn bytes(&self) -> &[u8] {
-            self.buf.get(..self.len).unwrap_or(&[])
-        }
-    }
-
-    fn ipv4(proto: u8, frag: u8) -> [u8; 12] {
-        [10, 0, 0, 1, 10, 0, 0, 2, proto, 0, 64, frag]
-    }
-
-    fn tcp_key(frag: u8) -> Stream {
-        Stream::new()
-            .attr(ka::IN_PORT, &1u32.to_ne_bytes())
-            .attr(ka::ETHERNET, &[2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2])
-            .attr(ka::ETHERTYPE, &[0x08, 0x00])
-            .attr(ka::IPV4, &ipv4(6, frag))
-            .attr(ka::TCP, &[0, 80, 0x1f, 0x90])
-            .attr(ka::TCP_FLAGS, &[0, 0x02])
-    }
-
-    #[test]
-    fn tcp_flow_with_the_default_mask() -> TestResult {
-        let key = tcp_key(0);
-        let m = get_match(key.bytes(), None, true, CtSupport::default()).map_err(|_| "refused")?;
-        check(m.key.get_be16(fields::ETH_TYPE) == 0x0800, "eth type")?;
-        check(m.key.get_u8(fields::IP_PROTO) == 6, "proto")?;
-        check(
-            m.key.get(fields::TP_DST) == [0x1f, 0x90],
-            "tcp dst, big-endian",
-        )?;
-        check(
-            m.mask.get_be16(fields::ETH_TYPE) == 0xffff,
-            "exact eth type",
-        )?;
-        check(
-            m.mask.get(fields::PHY_IN_PORT) == [0xff, 0xff],
-            "exact in_port",
-        )?;
-        check(m.mask.get_u8(fields::MAC_PROTO) == 0xff, "exact mac_proto")?;
-        check(
-            m.mask.get_be16(fields::ETH_VLAN_TCI) == 0xffff,
-            "tci always matched",
-        )?;
-        check(
-            m.mask.get_u8(fields::IP_TTL) == 0xff,
-            "default mask is exact",
-        )?;
-        check(
-            m.mask.get(fields::TP_FLAGS) == [0xff, 0xff],
-            "tcp flags too",
-        )?;
-        check(
-            m.mask_range
-                == Range {
-                    start: 328,
-                    end: 384,
-                },
-            "mask range from in_port to the IPv4 addresses",
-        )?;
-        Ok(())
-    }
-
-    #[test]
-    fn missing_and_unexpected_attributes() -> TestResult {
-        let no_l3 = Stream::new()
-            .attr(ka::ETHERNET, &[0; 12])
-            .attr(ka::ETHERTYPE, &[0x08, 0x00]);
-        check(
-            get_match(no_l3.bytes(), None, true, CtSupport::default())
-                == Err(MatchError::MissingKey {
-                    keys: bit(ka::ETHERNET) | bit(ka::ETHERTYPE),
-                    expected: bit(ka::IPV4),
-                }),
-            "IPv4 ethertype without IPV4",
-        )?;
-        let no_flags = Stream::new()
-            .attr(ka::ETHERNET, &[0; 12])
-            .attr(ka::ETHERTYPE, &[0x08, 0x00])
-            .attr(ka::IPV4, &ipv4(6, 0))
-            .attr(ka::TCP, &[0; 4]);
-        check(
-            matches!(
-                get_match(no_flags.bytes(), None, true, CtSupport::default()),
-                Err(MatchError::MissingKey { .. })
-            ),
-            "TCP needs TCP_FLAGS",
-        )?;
-        // A later fragment has no L4 header to match, so the default mask
-        // of its TCP attributes is refused.
-        check(
-            matches!(
-                get_match(tcp_key(2).bytes(), None, true, CtSupport::default()),
-                Err(MatchError::UnexpectedMask { .. })
-            ),
-            "later fragment with L4",
-        )?;
-        check(
-            get_match(tcp_key(2).bytes(), None, false, CtSupport::default()).is_ok(),
-            "the same key without a mask (GET/DEL)",
-        )?;
-        Ok(())
-    }
-
-    #[test]
-    fn value_limits() -> TestResult {
-        let port = Stream::new()
-            .attr(ka::IN_PORT, &65535u32.to_ne_bytes())
-            .attr(ka::ETHERNET, &[0; 12]);
-        check(
-            get_match(port.bytes(), None, true, CtSupport::default())
-                == Err(MatchError::PortTooLarge(65535)),
-            "in_port",
-        )?;
-        let small = Stream::new()
-            .attr(ka::ETHERNET, &[0; 12])
-            .attr(ka::ETHERTYPE, &[0x05, 0xff]);
-        check(
-            get_match(small.bytes(), None, true, CtSupport::default())
-                == Err(MatchError::EthertypeTooSmall(0x5ff)),
-            "ethertype",
-        )?;
-        let nothing = Stream::new().attr(ka::IN_PORT, &1u32.to_ne_bytes());
-        check(
-            get_match(nothing.bytes(), None, true, CtSupport::default())
-                == Err(MatchError::NoEthernetNorEthertype),
-            "no L2",
-        )?;
-        let mpls = Stream::new()
-            .attr(ka::ETHERNET, &[0; 12])
-            .attr(ka::ETHERTYPE, &[0x88, 0x47])
-            .attr(ka::MPLS, &[0; 16]);
-        check(
-            get_match(mpls.bytes(), None, true, CtSupport::default()) == Err(MatchError::BadMpls),
-            "four labels",
-        )?;
-        let ct = Stream::new()
-            .attr(ka::ETHERNET, &[0; 12])
-            .attr(ka::CT_STATE, &1u32.to_ne_bytes());
-        check(
-            get_match(ct.bytes(), None, true, CtSupport::default())
-                == Err(MatchError::UnknownAttributes(bit(ka::CT_STATE))),
-            "ct_state without conntrack",
-        )?;
-        Ok(())
-    }
-
-    #[test]
-    fn one_vlan_tag() -> TestResult {
-        let arp = [
-            10, 0, 0, 1, 10, 0, 0, 2, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0,
-        ];
-        let inner = Stream::new()
-            .attr(ka::ETHERTYPE, &[0x08, 0x06])
-            .attr(ka::ARP, &arp);
-        let key = Stream::new()
-            .attr(ka::ETHERNET, &[0; 12])
-            .attr(ka::ETHERTYPE, &[0x81, 0x00])
-            .attr(ka::VLAN, &[0x10, 0x05])
-            .nest(ka::ENCAP, &inner);
-        let m = get_match(key.bytes(), None, true, CtSupport::default()).map_err(|_| "refused")?;
-        check(m.key.get_be16(fields::ETH_VLAN_TPID) == 0x8100, "tpid")?;
-        check(m.key.get_be16(fields::ETH_VLAN_TCI) == 0x1005, "tci")?;
-        check(
-            m.key.get_be16(fields::ETH_TYPE) == 0x0806,
-            "inner ethertype",
-        )?;
-        check(m.key.get_u8(fields::IP_PROTO) == 1, "ARP opcode")?;
-        check(
-            m.mask.get_be16(fields::ETH_VLAN_TPID) == 0xffff,
-            "tpid mask",
-        )?;
-        let no_encap = Stream::new()
-            .attr(ka::ETHERNET, &[0; 12])
-            .attr(ka::ETHERTYPE, &[0x81, 0x00])
-            .attr(ka::VLAN, &[0x10, 0x05]);
-        check(
-            get_match(no_encap.bytes(), None, true, CtSupport::default())
-                == Err(MatchError::InvalidVlanFrame { inner: false }),
-            "VLAN without ENCAP",
-        )?;
-        let no_cfi = Stream::new()
-            .attr(ka::ETHERNET, &[0; 12])
-            .attr(ka::ETHERTYPE, &[0x81, 0x00])
-            .attr(ka::VLAN, &[0x00, 0x05])
-            .nest(ka::ENCAP, &inner);
-        check(
-            get_match(no_cfi.bytes(), None, true, CtSupport::default())
-                == Err(MatchError::TciWithoutCfi { inner: false }),
-            "TCI without CFI",
-        )?;
-        Ok(())
-    }
-
-    #[test]
-    fn explicit_masks_wildcard() -> TestResult {
-        let key = tcp_key(0);
-        // Only the ethertype and the IP protocol matter.
-        let mask = Stream::new()
-            .attr(ka::IN_PORT, &[0; 4])
-            .attr(ka::ETHERNET, &[0; 12])
-            .attr(ka::ETHERTYPE, &[0xff, 0xff])
-            .attr(ka::IPV4, &[0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0, 0, 0]);
-        let m = get_match(key.bytes(), Some(mask.bytes()), true, CtSupport::default())
-            .map_err(|_| "refused")?;
-        check(
-            m.mask.get(fields::IPV4_SRC) == [0; 4],
-            "addresses wildcarded",
-        )?;
-        check(
-            m.mask.get(fields::PHY_IN_PORT) == [0, 0],
-            "zero in_port mask not recorded",
-        )?;
-        check(m.mask.get_u8(fields::IP_PROTO) == 0xff, "proto exact")?;
-        check(m.mask.get(fields::TP_SRC) == [0, 0], "ports wildcarded")?;
-        Ok(())
-    }
-}
+#[path = "match_nl/tests.rs"]
+mod tests;

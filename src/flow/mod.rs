@@ -3,7 +3,8 @@
 //! Flows: the key a packet is matched on, masks, and (to come) the
 //! megaflow table and the `ovs_flow` family.
 
-pub mod actions;
+pub mod actions_nl;
+pub mod exthdr;
 pub mod extract;
 pub mod key;
 pub mod key_attrs;

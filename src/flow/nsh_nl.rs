@@ -4,27 +4,18 @@
 //! (`nsh_key_put_from_nlattr()` for keys and masks),
 //! Documentation/flow-netlink.md §3.7.
 
-use super::key::{fields, Field};
+use super::key::{fields, Field, Span};
 use super::match_nl::{MatchError, Writer};
 use crate::netlink::attr::Attrs;
+use crate::uapi::nsh_key_attr::{self, BASE, MD1, MD2};
+use crate::uapi::proto::{NSH_CTX_HDRS_MAX_LEN, NSH_M_TYPE1, NSH_M_TYPE2};
 
-/// `OVS_NSH_KEY_ATTR_MAX`.
-const NSH_ATTR_MAX: u16 = 3;
-const BASE: u16 = 1;
-const MD1: u16 = 2;
-const MD2: u16 = 3;
-const NSH_M_TYPE1: u8 = 1;
-
-fn sub(field: Field, offset: usize, len: usize) -> Field {
-    Field {
+fn sub<const N: usize>(field: Field<N>, offset: usize, len: usize) -> Span {
+    Span {
         offset: field.offset + offset,
         len,
     }
 }
-
-/// `NSH_CTX_HDRS_MAX_LEN`: the most MD type 2 context a push may carry.
-const NSH_CTX_HDRS_MAX_LEN: usize = 244;
-const NSH_M_TYPE2: u8 = 2;
 
 /// The NSH nest's payload into the key or the mask. `ones`: the default
 /// mask, whose leaves read as all ones. `push`: a push_nsh action's
@@ -39,7 +30,7 @@ pub(super) fn nsh(
     let mut it = Attrs::new(nest);
     for a in it.by_ref() {
         let kind = a.kind();
-        if kind > NSH_ATTR_MAX {
+        if kind > nsh_key_attr::MAX {
             return Err(MatchError::NshAttrOutOfRange(kind));
         }
         let expected = match kind {
@@ -111,76 +102,5 @@ pub(super) fn nsh(
     Ok(())
 }
 
-#[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_flow_nsh))]
-#[cfg_attr(not(MODULE), cfg(test))]
-mod tests {
-    use super::*;
-    use crate::flow::key_attrs::key_attr as ka;
-    use crate::flow::match_nl::{get_match, CtSupport};
-    use crate::netlink::build::{AttrSink, SliceSink};
-
-    type TestResult = core::result::Result<(), &'static str>;
-
-    fn check(ok: bool, what: &'static str) -> TestResult {
-        if ok {
-            Ok(())
-        } else {
-            Err(what)
-        }
-    }
-
-    fn key_with_nsh<'b>(buf: &'b mut [u8], nsh: &[(u16, &[u8])]) -> &'b [u8] {
-        let mut sink = SliceSink::new(buf);
-        let mut ok = sink.put(ka::ETHERNET, &[0; 12]).is_ok();
-        ok &= sink.put(ka::ETHERTYPE, &[0x89, 0x4f]).is_ok();
-        if let Ok(nest) = sink.nest_start(ka::NSH) {
-            for (kind, payload) in nsh {
-                ok &= sink.put(*kind, payload).is_ok();
-            }
-            ok &= sink.nest_end(nest).is_ok();
-        }
-        let n = if ok { sink.bytes().len() } else { 0 };
-        &buf[..n]
-    }
-
-    #[test]
-    fn md1_key_and_refusals() -> TestResult {
-        let base = [0, 63, 1, 3, 0, 0, 1, 0xff];
-        let mut buf = [0u8; 128];
-        let key = key_with_nsh(&mut buf, &[(BASE, &base), (MD1, &[7; 16])]);
-        let m = get_match(key, None, true, CtSupport::default()).map_err(|_| "refused")?;
-        check(m.key.get(fields::NSH_BASE) == base, "base stored as sent")?;
-        check(m.key.get(fields::NSH_CONTEXT) == [7; 16], "MD1 context")?;
-        check(
-            m.mask.get(fields::NSH_BASE) == [0xff; 8],
-            "default mask exact",
-        )?;
-
-        let md2 = [0, 63, 2, 3, 0, 0, 1, 0xff];
-        let mut buf = [0u8; 128];
-        let key = key_with_nsh(&mut buf, &[(BASE, &md2), (MD1, &[7; 16])]);
-        check(
-            get_match(key, None, true, CtSupport::default())
-                == Err(MatchError::NshUnmatchedMdType(2)),
-            "MD1 with mdtype 2",
-        )?;
-        let mut buf = [0u8; 128];
-        let key = key_with_nsh(&mut buf, &[(BASE, &md2), (MD2, &[1; 8])]);
-        check(
-            get_match(key, None, true, CtSupport::default()) == Err(MatchError::NshMd2),
-            "MD2 in a key",
-        )?;
-        let mut buf = [0u8; 128];
-        let key = key_with_nsh(&mut buf, &[(BASE, &base[..4])]);
-        check(
-            get_match(key, None, true, CtSupport::default())
-                == Err(MatchError::NshAttrBadLength {
-                    kind: 1,
-                    len: 4,
-                    expected: 8,
-                }),
-            "short base",
-        )?;
-        Ok(())
-    }
-}
+#[path = "nsh_nl/tests.rs"]
+mod tests;

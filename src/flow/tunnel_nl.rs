@@ -4,38 +4,14 @@
 //! (`ip_tun_from_nlattr()` and the option parsers),
 //! Documentation/flow-netlink.md §4.
 
-use super::key::{fields, Field};
+use super::key::{fields, Span};
 use super::match_nl::{MatchError, Writer};
 use crate::netlink::attr::{Attr, Attrs};
+use crate::uapi::proto::{AF_INET, AF_INET6};
+use crate::uapi::{tunnel_key_attr as attr, OVS_VXLAN_EXT_MAX};
 
-/// `OVS_TUNNEL_KEY_ATTR_MAX`.
-const TUNNEL_ATTR_MAX: u16 = 16;
-/// `OVS_VXLAN_EXT_MAX`.
-const VXLAN_EXT_MAX: u16 = 1;
-const AF_INET: u8 = 2;
-const AF_INET6: u8 = 10;
 /// `sizeof(struct erspan_metadata)`.
 const ERSPAN_METADATA_LEN: u8 = 12;
-
-/// `OVS_TUNNEL_KEY_ATTR_*`.
-pub(super) mod attr {
-    pub const ID: u16 = 0;
-    pub const IPV4_SRC: u16 = 1;
-    pub const IPV4_DST: u16 = 2;
-    pub const TOS: u16 = 3;
-    pub const TTL: u16 = 4;
-    pub const DONT_FRAGMENT: u16 = 5;
-    pub const CSUM: u16 = 6;
-    pub const OAM: u16 = 7;
-    pub const GENEVE_OPTS: u16 = 8;
-    pub const TP_SRC: u16 = 9;
-    pub const TP_DST: u16 = 10;
-    pub const VXLAN_OPTS: u16 = 11;
-    pub const IPV6_SRC: u16 = 12;
-    pub const IPV6_DST: u16 = 13;
-    pub const ERSPAN_OPTS: u16 = 15;
-    pub const IPV4_INFO_BRIDGE: u16 = 16;
-}
 
 /// `IP_TUNNEL_*_BIT` in `tun_key.tun_flags`.
 pub(super) mod flag {
@@ -72,16 +48,16 @@ fn leaf<'p>(a: &Attr<'p>, ones: bool) -> &'p [u8] {
 }
 
 /// Options go right-aligned into `tun_opts`.
-fn opts_field(len: usize) -> Field {
-    Field {
-        offset: fields::TUN_OPTS.len.saturating_sub(len),
-        len: len.min(fields::TUN_OPTS.len),
+fn opts_field(len: usize) -> Span {
+    Span {
+        offset: fields::TUN_OPTS.span().len.saturating_sub(len),
+        len: len.min(fields::TUN_OPTS.span().len),
     }
 }
 
 fn geneve(w: &mut Writer<'_>, data: &[u8]) -> Result<(), MatchError> {
     let len = data.len();
-    if len > fields::TUN_OPTS.len {
+    if len > fields::TUN_OPTS.span().len {
         return Err(MatchError::GeneveTooLong(len));
     }
     if len % 4 != 0 {
@@ -108,7 +84,7 @@ fn vxlan(w: &mut Writer<'_>, nest: &[u8], ones: bool) -> Result<(), MatchError> 
     let mut it = Attrs::new(nest);
     for a in it.by_ref() {
         let kind = a.kind();
-        if kind > VXLAN_EXT_MAX {
+        if kind > OVS_VXLAN_EXT_MAX {
             return Err(MatchError::VxlanExtOutOfRange(kind));
         }
         // OVS_VXLAN_EXT_GBP is 4 bytes; type 0 has no table entry.
@@ -136,7 +112,7 @@ fn vxlan(w: &mut Writer<'_>, nest: &[u8], ones: bool) -> Result<(), MatchError> 
 
 fn erspan(w: &mut Writer<'_>, data: &[u8]) -> Result<(), MatchError> {
     let len = data.len();
-    if len > fields::TUN_OPTS.len {
+    if len > fields::TUN_OPTS.span().len {
         return Err(MatchError::ErspanTooLong(len));
     }
     // C stores sizeof(struct erspan_metadata) whatever was sent.
@@ -159,7 +135,7 @@ pub(super) fn tunnel(w: &mut Writer<'_>, nest: &[u8], ones: bool) -> Result<(), 
     let mut it = Attrs::new(nest);
     for a in it.by_ref() {
         let kind = a.kind();
-        if kind > TUNNEL_ATTR_MAX {
+        if kind > attr::MAX {
             return Err(MatchError::TunnelAttrOutOfRange(kind));
         }
         if let Some(expected) = attr_len(kind) {
@@ -247,27 +223,26 @@ pub(super) fn tunnel(w: &mut Writer<'_>, nest: &[u8], ones: bool) -> Result<(), 
     }
     if !w.is_mask() {
         let key = w.key();
-        let zero = |f: Field| key.get(f).iter().all(|&b| b == 0);
         if !ipv4 && !ipv6 {
             return Err(MatchError::TunnelNoDst);
         }
         if ipv4 {
             if bridge {
-                if !zero(fields::TUN_IPV4_SRC)
-                    || !zero(fields::TUN_IPV4_DST)
-                    || !zero(fields::TUN_TP_SRC)
-                    || !zero(fields::TUN_TP_DST)
-                    || !zero(fields::TUN_TTL)
-                    || !zero(fields::TUN_TOS)
+                if !key.is_zero(fields::TUN_IPV4_SRC)
+                    || !key.is_zero(fields::TUN_IPV4_DST)
+                    || !key.is_zero(fields::TUN_TP_SRC)
+                    || !key.is_zero(fields::TUN_TP_DST)
+                    || !key.is_zero(fields::TUN_TTL)
+                    || !key.is_zero(fields::TUN_TOS)
                     || flags & !(1 << flag::KEY) != 0
                 {
                     return Err(MatchError::TunnelBridgeInfo);
                 }
-            } else if zero(fields::TUN_IPV4_DST) {
+            } else if key.is_zero(fields::TUN_IPV4_DST) {
                 return Err(MatchError::TunnelIpv4DstZero);
             }
         }
-        if ipv6 && zero(fields::TUN_IPV6_DST) {
+        if ipv6 && key.is_zero(fields::TUN_IPV6_DST) {
             return Err(MatchError::TunnelIpv6DstZero);
         }
         if !ttl && !bridge {
@@ -277,121 +252,5 @@ pub(super) fn tunnel(w: &mut Writer<'_>, nest: &[u8], ones: bool) -> Result<(), 
     Ok(())
 }
 
-#[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_flow_tunnel))]
-#[cfg_attr(not(MODULE), cfg(test))]
-mod tests {
-    use super::*;
-    use crate::flow::key_attrs::key_attr as ka;
-    use crate::flow::match_nl::{get_match, CtSupport};
-    use crate::netlink::build::{AttrSink, SliceSink};
-
-    type TestResult = core::result::Result<(), &'static str>;
-
-    fn check(ok: bool, what: &'static str) -> TestResult {
-        if ok {
-            Ok(())
-        } else {
-            Err(what)
-        }
-    }
-
-    /// A key: ETHERNET + ETHERTYPE(0x0806 ... without ARP it is refused,
-    /// so 0x88cc, LLDP) and a tunnel nest of `tun`.
-    fn key_with_tunnel<'b>(buf: &'b mut [u8], tun: &[(u16, &[u8])]) -> &'b [u8] {
-        let mut sink = SliceSink::new(buf);
-        let mut ok = sink.put(ka::ETHERNET, &[0; 12]).is_ok();
-        ok &= sink.put(ka::ETHERTYPE, &[0x88, 0xcc]).is_ok();
-        if let Ok(nest) = sink.nest_start(ka::TUNNEL) {
-            for (kind, payload) in tun {
-                ok &= sink.put(*kind, payload).is_ok();
-            }
-            ok &= sink.nest_end(nest).is_ok();
-        }
-        let n = if ok { sink.bytes().len() } else { 0 };
-        &buf[..n]
-    }
-
-    #[test]
-    fn vxlan_tunnel_key_and_default_mask() -> TestResult {
-        let mut gbp = [0u8; 8];
-        let gbp = {
-            let mut s = SliceSink::new(&mut gbp);
-            s.put(1, &7u32.to_ne_bytes()).map_err(|_| "gbp")?;
-            let n = s.bytes().len();
-            &gbp[..n]
-        };
-        let mut buf = [0u8; 128];
-        let key = key_with_tunnel(
-            &mut buf,
-            &[
-                (attr::ID, &5u64.to_be_bytes()),
-                (attr::IPV4_DST, &[192, 0, 2, 1]),
-                (attr::TTL, &[64]),
-                (attr::VXLAN_OPTS, gbp),
-            ],
-        );
-        let m = get_match(key, None, true, CtSupport::default()).map_err(|_| "refused")?;
-        check(
-            m.key.get_u8(fields::TUN_PROTO) == AF_INET,
-            "tun_proto AF_INET",
-        )?;
-        check(m.key.get_u8(fields::TUN_OPTS_LEN) == 4, "vxlan opts len")?;
-        check(
-            m.key.get(fields::TUN_OPTS).get(251..) == Some(&7u32.to_ne_bytes()[..]),
-            "gbp",
-        )?;
-        let flags = u64::from_ne_bytes(m.key.get(fields::TUN_FLAGS).try_into().unwrap_or([0; 8]));
-        check(
-            flags == (1 << flag::KEY) | (1 << flag::VXLAN_OPT),
-            "KEY and VXLAN_OPT flags",
-        )?;
-        check(m.mask.get_u8(fields::TUN_PROTO) == 0xff, "mask tun_proto")?;
-        check(m.mask.get_u8(fields::TUN_OPTS_LEN) == 0xff, "mask opts len")?;
-        check(
-            m.mask.get(fields::TUN_TOS) == [0xff],
-            "unsent tunnel fields matched",
-        )?;
-        Ok(())
-    }
-
-    #[test]
-    fn tunnel_refusals() -> TestResult {
-        type TunnelAttrs<'t> = &'t [(u16, &'t [u8])];
-        let cases: [(TunnelAttrs<'_>, MatchError); 5] = [
-            (
-                &[(attr::IPV4_DST, &[192, 0, 2, 1])],
-                MatchError::TunnelNoTtl,
-            ),
-            (&[(attr::TTL, &[64])], MatchError::TunnelNoDst),
-            (
-                &[(attr::IPV4_DST, &[0; 4]), (attr::TTL, &[1])],
-                MatchError::TunnelIpv4DstZero,
-            ),
-            (
-                &[
-                    (attr::IPV4_DST, &[1; 4]),
-                    (attr::IPV6_DST, &[1; 16]),
-                    (attr::TTL, &[1]),
-                ],
-                MatchError::TunnelMixedFamilies,
-            ),
-            (
-                &[
-                    (attr::IPV4_DST, &[1; 4]),
-                    (attr::TTL, &[1]),
-                    (attr::GENEVE_OPTS, &[0; 6]),
-                ],
-                MatchError::GeneveNotWords(6),
-            ),
-        ];
-        for (tun, want) in cases {
-            let mut buf = [0u8; 128];
-            let key = key_with_tunnel(&mut buf, tun);
-            check(
-                get_match(key, None, true, CtSupport::default()) == Err(want),
-                "refused as C refuses",
-            )?;
-        }
-        Ok(())
-    }
-}
+#[path = "tunnel_nl/tests.rs"]
+mod tests;

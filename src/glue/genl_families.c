@@ -6,7 +6,9 @@
  * attribute policies, multicast groups), so they live in C. They must
  * equal net/openvswitch's field for field: ovs-vswitchd, ovs-dpctl and the
  * selftests depend on the same names, versions, permissions and
- * validation. The handlers they point at are Rust (src/kapi/genl.rs).
+ * validation. Every op points at the same two trampolines, which hand the
+ * request to the Rust handler installed for its family
+ * (ovs_rs_genl_set_handler(), from src/kapi/genl.rs).
  */
 #include <linux/if.h>
 #include <linux/module.h>
@@ -24,6 +26,9 @@ struct ovs_rs_mask_cache_entry {
 
 #define OVS_RS_VALIDATE (GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP)
 
+static int ovs_rs_genl_doit(struct sk_buff *skb, struct genl_info *info);
+static int ovs_rs_genl_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+
 /* ovs_datapath */
 
 static const struct nla_policy ovs_rs_datapath_policy[OVS_DP_ATTR_MAX + 1] = {
@@ -37,13 +42,13 @@ static const struct nla_policy ovs_rs_datapath_policy[OVS_DP_ATTR_MAX + 1] = {
 
 static const struct genl_small_ops ovs_rs_datapath_ops[] = {
 	{ .cmd = OVS_DP_CMD_NEW, .validate = OVS_RS_VALIDATE,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_dp_cmd_new },
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_genl_doit },
 	{ .cmd = OVS_DP_CMD_DEL, .validate = OVS_RS_VALIDATE,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_dp_cmd_del },
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_genl_doit },
 	{ .cmd = OVS_DP_CMD_GET, .validate = OVS_RS_VALIDATE,
-	  .flags = 0, .doit = ovs_rs_dp_cmd_get, .dumpit = ovs_rs_dp_cmd_dump },
+	  .flags = 0, .doit = ovs_rs_genl_doit, .dumpit = ovs_rs_genl_dumpit },
 	{ .cmd = OVS_DP_CMD_SET, .validate = OVS_RS_VALIDATE,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_dp_cmd_set },
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_genl_doit },
 };
 
 static const struct genl_multicast_group ovs_rs_datapath_mcgrp = {
@@ -82,13 +87,13 @@ static const struct nla_policy ovs_rs_vport_policy[OVS_VPORT_ATTR_MAX + 1] = {
 
 static const struct genl_small_ops ovs_rs_vport_ops[] = {
 	{ .cmd = OVS_VPORT_CMD_NEW, .validate = OVS_RS_VALIDATE,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_vport_cmd_new },
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_genl_doit },
 	{ .cmd = OVS_VPORT_CMD_DEL, .validate = OVS_RS_VALIDATE,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_vport_cmd_del },
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_genl_doit },
 	{ .cmd = OVS_VPORT_CMD_GET, .validate = OVS_RS_VALIDATE,
-	  .flags = 0, .doit = ovs_rs_vport_cmd_get, .dumpit = ovs_rs_vport_cmd_dump },
+	  .flags = 0, .doit = ovs_rs_genl_doit, .dumpit = ovs_rs_genl_dumpit },
 	{ .cmd = OVS_VPORT_CMD_SET, .validate = OVS_RS_VALIDATE,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_vport_cmd_set },
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_genl_doit },
 };
 
 static const struct genl_multicast_group ovs_rs_vport_mcgrp = {
@@ -125,13 +130,13 @@ static const struct nla_policy ovs_rs_flow_policy[OVS_FLOW_ATTR_MAX + 1] = {
 
 static const struct genl_small_ops ovs_rs_flow_ops[] = {
 	{ .cmd = OVS_FLOW_CMD_NEW, .validate = OVS_RS_VALIDATE,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_flow_cmd_new },
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_genl_doit },
 	{ .cmd = OVS_FLOW_CMD_DEL, .validate = OVS_RS_VALIDATE,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_flow_cmd_del },
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_genl_doit },
 	{ .cmd = OVS_FLOW_CMD_GET, .validate = OVS_RS_VALIDATE,
-	  .flags = 0, .doit = ovs_rs_flow_cmd_get, .dumpit = ovs_rs_flow_cmd_dump },
+	  .flags = 0, .doit = ovs_rs_genl_doit, .dumpit = ovs_rs_genl_dumpit },
 	{ .cmd = OVS_FLOW_CMD_SET, .validate = OVS_RS_VALIDATE,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_flow_cmd_set },
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_genl_doit },
 };
 
 static const struct genl_multicast_group ovs_rs_flow_mcgrp = {
@@ -168,7 +173,7 @@ static const struct nla_policy ovs_rs_packet_policy[OVS_PACKET_ATTR_MAX + 1] = {
 
 static const struct genl_small_ops ovs_rs_packet_ops[] = {
 	{ .cmd = OVS_PACKET_CMD_EXECUTE, .validate = OVS_RS_VALIDATE,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_packet_cmd_execute },
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_genl_doit },
 };
 
 static struct genl_family ovs_rs_packet_family __ro_after_init = {
@@ -200,13 +205,13 @@ static const struct nla_policy ovs_rs_meter_policy[OVS_METER_ATTR_MAX + 1] = {
 
 static const struct genl_small_ops ovs_rs_meter_ops[] = {
 	{ .cmd = OVS_METER_CMD_FEATURES, .validate = OVS_RS_VALIDATE,
-	  .flags = 0, .doit = ovs_rs_meter_cmd_features },
+	  .flags = 0, .doit = ovs_rs_genl_doit },
 	{ .cmd = OVS_METER_CMD_SET, .validate = OVS_RS_VALIDATE,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_meter_cmd_set },
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_genl_doit },
 	{ .cmd = OVS_METER_CMD_GET, .validate = OVS_RS_VALIDATE,
-	  .flags = 0, .doit = ovs_rs_meter_cmd_get },
+	  .flags = 0, .doit = ovs_rs_genl_doit },
 	{ .cmd = OVS_METER_CMD_DEL, .validate = OVS_RS_VALIDATE,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_meter_cmd_del },
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_genl_doit },
 };
 
 static const struct genl_multicast_group ovs_rs_meter_mcgrp = {
@@ -238,11 +243,11 @@ static const struct nla_policy ovs_rs_ct_limit_policy[OVS_CT_LIMIT_ATTR_MAX + 1]
 
 static const struct genl_small_ops ovs_rs_ct_limit_ops[] = {
 	{ .cmd = OVS_CT_LIMIT_CMD_SET, .validate = OVS_RS_VALIDATE,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_ct_limit_cmd_set },
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_genl_doit },
 	{ .cmd = OVS_CT_LIMIT_CMD_DEL, .validate = OVS_RS_VALIDATE,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_ct_limit_cmd_del },
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = ovs_rs_genl_doit },
 	{ .cmd = OVS_CT_LIMIT_CMD_GET, .validate = OVS_RS_VALIDATE,
-	  .flags = 0, .doit = ovs_rs_ct_limit_cmd_get },
+	  .flags = 0, .doit = ovs_rs_genl_doit },
 };
 
 static const struct genl_multicast_group ovs_rs_ct_limit_mcgrp = {
@@ -279,22 +284,68 @@ static struct genl_family *const ovs_rs_families[OVS_RS_FAMILY_COUNT] = {
 };
 
 /*
- * A flow dump's request attributes are not parsed by the core
- * (GENL_DONT_VALIDATE_DUMP): parse them as ovs_flow_cmd_dump() does, for
- * OVS_FLOW_ATTR_UFID_FLAGS.
+ * The handler of each family. Installed before the family is registered
+ * and removed after it is unregistered, which waits for requests in
+ * flight (genl_unregister_family() takes cb_lock for writing): a request
+ * never sees a half-installed slot.
  */
-int ovs_rs_flow_dump_ufid_flags(const struct netlink_callback *cb, u32 *ufid_flags)
-{
-	struct nlattr *a[OVS_FLOW_ATTR_MAX + 1];
-	int err;
+static struct {
+	const struct ovs_rs_genl_handler *ops;
+	const void *ctx;
+} ovs_rs_handlers[OVS_RS_FAMILY_COUNT];
 
-	err = genlmsg_parse_deprecated(cb->nlh, &ovs_rs_flow_family, a,
-				       OVS_FLOW_ATTR_MAX, ovs_rs_flow_policy, NULL);
-	if (err)
-		return err;
-	*ufid_flags = a[OVS_FLOW_ATTR_UFID_FLAGS] ?
-		nla_get_u32(a[OVS_FLOW_ATTR_UFID_FLAGS]) : 0;
-	return 0;
+void ovs_rs_genl_set_handler(unsigned int index,
+			     const struct ovs_rs_genl_handler *ops,
+			     const void *ctx)
+{
+	if (WARN_ON(index >= OVS_RS_FAMILY_COUNT))
+		return;
+	ovs_rs_handlers[index].ops = ops;
+	ovs_rs_handlers[index].ctx = ctx;
+}
+
+static int ovs_rs_family_index(const struct genl_family *family)
+{
+	int i;
+
+	for (i = 0; i < OVS_RS_FAMILY_COUNT; i++)
+		if (ovs_rs_families[i] && ovs_rs_families[i] == family)
+			return i;
+	return -1;
+}
+
+static int ovs_rs_genl_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	int i = ovs_rs_family_index(info->family);
+
+	if (WARN_ON_ONCE(i < 0 || !ovs_rs_handlers[i].ops))
+		return -EOPNOTSUPP;
+	return ovs_rs_handlers[i].ops->doit(ovs_rs_handlers[i].ctx, info);
+}
+
+static int ovs_rs_genl_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	int i = ovs_rs_family_index(genl_dumpit_info(cb)->info.family);
+
+	if (WARN_ON_ONCE(i < 0 || !ovs_rs_handlers[i].ops))
+		return -EOPNOTSUPP;
+	return ovs_rs_handlers[i].ops->dumpit(ovs_rs_handlers[i].ctx, skb, cb);
+}
+
+/*
+ * A dump's request attributes, parsed with its family's policy: the core
+ * leaves them unparsed under GENL_DONT_VALIDATE_DUMP, and
+ * ovs_flow_cmd_dump() parses them itself, with these errors.
+ */
+int ovs_rs_genl_dump_parse(struct netlink_callback *cb, struct nlattr **attrs,
+			   unsigned int n_attrs)
+{
+	const struct genl_family *family = genl_dumpit_info(cb)->info.family;
+
+	if (n_attrs < family->maxattr + 1)
+		return -EINVAL;
+	return genlmsg_parse_deprecated(cb->nlh, family, attrs, family->maxattr,
+					family->policy, NULL);
 }
 
 struct genl_family *ovs_rs_genl_family(unsigned int index)

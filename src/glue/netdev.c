@@ -6,7 +6,7 @@
  *
  * Mirrors net/openvswitch/vport-internal_dev.c. The Rust side owns the
  * policy: this file only builds, registers and tears down devices and
- * forwards their callbacks to the ovs_rs_* functions in Rust.
+ * forwards their callbacks through the ops Rust gave it with each object.
  */
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
@@ -16,6 +16,7 @@
 #include <linux/workqueue.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
+#include <net/netns/generic.h>
 #include <net/pkt_cls.h>
 #include <net/rtnetlink.h>
 #include <net/sock.h>
@@ -24,7 +25,8 @@
 
 /* What net_device's private area holds: Rust's owner of the device. */
 struct ovs_rs_internal_dev {
-	void *owner;
+	const struct ovs_rs_port_ops *ops;
+	const void *owner;
 };
 
 static struct ovs_rs_internal_dev *ovs_rs_internal_priv(struct net_device *dev)
@@ -39,7 +41,8 @@ static netdev_tx_t ovs_rs_internal_dev_xmit(struct sk_buff *skb,
 	int err;
 
 	rcu_read_lock();
-	err = ovs_rs_vport_receive(ovs_rs_internal_priv(dev)->owner, skb, false);
+	err = ovs_rs_internal_priv(dev)->ops->receive(ovs_rs_internal_priv(dev)->owner,
+						      skb, false);
 	rcu_read_unlock();
 
 	if (likely(!err))
@@ -75,7 +78,7 @@ static const struct ethtool_ops ovs_rs_internal_ethtool_ops = {
 /* Runs once the device is unregistered and unreferenced. */
 static void ovs_rs_internal_dev_destructor(struct net_device *dev)
 {
-	ovs_rs_vport_release(ovs_rs_internal_priv(dev)->owner);
+	ovs_rs_internal_priv(dev)->ops->release(ovs_rs_internal_priv(dev)->owner);
 }
 
 static const struct net_device_ops ovs_rs_internal_netdev_ops = {
@@ -121,7 +124,8 @@ static void ovs_rs_internal_dev_setup(struct net_device *dev)
 
 struct net_device *ovs_rs_internal_dev_create(struct net *net, const char *name,
 					      int ifindex, bool netns_immutable,
-					      void *owner, int *err)
+					      const struct ovs_rs_port_ops *ops,
+					      const void *owner, int *err)
 {
 	struct net_device *dev;
 
@@ -135,6 +139,7 @@ struct net_device *ovs_rs_internal_dev_create(struct net *net, const char *name,
 	dev_net_set(dev, net);
 	dev->ifindex = ifindex;
 	dev->netns_immutable = netns_immutable;
+	ovs_rs_internal_priv(dev)->ops = ops;
 	ovs_rs_internal_priv(dev)->owner = owner;
 
 	rtnl_lock();
@@ -215,39 +220,47 @@ struct net *ovs_rs_genl_info_net(const struct genl_info *info)
 	return genl_info_net(info);
 }
 
-/* DP_MASKS_REBALANCE_INTERVAL: how often masks are reordered by use. */
-#define OVS_RS_MASKS_REBALANCE_MS 4000
+/*
+ * The module's periodic work: the kernel crate's DelayedWork cannot be
+ * cancelled, and a self-re-arming work must be, at unload.
+ */
+static struct {
+	struct delayed_work work;
+	unsigned long period;
+	void (*fn)(const void *ctx);
+	const void *ctx;
+} ovs_rs_periodic;
 
-static void ovs_rs_masks_rebalance_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(ovs_rs_masks_rebalance_work, ovs_rs_masks_rebalance_fn);
-
-static void ovs_rs_masks_rebalance_fn(struct work_struct *work)
+static void ovs_rs_periodic_fn(struct work_struct *work)
 {
-	ovs_rs_masks_rebalance();
-	schedule_delayed_work(&ovs_rs_masks_rebalance_work,
-			      msecs_to_jiffies(OVS_RS_MASKS_REBALANCE_MS));
+	ovs_rs_periodic.fn(ovs_rs_periodic.ctx);
+	schedule_delayed_work(&ovs_rs_periodic.work, ovs_rs_periodic.period);
 }
 
-void ovs_rs_masks_rebalance_start(void)
+void ovs_rs_periodic_start(unsigned int period_ms, void (*fn)(const void *ctx),
+			   const void *ctx)
 {
-	schedule_delayed_work(&ovs_rs_masks_rebalance_work,
-			      msecs_to_jiffies(OVS_RS_MASKS_REBALANCE_MS));
+	INIT_DELAYED_WORK(&ovs_rs_periodic.work, ovs_rs_periodic_fn);
+	ovs_rs_periodic.period = msecs_to_jiffies(period_ms);
+	ovs_rs_periodic.fn = fn;
+	ovs_rs_periodic.ctx = ctx;
+	schedule_delayed_work(&ovs_rs_periodic.work, ovs_rs_periodic.period);
 }
 
-void ovs_rs_masks_rebalance_stop(void)
+void ovs_rs_periodic_stop(void)
 {
 	/* Also stops a work that is re-arming itself. */
-	cancel_delayed_work_sync(&ovs_rs_masks_rebalance_work);
+	cancel_delayed_work_sync(&ovs_rs_periodic.work);
 }
 
-/* ovs_flow_used_time(): a flow's last use, as msecs of the monotonic clock. */
-u64 ovs_rs_flow_used_time(unsigned long flow_jiffies)
+/* Monotonic-clock milliseconds at jiffies @then (ovs_flow_used_time()). */
+u64 ovs_rs_monotonic_ms_at(unsigned long then)
 {
 	struct timespec64 cur_ts;
 	u64 cur_ms, idle_ms;
 
 	ktime_get_ts64(&cur_ts);
-	idle_ms = jiffies_to_msecs(jiffies - flow_jiffies);
+	idle_ms = jiffies_to_msecs(jiffies - then);
 	cur_ms = (u64)(u32)cur_ts.tv_sec * MSEC_PER_SEC +
 		 cur_ts.tv_nsec / NSEC_PER_MSEC;
 
@@ -287,18 +300,57 @@ void ovs_rs_tc_skb_ext_enable(bool on)
 
 /* Network namespaces: Rust tears down what lives in a dying one. */
 
+static struct {
+	void (*exit)(const void *ctx, struct net *net);
+	const void *ctx;
+} ovs_rs_net_hook;
+
+/* Per namespace: how many Rust objects keep it (NetHandle). */
+struct ovs_rs_net {
+	atomic_t handles;
+};
+
+static unsigned int ovs_rs_net_id __read_mostly;
+
 static void __net_exit ovs_rs_net_exit(struct net *net)
 {
-	ovs_rs_net_exit_rust(net);
+	ovs_rs_net_hook.exit(ovs_rs_net_hook.ctx, net);
 }
 
 static struct pernet_operations ovs_rs_net_ops = {
 	.exit = ovs_rs_net_exit,
+	.id = &ovs_rs_net_id,
+	.size = sizeof(struct ovs_rs_net),
 };
 
-int ovs_rs_net_register(void)
+void ovs_rs_net_handle_get(struct net *net)
+{
+	struct ovs_rs_net *n = net_generic(net, ovs_rs_net_id);
+
+	atomic_inc(&n->handles);
+}
+
+void ovs_rs_net_handle_put(struct net *net)
+{
+	struct ovs_rs_net *n = net_generic(net, ovs_rs_net_id);
+
+	WARN_ON_ONCE(atomic_dec_return(&n->handles) < 0);
+}
+
+int ovs_rs_net_handles(struct net *net)
+{
+	struct ovs_rs_net *n = net_generic(net, ovs_rs_net_id);
+
+	return atomic_read(&n->handles);
+}
+
+int ovs_rs_net_register(void (*exit)(const void *ctx, struct net *net),
+			const void *ctx)
 {
 	int err;
+
+	ovs_rs_net_hook.exit = exit;
+	ovs_rs_net_hook.ctx = ctx;
 
 	err = rtnl_link_register(&ovs_rs_internal_link_ops);
 	if (err)

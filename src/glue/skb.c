@@ -632,6 +632,14 @@ void *ovs_rs_percpu_this(void __percpu *ptr)
 	return this_cpu_ptr(ptr);
 }
 
+/* @cpu's copy of @ptr, or NULL for a CPU that is not possible. */
+void *ovs_rs_percpu_ptr(void __percpu *ptr, unsigned int cpu)
+{
+	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
+		return NULL;
+	return per_cpu_ptr(ptr, cpu);
+}
+
 /* MPLS and Ethernet header push/pop; big-endian values as in the actions. */
 int ovs_rs_skb_mpls_push(struct sk_buff *skb, u32 lse, u16 ethertype,
 			 u16 mac_len, bool ethernet)

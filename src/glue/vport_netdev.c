@@ -21,8 +21,9 @@
 struct ovs_rs_netdev_port {
 	struct net_device *dev;
 	netdevice_tracker tracker;
-	/* Rust's reference to the port, handed back by ovs_rs_vport_release(). */
-	void *owner;
+	/* Rust's reference to the port, handed back by ops->release(). */
+	const struct ovs_rs_port_ops *ops;
+	const void *owner;
 	struct rcu_head rcu;
 };
 
@@ -50,7 +51,7 @@ static rx_handler_result_t ovs_rs_netdev_frame_hook(struct sk_buff **pskb)
 	if (skb->dev->type == ARPHRD_ETHER)
 		skb_push_rcsum(skb, ETH_HLEN);
 
-	ovs_rs_vport_receive(port->owner, skb, true);
+	port->ops->receive(port->owner, skb, true);
 	return RX_HANDLER_CONSUMED;
 }
 
@@ -78,7 +79,8 @@ static void ovs_rs_netdev_detach_dev(struct net_device *dev)
 struct ovs_rs_netdev_port *ovs_rs_netdev_attach(struct net *net,
 						const char *name,
 						struct net_device *master,
-						void *owner, int *err)
+						const struct ovs_rs_port_ops *ops,
+						const void *owner, int *err)
 {
 	struct ovs_rs_netdev_port *port;
 	struct net_device *dev;
@@ -95,6 +97,7 @@ struct ovs_rs_netdev_port *ovs_rs_netdev_attach(struct net *net,
 		goto error_free;
 	}
 	port->dev = dev;
+	port->ops = ops;
 	port->owner = owner;
 
 	/* The name must be the device's own, not an alternative name. */
@@ -148,7 +151,7 @@ static void ovs_rs_netdev_port_free(struct rcu_head *rcu)
 		container_of(rcu, struct ovs_rs_netdev_port, rcu);
 
 	netdev_put(port->dev, &port->tracker);
-	ovs_rs_vport_release(port->owner);
+	port->ops->release(port->owner);
 	kfree(port);
 }
 
@@ -184,9 +187,14 @@ struct net_device *ovs_rs_netdev_port_dev(const struct ovs_rs_netdev_port *port)
  * the unregistration needs), and let a work item under ovs_mutex remove
  * the port and tell userspace (dp_notify.c).
  */
+static struct {
+	void (*detached)(const void *ctx);
+	const void *ctx;
+} ovs_rs_notify;
+
 static void ovs_rs_notify_work_fn(struct work_struct *work)
 {
-	ovs_rs_dp_notify_detached();
+	ovs_rs_notify.detached(ovs_rs_notify.ctx);
 }
 
 static DECLARE_WORK(ovs_rs_notify_work, ovs_rs_notify_work_fn);
@@ -208,8 +216,11 @@ static struct notifier_block ovs_rs_device_notifier = {
 	.notifier_call = ovs_rs_device_event,
 };
 
-int ovs_rs_netdev_notifier_register(void)
+int ovs_rs_netdev_notifier_register(void (*detached)(const void *ctx),
+				    const void *ctx)
 {
+	ovs_rs_notify.detached = detached;
+	ovs_rs_notify.ctx = ctx;
 	return register_netdevice_notifier(&ovs_rs_device_notifier);
 }
 

@@ -1,27 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Generic netlink: the six OVS families and their command entry points.
+//! Generic netlink families whose static tables live in the C glue.
 //!
-//! The families themselves are static C tables (`src/glue/`); this file
-//! registers them and turns the netlink core's `doit`/`dumpit` calls into
-//! calls of safe Rust handlers.
+//! The families, their ops and policies are C data (`src/glue/`); every op
+//! points at one of two C trampolines that pass the request to the
+//! [`Handler`] installed for the family. This file knows nothing of what
+//! the families mean: the module's composition root decides which handler
+//! serves which family.
 
-use core::{marker::PhantomData, ptr::NonNull};
+use core::{
+    marker::PhantomData,
+    ptr::NonNull,
+    sync::atomic::{AtomicU32, Ordering},
+};
 
 use kernel::{
     bindings,
     error::{code::*, to_result},
-    ffi::{c_int, c_uint},
+    ffi::{c_int, c_uint, c_void},
     prelude::*,
     str::CStr,
+    sync::Arc,
+    types::Opaque,
 };
 
 use super::glue;
 use super::netdev::NetNs;
 use super::nlmsg::MsgWriter;
 use crate::netlink::attr::{nla_align, Attr, NLA_HDRLEN};
-use crate::uapi::{FamilySpec, FAMILIES, OVS_HEADER_SIZE};
-use crate::{datapath, flow_family, packet_family, vport};
 
 /// `NLMSG_HDRLEN`: the netlink header, padded (a C macro).
 const NLMSG_HDRLEN: usize = nla_align(core::mem::size_of::<bindings::nlmsghdr>());
@@ -33,10 +39,10 @@ const GENL_HDRLEN: usize = nla_align(core::mem::size_of::<bindings::genlmsghdr>(
 /// # Invariants
 ///
 /// `raw` points to a `genl_family` in the glue's static data, which lives
-/// as long as the module.
+/// as long as the module; `index` is its index in the glue's table.
 pub(crate) struct Family {
     raw: NonNull<bindings::genl_family>,
-    spec: &'static FamilySpec,
+    index: c_uint,
 }
 
 // SAFETY: the family is static data, and the netlink core serialises
@@ -46,123 +52,216 @@ unsafe impl Send for Family {}
 unsafe impl Sync for Family {}
 
 impl Family {
-    /// The family described by `FAMILIES[index]`, or `None` where this
-    /// kernel lacks it (`ovs_ct_limit` without connection counting).
+    /// The glue's family at `index`, or `None` where there is none (past
+    /// the table, or a family this kernel lacks what it needs for).
     pub(crate) fn get(index: usize) -> Option<Family> {
-        let spec = FAMILIES.get(index)?;
         let index = c_uint::try_from(index).ok()?;
         // SAFETY: the glue function has no preconditions; it returns a
         // pointer to static data or null.
         let raw = NonNull::new(unsafe { glue::ovs_rs_genl_family(index) })?;
-        Some(Family { raw, spec })
+        Some(Family { raw, index })
     }
 
-    /// What userspace should see of this family.
-    pub(crate) fn spec(&self) -> &'static FamilySpec {
-        self.spec
-    }
-
-    fn raw(&self) -> &bindings::genl_family {
-        // SAFETY: by the type invariant the pointer is valid for the
-        // module's life; the fields read through it are written only while
-        // the family is (un)registered, by the thread doing that.
-        unsafe { self.raw.as_ref() }
-    }
+    // The netlink core writes parts of the family (its id, group offset)
+    // while registering it: fields are read through the raw pointer, never
+    // through a Rust reference to the whole struct.
 
     /// The name the glue gave the family.
     pub(crate) fn name(&self) -> &CStr {
-        let name = &self.raw().name;
-        // SAFETY: `genl_family::name` is a NUL-terminated string of at most
-        // GENL_NAMSIZ bytes inside the static family.
-        unsafe { CStr::from_char_ptr(name.as_ptr()) }
+        // SAFETY: valid for the module's life (type invariant);
+        // `genl_family::name` is a NUL-terminated string of at most
+        // GENL_NAMSIZ bytes the core never writes.
+        unsafe { CStr::from_char_ptr((*self.raw.as_ptr()).name.as_ptr()) }
     }
 
     pub(crate) fn version(&self) -> u32 {
-        self.raw().version
+        // SAFETY: valid static data (type invariant), written by the glue
+        // only.
+        unsafe { (*self.raw.as_ptr()).version }
     }
 
+    /// The size of the family's own header, after the genl header.
     pub(crate) fn hdrsize(&self) -> usize {
-        self.raw().hdrsize as usize
+        // SAFETY: as in `version`.
+        unsafe { (*self.raw.as_ptr()).hdrsize as usize }
     }
 
     /// The name of the family's multicast group, if it has one.
     pub(crate) fn mcgroup(&self) -> Option<&CStr> {
-        let family = self.raw();
-        if family.n_mcgrps == 0 || family.mcgrps.is_null() {
+        let family = self.raw.as_ptr();
+        // SAFETY: as in `version`.
+        let (n, groups) = unsafe { ((*family).n_mcgrps, (*family).mcgrps) };
+        if n == 0 || groups.is_null() {
             return None;
         }
         // SAFETY: `mcgrps` points to `n_mcgrps` (here at least one) static
         // groups, each with a NUL-terminated name.
-        Some(unsafe { CStr::from_char_ptr((*family.mcgrps).name.as_ptr()) })
+        Some(unsafe { CStr::from_char_ptr((*groups).name.as_ptr()) })
     }
 
     pub(super) fn as_ptr(&self) -> *mut bindings::genl_family {
         self.raw.as_ptr()
     }
 
-    /// The id the netlink core assigned; 0 while unregistered.
+    /// The id the netlink core assigned; 0 before registration.
     pub(crate) fn id(&self) -> i32 {
-        self.raw().id
+        // SAFETY: valid static data; the core writes `id` while
+        // registering, before any request can ask.
+        unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*self.raw.as_ptr()).id)) }
     }
 }
 
-/// A family registered with the netlink core; unregistered on drop.
-pub(crate) struct Registration {
+/// What serves a family's requests. `cmd` is the request's genl command;
+/// a command the family's ops table routes here but the handler does not
+/// know is a bug of the tables, answered with `EOPNOTSUPP`.
+pub(crate) trait Handler: Send + Sync + 'static {
+    /// A `doit` request.
+    fn doit(&self, cmd: u8, req: &Request<'_>) -> Result;
+
+    /// One round of a dump: writes entries with `out` and returns the
+    /// bytes in the buffer (0 ends the dump).
+    fn dumpit(&self, cmd: u8, dump: &Dump<'_>, out: &mut MsgWriter<'_>) -> Result<usize>;
+}
+
+/// The C vtable of handler type `H` (as `kernel::net::phy`'s adapter).
+struct Adapter<H: Handler>(PhantomData<H>);
+
+impl<H: Handler> Adapter<H> {
+    const OPS: glue::GenlHandlerRaw = glue::GenlHandlerRaw {
+        doit: Some(Self::doit_callback),
+        dumpit: Some(Self::dumpit_callback),
+    };
+
+    /// # Safety
+    ///
+    /// Called by the C trampoline only, with the `ctx` of the
+    /// [`Registration`] that installed this vtable (alive until it drops,
+    /// which waits for requests in flight) and the core's valid `info`.
+    unsafe extern "C" fn doit_callback(
+        ctx: *const c_void,
+        info: *mut bindings::genl_info,
+    ) -> c_int {
+        let Some(info) = NonNull::new(info) else {
+            return EINVAL.to_errno();
+        };
+        // SAFETY: `ctx` is the `Arc<H>` pointer the registration holds
+        // (caller's guarantee).
+        let handler = unsafe { &*ctx.cast::<H>() };
+        // SAFETY: the netlink core passes a valid `genl_info` that lives
+        // until this callback returns; `Opaque<T>` has `T`'s layout and
+        // makes no claim on its contents.
+        let info = unsafe { &*info.as_ptr().cast::<Opaque<bindings::genl_info>>() };
+        // INVARIANT: as above.
+        let req = Request { info };
+        match handler.doit(req.cmd(), &req) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// As for `doit_callback`, with the core's valid dump state.
+    unsafe extern "C" fn dumpit_callback(
+        ctx: *const c_void,
+        skb: *mut bindings::sk_buff,
+        cb: *mut bindings::netlink_callback,
+    ) -> c_int {
+        let (Some(skb), Some(cb)) = (NonNull::new(skb), NonNull::new(cb)) else {
+            return EINVAL.to_errno();
+        };
+        // SAFETY: as in `doit_callback`.
+        let handler = unsafe { &*ctx.cast::<H>() };
+        // SAFETY: the netlink core passes valid callback state that lives
+        // until this callback returns; `Opaque<T>` has `T`'s layout and
+        // makes no claim on its contents.
+        let cb = unsafe { &*cb.as_ptr().cast::<Opaque<bindings::netlink_callback>>() };
+        // INVARIANT: as above, and the output skb is the dump's, for this
+        // callback.
+        let dump = Dump { skb, cb };
+        // SAFETY: the output skb is written only by this callback, and
+        // only through this one writer, whose lifetime is this call's.
+        let mut out = unsafe { MsgWriter::new(skb, &dump) };
+        match handler.dumpit(dump.cmd(), &dump, &mut out) {
+            Ok(len) => c_int::try_from(len).unwrap_or(c_int::MAX),
+            Err(e) => e.to_errno(),
+        }
+    }
+}
+
+/// A family registered with the netlink core and served by `H`;
+/// unregistered on drop.
+///
+/// # Invariants
+///
+/// The glue's handler slot of `family` holds `Adapter::<H>::OPS` and the
+/// pointer of `handler` from before registration until after
+/// unregistration.
+pub(crate) struct Registration<H: Handler> {
     family: Family,
+    // Dropped after the slot is cleared, in `drop`.
+    _handler: Arc<H>,
 }
 
-impl Registration {
-    /// Registers `family`. Fails with `EEXIST` when a family of the same
-    /// name exists already, e.g. while `openvswitch.ko` is loaded.
-    pub(crate) fn new(family: Family) -> Result<Self> {
-        // SAFETY: the family is valid static data (type invariant). The core
-        // refuses a second registration of the same name with EEXIST, so a
-        // family is registered by at most one `Registration` at a time.
-        to_result(unsafe { bindings::genl_register_family(family.raw.as_ptr()) })?;
-        Ok(Registration { family })
+/// The glue's handler slots held by a [`Registration`], one bit each.
+static SLOTS_HELD: AtomicU32 = AtomicU32::new(0);
+
+impl<H: Handler> Registration<H> {
+    /// Registers `family`, served by `handler`. Fails with `EEXIST` when a
+    /// family of the same name exists already, and with `EBUSY` when this
+    /// module registered it already.
+    pub(crate) fn new(family: Family, handler: Arc<H>) -> Result<Self> {
+        let bit = 1u32.checked_shl(family.index).ok_or(EINVAL)?;
+        if SLOTS_HELD.fetch_or(bit, Ordering::AcqRel) & bit != 0 {
+            return Err(EBUSY);
+        }
+        // SAFETY: the slot is this registration's alone (the bit above),
+        // and the family is not registered yet, so no request reads it;
+        // the vtable is a promoted constant and `handler` outlives the
+        // slot (cleared in drop or below).
+        unsafe {
+            glue::ovs_rs_genl_set_handler(
+                family.index,
+                &Adapter::<H>::OPS,
+                Arc::as_ptr(&handler).cast::<c_void>(),
+            )
+        };
+        // SAFETY: the family is valid static data (type invariant of
+        // `Family`). The core refuses a second registration of the same
+        // name with EEXIST.
+        if let Err(e) = to_result(unsafe { bindings::genl_register_family(family.as_ptr()) }) {
+            // SAFETY: not registered, so no request can be using the slot.
+            unsafe {
+                glue::ovs_rs_genl_set_handler(family.index, core::ptr::null(), core::ptr::null())
+            };
+            SLOTS_HELD.fetch_and(!bit, Ordering::AcqRel);
+            return Err(e);
+        }
+        Ok(Registration {
+            family,
+            _handler: handler,
+        })
     }
 }
 
-impl Drop for Registration {
+impl<H: Handler> Drop for Registration<H> {
     fn drop(&mut self) {
         // SAFETY: `self` exists only for a family it registered, and only
-        // this drop unregisters it.
-        let err = unsafe { bindings::genl_unregister_family(self.family.raw.as_ptr()) };
+        // this drop unregisters it; unregistration waits for requests in
+        // flight, so none uses the slot or the handler afterwards.
+        let err = unsafe { bindings::genl_unregister_family(self.family.as_ptr()) };
         if err != 0 {
-            pr_warn!("unregistering {} failed: {}\n", self.family.spec.name, err);
+            pr_warn!("unregistering {} failed: {}\n", self.family.name(), err);
         }
-    }
-}
-
-/// Registers every family this kernel supports, in C's order. On failure
-/// the ones already registered are unregistered again.
-pub(crate) fn register_families() -> Result<KVec<Registration>> {
-    let mut registered = KVec::with_capacity(FAMILIES.len(), GFP_KERNEL)?;
-    for index in 0..FAMILIES.len() {
-        let Some(family) = Family::get(index) else {
-            continue;
+        // SAFETY: as above: nothing reads the slot any more.
+        unsafe {
+            glue::ovs_rs_genl_set_handler(self.family.index, core::ptr::null(), core::ptr::null())
         };
-        let name = family.spec().name;
-        match Registration::new(family) {
-            Ok(reg) => registered.push(reg, GFP_KERNEL)?,
-            Err(e) if e == EEXIST => {
-                pr_err!(
-                    "generic netlink family {} is already registered (is openvswitch.ko loaded?)\n",
-                    name
-                );
-                return Err(e);
-            }
-            Err(e) => {
-                pr_err!(
-                    "registering generic netlink family {} failed: {:?}\n",
-                    name,
-                    e
-                );
-                return Err(e);
-            }
-        }
+        SLOTS_HELD.fetch_and(
+            !1u32.checked_shl(self.family.index).unwrap_or(0),
+            Ordering::AcqRel,
+        );
     }
-    Ok(registered)
 }
 
 /// A request being handled by a `doit` callback.
@@ -170,37 +269,34 @@ pub(crate) fn register_families() -> Result<KVec<Registration>> {
 /// # Invariants
 ///
 /// `info` is the netlink core's valid `genl_info` for the request, for
-/// lifetime `'a`.
+/// lifetime `'a`; C owns it, so it is reached through `Opaque` and read
+/// field by field, never as a Rust reference to the C struct.
 pub(crate) struct Request<'a> {
-    info: NonNull<bindings::genl_info>,
-    _call: PhantomData<&'a bindings::genl_info>,
+    info: &'a Opaque<bindings::genl_info>,
 }
 
 impl Request<'_> {
-    fn info(&self) -> &bindings::genl_info {
-        // SAFETY: valid for the request (type invariant); the core does not
-        // change it while the handler runs.
-        unsafe { self.info.as_ref() }
-    }
-
     pub(super) fn as_ptr(&self) -> *mut bindings::genl_info {
-        self.info.as_ptr()
+        self.info.get()
     }
 
     /// The attribute of type `kind`, as parsed and validated against the
     /// family's policy by the netlink core (`info->attrs[kind]`).
     pub(crate) fn attr(&self, kind: u16) -> Option<Attr<'_>> {
-        let info = self.info();
-        if info.attrs.is_null() || info.family.is_null() {
+        let info = self.as_ptr();
+        // SAFETY: valid for the request (type invariant); the core set
+        // these fields before calling the handler and leaves them be.
+        let (attrs, family) = unsafe { ((*info).attrs, (*info).family) };
+        if attrs.is_null() || family.is_null() {
             return None;
         }
         // SAFETY: `family` is the static family that received the request.
-        let maxattr = unsafe { (*info.family).maxattr };
+        let maxattr = unsafe { (*family).maxattr };
         if u32::from(kind) > maxattr {
             return None;
         }
         // SAFETY: with a policy, `attrs` has `maxattr + 1` entries.
-        let nla = unsafe { *info.attrs.add(usize::from(kind)) };
+        let nla = unsafe { *attrs.add(usize::from(kind)) };
         if nla.is_null() {
             return None;
         }
@@ -215,48 +311,65 @@ impl Request<'_> {
         }
     }
 
-    /// `ovs_header->dp_ifindex` of the request.
-    pub(crate) fn dp_ifindex(&self) -> i32 {
-        // `genl_info_userhdr()`: the family header follows the genl header.
-        let genlhdr = self.info().genlhdr.cast::<u8>();
+    /// The family's own header (`genl_info_userhdr()`, `hdrsize` bytes).
+    pub(crate) fn family_header(&self) -> &[u8] {
+        let info = self.as_ptr();
+        // SAFETY: valid for the request (type invariant).
+        let (family, genlhdr) = unsafe { ((*info).family, (*info).genlhdr) };
+        if family.is_null() || genlhdr.is_null() {
+            return &[];
+        }
+        // SAFETY: `family` is the static family that received the request.
+        let len = unsafe { (*family).hdrsize } as usize;
         // SAFETY: the core rejects messages shorter than GENL_HDRLEN plus
-        // the family's `hdrsize` (an `ovs_header`), so these bytes are in
-        // the request; they may be unaligned.
-        let bytes = unsafe {
-            let hdr = genlhdr.add(GENL_HDRLEN);
-            core::ptr::read_unaligned(hdr.cast::<[u8; OVS_HEADER_SIZE]>())
-        };
-        i32::from_ne_bytes(bytes)
+        // the family's `hdrsize`, so these bytes follow the genl header in
+        // the request, which outlives the borrow of `self`.
+        unsafe { core::slice::from_raw_parts(genlhdr.cast::<u8>().add(GENL_HDRLEN), len) }
+    }
+
+    /// The request's genl header.
+    fn genlhdr(&self) -> *const bindings::genlmsghdr {
+        // SAFETY: valid for the request (type invariant).
+        unsafe { (*self.as_ptr()).genlhdr }
+    }
+
+    /// `genlmsghdr->cmd` of the request.
+    pub(crate) fn cmd(&self) -> u8 {
+        // SAFETY: the core validated the message holds a genl header.
+        unsafe { (*self.genlhdr()).cmd }
     }
 
     /// `genlmsghdr->version` of the request.
     pub(crate) fn genl_version(&self) -> u8 {
         // SAFETY: the core validated the message holds a genl header.
-        unsafe { (*self.info().genlhdr).version }
+        unsafe { (*self.genlhdr()).version }
     }
 
     /// The namespace of the requesting socket.
-    pub(crate) fn net(&self) -> Result<NetNs> {
+    pub(crate) fn net(&self) -> Result<NetNs<'_>> {
         // SAFETY: `info` is valid (type invariant); its namespace is the
         // requester's, alive during the request.
-        let net = unsafe { glue::ovs_rs_genl_info_net(self.info.as_ptr()) };
+        let net = unsafe { glue::ovs_rs_genl_info_net(self.as_ptr()) };
         // SAFETY: as above; `NetNs` holders die before their namespace.
         unsafe { NetNs::from_raw(net) }.ok_or(EINVAL)
     }
 
     /// Netlink port id of the sender.
     pub(crate) fn snd_portid(&self) -> u32 {
-        self.info().snd_portid
+        // SAFETY: valid for the request (type invariant).
+        unsafe { (*self.as_ptr()).snd_portid }
     }
 
     /// Sequence number of the request.
     pub(crate) fn snd_seq(&self) -> u32 {
-        self.info().snd_seq
+        // SAFETY: valid for the request (type invariant).
+        unsafe { (*self.as_ptr()).snd_seq }
     }
 
     /// The request's `nlmsg_flags` (`NLM_F_*`).
     pub(crate) fn nlmsg_flags(&self) -> u16 {
-        let nlh = self.info().nlhdr;
+        // SAFETY: valid for the request (type invariant).
+        let nlh = unsafe { (*self.as_ptr()).nlhdr };
         if nlh.is_null() {
             return 0;
         }
@@ -269,7 +382,7 @@ impl Request<'_> {
     /// (`ovs_must_notify()`).
     pub(crate) fn must_notify(&self, group: u32) -> bool {
         // SAFETY: `info` is valid (type invariant), `family` its family.
-        unsafe { glue::ovs_rs_genl_must_notify(self.info.as_ptr(), group) }
+        unsafe { glue::ovs_rs_genl_must_notify(self.as_ptr(), group) }
     }
 
     /// Sets the extended-ack message userspace receives with the error
@@ -277,7 +390,7 @@ impl Request<'_> {
     pub(crate) fn set_err_msg(&self, msg: &'static CStr) {
         // SAFETY: `info` is valid (type invariant); its `extack` is null or
         // valid for the request.
-        unsafe { set_extack_msg((*self.info.as_ptr()).extack, msg) }
+        unsafe { set_extack_msg((*self.as_ptr()).extack, msg) }
     }
 }
 
@@ -286,27 +399,28 @@ impl Request<'_> {
 /// # Invariants
 ///
 /// `cb` is the netlink core's valid callback state and `skb` the dump's
-/// output buffer, which only this callback writes, for lifetime `'a`.
+/// output buffer, which only this callback writes, for lifetime `'a`. C
+/// owns both: they are reached through `Opaque`/raw pointers, field by
+/// field.
 pub(crate) struct Dump<'a> {
     skb: NonNull<bindings::sk_buff>,
-    cb: NonNull<bindings::netlink_callback>,
-    _call: PhantomData<&'a bindings::netlink_callback>,
+    cb: &'a Opaque<bindings::netlink_callback>,
 }
 
 impl Dump<'_> {
-    fn cb(&self) -> &bindings::netlink_callback {
-        // SAFETY: valid for the callback (type invariant).
-        unsafe { self.cb.as_ref() }
+    fn cb(&self) -> *mut bindings::netlink_callback {
+        self.cb.get()
     }
 
     /// Sets the extended-ack message of the dump's error.
     pub(crate) fn set_err_msg(&self, msg: &'static CStr) {
-        // SAFETY: `extack` is null or valid during the callback.
-        unsafe { set_extack_msg(self.cb().extack, msg) }
+        // SAFETY: valid callback state (type invariant); `extack` is null
+        // or valid during the callback.
+        unsafe { set_extack_msg((*self.cb()).extack, msg) }
     }
 
     /// The namespace of the dumping socket.
-    pub(crate) fn net(&self) -> Result<NetNs> {
+    pub(crate) fn net(&self) -> Result<NetNs<'_>> {
         // SAFETY: the output skb belongs to the requester's socket, alive
         // during the dump; `NetNs` holders die before their namespace.
         unsafe { NetNs::from_raw(glue::ovs_rs_skb_sock_net(self.skb.as_ptr())) }.ok_or(EINVAL)
@@ -315,12 +429,13 @@ impl Dump<'_> {
     /// Netlink port id of the requester (`NETLINK_CB(cb->skb).portid`).
     pub(crate) fn portid(&self) -> u32 {
         // SAFETY: valid callback state (type invariant).
-        unsafe { glue::ovs_rs_netlink_cb_portid(self.cb.as_ptr()) }
+        unsafe { glue::ovs_rs_netlink_cb_portid(self.cb()) }
     }
 
     /// Sequence number of the dump request.
     pub(crate) fn seq(&self) -> u32 {
-        let nlh = self.cb().nlh;
+        // SAFETY: valid callback state (type invariant).
+        let nlh = unsafe { (*self.cb()).nlh };
         if nlh.is_null() {
             return 0;
         }
@@ -328,51 +443,116 @@ impl Dump<'_> {
         unsafe { (*nlh).nlmsg_seq }
     }
 
-    /// `ovs_header->dp_ifindex` of the dump request.
-    pub(crate) fn dp_ifindex(&self) -> i32 {
-        let nlh = self.cb().nlh.cast::<u8>();
-        if nlh.is_null() {
-            return 0;
-        }
-        // SAFETY: the core checked the request holds the netlink and genl
-        // headers and the family's `hdrsize` (an `ovs_header`) before
-        // starting the dump; the bytes may be unaligned.
-        let bytes = unsafe {
-            let hdr = nlh.add(NLMSG_HDRLEN + GENL_HDRLEN);
-            core::ptr::read_unaligned(hdr.cast::<[u8; OVS_HEADER_SIZE]>())
+    /// The dump request's genl header and the family's own header after
+    /// it (`hdrsize` bytes), or `None` if the request has none.
+    fn request_headers(&self) -> Option<(&bindings::genlmsghdr, &[u8])> {
+        // SAFETY: valid callback state (type invariant).
+        let (nlh, data) = unsafe { ((*self.cb()).nlh.cast::<u8>(), (*self.cb()).data) };
+        // SAFETY: `data` is the core's `genl_dumpit_info` for this dump,
+        // whose family is the static family that received it.
+        let hdrsize = unsafe {
+            let info = data.cast::<bindings::genl_dumpit_info>();
+            if nlh.is_null() || info.is_null() || (*info).info.family.is_null() {
+                return None;
+            }
+            (*(*info).info.family).hdrsize as usize
         };
-        i32::from_ne_bytes(bytes)
+        // SAFETY: the core checked the request holds the netlink and genl
+        // headers and the family's `hdrsize` bytes before starting the
+        // dump; the request outlives the dump and nothing writes it. A
+        // `genlmsghdr` is bytes, aligned to 4 after the 4-aligned netlink
+        // header.
+        unsafe {
+            let genlhdr = &*nlh.add(NLMSG_HDRLEN).cast::<bindings::genlmsghdr>();
+            let user = core::slice::from_raw_parts(nlh.add(NLMSG_HDRLEN + GENL_HDRLEN), hdrsize);
+            Some((genlhdr, user))
+        }
     }
 
-    /// `OVS_FLOW_ATTR_UFID_FLAGS` of a flow dump request (0 if absent),
-    /// or the errno of parsing its attributes with the flow policy.
-    pub(crate) fn flow_ufid_flags(&self) -> Result<u32> {
-        let mut flags = 0;
-        // SAFETY: valid callback state (type invariant); `flags` is a
-        // writable u32.
-        kernel::error::to_result(unsafe {
-            glue::ovs_rs_flow_dump_ufid_flags(self.cb.as_ptr(), &mut flags)
+    /// The family's own header of the dump request (`hdrsize` bytes).
+    pub(crate) fn family_header(&self) -> &[u8] {
+        self.request_headers().map_or(&[], |(_, user)| user)
+    }
+
+    /// The dump request's genl command.
+    pub(crate) fn cmd(&self) -> u8 {
+        self.request_headers().map_or(0, |(genl, _)| genl.cmd)
+    }
+
+    /// The dump request's attributes, parsed and validated with the
+    /// family's policy, for families whose dumps the core leaves
+    /// unparsed (`GENL_DONT_VALIDATE_DUMP`); the parser's errno otherwise.
+    pub(crate) fn parse_attrs(&self) -> Result<DumpAttrs<'_>> {
+        let mut attrs = DumpAttrs {
+            ptrs: [core::ptr::null_mut(); DUMP_ATTRS_MAX],
+            _req: PhantomData,
+        };
+        // SAFETY: valid callback state (type invariant); `ptrs` has room
+        // for the count passed, which the glue checks against `maxattr`.
+        to_result(unsafe {
+            glue::ovs_rs_genl_dump_parse(
+                self.cb(),
+                attrs.ptrs.as_mut_ptr(),
+                DUMP_ATTRS_MAX as c_uint,
+            )
         })?;
-        Ok(flags)
+        Ok(attrs)
     }
 
     /// Resume cursor `i` (`cb->args[i]`), 0 on the first round.
     pub(crate) fn arg(&self, i: usize) -> usize {
+        let cb = self.cb();
         // SAFETY: `args` overlays the initialised callback state (the core
         // zeroes it before the first round); any bits are a valid `long`.
-        let args = unsafe { &self.cb().__bindgen_anon_1.args };
-        args.get(i).map_or(0, |&v| v as usize)
+        // The index is bounds-checked; the read goes through the raw
+        // pointer, so no reference to C's struct is made.
+        unsafe {
+            let args = core::ptr::addr_of!((*cb).__bindgen_anon_1.args);
+            (*args).get(i).map_or(0, |&v| v as usize)
+        }
     }
 
     /// Sets resume cursor `i` for the next round.
     pub(crate) fn set_arg(&self, i: usize, value: usize) {
-        let cb = self.cb.as_ptr();
+        let cb = self.cb();
         // SAFETY: the core does not touch `args` during the callback, and
-        // nothing else refers to it; the index is bounds-checked.
+        // no reference to it exists (reads go through the raw pointer);
+        // the index is bounds-checked.
         unsafe {
             if let Some(slot) = (*cb).__bindgen_anon_1.args.get_mut(i) {
                 *slot = value as isize;
             }
+        }
+    }
+}
+
+/// How many attribute types [`Dump::parse_attrs`] can hold (`maxattr` + 1).
+const DUMP_ATTRS_MAX: usize = 32;
+
+/// A dump request's parsed attributes, borrowed from the request.
+///
+/// # Invariants
+///
+/// Each entry is null or a validated attribute inside the dump request,
+/// which outlives `'a`.
+pub(crate) struct DumpAttrs<'a> {
+    ptrs: [*mut bindings::nlattr; DUMP_ATTRS_MAX],
+    _req: PhantomData<&'a ()>,
+}
+
+impl DumpAttrs<'_> {
+    /// The attribute of type `kind`, if the request has one.
+    pub(crate) fn get(&self, kind: u16) -> Option<Attr<'_>> {
+        let nla = *self.ptrs.get(usize::from(kind))?;
+        if nla.is_null() {
+            return None;
+        }
+        // SAFETY: a validated attribute inside the request (type
+        // invariant): `nla_len >= NLA_HDRLEN` and the payload follows.
+        unsafe {
+            let len = usize::from((*nla).nla_len).saturating_sub(NLA_HDRLEN);
+            let payload = core::slice::from_raw_parts(nla.cast::<u8>().add(NLA_HDRLEN), len);
+            Some(Attr::from_parts((*nla).nla_type, payload))
         }
     }
 }
@@ -394,128 +574,5 @@ unsafe fn set_extack_msg(extack: *mut bindings::netlink_ext_ack, msg: &'static C
         if !extack.is_null() && (*extack)._msg.is_null() {
             (*extack)._msg = msg.as_char_ptr();
         }
-    }
-}
-
-/// Commands whose handlers have not landed yet answer like a kernel that
-/// lacks the operation, with a message saying so.
-fn not_implemented(req: &Request<'_>) -> Result {
-    req.set_err_msg(c"openvswitch_rs: this command is not implemented yet");
-    Err(EOPNOTSUPP)
-}
-
-/// Defines `doit` entry points named in `include/ovs_rs_glue.h`.
-macro_rules! doit {
-    ($($name:ident => $handler:path),* $(,)?) => {$(
-        /// # Safety
-        ///
-        /// Called by the generic netlink core only, with its valid
-        /// arguments.
-        #[no_mangle]
-        unsafe extern "C" fn $name(
-            _skb: *mut bindings::sk_buff,
-            info: *mut bindings::genl_info,
-        ) -> c_int {
-            let Some(info) = NonNull::new(info) else {
-                return EINVAL.to_errno();
-            };
-            // INVARIANT: the netlink core passes a valid `genl_info` that
-            // lives until this callback returns.
-            let req = Request { info, _call: PhantomData };
-            match $handler(&req) {
-                Ok(()) => 0,
-                Err(e) => e.to_errno(),
-            }
-        }
-    )*};
-}
-
-/// Defines `dumpit` entry points; a handler writes its entries with the
-/// given writer and returns the bytes in the buffer (0 ends the dump).
-macro_rules! dumpit {
-    ($($name:ident => $handler:path),* $(,)?) => {$(
-        /// # Safety
-        ///
-        /// Called by the generic netlink core only, with its valid
-        /// arguments.
-        #[no_mangle]
-        unsafe extern "C" fn $name(
-            skb: *mut bindings::sk_buff,
-            cb: *mut bindings::netlink_callback,
-        ) -> c_int {
-            let (Some(skb), Some(cb)) = (NonNull::new(skb), NonNull::new(cb)) else {
-                return EINVAL.to_errno();
-            };
-            // INVARIANT: the netlink core passes valid callback state and
-            // an output skb that live until this callback returns.
-            let dump = Dump { skb, cb, _call: PhantomData };
-            // SAFETY: the output skb is written only by this callback, and
-            // only through this one writer, whose lifetime is this call's.
-            let mut out = unsafe { MsgWriter::new(skb, &dump) };
-            match $handler(&dump, &mut out) {
-                Ok(len) => c_int::try_from(len).unwrap_or(c_int::MAX),
-                Err(e) => e.to_errno(),
-            }
-        }
-    )*};
-}
-
-doit! {
-    ovs_rs_dp_cmd_new => datapath::cmd_new,
-    ovs_rs_dp_cmd_del => datapath::cmd_del,
-    ovs_rs_dp_cmd_get => datapath::cmd_get,
-    ovs_rs_dp_cmd_set => datapath::cmd_set,
-    ovs_rs_vport_cmd_new => vport::cmd_new,
-    ovs_rs_vport_cmd_del => vport::cmd_del,
-    ovs_rs_vport_cmd_get => vport::cmd_get,
-    ovs_rs_vport_cmd_set => vport::cmd_set,
-    ovs_rs_flow_cmd_new => flow_family::cmd_new,
-    ovs_rs_flow_cmd_del => flow_family::cmd_del,
-    ovs_rs_flow_cmd_get => flow_family::cmd_get,
-    ovs_rs_flow_cmd_set => flow_family::cmd_set,
-    ovs_rs_packet_cmd_execute => packet_family::cmd_execute,
-    ovs_rs_meter_cmd_features => not_implemented,
-    ovs_rs_meter_cmd_set => not_implemented,
-    ovs_rs_meter_cmd_get => not_implemented,
-    ovs_rs_meter_cmd_del => not_implemented,
-    ovs_rs_ct_limit_cmd_set => not_implemented,
-    ovs_rs_ct_limit_cmd_del => not_implemented,
-    ovs_rs_ct_limit_cmd_get => not_implemented,
-}
-
-dumpit! {
-    ovs_rs_dp_cmd_dump => datapath::cmd_dump,
-    ovs_rs_vport_cmd_dump => vport::cmd_dump,
-    ovs_rs_flow_cmd_dump => flow_family::cmd_dump,
-}
-
-#[kunit_tests(ovs_rs_genl)]
-mod tests {
-    use super::*;
-    use crate::uapi::OVS_HEADER_SIZE;
-
-    /// The glue's static tables say what the UAPI says, and module init
-    /// registered every family the kernel supports.
-    #[test]
-    fn glue_families_match_uapi() {
-        let mut present = 0;
-        for (index, spec) in FAMILIES.iter().enumerate() {
-            let Some(family) = Family::get(index) else {
-                // Only ovs_ct_limit is optional, as in the C module.
-                assert_eq!(spec.name, "ovs_ct_limit");
-                continue;
-            };
-            present += 1;
-            assert_eq!(family.name().to_bytes(), spec.name.as_bytes());
-            assert_eq!(family.version(), u32::from(spec.version));
-            assert_eq!(family.hdrsize(), OVS_HEADER_SIZE);
-            assert_eq!(
-                family.mcgroup().map(|g| g.to_bytes()),
-                spec.mcgroup.map(str::as_bytes)
-            );
-            assert!(family.id() > 0);
-        }
-        assert!(present >= 5);
-        assert!(Family::get(FAMILIES.len()).is_none());
     }
 }

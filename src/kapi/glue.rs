@@ -14,6 +14,36 @@ pub(super) struct NetdevPortRaw {
     _private: [u8; 0],
 }
 
+/// `struct ovs_rs_genl_handler`.
+#[repr(C)]
+pub(super) struct GenlHandlerRaw {
+    pub(super) doit:
+        Option<unsafe extern "C" fn(ctx: *const c_void, info: *mut bindings::genl_info) -> c_int>,
+    pub(super) dumpit: Option<
+        unsafe extern "C" fn(
+            ctx: *const c_void,
+            skb: *mut bindings::sk_buff,
+            cb: *mut bindings::netlink_callback,
+        ) -> c_int,
+    >,
+}
+
+/// `struct ovs_rs_port_ops`.
+#[repr(C)]
+pub(super) struct PortOpsRaw {
+    pub(super) receive: Option<
+        unsafe extern "C" fn(
+            owner: *const c_void,
+            skb: *mut bindings::sk_buff,
+            netdev: bool,
+        ) -> c_int,
+    >,
+    pub(super) release: Option<unsafe extern "C" fn(owner: *const c_void)>,
+}
+
+/// A callback with its context (`void (*)(const void *ctx)`).
+pub(super) type CtxFn = Option<unsafe extern "C" fn(ctx: *const c_void)>;
+
 /// `struct ovs_rs_skb_state`.
 #[repr(C)]
 #[derive(Default)]
@@ -53,26 +83,33 @@ extern "C" {
     /// The static family at `index` (`enum ovs_rs_family_index`), or null
     /// where this kernel lacks what the family needs.
     pub(super) fn ovs_rs_genl_family(index: c_uint) -> *mut bindings::genl_family;
+    pub(super) fn ovs_rs_genl_set_handler(
+        index: c_uint,
+        ops: *const GenlHandlerRaw,
+        ctx: *const c_void,
+    );
+    pub(super) fn ovs_rs_genl_dump_parse(
+        cb: *mut bindings::netlink_callback,
+        attrs: *mut *mut bindings::nlattr,
+        n_attrs: c_uint,
+    ) -> c_int;
 
     pub(super) fn ovs_rs_internal_dev_create(
         net: *mut bindings::net,
         name: *const c_char,
         ifindex: c_int,
         netns_immutable: bool,
-        owner: *mut c_void,
+        ops: *const PortOpsRaw,
+        owner: *const c_void,
         err: *mut c_int,
     ) -> *mut bindings::net_device;
     pub(super) fn ovs_rs_internal_dev_destroy(dev: *mut bindings::net_device);
     pub(super) fn ovs_rs_netdev_ifindex(dev: *const bindings::net_device) -> c_int;
     pub(super) fn ovs_rs_netdev_name(dev: *const bindings::net_device, buf: *mut c_char);
     pub(super) fn ovs_rs_genl_info_net(info: *const bindings::genl_info) -> *mut bindings::net;
-    pub(super) fn ovs_rs_flow_dump_ufid_flags(
-        cb: *const bindings::netlink_callback,
-        ufid_flags: *mut u32,
-    ) -> c_int;
-    pub(super) fn ovs_rs_masks_rebalance_start();
-    pub(super) fn ovs_rs_masks_rebalance_stop();
-    pub(super) fn ovs_rs_flow_used_time(flow_jiffies: core::ffi::c_ulong) -> u64;
+    pub(super) fn ovs_rs_periodic_start(period_ms: c_uint, f: CtxFn, ctx: *const c_void);
+    pub(super) fn ovs_rs_periodic_stop();
+    pub(super) fn ovs_rs_monotonic_ms_at(then: core::ffi::c_ulong) -> u64;
     pub(super) fn ovs_rs_genl_must_notify(info: *const bindings::genl_info, group: c_uint) -> bool;
     pub(super) fn ovs_rs_skb_sock_net(skb: *const bindings::sk_buff) -> *mut bindings::net;
     pub(super) fn ovs_rs_nr_cpu_ids() -> c_uint;
@@ -116,16 +153,23 @@ extern "C" {
         net: *mut bindings::net,
         name: *const c_char,
         master: *mut bindings::net_device,
-        owner: *mut c_void,
+        ops: *const PortOpsRaw,
+        owner: *const c_void,
         err: *mut c_int,
     ) -> *mut NetdevPortRaw;
     pub(super) fn ovs_rs_netdev_detach(port: *mut NetdevPortRaw);
     pub(super) fn ovs_rs_netdev_attached(port: *const NetdevPortRaw) -> bool;
     pub(super) fn ovs_rs_netdev_port_dev(port: *const NetdevPortRaw) -> *mut bindings::net_device;
-    pub(super) fn ovs_rs_netdev_notifier_register() -> c_int;
+    pub(super) fn ovs_rs_netdev_notifier_register(detached: CtxFn, ctx: *const c_void) -> c_int;
     pub(super) fn ovs_rs_netdev_notifier_unregister();
-    pub(super) fn ovs_rs_net_register() -> c_int;
+    pub(super) fn ovs_rs_net_register(
+        exit: Option<unsafe extern "C" fn(ctx: *const c_void, net: *mut bindings::net)>,
+        ctx: *const c_void,
+    ) -> c_int;
     pub(super) fn ovs_rs_net_unregister();
+    pub(super) fn ovs_rs_net_handle_get(net: *mut bindings::net);
+    pub(super) fn ovs_rs_net_handle_put(net: *mut bindings::net);
+    pub(super) fn ovs_rs_net_handles(net: *mut bindings::net) -> c_int;
 
     pub(super) fn ovs_rs_dev_hold(dev: *mut bindings::net_device);
     pub(super) fn ovs_rs_dev_put(dev: *mut bindings::net_device);
@@ -191,6 +235,7 @@ extern "C" {
     pub(super) fn ovs_rs_percpu_alloc(size: usize, align: usize) -> *mut c_void;
     pub(super) fn ovs_rs_percpu_free(ptr: *mut c_void);
     pub(super) fn ovs_rs_percpu_this(ptr: *mut c_void) -> *mut c_void;
+    pub(super) fn ovs_rs_percpu_ptr(ptr: *mut c_void, cpu: c_uint) -> *mut c_void;
     pub(super) fn ovs_rs_skb_mpls_push(
         skb: *mut bindings::sk_buff,
         lse: u32,

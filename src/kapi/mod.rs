@@ -7,7 +7,6 @@
 
 pub(crate) mod genl;
 mod glue;
-pub(crate) mod lock;
 pub(crate) mod netdev;
 pub(crate) mod nlmsg;
 pub(crate) mod percpu;

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Network namespaces, the internal port's `net_device`, and `sk_buff`
-//! ownership.
+//! Network namespaces, devices a switch port is built on, and the hooks
+//! that tell their owner about namespace and device teardown.
 //!
-//! The device itself is built by `src/glue/netdev.c` (its ops tables and
-//! the `netdev_tx_t` transmit callback are C); this file owns its
-//! lifetime and routes its callbacks to the datapath.
+//! The devices are built by `src/glue/` (their ops tables and the
+//! enum-returning callbacks are C); this file owns their lifetime and
+//! routes their callbacks to the owner's [`PortOps`].
 
 use core::{marker::PhantomData, ptr::NonNull};
 
@@ -16,42 +16,101 @@ use kernel::{
     prelude::*,
     str::CStr,
     sync::Arc,
+    types::Opaque,
 };
 
 use super::glue;
+use super::skb::BhOff;
 pub(crate) use super::skb::SkBuff;
-use crate::vport::Vport;
 
 /// `IFNAMSIZ`: a device name with its NUL.
 pub(crate) const IFNAMSIZ: usize = 16;
 
-/// A network namespace, by identity.
+/// A network namespace, borrowed for `'a` from what keeps it alive: a
+/// request of a socket in it, its exit hook, or a [`NetHandle`].
 ///
 /// # Invariants
 ///
-/// Points to a `struct net` that is alive: every object holding a `NetNs`
-/// is destroyed by the pernet exit hook ([`NetHooks`]) before its
-/// namespace goes away.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct NetNs(NonNull<bindings::net>);
+/// Points to a `struct net` that is alive for `'a`.
+#[derive(Clone, Copy)]
+pub(crate) struct NetNs<'a> {
+    net: NonNull<bindings::net>,
+    _alive: PhantomData<&'a Opaque<bindings::net>>,
+}
 
-// SAFETY: a namespace pointer is only compared and passed to C functions
-// that may run on any thread.
-unsafe impl Send for NetNs {}
-// SAFETY: as above; `NetNs` has no interior state.
-unsafe impl Sync for NetNs {}
+impl PartialEq for NetNs<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.net == other.net
+    }
+}
 
-impl NetNs {
+impl Eq for NetNs<'_> {}
+
+impl<'a> NetNs<'a> {
     /// # Safety
     ///
-    /// `net` is a live namespace and stays so while the result is used
-    /// (the type invariant).
+    /// `net` is a namespace that stays alive for `'a`.
     pub(super) unsafe fn from_raw(net: *mut bindings::net) -> Option<Self> {
-        NonNull::new(net).map(NetNs)
+        NonNull::new(net).map(|net| NetNs {
+            net,
+            _alive: PhantomData,
+        })
     }
 
     pub(super) fn as_ptr(self) -> *mut bindings::net {
-        self.0.as_ptr()
+        self.net.as_ptr()
+    }
+
+    /// A handle to keep in an object that lives in this namespace.
+    pub(crate) fn handle(self) -> NetHandle {
+        // SAFETY: `net` is alive (type invariant) and the pernet hooks are
+        // registered while anything above them runs; the count is the
+        // handle's, dropped with it.
+        unsafe { glue::ovs_rs_net_handle_get(self.as_ptr()) };
+        NetHandle { net: self.net }
+    }
+}
+
+/// The namespace an object lives in, kept by that object. The object must
+/// be torn down by its owner's [`NetExit::net_exit`] for the namespace:
+/// the kernel keeps no reference for it, as for C's `possible_net_t`.
+/// Each namespace counts its handles, and the exit hook warns if any is
+/// left when `net_exit` returns.
+///
+/// # Invariants
+///
+/// `net` is a namespace whose handle count includes this handle, and
+/// which stays alive until the handle drops (see above).
+pub(crate) struct NetHandle {
+    net: NonNull<bindings::net>,
+}
+
+// SAFETY: a namespace may be used from any thread; the handle only lends
+// it out (`get`) and counts itself down on drop, atomically.
+unsafe impl Send for NetHandle {}
+// SAFETY: as above; `&NetHandle` only lends the namespace.
+unsafe impl Sync for NetHandle {}
+
+impl NetHandle {
+    pub(crate) fn get(&self) -> NetNs<'_> {
+        // INVARIANT: alive while the handle is (type invariant).
+        NetNs {
+            net: self.net,
+            _alive: PhantomData,
+        }
+    }
+
+    /// Whether this is `net`.
+    pub(crate) fn is(&self, net: NetNs<'_>) -> bool {
+        self.net == net.net
+    }
+}
+
+impl Drop for NetHandle {
+    fn drop(&mut self) {
+        // SAFETY: the namespace is alive and counts this handle (type
+        // invariant).
+        unsafe { glue::ovs_rs_net_handle_put(self.net.as_ptr()) }
     }
 }
 
@@ -103,14 +162,14 @@ impl NetDevice<'_> {
     }
 
     /// Whether the device is in `net` now (devices can move).
-    pub(crate) fn is_in(self, net: NetNs) -> bool {
+    pub(crate) fn is_in(self, net: NetNs<'_>) -> bool {
         // SAFETY: allocated device.
         unsafe { glue::ovs_rs_netdev_net(self.dev.as_ptr()) == net.as_ptr() }
     }
 
     /// `OVS_VPORT_ATTR_NETNSID`: the id `net` gives the device's namespace,
     /// or `None` when the device is in `net`.
-    pub(crate) fn netnsid(self, net: NetNs) -> Option<i32> {
+    pub(crate) fn netnsid(self, net: NetNs<'_>) -> Option<i32> {
         let mut id: c_int = 0;
         // SAFETY: allocated device, live namespace, writable `id`.
         unsafe { glue::ovs_rs_netdev_netnsid(net.as_ptr(), self.dev.as_ptr(), &mut id) }
@@ -182,35 +241,75 @@ impl Drop for DevRef {
     }
 }
 
-/// Hands `vport`'s reference to C as a callback owner.
-fn into_owner(vport: Arc<Vport>) -> *mut c_void {
-    Arc::into_raw(vport).cast_mut().cast::<c_void>()
+/// What a device built for a port calls its owner for.
+pub(crate) trait PortOps: Send + Sync + 'static {
+    /// A packet the device delivers: transmitted to an internal device,
+    /// or received by a netdev port's rx_handler (`from_netdev`, whose
+    /// tunnel metadata counts). Bottom halves are off (the token).
+    fn receive(&self, skb: SkBuff, from_netdev: bool, bh: &BhOff) -> Result;
 }
 
-/// Takes back an owner that C did not keep.
-///
-/// # Safety
-///
-/// `owner` came from [`into_owner`] and C holds no copy of it.
-unsafe fn from_owner(owner: *mut c_void) -> Arc<Vport> {
-    // SAFETY: from `Arc::into_raw` (caller's guarantee).
-    unsafe { Arc::from_raw(owner.cast_const().cast::<Vport>()) }
+/// The C vtable of owner type `T`.
+struct PortAdapter<T: PortOps>(PhantomData<T>);
+
+impl<T: PortOps> PortAdapter<T> {
+    const OPS: glue::PortOpsRaw = glue::PortOpsRaw {
+        receive: Some(Self::receive_callback),
+        release: Some(Self::release_callback),
+    };
+
+    /// # Safety
+    ///
+    /// Called by the device only, with the `owner` it was created with
+    /// (an `Arc<T>` it holds until `release_callback`), and a packet
+    /// whose ownership it gives up, with bottom halves off (internal
+    /// transmit under `rcu_read_lock_bh()`, rx_handlers in softirq).
+    unsafe extern "C" fn receive_callback(
+        owner: *const c_void,
+        skb: *mut bindings::sk_buff,
+        from_netdev: bool,
+    ) -> c_int {
+        // SAFETY: the device passes its packet and gives up its ownership.
+        let Some(skb) = (unsafe { SkBuff::from_raw(skb) }) else {
+            return EINVAL.to_errno();
+        };
+        // SAFETY: `owner` came from `Arc::into_raw` and the device holds
+        // that reference until `release_callback`, which comes only after
+        // the device can no longer deliver packets.
+        let owner = unsafe { &*owner.cast::<T>() };
+        // SAFETY: devices deliver with bottom halves off (above).
+        let bh = unsafe { BhOff::assume() };
+        match owner.receive(skb, from_netdev, &bh) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called once per device, when nothing can use `owner` any more.
+    unsafe extern "C" fn release_callback(owner: *const c_void) {
+        // SAFETY: the reference `with_owner` handed to the device,
+        // released exactly once.
+        drop(unsafe { Arc::from_raw(owner.cast::<T>()) });
+    }
 }
 
-/// Calls a C constructor that takes `vport` as its callback owner: on
+/// Calls a C constructor that takes `owner` as its callback owner: on
 /// success (non-null) the C object keeps the reference, on failure it set
 /// `err` and the reference comes back here and is dropped.
-fn with_owner<T>(
-    vport: Arc<Vport>,
-    create: impl FnOnce(*mut c_void, &mut c_int) -> *mut T,
-) -> Result<NonNull<T>> {
-    let owner = into_owner(vport);
+fn with_owner<T: PortOps, R>(
+    owner: Arc<T>,
+    create: impl FnOnce(*const glue::PortOpsRaw, *const c_void, &mut c_int) -> *mut R,
+) -> Result<NonNull<R>> {
+    let raw = Arc::into_raw(owner).cast::<c_void>();
     let mut err: c_int = 0;
-    match NonNull::new(create(owner, &mut err)) {
+    match NonNull::new(create(&PortAdapter::<T>::OPS, raw, &mut err)) {
         Some(obj) => Ok(obj),
         None => {
-            // SAFETY: the constructor failed, so C kept no copy of `owner`.
-            drop(unsafe { from_owner(owner) });
+            // SAFETY: the constructor failed, so C kept no copy of `raw`,
+            // which came from `Arc::into_raw` just above.
+            drop(unsafe { Arc::from_raw(raw.cast::<T>()) });
             to_result(err)?;
             Err(ENOMEM)
         }
@@ -236,26 +335,27 @@ unsafe impl Sync for InternalDev {}
 
 impl InternalDev {
     /// Creates and registers a device named `name` (may contain `%d`) in
-    /// `net`, whose transmitted packets go to `vport`. `ifindex` 0 lets the
+    /// `net`, whose transmitted packets go to `owner`. `ifindex` 0 lets the
     /// kernel choose. Errors as `register_netdevice()` (EEXIST for a taken
     /// name, EBUSY for a taken ifindex).
-    pub(crate) fn create(
-        net: NetNs,
+    pub(crate) fn create<T: PortOps>(
+        net: NetNs<'_>,
         name: &CStr,
         ifindex: i32,
         netns_immutable: bool,
-        vport: Arc<Vport>,
+        owner: Arc<T>,
     ) -> Result<Self> {
-        let dev = with_owner(vport, |owner, err| {
+        let dev = with_owner(owner, |ops, owner, err| {
             // SAFETY: `net` is live (`NetNs` invariant), `name` is a C
-            // string, `err` is writable. On success the device owns
-            // `owner`.
+            // string, `ops` a promoted constant, `err` writable. On
+            // success the device owns `owner`.
             unsafe {
                 glue::ovs_rs_internal_dev_create(
                     net.as_ptr(),
                     name.as_char_ptr(),
                     ifindex,
                     netns_immutable,
+                    ops,
                     owner,
                     err,
                 )
@@ -278,49 +378,52 @@ impl Drop for InternalDev {
     }
 }
 
-/// An existing device attached to a datapath (`vport-netdev.c`): its
-/// rx_handler feeds the port. Dropping it detaches the device (unless its
-/// unregistration did already) and releases device and port after an RCU
-/// grace period, once no receiver can still see them.
+/// An existing device attached under a master device with an
+/// rx_handler that feeds its owner (`vport-netdev.c`). Dropping it
+/// detaches the device (unless its unregistration did already) and
+/// releases device and owner after an RCU grace period, once no receiver
+/// can still see them.
 ///
 /// # Invariants
 ///
 /// `port` came from `ovs_rs_netdev_attach` and is not yet detached; only
 /// this value detaches it.
-pub(crate) struct NetdevPort {
+pub(crate) struct AttachedDevice {
     port: NonNull<glue::NetdevPortRaw>,
 }
 
 // SAFETY: the glue object is usable from any thread; detaching takes rtnl.
-unsafe impl Send for NetdevPort {}
-// SAFETY: `&NetdevPort` only reads through C accessors.
-unsafe impl Sync for NetdevPort {}
+unsafe impl Send for AttachedDevice {}
+// SAFETY: `&AttachedDevice` only reads through C accessors.
+unsafe impl Sync for AttachedDevice {}
 
-impl NetdevPort {
-    /// Attaches the device `name` of `net` under `master` (the datapath's
-    /// local device), feeding `vport`. Errors as C: ENODEV for no such
-    /// device (or an alternative name), EINVAL for loopback, non-Ethernet
-    /// or internal devices, EBUSY for a device with a master or rx_handler.
-    pub(crate) fn attach(
-        net: NetNs,
+impl AttachedDevice {
+    /// Attaches the device `name` of `net` under `master`, feeding
+    /// `owner`. Errors as C: ENODEV for no such device (or an alternative
+    /// name), EINVAL for loopback, non-Ethernet or internal devices, EBUSY
+    /// for a device with a master or rx_handler.
+    pub(crate) fn attach<T: PortOps>(
+        net: NetNs<'_>,
         name: &CStr,
         master: &InternalDev,
-        vport: Arc<Vport>,
+        owner: Arc<T>,
     ) -> Result<Self> {
-        let port = with_owner(vport, |owner, err| {
+        let port = with_owner(owner, |ops, owner, err| {
             // SAFETY: live namespace, C string, registered master device,
-            // writable `err`. On success the port owns `owner`.
+            // promoted constant `ops`, writable `err`. On success the port
+            // owns `owner`.
             unsafe {
                 glue::ovs_rs_netdev_attach(
                     net.as_ptr(),
                     name.as_char_ptr(),
                     master.dev.as_ptr(),
+                    ops,
                     owner,
                     err,
                 )
             }
         })?;
-        Ok(NetdevPort { port })
+        Ok(AttachedDevice { port })
     }
 
     pub(crate) fn device(&self) -> NetDevice<'_> {
@@ -338,7 +441,7 @@ impl NetdevPort {
     }
 }
 
-impl Drop for NetdevPort {
+impl Drop for AttachedDevice {
     fn drop(&mut self) {
         // SAFETY: attached by `attach`, detached only here (type invariant).
         unsafe { glue::ovs_rs_netdev_detach(self.port.as_ptr()) }
@@ -351,115 +454,111 @@ pub(crate) fn name_bytes(name: &[u8; IFNAMSIZ]) -> &[u8] {
     name.get(..end).unwrap_or(&[])
 }
 
-/// A packet from a port's device (internal transmit, netdev rx_handler)
-/// enters the datapath.
-///
-/// # Safety
-///
-/// `owner` is a port's reference from `into_owner`, still held by the
-/// caller; `skb` a packet whose ownership the caller gives up. `netdev`:
-/// from a netdev port's rx_handler (whose tunnel metadata counts).
-#[no_mangle]
-unsafe extern "C" fn ovs_rs_vport_receive(
-    owner: *mut c_void,
-    skb: *mut bindings::sk_buff,
-    netdev: bool,
-) -> c_int {
-    // SAFETY: the device passes its packet and gives up its ownership.
-    let Some(skb) = (unsafe { SkBuff::from_raw(skb) }) else {
-        return EINVAL.to_errno();
-    };
-    // SAFETY: `owner` came from `into_owner`; the device holds that
-    // reference until `ovs_rs_vport_release`, which comes only after the
-    // device can no longer deliver packets (unregistration, or an RCU
-    // grace period after the rx_handler is removed).
-    let vport = unsafe { &*owner.cast_const().cast::<Vport>() };
-    // SAFETY: devices deliver with bottom halves off (transmit under
-    // rcu_read_lock_bh(), rx_handlers from the softirq's receive).
-    let bh = unsafe { super::skb::BhOff::assume() };
-    match vport.receive(skb, netdev, &bh) {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
+/// Who tears down what lives in a dying network namespace.
+pub(crate) trait NetExit: Send + Sync + 'static {
+    /// `net` is being dismantled; it is alive until this returns, and
+    /// every [`NetHandle`] of it must be dropped by then.
+    fn net_exit(&self, net: NetNs<'_>);
 }
 
-/// A device is done with its port: drop its reference.
-///
-/// # Safety
-///
-/// `owner` came from `into_owner` and is released once, when nothing can
-/// use it any more.
-#[no_mangle]
-unsafe extern "C" fn ovs_rs_vport_release(owner: *mut c_void) {
-    // SAFETY: the reference `into_owner` handed to the device, released
-    // exactly once, when the device no longer uses it.
-    drop(unsafe { from_owner(owner) });
+/// What is told when NETDEV_UNREGISTER has detached port devices.
+pub(crate) trait DevicesDetached: Send + Sync + 'static {
+    /// Process context, from a work item: remove the detached ports.
+    fn devices_detached(&self);
 }
 
-/// The work item queued by NETDEV_UNREGISTER.
-///
 /// # Safety
 ///
-/// Called from the module's work item only (process context).
-#[no_mangle]
-unsafe extern "C" fn ovs_rs_dp_notify_detached() {
-    crate::vport::remove_detached();
-}
-
-/// The pernet exit hook.
-///
-/// # Safety
-///
-/// `net` is a namespace being dismantled, alive until this returns.
-#[no_mangle]
-unsafe extern "C" fn ovs_rs_net_exit_rust(net: *mut bindings::net) {
+/// Called by the pernet exit hook only, with the `ctx` of the [`NetHooks`]
+/// that registered it (alive until it unregisters, which runs the last
+/// call) and a namespace being dismantled, alive until this returns.
+unsafe extern "C" fn net_exit_callback<T: NetExit>(ctx: *const c_void, net: *mut bindings::net) {
+    // SAFETY: the `Arc<T>` pointer `NetHooks` holds (caller's guarantee).
+    let handler = unsafe { &*ctx.cast::<T>() };
     // SAFETY: the namespace is alive until its exit hooks return.
-    if let Some(net) = unsafe { NetNs::from_raw(net) } {
-        crate::datapath::net_exit(net);
+    if let Some(ns) = unsafe { NetNs::from_raw(net) } {
+        handler.net_exit(ns);
     }
+    // SAFETY: as above; the count lives in the namespace's pernet data.
+    let left = unsafe { glue::ovs_rs_net_handles(net) };
+    if left != 0 {
+        pr_warn!("{} objects still hold a dying network namespace\n", left);
+        kernel::warn_on!(true);
+    }
+}
+
+/// # Safety
+///
+/// Called by the notifier's work item only, with the `ctx` of the
+/// [`NetdevNotifier`] that registered it, which cancels the work before
+/// releasing `ctx`.
+unsafe extern "C" fn detached_callback<T: DevicesDetached>(ctx: *const c_void) {
+    // SAFETY: the `Arc<T>` pointer `NetdevNotifier` holds.
+    let handler = unsafe { &*ctx.cast::<T>() };
+    handler.devices_detached();
 }
 
 /// The rtnl link kind "openvswitch" and the pernet hooks; unregistering
-/// runs the exit hook for every namespace, which destroys every datapath.
-pub(crate) struct NetHooks(());
+/// runs the exit hook for every namespace, which tears down everything
+/// `T` keeps in them.
+pub(crate) struct NetHooks<T: NetExit> {
+    _handler: Arc<T>,
+}
 
-impl NetHooks {
-    pub(crate) fn register() -> Result<Self> {
-        // SAFETY: no preconditions; paired with the drop below.
-        to_result(unsafe { glue::ovs_rs_net_register() }).inspect_err(|e| {
+impl<T: NetExit> NetHooks<T> {
+    pub(crate) fn register(handler: Arc<T>) -> Result<Self> {
+        // SAFETY: the callback matches the context, which `self` keeps
+        // alive until after unregistering in the drop below.
+        to_result(unsafe {
+            glue::ovs_rs_net_register(
+                Some(net_exit_callback::<T>),
+                Arc::as_ptr(&handler).cast::<c_void>(),
+            )
+        })
+        .inspect_err(|e| {
             if *e == EEXIST {
                 pr_err!(
                     "link kind openvswitch is already registered (is openvswitch.ko loaded?)\n"
                 );
             }
         })?;
-        Ok(NetHooks(()))
+        Ok(NetHooks { _handler: handler })
     }
 }
 
-impl Drop for NetHooks {
+impl<T: NetExit> Drop for NetHooks<T> {
     fn drop(&mut self) {
-        // SAFETY: registered by `register`, once.
+        // SAFETY: registered by `register`, once; the handler is dropped
+        // only after this returns, with every exit hook run.
         unsafe { glue::ovs_rs_net_unregister() }
     }
 }
 
 /// The NETDEV_UNREGISTER notifier. Dropping it detaches every netdev port
 /// (the kernel replays the unregistrations to a leaving notifier); the
-/// ports themselves then go with their datapaths.
-pub(crate) struct NetdevNotifier(());
+/// ports themselves then go with their owners.
+pub(crate) struct NetdevNotifier<T: DevicesDetached> {
+    _handler: Arc<T>,
+}
 
-impl NetdevNotifier {
-    pub(crate) fn register() -> Result<Self> {
-        // SAFETY: no preconditions; paired with the drop below.
-        to_result(unsafe { glue::ovs_rs_netdev_notifier_register() })?;
-        Ok(NetdevNotifier(()))
+impl<T: DevicesDetached> NetdevNotifier<T> {
+    pub(crate) fn register(handler: Arc<T>) -> Result<Self> {
+        // SAFETY: the callback matches the context, which `self` keeps
+        // alive until the drop below has cancelled the work.
+        to_result(unsafe {
+            glue::ovs_rs_netdev_notifier_register(
+                Some(detached_callback::<T>),
+                Arc::as_ptr(&handler).cast::<c_void>(),
+            )
+        })?;
+        Ok(NetdevNotifier { _handler: handler })
     }
 }
 
-impl Drop for NetdevNotifier {
+impl<T: DevicesDetached> Drop for NetdevNotifier<T> {
     fn drop(&mut self) {
-        // SAFETY: registered by `register`, once.
+        // SAFETY: registered by `register`, once; this also cancels the
+        // work, so the handler is unused once it returns.
         unsafe { glue::ovs_rs_netdev_notifier_unregister() }
     }
 }

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Building generic netlink messages of the OVS families: replies,
-//! notifications and dump entries.
+//! Building generic netlink messages: replies, notifications and dump
+//! entries.
 //!
 //! Every attribute goes through the kernel's own `nla_put*()`, so the
-//! bytes equal what C's `net/openvswitch` emits for the same values.
+//! bytes equal what C code emits for the same values.
 
 use core::{
     marker::PhantomData,
@@ -24,7 +24,6 @@ use super::glue;
 use super::netdev::NetNs;
 use crate::netlink::attr::NLA_HDRLEN;
 use crate::netlink::build::{AttrSink, Full};
-use crate::uapi::OVS_HEADER_SIZE;
 
 /// Writes generic netlink messages into an skb: one owned by a [`Msg`],
 /// or the one a dump fills.
@@ -33,9 +32,12 @@ use crate::uapi::OVS_HEADER_SIZE;
 ///
 /// `skb` is a valid, linear netlink skb writable for `'a`. `hdr` is null
 /// or the user header returned by the last `genlmsg_put()` into `skb`.
+/// `generation` changes whenever the skb is trimmed, which invalidates
+/// every [`Nest`] opened before.
 pub(crate) struct MsgWriter<'a> {
     skb: NonNull<bindings::sk_buff>,
     hdr: *mut c_void,
+    generation: u64,
     _skb: PhantomData<&'a mut bindings::sk_buff>,
 }
 
@@ -51,12 +53,14 @@ impl<'a> MsgWriter<'a> {
         MsgWriter {
             skb,
             hdr: core::ptr::null_mut(),
+            generation: 0,
             _skb: PhantomData,
         }
     }
 
     /// Starts a message: netlink and genl headers (`genlmsg_put()`) and the
-    /// `struct ovs_header`. `EMSGSIZE` when the skb lacks room.
+    /// family's own header, `user_hdr` (`hdrsize` bytes, else `EINVAL`).
+    /// `EMSGSIZE` when the skb lacks room.
     pub(crate) fn put_header(
         &mut self,
         family: &Family,
@@ -64,8 +68,11 @@ impl<'a> MsgWriter<'a> {
         seq: u32,
         flags: u16,
         cmd: u8,
-        dp_ifindex: i32,
+        user_hdr: &[u8],
     ) -> Result {
+        if user_hdr.len() != family.hdrsize() {
+            return Err(EINVAL);
+        }
         // SAFETY: valid skb and family (type invariants of both).
         let hdr = unsafe {
             bindings::genlmsg_put(
@@ -80,13 +87,10 @@ impl<'a> MsgWriter<'a> {
         if hdr.is_null() {
             return Err(EMSGSIZE);
         }
-        // SAFETY: `genlmsg_put()` reserved the family's `hdrsize` bytes (an
-        // `ovs_header`) after the genl header; they may be unaligned.
+        // SAFETY: `genlmsg_put()` reserved the family's `hdrsize` bytes
+        // after the genl header, `user_hdr.len()` (checked above).
         unsafe {
-            core::ptr::write_unaligned(
-                hdr.cast::<[u8; OVS_HEADER_SIZE]>(),
-                dp_ifindex.to_ne_bytes(),
-            )
+            core::ptr::copy_nonoverlapping(user_hdr.as_ptr(), hdr.cast::<u8>(), user_hdr.len())
         };
         self.hdr = hdr;
         Ok(())
@@ -156,21 +160,41 @@ impl<'a> MsgWriter<'a> {
         let start =
             unsafe { glue::ovs_rs_nla_nest_start_noflag(self.skb.as_ptr(), c_int::from(kind)) };
         let start = NonNull::new(start).ok_or(EMSGSIZE)?;
+        let data = self.data_ptr() as usize;
         Ok(Nest {
             skb: self.skb,
-            start,
+            offset: (start.as_ptr() as usize).wrapping_sub(data),
+            generation: self.generation,
         })
     }
 
     /// Closes a nest: its length now covers what was put since it opened.
+    /// `EINVAL` for a nest of another message, or one a [`Self::cancel`]
+    /// trimmed away since it opened.
     pub(crate) fn nest_end(&mut self, nest: Nest) -> Result {
-        if nest.skb != self.skb {
+        if nest.skb != self.skb || nest.generation != self.generation {
             return Err(EINVAL);
         }
-        // SAFETY: `start` is a nest header inside this skb (checked above),
-        // written by `nest_start`; the skb only grew since.
-        unsafe { glue::ovs_rs_nla_nest_end(self.skb.as_ptr(), nest.start.as_ptr()) };
+        if nest
+            .offset
+            .checked_add(NLA_HDRLEN)
+            .is_none_or(|end| end > self.len())
+        {
+            return Err(EINVAL);
+        }
+        // SAFETY: the nest header `nest_start` wrote at `offset` is still
+        // in this skb's data (same skb, not trimmed since: the generation,
+        // and inside `len`: checked above).
+        unsafe {
+            let start = self.data_ptr().cast_mut().add(nest.offset);
+            glue::ovs_rs_nla_nest_end(self.skb.as_ptr(), start.cast::<bindings::nlattr>())
+        };
         Ok(())
+    }
+
+    fn data_ptr(&self) -> *const u8 {
+        // SAFETY: valid skb (type invariant).
+        unsafe { glue::ovs_rs_skb_data(self.skb.as_ptr()).cast::<u8>() }
     }
 
     /// Finishes the message started by [`Self::put_header`]
@@ -191,6 +215,7 @@ impl<'a> MsgWriter<'a> {
             // SAFETY: as in `end`.
             unsafe { bindings::genlmsg_cancel(self.skb.as_ptr(), self.hdr) };
             self.hdr = core::ptr::null_mut();
+            self.generation = self.generation.wrapping_add(1);
         }
     }
 
@@ -205,10 +230,7 @@ impl<'a> MsgWriter<'a> {
     pub(crate) fn data(&self) -> &[u8] {
         // SAFETY: netlink skbs are linear: `skb->data` holds `skb->len`
         // bytes, stable while `self` is borrowed.
-        unsafe {
-            let data = glue::ovs_rs_skb_data(self.skb.as_ptr()).cast::<u8>();
-            core::slice::from_raw_parts(data, self.len())
-        }
+        unsafe { core::slice::from_raw_parts(self.data_ptr(), self.len()) }
     }
 }
 
@@ -229,11 +251,14 @@ impl AttrSink for MsgWriter<'_> {
     }
 }
 
-/// An open nested attribute of one message ([`MsgWriter::nest_start`]).
+/// An open nested attribute of one message ([`MsgWriter::nest_start`]),
+/// by offset from the message's start: a pointer would dangle once a
+/// cancel trimmed the message.
 #[must_use]
 pub(crate) struct Nest {
     skb: NonNull<bindings::sk_buff>,
-    start: NonNull<bindings::nlattr>,
+    offset: usize,
+    generation: u64,
 }
 
 /// An owned generic netlink message, freed unless sent.
@@ -304,7 +329,7 @@ impl Msg {
 impl Msg {
     /// Sends the message to the family's multicast group `group` in `net`
     /// (`genlmsg_multicast_netns()`): a notification no request caused.
-    pub(crate) fn multicast(self, family: &Family, net: NetNs, group: u32) {
+    pub(crate) fn multicast(self, family: &Family, net: NetNs<'_>, group: u32) {
         // SAFETY: the skb is ours and is handed over; the family is valid
         // and `net` alive (`NetNs` invariant). Having no listener is not an
         // error anybody could act on.
@@ -322,7 +347,7 @@ impl Msg {
 /// Tells the listeners of `family`'s group `group` in `net` that a
 /// notification was lost to `err` (`genl_set_err()`): their next receive
 /// fails with it, so they know to resynchronise.
-pub(crate) fn multicast_error(family: &Family, net: NetNs, group: u32, err: Error) {
+pub(crate) fn multicast_error(family: &Family, net: NetNs<'_>, group: u32, err: Error) {
     // SAFETY: valid family, live namespace (`NetNs` invariant).
     unsafe { glue::ovs_rs_genl_set_err(family.as_ptr(), net.as_ptr(), group, err.to_errno()) }
 }
@@ -351,7 +376,9 @@ impl Drop for Msg {
 mod tests {
     use super::*;
     use crate::netlink::attr::Attrs;
-    use crate::uapi::FAMILY_DATAPATH;
+
+    /// The glue's first family; its own header is 4 bytes.
+    const FAMILY_DATAPATH: usize = 0;
 
     type TestResult = core::result::Result<(), &'static str>;
 
@@ -361,7 +388,7 @@ mod tests {
     fn message_layout() -> TestResult {
         let family = Family::get(FAMILY_DATAPATH).ok_or("no family")?;
         let mut msg = Msg::new(256).map_err(|_| "alloc")?;
-        msg.put_header(&family, 7, 9, 0, 3, 42)
+        msg.put_header(&family, 7, 9, 0, 3, &42i32.to_ne_bytes())
             .map_err(|_| "header")?;
         msg.put_u32(5, 0xabcd).map_err(|_| "u32")?;
         msg.put_str(1, c"dp0").map_err(|_| "str")?;
@@ -407,7 +434,7 @@ mod tests {
     fn full_message() -> TestResult {
         let family = Family::get(FAMILY_DATAPATH).ok_or("no family")?;
         let mut msg = Msg::new(16).map_err(|_| "alloc")?;
-        msg.put_header(&family, 0, 0, 0, 1, 0)
+        msg.put_header(&family, 0, 0, 0, 1, &[0; 4])
             .map_err(|_| "header")?;
         let before = msg.len();
         let mut filled = 0;
@@ -420,6 +447,46 @@ mod tests {
         assert_eq!(msg.put_bytes(2, &[0; 64]), Err(EMSGSIZE));
         assert_eq!(msg.len(), before + filled * 8);
         msg.cancel();
+        assert_eq!(msg.len(), 0);
+        Ok(())
+    }
+
+    /// A nest opened before a cancel cannot be closed after it: the bytes
+    /// it pointed at are gone (and a new message may be there).
+    #[test]
+    fn nest_after_cancel() -> TestResult {
+        let family = Family::get(FAMILY_DATAPATH).ok_or("no family")?;
+        let mut msg = Msg::new(256).map_err(|_| "alloc")?;
+        msg.put_header(&family, 0, 0, 0, 1, &[0; 4])
+            .map_err(|_| "header")?;
+        let nest = msg.nest_start(4).map_err(|_| "nest")?;
+        msg.put_u32(1, 1).map_err(|_| "u32")?;
+        msg.cancel();
+        assert_eq!(msg.len(), 0);
+        // A new message where the nest was: closing the stale nest must
+        // not write into it.
+        msg.put_header(&family, 0, 0, 0, 1, &[0; 4])
+            .map_err(|_| "header")?;
+        msg.put_bytes(2, &[0xee; 16]).map_err(|_| "bytes")?;
+        let mut before = KVec::new();
+        before
+            .extend_from_slice(msg.data(), GFP_KERNEL)
+            .map_err(|_| "alloc")?;
+        assert_eq!(msg.nest_end(nest), Err(EINVAL));
+        assert!(msg.data() == &before[..]);
+        // A nest of this message still closes.
+        let nest = msg.nest_start(4).map_err(|_| "nest")?;
+        msg.put_u32(1, 1).map_err(|_| "u32")?;
+        assert_eq!(msg.nest_end(nest), Ok(()));
+        Ok(())
+    }
+
+    /// A family header of the wrong size is refused, not truncated.
+    #[test]
+    fn header_size_checked() -> TestResult {
+        let family = Family::get(FAMILY_DATAPATH).ok_or("no family")?;
+        let mut msg = Msg::new(64).map_err(|_| "alloc")?;
+        assert_eq!(msg.put_header(&family, 0, 0, 0, 1, &[0; 3]), Err(EINVAL));
         assert_eq!(msg.len(), 0);
         Ok(())
     }

@@ -1,86 +1,102 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Per-CPU data of the packet path: the flow table's mask cache
-//! (`struct mask_cache`), one array of entries per CPU.
+//! Per-CPU arrays: one array of `T` per possible CPU, each used only by
+//! its own CPU while bottom halves are off there.
 
-use core::ptr::NonNull;
+use core::cell::Cell;
+use core::marker::PhantomData;
 
 use kernel::{ffi::c_void, prelude::*};
 
 use super::glue;
-use super::rcu::Guard;
 use super::skb::BhOff;
-use crate::flow::key::FlowKey;
-use crate::flow::table::{CacheEntry, Flow, LookupCounts, TableShared};
 
-/// A per-CPU array of `entries` mask cache entries (none for 0).
+/// A per-CPU array of `len` `T`s (none for 0).
 ///
 /// # Invariants
 ///
-/// `ptr` is null (no entries) or a per-CPU allocation of `entries`
-/// [`CacheEntry`]s, zeroed at allocation, owned by this value.
-pub(crate) struct MaskCache {
+/// `ptr` is null (`len` 0) or a per-CPU allocation of `len` `T`s for
+/// every possible CPU, each initialised, owned by this value.
+pub(crate) struct PerCpuArray<T: Copy + Default + Send> {
     ptr: *mut c_void,
-    entries: usize,
+    len: usize,
+    _owns: PhantomData<T>,
 }
 
-// SAFETY: each CPU only touches its own array (see `lookup`); the
-// allocation may be freed from any CPU.
-unsafe impl Send for MaskCache {}
-// SAFETY: as above.
-unsafe impl Sync for MaskCache {}
+// SAFETY: each CPU reaches only its own array, with bottom halves off
+// (see `this_cpu`); the allocation may be freed from any CPU, and `T:
+// Send` may be dropped there (it is `Copy`: nothing to drop).
+unsafe impl<T: Copy + Default + Send> Send for PerCpuArray<T> {}
+// SAFETY: as above: shared references hand out only the current CPU's
+// array, under a `BhOff` borrow.
+unsafe impl<T: Copy + Default + Send> Sync for PerCpuArray<T> {}
 
-impl MaskCache {
-    /// `tbl_mask_cache_alloc()`: `entries` is 0 or a power of two.
-    pub(crate) fn new(entries: u32) -> Result<Self> {
-        let entries = entries as usize;
-        if entries == 0 {
-            return Ok(MaskCache {
+impl<T: Copy + Default + Send> PerCpuArray<T> {
+    /// `len` default entries per CPU.
+    pub(crate) fn new(len: usize) -> Result<Self> {
+        if len == 0 || core::mem::size_of::<T>() == 0 {
+            return Ok(PerCpuArray {
                 ptr: core::ptr::null_mut(),
-                entries: 0,
+                len: 0,
+                _owns: PhantomData,
             });
         }
-        let size = entries
-            .checked_mul(core::mem::size_of::<CacheEntry>())
-            .ok_or(EINVAL)?;
+        let size = len.checked_mul(core::mem::size_of::<T>()).ok_or(EINVAL)?;
         // SAFETY: no preconditions; a zeroed allocation or null.
-        let ptr = unsafe { glue::ovs_rs_percpu_alloc(size, core::mem::align_of::<CacheEntry>()) };
-        NonNull::new(ptr).ok_or(ENOMEM)?;
-        Ok(MaskCache { ptr, entries })
+        let ptr = unsafe { glue::ovs_rs_percpu_alloc(size, core::mem::align_of::<T>()) };
+        if ptr.is_null() {
+            return Err(ENOMEM);
+        }
+        // SAFETY: the glue returns `nr_cpu_ids` at most.
+        let cpus = unsafe { glue::ovs_rs_nr_cpu_ids() };
+        for cpu in 0..cpus {
+            // SAFETY: our fresh allocation; null for an impossible CPU.
+            let slot = unsafe { glue::ovs_rs_percpu_ptr(ptr, cpu) }.cast::<T>();
+            if slot.is_null() {
+                continue;
+            }
+            for i in 0..len {
+                // SAFETY: `size` bytes at `slot`, aligned for `T`, which
+                // nobody else sees yet: `i < len` stays inside.
+                unsafe { slot.add(i).write(T::default()) };
+            }
+        }
+        // INVARIANT: allocated and every possible CPU's entries written.
+        Ok(PerCpuArray {
+            ptr,
+            len,
+            _owns: PhantomData,
+        })
     }
 
-    /// `ovs_flow_tbl_lookup_stats()` through this CPU's array.
-    pub(crate) fn lookup<'a>(
-        &self,
-        _bh: &BhOff,
-        table: &'a TableShared,
-        guard: &'a Guard,
-        key: &FlowKey,
-        skb_hash: u32,
-    ) -> (Option<&'a Flow>, LookupCounts) {
+    /// This CPU's entries. They are `Cell`s because whatever else runs on
+    /// this CPU with bottom halves off (a nested call of the same path)
+    /// may reach them too: each access is a whole read or write, and none
+    /// is a borrow another access could invalidate. The borrow of the
+    /// token keeps them from outliving the bottom-halves-off section that
+    /// pins the CPU.
+    pub(crate) fn this_cpu<'a>(&'a self, _bh: &'a BhOff) -> &'a [Cell<T>] {
         if self.ptr.is_null() {
-            return table.lookup_stats(guard, key, skb_hash, &mut []);
+            return &[];
         }
-        // SAFETY: the allocation has `entries` zeroed-or-written
-        // `CacheEntry`s (plain integers) for this CPU (type invariant).
-        // With bottom halves off (`BhOff`) nothing else runs on this CPU
-        // meanwhile, and `lookup_stats` is pure table code that cannot
-        // re-enter the packet path: the slice is this call's alone.
-        let cache = unsafe {
-            core::slice::from_raw_parts_mut(
-                glue::ovs_rs_percpu_this(self.ptr).cast::<CacheEntry>(),
-                self.entries,
+        // SAFETY: the allocation has `len` initialised `T`s for this CPU
+        // (type invariant); with bottom halves off nothing on another
+        // context of this CPU runs concurrently, and other CPUs use their
+        // own arrays. `Cell<T>` has `T`'s layout.
+        unsafe {
+            core::slice::from_raw_parts(
+                glue::ovs_rs_percpu_this(self.ptr).cast::<Cell<T>>(),
+                self.len,
             )
-        };
-        table.lookup_stats(guard, key, skb_hash, cache)
+        }
     }
 }
 
-impl Drop for MaskCache {
+impl<T: Copy + Default + Send> Drop for PerCpuArray<T> {
     fn drop(&mut self) {
         if !self.ptr.is_null() {
-            // SAFETY: our allocation (type invariant), freed once; the
-            // cell that published it frees it after a grace period.
+            // SAFETY: our allocation (type invariant), freed once; callers
+            // that shared it (through RCU) free it after a grace period.
             unsafe { glue::ovs_rs_percpu_free(self.ptr) }
         }
     }

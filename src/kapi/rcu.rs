@@ -10,7 +10,7 @@
 
 use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 use kernel::{bindings, prelude::*};
 
@@ -42,6 +42,12 @@ unsafe impl<T: Send + Sync + 'static> Send for RcuCell<T> {}
 // SAFETY: as above; the pointer itself is atomic.
 unsafe impl<T: Send + Sync + 'static> Sync for RcuCell<T> {}
 
+/// Nodes handed to `call_rcu()` and not yet freed. Freeing one can retire
+/// more (a port map frees ports, whose cells retire their values), so
+/// unloading waits until this reaches zero, not for a fixed number of
+/// barriers.
+static RETIRED: AtomicUsize = AtomicUsize::new(0);
+
 /// Frees a node swapped out of a cell.
 ///
 /// # Safety
@@ -53,6 +59,8 @@ unsafe extern "C" fn free_node<T: Send + Sync + 'static>(head: *mut bindings::ca
     // caller), so the node starts at the same address; the grace period
     // has passed, so no reader refers to it, and it is freed once.
     drop(unsafe { KBox::from_raw(head.cast::<Node<T>>()) });
+    // After the drop: whatever it retired is counted already.
+    RETIRED.fetch_sub(1, Ordering::AcqRel);
 }
 
 /// Hands a node to `call_rcu()`.
@@ -64,6 +72,7 @@ unsafe fn retire<T: Send + Sync + 'static>(node: *mut Node<T>) {
     if node.is_null() {
         return;
     }
+    RETIRED.fetch_add(1, Ordering::AcqRel);
     // SAFETY: the node is valid (per the caller) and stays allocated until
     // the callback frees it; nothing else uses its `head`.
     unsafe { bindings::call_rcu(ptr::addr_of_mut!((*node).head), Some(free_node::<T>)) };
@@ -133,8 +142,52 @@ impl<T: Send + Sync + 'static> Drop for RcuCell<T> {
     }
 }
 
-/// Waits for every pending RCU callback (the module's code must outlive
-/// them).
-pub(crate) fn barrier() {
-    kernel::sync::rcu::rcu_barrier();
+/// Waits until every value retired through a cell is freed, and every
+/// RCU callback queued before the call has run (the module's code must
+/// outlive them). A barrier runs the callbacks queued before it; those
+/// may retire more, so it repeats until nothing is left.
+pub(crate) fn wait_for_retired() {
+    loop {
+        kernel::sync::rcu::rcu_barrier();
+        if RETIRED.load(Ordering::Acquire) == 0 {
+            break;
+        }
+    }
+}
+
+/// How many retired values still wait for their grace period.
+#[cfg_attr(not(CONFIG_KUNIT), allow(dead_code))]
+pub(crate) fn retired_pending() -> usize {
+    RETIRED.load(Ordering::Acquire)
+}
+
+#[kunit_tests(ovs_rs_rcu)]
+mod tests {
+    use super::*;
+
+    /// A value that retires another when it is freed, several levels
+    /// deep: a fixed number of barriers is not enough, waiting for the
+    /// count is.
+    struct Chain {
+        _next: RcuCell<Chain>,
+    }
+
+    fn chain(depth: usize) -> Result<RcuCell<Chain>> {
+        let mut cell = RcuCell::empty();
+        for _ in 0..depth {
+            cell = RcuCell::new(RcuBox::new(Chain { _next: cell })?);
+        }
+        Ok(cell)
+    }
+
+    #[test]
+    fn wait_for_retired_drains_chains() -> Result {
+        let before = retired_pending();
+        // Twelve levels: more than the eight barriers unload used to run.
+        drop(chain(12)?);
+        assert!(retired_pending() > before);
+        wait_for_retired();
+        assert_eq!(retired_pending(), 0);
+        Ok(())
+    }
 }

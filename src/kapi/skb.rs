@@ -4,6 +4,7 @@
 //! edited through `src/glue/skb.c`, sent to a port's device, and copied
 //! into upcall messages.
 
+use core::marker::PhantomData;
 use core::ptr::NonNull;
 
 use kernel::{
@@ -16,7 +17,6 @@ use kernel::{
 use super::glue;
 use super::netdev::{DevRef, NetNs};
 use super::nlmsg::Msg;
-use crate::flow::extract::VlanTag;
 
 /// An owned packet buffer. Dropping it frees it as a drop (`kfree_skb`).
 ///
@@ -33,6 +33,14 @@ unsafe impl Send for SkBuff {}
 /// `skb->ip_summed`.
 pub(crate) const CHECKSUM_COMPLETE: u8 = 2;
 
+/// An accelerated VLAN tag (`skb->vlan_proto`, `skb->vlan_tci`), host
+/// order.
+#[derive(Clone, Copy)]
+pub(crate) struct HwVlanTag {
+    pub(crate) tpid: u16,
+    pub(crate) tci: u16,
+}
+
 /// What the packet path reads of an skb (`struct ovs_rs_skb_state`).
 #[derive(Clone, Copy)]
 pub(crate) struct SkState {
@@ -46,7 +54,7 @@ pub(crate) struct SkState {
     pub(crate) transport: Option<i32>,
     /// `skb->protocol`, host order.
     pub(crate) protocol: u16,
-    pub(crate) vlan: Option<VlanTag>,
+    pub(crate) vlan: Option<HwVlanTag>,
     pub(crate) dev_type: u16,
     pub(crate) mac_len: u16,
     pub(crate) ip_summed: u8,
@@ -150,7 +158,7 @@ impl SkBuff {
             network: st.network,
             transport: (st.transport >= 0).then_some(st.transport),
             protocol: st.protocol,
-            vlan: st.vlan_present.then_some(VlanTag {
+            vlan: st.vlan_present.then_some(HwVlanTag {
                 tpid: st.vlan_proto,
                 tci: st.vlan_tci,
             }),
@@ -318,7 +326,7 @@ impl SkBuff {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn psample(
         &self,
-        net: NetNs,
+        net: NetNs<'_>,
         group: u32,
         cookie: &[u8],
         in_ifindex: i32,
@@ -399,11 +407,20 @@ impl SkBuff {
         })
     }
 
-    /// `nsh_push()` of `hdr`, an NSH header whose length field covers it
-    /// (see `actions::edit::nsh_header`).
-    pub(crate) fn nsh_push(&mut self, hdr: &[u8; crate::actions::edit::NSH_HDR_MAX_LEN]) -> Result {
+    /// `nsh_push()` of `hdr`, an NSH header; `EINVAL` unless `hdr` holds
+    /// the length its header claims (`nsh_hdr_len()`), which is what
+    /// `nsh_push()` copies.
+    pub(crate) fn nsh_push(&mut self, hdr: &[u8]) -> Result {
+        let [b0, b1, ..] = *hdr else {
+            return Err(EINVAL);
+        };
+        // NSH_LEN_MASK, in 4-byte words.
+        let claimed = usize::from(u16::from_be_bytes([b0, b1]) & 0x003f) * 4;
+        if claimed > hdr.len() {
+            return Err(EINVAL);
+        }
         // SAFETY: valid skb, which we own; `hdr` is readable for the
-        // longest header its length field can claim.
+        // length its header claims (checked above).
         to_result(unsafe {
             glue::ovs_rs_skb_nsh_push(self.as_ptr(), hdr.as_ptr().cast::<c_void>())
         })
@@ -441,10 +458,10 @@ impl SkBuff {
 
     /// Frees the packet as dropped for `reason` (`kfree_skb_reason()`),
     /// which tracing tools show by name.
-    pub(crate) fn drop_for(self, reason: DropReason) {
-        // SAFETY: we own the skb and hand it over; the index is one of the
-        // registered reasons.
-        unsafe { glue::ovs_rs_kfree_skb_reason(self.into_raw(), reason as u32) }
+    pub(crate) fn drop_for(self, reason: impl Into<SubsysDropReason>) {
+        // SAFETY: we own the skb and hand it over; the glue checks the
+        // index against its list.
+        unsafe { glue::ovs_rs_kfree_skb_reason(self.into_raw(), reason.into().0) }
     }
 
     /// `skb_tx_error()` then a drop.
@@ -462,7 +479,7 @@ impl SkBuff {
 
     /// A packet from a device of another namespace than `net` loses its
     /// state but its mark (`skb_scrub_packet()`); true if it did.
-    pub(crate) fn scrub_foreign(&mut self, net: NetNs) -> bool {
+    pub(crate) fn scrub_foreign(&mut self, net: NetNs<'_>) -> bool {
         // SAFETY: valid skb with a device (it was received), live `net`.
         unsafe { glue::ovs_rs_skb_scrub_foreign(self.as_ptr(), net.as_ptr()) }
     }
@@ -471,7 +488,7 @@ impl SkBuff {
     /// `ovs_vport_send()` after the port lookup): `internal` ports deliver
     /// it to the host stack, a packet above the MRU leaves in IP
     /// fragments made in `net`.
-    pub(crate) fn output(self, net: NetNs, dev: &DevRef, internal: bool, how: &Output) {
+    pub(crate) fn output(self, net: NetNs<'_>, dev: &DevRef, internal: bool, how: &Output) {
         // SAFETY: live namespace, held device, owned skb handed over.
         unsafe {
             glue::ovs_rs_vport_output(
@@ -490,7 +507,8 @@ impl SkBuff {
 
     /// The packet as userspace must see it: the accelerated tag back in
     /// the bytes and a partial checksum completed (on a clone if needed).
-    pub(crate) fn for_upcall(&self) -> Result<UpcallPacket<'_>> {
+    /// Completing the checksum may reallocate the head: `&mut`.
+    pub(crate) fn for_upcall(&mut self) -> Result<UpcallPacket<'_>> {
         let mut clone = core::ptr::null_mut();
         let mut err: c_int = 0;
         // SAFETY: valid skb; `clone` and `err` are writable.
@@ -504,8 +522,9 @@ impl SkBuff {
         Ok(UpcallPacket { orig: self, clone })
     }
 
-    /// Segments a GSO packet (`__skb_gso_segment()`).
-    pub(crate) fn gso_segments(&self) -> Result<Segments> {
+    /// Segments a GSO packet (`__skb_gso_segment()`), which may unclone
+    /// or reallocate its head: `&mut`.
+    pub(crate) fn gso_segments(&mut self) -> Result<Segments> {
         let mut err: c_int = 0;
         // SAFETY: valid skb; the segments are a new list we own.
         let segs = unsafe { glue::ovs_rs_skb_gso_segment(self.as_ptr(), &mut err) };
@@ -526,13 +545,16 @@ impl Drop for SkBuff {
 
 /// A packet ready to copy into an upcall.
 pub(crate) struct UpcallPacket<'a> {
-    orig: &'a SkBuff,
+    orig: &'a mut SkBuff,
     clone: Option<SkBuff>,
 }
 
 impl UpcallPacket<'_> {
     pub(crate) fn skb(&self) -> &SkBuff {
-        self.clone.as_ref().unwrap_or(self.orig)
+        match &self.clone {
+            Some(clone) => clone,
+            None => self.orig,
+        }
     }
 
     /// Done: a clone is freed as used.
@@ -600,27 +622,27 @@ impl Msg {
     }
 
     /// Sends the message to `portid` in `net` (`genlmsg_unicast()`).
-    pub(crate) fn unicast(self, net: NetNs, portid: u32) -> Result {
+    pub(crate) fn unicast(self, net: NetNs<'_>, portid: u32) -> Result {
         // SAFETY: live namespace; the message is handed over.
         to_result(unsafe { glue::ovs_rs_genlmsg_unicast(net.as_ptr(), self.into_skb(), portid) })
     }
 }
 
-/// `enum ovs_drop_reason` (net/openvswitch/drop.h), by index in the
-/// subsystem.
+/// A reason of the drop reason subsystem the glue registers
+/// (`SKB_DROP_REASON_SUBSYS_OPENVSWITCH`), by its index there.
 #[derive(Clone, Copy)]
-pub(crate) enum DropReason {
-    LastAction = 1,
-    ActionError = 2,
-    Explicit = 3,
-    ExplicitWithError = 4,
-    RecursionLimit = 6,
-    DeferredLimit = 7,
-    IpTtl = 11,
+pub(crate) struct SubsysDropReason(u32);
+
+impl SubsysDropReason {
+    pub(crate) const fn new(index: u32) -> Self {
+        SubsysDropReason(index)
+    }
 }
 
-/// The Open vSwitch drop reason subsystem's names, registered while held
-/// (`drop_reasons_register_subsys()`, as the C module does).
+/// The drop reason subsystem's names, registered while held
+/// (`drop_reasons_register_subsys()`). Registering replaces whatever
+/// another module registered for the subsystem and dropping clears it:
+/// take it only once nothing else can hold the subsystem.
 pub(crate) struct DropReasons(());
 
 impl DropReasons {
@@ -666,21 +688,25 @@ pub(crate) fn zerocopy_headlen(skb: &SkBuff) -> usize {
     unsafe { glue::ovs_rs_skb_zerocopy_headlen(skb.as_ptr()) as usize }
 }
 
-/// This CPU's action execution nesting (C's `exec_level`): entered
-/// with bottom halves disabled, left when dropped.
-pub(crate) struct ExecLevel {
+/// This CPU's action execution nesting (C's `exec_level`), entered while
+/// bottom halves are off and left when dropped; the borrow of the
+/// [`BhOff`] token keeps the level from outliving them, so it is left on
+/// the CPU that entered it.
+pub(crate) struct ExecLevel<'bh> {
     level: i32,
+    _bh: PhantomData<&'bh BhOff>,
 }
 
-impl ExecLevel {
-    /// # Context
-    ///
-    /// Bottom halves disabled (softirq, or [`BhDisabled`]), so the CPU
-    /// stays the same until the level is left.
-    pub(crate) fn enter() -> Self {
-        // SAFETY: per-CPU counter; callers run with BHs off (above).
+impl<'bh> ExecLevel<'bh> {
+    pub(crate) fn enter(_bh: &'bh BhOff) -> Self {
+        // SAFETY: a per-CPU counter; bottom halves are off (the token), so
+        // nothing else on this CPU runs between the increment and its use,
+        // and the CPU stays the same until the drop.
         let level = unsafe { glue::ovs_rs_exec_level_enter() };
-        ExecLevel { level }
+        ExecLevel {
+            level,
+            _bh: PhantomData,
+        }
     }
 
     pub(crate) fn level(&self) -> i32 {
@@ -688,9 +714,10 @@ impl ExecLevel {
     }
 }
 
-impl Drop for ExecLevel {
+impl Drop for ExecLevel<'_> {
     fn drop(&mut self) {
-        // SAFETY: paired with `enter`, on the same CPU.
+        // SAFETY: paired with `enter`, on the same CPU (bottom halves are
+        // still off: the token is borrowed).
         unsafe { glue::ovs_rs_exec_level_leave() }
     }
 }
@@ -702,14 +729,16 @@ pub(crate) fn random_u32() -> u32 {
 }
 
 /// This CPU's current action nesting level.
-pub(crate) fn exec_level() -> i32 {
-    // SAFETY: a per-CPU read; callers have BHs off.
+pub(crate) fn exec_level(_bh: &BhOff) -> i32 {
+    // SAFETY: a per-CPU read with bottom halves off (the token), so the
+    // CPU and the value are stable.
     unsafe { glue::ovs_rs_exec_level() }
 }
 
-/// The current CPU's number; stable while bottom halves are disabled.
-pub(crate) fn this_cpu() -> u32 {
-    // SAFETY: no preconditions (callers have BHs off).
+/// The current CPU's number, stable while bottom halves are off.
+pub(crate) fn this_cpu(_bh: &BhOff) -> u32 {
+    // SAFETY: `smp_processor_id()` with bottom halves off (the token), so
+    // preemption is off and the CPU cannot change under the caller.
     unsafe { glue::ovs_rs_smp_processor_id() }
 }
 

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Clocks and rate limits the control plane reports with.
+//! Clocks, rate limits and the module's periodic work.
+
+use kernel::{ffi::c_void, sync::Arc};
 
 use super::glue;
 
-/// A flow's last use (`jiffies`) as C reports it in `OVS_FLOW_ATTR_USED`:
-/// milliseconds of the monotonic clock (`ovs_flow_used_time()`).
-pub(crate) fn flow_used_msecs(used_jiffies: u64) -> u64 {
+/// Milliseconds of the monotonic clock at `then` (`jiffies`), as
+/// `ovs_flow_used_time()` reports a last use.
+pub(crate) fn monotonic_ms_at(then: u64) -> u64 {
     // SAFETY: reads clocks only. `jiffies` fit in `unsigned long`.
-    unsafe { glue::ovs_rs_flow_used_time(used_jiffies as core::ffi::c_ulong) }
+    unsafe { glue::ovs_rs_monotonic_ms_at(then as core::ffi::c_ulong) }
 }
 
 /// `jiffies`, the clock flow stats record last use in.
@@ -23,31 +25,45 @@ pub(crate) fn net_ratelimit() -> bool {
     unsafe { kernel::bindings::net_ratelimit() != 0 }
 }
 
-/// The periodic work that reorders every datapath's masks by use
-/// (`ovs_dp_masks_rebalance()`, every 4 s); it stops when dropped.
-pub(crate) struct MasksRebalance(());
-
-impl MasksRebalance {
-    pub(crate) fn start() -> Self {
-        // SAFETY: no preconditions; stopped by the drop below.
-        unsafe { glue::ovs_rs_masks_rebalance_start() };
-        MasksRebalance(())
-    }
+/// What runs periodically, in process context.
+pub(crate) trait Periodic: Send + Sync + 'static {
+    fn run(&self);
 }
 
-impl Drop for MasksRebalance {
-    fn drop(&mut self) {
-        // SAFETY: started by `start`, once.
-        unsafe { glue::ovs_rs_masks_rebalance_stop() }
-    }
-}
-
-/// The rebalancing work's body.
-///
 /// # Safety
 ///
-/// Called by the module's delayed work only (process context).
-#[no_mangle]
-unsafe extern "C" fn ovs_rs_masks_rebalance() {
-    crate::datapath::masks_rebalance();
+/// Called by the glue's periodic work only, with the `ctx` of the
+/// [`PeriodicWork`] that started it, which stops the work (waiting for a
+/// running one) before releasing `ctx`.
+unsafe extern "C" fn periodic_callback<T: Periodic>(ctx: *const c_void) {
+    // SAFETY: the `Arc<T>` pointer the `PeriodicWork` holds.
+    unsafe { &*ctx.cast::<T>() }.run();
+}
+
+/// `T::run` every `period_ms` until dropped. The glue has one such work:
+/// the module starts it once.
+pub(crate) struct PeriodicWork<T: Periodic> {
+    _handler: Arc<T>,
+}
+
+impl<T: Periodic> PeriodicWork<T> {
+    pub(crate) fn start(period_ms: u32, handler: Arc<T>) -> Self {
+        // SAFETY: the callback matches the context, which `self` keeps
+        // alive until the drop below has stopped the work.
+        unsafe {
+            glue::ovs_rs_periodic_start(
+                period_ms,
+                Some(periodic_callback::<T>),
+                Arc::as_ptr(&handler).cast::<c_void>(),
+            )
+        };
+        PeriodicWork { _handler: handler }
+    }
+}
+
+impl<T: Periodic> Drop for PeriodicWork<T> {
+    fn drop(&mut self) {
+        // SAFETY: started by `start`, once; after this no call runs.
+        unsafe { glue::ovs_rs_periodic_stop() }
+    }
 }

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Fuzzes action-list validation (`ovs_nla_copy_actions()`,
-//! src/flow/actions.rs) on arbitrary lists, for keys of a few kinds.
+//! src/flow/actions_nl.rs) on arbitrary lists, for keys of a few kinds.
 //! Never a panic; an accepted list is written back as a well-formed
 //! attribute stream.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use openvswitch_rs_host::flow::actions::copy_actions;
+use openvswitch_rs_host::flow::actions_nl::copy_actions;
 use openvswitch_rs_host::flow::key::{fields, FlowKey};
 use openvswitch_rs_host::netlink::attr::Attrs;
 use openvswitch_rs_host::netlink::build::SliceSink;

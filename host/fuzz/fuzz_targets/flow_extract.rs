@@ -15,9 +15,9 @@
 use libfuzzer_sys::fuzz_target;
 use openvswitch_rs_host::flow::extract::{
     extract, update, CtMeta, ExtractError, MacProto, Offsets, PacketMeta, SkbState, VlanTag,
-    OVS_FRAG_TYPE_LATER,
 };
 use openvswitch_rs_host::flow::key::{fields, FlowKey};
+use openvswitch_rs_host::uapi::OVS_FRAG_TYPE_LATER;
 
 fuzz_target!(|data: &[u8]| {
     let Some((head, frame)) = data.split_first_chunk::<7>() else {

@@ -7,7 +7,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use openvswitch_rs_host::flow::key_attrs::{key_len, KeyAttrs, KeyLen, OVS_KEY_ATTR_MAX};
+use openvswitch_rs_host::flow::key_attrs::{key_len, KeyAttrs, KeyLen};
+use openvswitch_rs_host::uapi::OVS_KEY_ATTR_MAX;
 
 fuzz_target!(|data: &[u8]| {
     // The first byte splits the input into a key and a mask stream.

@@ -49,7 +49,7 @@ fuzz_target!(|data: &[u8]| {
 fn ones() -> FlowKey {
     let mut k = FlowKey::default();
     k.set(
-        openvswitch_rs_host::flow::key::Field {
+        openvswitch_rs_host::flow::key::Span {
             offset: 0,
             len: openvswitch_rs_host::flow::key::KEY_BYTES,
         },

@@ -11,7 +11,7 @@
 
 use std::io::{self, BufRead, Write};
 
-use openvswitch_rs_host::flow::actions::{copy_actions, ActionError};
+use openvswitch_rs_host::flow::actions_nl::{copy_actions, ActionError};
 use openvswitch_rs_host::flow::key_put::put_key;
 use openvswitch_rs_host::flow::match_nl::{get_match, CtSupport};
 use openvswitch_rs_host::netlink::build::{AttrSink, SliceSink};

@@ -3,6 +3,7 @@
 //! The read side: what the packet path reads lock-free under RCU, and
 //! the lookups over it, through the per-CPU mask cache or not.
 
+use core::cell::Cell;
 use core::sync::atomic::Ordering;
 
 use super::flows::{Flow, Mask, MaskEntry};
@@ -156,13 +157,15 @@ impl TableShared {
 
     /// `ovs_flow_tbl_lookup_stats()`: a packet's lookup through this CPU's
     /// mask cache `cache` (a power-of-2 number of entries, or none), with
-    /// what it counted for `OVS_DP_ATTR_MEGAFLOW_STATS`.
+    /// what it counted for `OVS_DP_ATTR_MEGAFLOW_STATS`. The entries are
+    /// `Cell`s: per-CPU memory is shared with whatever else runs on the
+    /// CPU, so it is read and written whole, never borrowed.
     pub fn lookup_stats<'a>(
         &'a self,
         guard: &'a Guard,
         key: &FlowKey,
         skb_hash: u32,
-        cache: &mut [CacheEntry],
+        cache: &[Cell<CacheEntry>],
     ) -> (Option<&'a Flow>, LookupCounts) {
         let mut counts = LookupCounts::default();
         if skb_hash == 0 || cache.is_empty() {
@@ -184,16 +187,18 @@ impl TableShared {
         let mut candidate: Option<usize> = None;
         for _ in 0..MC_HASH_SEGS {
             let at = hash as usize & mask;
-            let Some(e) = cache.get_mut(at) else { break };
+            let Some(cell) = cache.get(at) else { break };
+            let mut e = cell.get();
             if e.skb_hash == skb_hash {
                 let f = self.flow_lookup(guard, key, &mut e.mask_index, &mut counts);
                 if f.is_none() {
                     e.skb_hash = 0;
                 }
+                cell.set(e);
                 return (f, counts);
             }
             let better = match candidate.and_then(|c| cache.get(c)) {
-                Some(c) => cache.get(at).is_some_and(|e| e.skb_hash < c.skb_hash),
+                Some(c) => e.skb_hash < c.get().skb_hash,
                 None => true,
             };
             if better {
@@ -201,13 +206,15 @@ impl TableShared {
             }
             hash >>= MC_HASH_SHIFT;
         }
-        let Some(ce) = candidate.and_then(|c| cache.get_mut(c)) else {
+        let Some(cell) = candidate.and_then(|c| cache.get(c)) else {
             return (None, counts);
         };
+        let mut ce = cell.get();
         let f = self.flow_lookup(guard, key, &mut ce.mask_index, &mut counts);
         if f.is_some() {
             ce.skb_hash = skb_hash;
         }
+        cell.set(ce);
         counts.n_cache_hit = 0;
         (f, counts)
     }

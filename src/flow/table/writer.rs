@@ -3,6 +3,7 @@
 //! The writer's half, under `ovs_mutex`: inserting, removing and
 //! flushing flows, growing the index, and the UFID index.
 
+use core::cell::Cell;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::flows::{key_range, Actions, Flow, FlowStats, Ident, Mask, MaskEntry, Ufid};
@@ -188,6 +189,7 @@ impl FlowTable {
         cache: &mut [CacheEntry],
     ) -> (Option<FlowRef>, LookupCounts) {
         let guard = read_lock();
+        let cache = Cell::from_mut(cache).as_slice_of_cells();
         let (flow, counts) = self.shared.lookup_stats(&guard, key, skb_hash, cache);
         (flow.and_then(|f| self.handle(f)), counts)
     }

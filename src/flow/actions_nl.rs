@@ -11,47 +11,18 @@
 //! module built without conntrack refuses it.
 
 use super::key::{fields, FlowKey};
+use crate::bytes::{be16, be32, ne16, ne32, padded, u8_at};
 use crate::netlink::attr::{Attr, Attrs};
 use crate::netlink::build::{AttrSink, Full};
-
-/// `OVS_ACTION_ATTR_*`.
-pub mod action {
-    pub const OUTPUT: u16 = 1;
-    pub const USERSPACE: u16 = 2;
-    pub const SET: u16 = 3;
-    pub const PUSH_VLAN: u16 = 4;
-    pub const POP_VLAN: u16 = 5;
-    pub const SAMPLE: u16 = 6;
-    pub const RECIRC: u16 = 7;
-    pub const HASH: u16 = 8;
-    pub const PUSH_MPLS: u16 = 9;
-    pub const POP_MPLS: u16 = 10;
-    pub const SET_MASKED: u16 = 11;
-    pub const CT: u16 = 12;
-    pub const TRUNC: u16 = 13;
-    pub const PUSH_ETH: u16 = 14;
-    pub const POP_ETH: u16 = 15;
-    pub const CT_CLEAR: u16 = 16;
-    pub const PUSH_NSH: u16 = 17;
-    pub const POP_NSH: u16 = 18;
-    pub const METER: u16 = 19;
-    pub const CLONE: u16 = 20;
-    pub const CHECK_PKT_LEN: u16 = 21;
-    pub const ADD_MPLS: u16 = 22;
-    pub const DEC_TTL: u16 = 23;
-    pub const DROP: u16 = 24;
-    pub const PSAMPLE: u16 = 25;
-    /// `OVS_ACTION_ATTR_MAX`.
-    pub const MAX: u16 = 25;
-}
+use crate::uapi::proto::{
+    AF_INET, AF_INET6, ETH_HLEN, ETH_P_8021AD, ETH_P_8021Q, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6,
+    ETH_P_MPLS_MC, ETH_P_MPLS_UC, ETH_P_NSH, ETH_P_RARP, ETH_P_TEB, VLAN_CFI_MASK,
+};
+use crate::uapi::{action, check_pkt_len_attr, sample_attr, OVS_DEC_TTL_ATTR_ACTION};
+use crate::uapi::{DP_MAX_PORTS, MAC_PROTO_ETHERNET, MAC_PROTO_NONE, OVS_HASH_ALG_SYM_L4};
 
 /// `MAX_ACTIONS_DEPTH`.
 const MAX_DEPTH: u32 = 16;
-use crate::uapi::DP_MAX_PORTS;
-const ETH_HLEN: u32 = 14;
-const VLAN_CFI_MASK: u16 = 0x1000;
-const MAC_PROTO_NONE: u8 = 0;
-const MAC_PROTO_ETHERNET: u8 = 1;
 
 /// Why an action list was refused: C's errno, and its log text where C
 /// logs one.
@@ -154,19 +125,7 @@ fn action_len(kind: u16) -> Option<usize> {
 }
 
 fn is_mpls(t: u16) -> bool {
-    t == 0x8847 || t == 0x8848
-}
-
-fn be16(p: &[u8], at: usize) -> u16 {
-    p.get(at..at + 2)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u16::from_be_bytes)
-}
-
-fn ne_u32(p: &[u8], at: usize) -> u32 {
-    p.get(at..at + 4)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u32::from_ne_bytes)
+    t == ETH_P_MPLS_UC || t == ETH_P_MPLS_MC
 }
 
 /// A policy-checked attribute set (`nla_parse_deprecated_strict()`):
@@ -223,7 +182,8 @@ fn set<S: AttrSink>(
     st: &State,
     mac_proto: u8,
 ) -> Result<(), ActionError> {
-    use super::key_attrs::{key_attr as ka, key_len, KeyLen, OVS_KEY_ATTR_MAX};
+    use super::key_attrs::{key_len, KeyLen};
+    use crate::uapi::{key_attr as ka, OVS_KEY_ATTR_MAX};
     // Exactly one attribute, whose padding ends the action.
     let mut inner_it = Attrs::new(p);
     let inner = inner_it.next().ok_or(ActionError::Invalid)?;
@@ -246,14 +206,10 @@ fn set<S: AttrSink>(
     if masked && value.iter().zip(mask).any(|(v, m)| v & !m != 0) {
         return Err(ActionError::Invalid);
     }
-    let ip = st.eth_type == 0x0800 || st.eth_type == 0x86dd;
+    let ip = st.eth_type == ETH_P_IP || st.eth_type == ETH_P_IPV6;
     let key_proto = key.get_u8(fields::IP_PROTO);
-    let byte = |b: &[u8], i: usize| b.get(i).copied().unwrap_or(0);
-    let label = |b: &[u8]| {
-        b.get(32..36)
-            .and_then(|l| l.try_into().ok())
-            .map_or(0, u32::from_be_bytes)
-    };
+    let byte = |b: &[u8], i: usize| u8_at(b, i).unwrap_or(0);
+    let label = |b: &[u8]| be32(b, 32).unwrap_or(0);
     let ok = match kind {
         ka::PRIORITY | ka::SKB_MARK | ka::CT_MARK | ka::CT_LABELS => true,
         ka::ETHERNET => mac_proto == MAC_PROTO_ETHERNET,
@@ -264,7 +220,7 @@ fn set<S: AttrSink>(
             return set_tunnel(sink, data);
         }
         ka::IPV4 => {
-            st.eth_type == 0x0800
+            st.eth_type == ETH_P_IP
                 && if masked {
                     byte(mask, 8) == 0 && byte(mask, 11) == 0
                 } else {
@@ -272,7 +228,7 @@ fn set<S: AttrSink>(
                 }
         }
         ka::IPV6 => {
-            st.eth_type == 0x86dd
+            st.eth_type == ETH_P_IPV6
                 && if masked {
                     byte(mask, 36) == 0 && byte(mask, 39) == 0 && label(mask) & 0xfff0_0000 == 0
                 } else {
@@ -303,17 +259,15 @@ fn set<S: AttrSink>(
 /// GENEVE options walked (an option type with the critical bit sets
 /// CRIT_OPT), shown back as C shows the `ip_tunnel_info` it keeps.
 fn set_tunnel<S: AttrSink>(sink: &mut S, nest: &[u8]) -> Result<(), ActionError> {
-    const AF_INET: u8 = 2;
-    const AF_INET6: u8 = 10;
     use super::tunnel_nl::flag;
     let mut key = super::match_nl::set_tunnel_key(nest).map_err(ActionError::Key)?;
     let opts_len = key.get_u8(fields::TUN_OPTS_LEN);
-    let mut flags = u64::from_ne_bytes(key.get(fields::TUN_FLAGS).try_into().unwrap_or([0; 8]));
+    let mut flags = key.get_u64(fields::TUN_FLAGS);
     if opts_len != 0 && flags & (1 << flag::GENEVE_OPT) != 0 {
         // validate_geneve_opts(): 4-byte headers, lengths in words.
         let opts = key
             .get(fields::TUN_OPTS)
-            .get(fields::TUN_OPTS.len - usize::from(opts_len)..)
+            .get(fields::TUN_OPTS.span().len - usize::from(opts_len)..)
             .unwrap_or(&[]);
         let mut rest = opts;
         let mut crit = false;
@@ -338,7 +292,7 @@ fn set_tunnel<S: AttrSink>(sink: &mut S, nest: &[u8]) -> Result<(), ActionError>
         AF_INET
     };
     let set = sink.nest_start(action::SET)?;
-    let tun = sink.nest_start(super::key_attrs::key_attr::TUNNEL)?;
+    let tun = sink.nest_start(crate::uapi::key_attr::TUNNEL)?;
     super::key_put::put_tunnel(sink, &key, af, opts_len, bridge)?;
     sink.nest_end(tun)?;
     sink.nest_end(set)?;
@@ -411,8 +365,8 @@ fn copy_list<S: AttrSink>(
                 actions,
             } => {
                 let nest = sink.nest_start(SAMPLE)?;
-                sink.put(1, probability)?;
-                let inner = sink.nest_start(2)?;
+                sink.put(sample_attr::PROBABILITY, probability)?;
+                let inner = sink.nest_start(sample_attr::ACTIONS)?;
                 copy_list(sink, actions, key, st, depth + 1)?;
                 sink.nest_end(inner)?;
                 sink.nest_end(nest)?;
@@ -428,10 +382,12 @@ fn copy_list<S: AttrSink>(
                 greater,
             } => {
                 let nest = sink.nest_start(CHECK_PKT_LEN)?;
-                sink.put(1, &pkt_len.to_ne_bytes())?;
-                // OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER is 2,
-                // _IF_LESS_EQUAL 3; C keeps and shows the latter first.
-                for (branch, actions) in [(3, less_equal), (2, greater)] {
+                sink.put(check_pkt_len_attr::PKT_LEN, &pkt_len.to_ne_bytes())?;
+                // C keeps and shows ACTIONS_IF_LESS_EQUAL first.
+                for (branch, actions) in [
+                    (check_pkt_len_attr::ACTIONS_IF_LESS_EQUAL, less_equal),
+                    (check_pkt_len_attr::ACTIONS_IF_GREATER, greater),
+                ] {
                     let b = sink.nest_start(branch)?;
                     copy_list(sink, actions, key, st, depth + 1)?;
                     sink.nest_end(b)?;
@@ -440,7 +396,7 @@ fn copy_list<S: AttrSink>(
             }
             Nested::DecTtl(actions) => {
                 let nest = sink.nest_start(DEC_TTL)?;
-                let inner = sink.nest_start(1)?;
+                let inner = sink.nest_start(OVS_DEC_TTL_ATTR_ACTION)?;
                 copy_list(sink, actions, key, st, depth + 1)?;
                 sink.nest_end(inner)?;
                 sink.nest_end(nest)?;
@@ -475,7 +431,7 @@ fn check_action<'a, S: AttrSink>(
     }
     match kind {
         OUTPUT => {
-            if ne_u32(p, 0) >= DP_MAX_PORTS {
+            if ne32(p, 0).unwrap_or(0) >= DP_MAX_PORTS {
                 return Err(ActionError::Invalid);
             }
         }
@@ -484,7 +440,7 @@ fn check_action<'a, S: AttrSink>(
             let attrs: [Option<Attr<'_>>; 5] =
                 parse_strict(p, 4, |t| if t == 1 || t == 3 { 4 } else { 0 }, |_| false)?;
             let pid = attrs.get(1).copied().flatten();
-            if pid.is_none_or(|pid| ne_u32(pid.payload(), 0) == 0) {
+            if pid.is_none_or(|pid| ne32(pid.payload(), 0).unwrap_or(0) == 0) {
                 return Err(ActionError::Invalid);
             }
         }
@@ -495,7 +451,10 @@ fn check_action<'a, S: AttrSink>(
         PUSH_NSH => {
             // tun_p_from_eth_p(): what NSH can carry.
             if *mac_proto != MAC_PROTO_ETHERNET
-                && !matches!(st.eth_type, 0x0800 | 0x86dd | 0x894f | 0x8847 | 0x6558)
+                && !matches!(
+                    st.eth_type,
+                    ETH_P_IP | ETH_P_IPV6 | ETH_P_NSH | ETH_P_MPLS_UC | ETH_P_TEB
+                )
             {
                 return Err(ActionError::Invalid);
             }
@@ -505,16 +464,16 @@ fn check_action<'a, S: AttrSink>(
             let mut one = Attrs::new(p);
             let nsh = one.next().ok_or(ActionError::Invalid)?;
             if crate::netlink::attr::nla_align(4 + nsh.payload().len()) != p.len()
-                || nsh.kind() != super::key_attrs::key_attr::NSH
+                || nsh.kind() != crate::uapi::key_attr::NSH
             {
                 return Err(ActionError::Invalid);
             }
             super::match_nl::push_nsh_valid(nsh.payload()).map_err(ActionError::Key)?;
         }
         PUSH_VLAN => {
-            let (tpid, tci) = (be16(p, 0), be16(p, 2));
+            let (tpid, tci) = (be16(p, 0).unwrap_or(0), be16(p, 2).unwrap_or(0));
             if *mac_proto != MAC_PROTO_ETHERNET
-                || (tpid != 0x8100 && tpid != 0x88a8)
+                || (tpid != ETH_P_8021Q && tpid != ETH_P_8021AD)
                 || tci & VLAN_CFI_MASK == 0
             {
                 return Err(ActionError::Invalid);
@@ -552,17 +511,17 @@ fn check_action<'a, S: AttrSink>(
         }
         RECIRC | METER | CT_CLEAR => {}
         HASH => {
-            if ne_u32(p, 0) > 1 {
+            if ne32(p, 0).unwrap_or(0) > OVS_HASH_ALG_SYM_L4 {
                 return Err(ActionError::Invalid);
             }
         }
         PUSH_MPLS => {
-            let ethertype = be16(p, 4);
+            let ethertype = be16(p, 4).unwrap_or(0);
             if !is_mpls(ethertype)
                 || st.vlan_tci & VLAN_CFI_MASK != 0
                 || !matches!(
                     st.eth_type,
-                    0x0800 | 0x86dd | 0x0806 | 0x8035 | 0x8847 | 0x8848
+                    ETH_P_IP | ETH_P_IPV6 | ETH_P_ARP | ETH_P_RARP | ETH_P_MPLS_UC | ETH_P_MPLS_MC
                 )
             {
                 return Err(ActionError::Invalid);
@@ -571,11 +530,11 @@ fn check_action<'a, S: AttrSink>(
             st.mpls_label_count = st.mpls_label_count.wrapping_add(1);
         }
         POP_MPLS => {
-            let proto = be16(p, 0);
+            let proto = be16(p, 0).unwrap_or(0);
             if st.vlan_tci & VLAN_CFI_MASK != 0 || !is_mpls(st.eth_type) {
                 return Err(ActionError::Invalid);
             }
-            if proto == 0x6558 && *mac_proto != MAC_PROTO_NONE {
+            if proto == ETH_P_TEB && *mac_proto != MAC_PROTO_NONE {
                 return Err(ActionError::Invalid);
             }
             st.mpls_label_count = st.mpls_label_count.wrapping_sub(1);
@@ -587,7 +546,7 @@ fn check_action<'a, S: AttrSink>(
         }
         CT => return Err(ActionError::NoConntrack),
         TRUNC => {
-            if ne_u32(p, 0) < ETH_HLEN {
+            if ne32(p, 0).unwrap_or(0) < ETH_HLEN as u32 {
                 return Err(ActionError::Invalid);
             }
         }
@@ -605,7 +564,7 @@ fn check_action<'a, S: AttrSink>(
         }
         POP_NSH => {
             let np = key.get(fields::NSH_BASE).get(3).copied().unwrap_or(0);
-            if st.eth_type != 0x894f || !(1..=5).contains(&np) {
+            if st.eth_type != ETH_P_NSH || !(1..=5).contains(&np) {
                 return Err(ActionError::Invalid);
             }
             *mac_proto = if np == 3 {
@@ -623,12 +582,7 @@ fn check_action<'a, S: AttrSink>(
         CHECK_PKT_LEN => {
             let attrs: [Option<Attr<'_>>; 4] =
                 parse_strict(p, 3, |t| if t == 1 { 2 } else { 0 }, |t| t == 2 || t == 3)?;
-            let pkt_len = attrs[1].map_or(0, |l| {
-                l.payload()
-                    .get(..2)
-                    .and_then(|b| b.try_into().ok())
-                    .map_or(0, u16::from_ne_bytes)
-            });
+            let pkt_len = attrs[1].map_or(0, |l| ne16(l.payload(), 0).unwrap_or(0));
             // OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER is 2,
             // _IF_LESS_EQUAL 3; C keeps and shows the latter first.
             let (Some(gt), Some(le)) = (attrs[2], attrs[3]) else {
@@ -644,12 +598,8 @@ fn check_action<'a, S: AttrSink>(
             });
         }
         ADD_MPLS => {
-            let ethertype = be16(p, 4);
-            let l3 = u16::from_ne_bytes([
-                p.get(6).copied().unwrap_or(0),
-                p.get(7).copied().unwrap_or(0),
-            ]) & 1
-                != 0;
+            let ethertype = be16(p, 4).unwrap_or(0);
+            let l3 = u16::from_ne_bytes(padded(p, 6)) & 1 != 0;
             if !is_mpls(ethertype) {
                 return Err(ActionError::Invalid);
             }
@@ -657,7 +607,12 @@ fn check_action<'a, S: AttrSink>(
                 if st.vlan_tci & VLAN_CFI_MASK != 0
                     || !matches!(
                         st.eth_type,
-                        0x0800 | 0x86dd | 0x0806 | 0x8035 | 0x8847 | 0x8848
+                        ETH_P_IP
+                            | ETH_P_IPV6
+                            | ETH_P_ARP
+                            | ETH_P_RARP
+                            | ETH_P_MPLS_UC
+                            | ETH_P_MPLS_MC
                     )
                 {
                     return Err(ActionError::Invalid);
@@ -731,137 +686,5 @@ fn check_action<'a, S: AttrSink>(
     Ok(Nested::None)
 }
 
-#[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_flow_actions))]
-#[cfg_attr(not(MODULE), cfg(test))]
-mod tests {
-    use super::action::*;
-    use super::*;
-    use crate::netlink::build::SliceSink;
-
-    type TestResult = core::result::Result<(), &'static str>;
-
-    fn check(ok: bool, what: &'static str) -> TestResult {
-        if ok {
-            Ok(())
-        } else {
-            Err(what)
-        }
-    }
-
-    /// An IPv4 Ethernet flow's masked key.
-    fn ip4_key() -> FlowKey {
-        let mut k = FlowKey::default();
-        k.set_u8(fields::MAC_PROTO, MAC_PROTO_ETHERNET);
-        k.set_be16(fields::ETH_TYPE, 0x0800);
-        k
-    }
-
-    /// Validates `list` and returns the written form's length, or the
-    /// error.
-    fn run(list: &[u8], key: &FlowKey, out: &mut [u8]) -> Result<usize, ActionError> {
-        let mut sink = SliceSink::new(out);
-        copy_actions(&mut sink, list, key)?;
-        Ok(sink.bytes().len())
-    }
-
-    fn attr(buf: &mut [u8], kind: u16, payload: &[u8]) -> usize {
-        let mut sink = SliceSink::new(buf);
-        let _ = sink.put(kind, payload);
-        sink.bytes().len()
-    }
-
-    #[test]
-    fn simple_actions_are_kept_as_sent() -> TestResult {
-        let mut list = [0u8; 16];
-        let n = attr(&mut list, OUTPUT, &3u32.to_ne_bytes());
-        let mut out = [0u8; 64];
-        check(run(&list[..n], &ip4_key(), &mut out) == Ok(n), "output")?;
-        check(out[..n] == list[..n], "same bytes")?;
-        let n = attr(&mut list, OUTPUT, &65535u32.to_ne_bytes());
-        check(
-            run(&list[..n], &ip4_key(), &mut out) == Err(ActionError::Invalid),
-            "port 65535",
-        )?;
-        let n = attr(&mut list, TRUNC, &13u32.to_ne_bytes());
-        check(
-            run(&list[..n], &ip4_key(), &mut out) == Err(ActionError::Invalid),
-            "trunc below 14",
-        )?;
-        Ok(())
-    }
-
-    #[test]
-    fn drop_only_last_and_depth_limit() -> TestResult {
-        let mut list = [0u8; 16];
-        let n = attr(&mut list, DROP, &0u32.to_ne_bytes());
-        let mut out = [0u8; 512];
-        check(run(&list[..n], &ip4_key(), &mut out).is_ok(), "drop alone")?;
-        // 17 nested clones around an output: one level too deep.
-        let mut a = [0u8; 256];
-        let mut b = [0u8; 256];
-        let mut n = attr(&mut a, OUTPUT, &1u32.to_ne_bytes());
-        for _ in 0..17 {
-            n = attr(&mut b, CLONE, &a[..n]);
-            a[..n].copy_from_slice(&b[..n]);
-        }
-        check(
-            run(&a[..n], &ip4_key(), &mut out) == Err(ActionError::TooDeep),
-            "EOVERFLOW at 17 levels",
-        )?;
-        Ok(())
-    }
-
-    #[test]
-    fn set_checks_the_flow_and_shows_the_value() -> TestResult {
-        let mut key = ip4_key();
-        key.set_u8(fields::IP_PROTO, 6);
-        let mut inner = [0u8; 16];
-        let n = attr(&mut inner, 9, &[0, 1, 0, 2]); // TCP ports
-        let mut list = [0u8; 32];
-        let m = attr(&mut list, SET, &inner[..n]);
-        let mut out = [0u8; 64];
-        check(
-            run(&list[..m], &key, &mut out) == Ok(m),
-            "set tcp on a TCP flow",
-        )?;
-        check(out[..m] == list[..m], "shown as sent")?;
-        key.set_u8(fields::IP_PROTO, 17);
-        check(
-            run(&list[..m], &key, &mut out) == Err(ActionError::Invalid),
-            "set tcp on a UDP flow",
-        )?;
-        // SET_MASKED: a value bit outside the mask.
-        let n = attr(&mut inner, 9, &[0, 1, 0, 2, 0, 0, 0xff, 0xff]);
-        let m = attr(&mut list, SET_MASKED, &inner[..n]);
-        key.set_u8(fields::IP_PROTO, 6);
-        check(
-            run(&list[..m], &key, &mut out) == Err(ActionError::Invalid),
-            "value outside its mask",
-        )?;
-        Ok(())
-    }
-
-    #[test]
-    fn vlan_and_mpls_state() -> TestResult {
-        let mut out = [0u8; 64];
-        let mut list = [0u8; 16];
-        let n = attr(&mut list, PUSH_VLAN, &[0x81, 0x00, 0x10, 0x05]);
-        check(run(&list[..n], &ip4_key(), &mut out).is_ok(), "push_vlan")?;
-        let n = attr(&mut list, PUSH_VLAN, &[0x81, 0x00, 0x00, 0x05]);
-        check(
-            run(&list[..n], &ip4_key(), &mut out) == Err(ActionError::Invalid),
-            "no CFI",
-        )?;
-        let n = attr(&mut list, POP_MPLS, &[0x08, 0x00]);
-        check(
-            run(&list[..n], &ip4_key(), &mut out) == Err(ActionError::Invalid),
-            "pop_mpls on IPv4",
-        )?;
-        let n = attr(&mut list, 12, &[]);
-        check(
-            run(&list[..n], &ip4_key(), &mut out) == Err(ActionError::NoConntrack),
-            "ct: ENOTSUPP",
-        )?;
-        Ok(())
-    }
-}
+#[path = "actions_nl/tests.rs"]
+mod tests;

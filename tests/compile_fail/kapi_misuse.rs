@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Uses of the abstraction layer that must not compile: each function
+//! breaks one rule the types carry, and scripts/compile-fail builds the
+//! module with this file added and requires each to fail with the error
+//! named above it (and nothing else to fail).
+
+#![allow(dead_code, unused_variables, unused_must_use)]
+
+use crate::kapi::skb::{exec_level, this_cpu, BhDisabled, ExecLevel, SkBuff};
+
+// A head slice must not survive a call that may reallocate the head.
+// expect: E0502
+fn cf_for_upcall_while_head_borrowed(skb: &mut SkBuff) {
+    let head = skb.head();
+    skb.for_upcall();
+    let _ = head.len();
+}
+
+// expect: E0502
+fn cf_gso_segments_while_head_borrowed(skb: &mut SkBuff) {
+    let head = skb.head();
+    skb.gso_segments();
+    let _ = head.len();
+}
+
+// Per-CPU state needs the bottom-halves-off proof.
+// expect: E0061
+fn cf_exec_level_enter_without_bh() {
+    let _ = ExecLevel::enter();
+}
+
+// expect: E0061
+fn cf_exec_level_without_bh() -> i32 {
+    exec_level()
+}
+
+// expect: E0061
+fn cf_this_cpu_without_bh() -> u32 {
+    this_cpu()
+}
+
+// A nesting level cannot outlive the section that keeps the CPU.
+// expect: E0597
+fn cf_exec_level_outlives_bh() {
+    let level;
+    {
+        let bh = BhDisabled::new();
+        level = ExecLevel::enter(bh.token());
+    }
+    drop(level);
+}
+
+// Per-CPU entries cannot outlive the section that keeps the CPU.
+// expect: E0597
+fn cf_percpu_outlives_bh(cache: &crate::kapi::percpu::PerCpuArray<u32>) {
+    let entries;
+    {
+        let bh = BhDisabled::new();
+        entries = cache.this_cpu(bh.token());
+    }
+    let _ = entries.len();
+}
