@@ -13,16 +13,7 @@ mod suite {
     use super::super::*;
     use crate::fallible::{self, AllocError, Arc, Vec};
     use crate::flow::key::{fields, FlowKey, Range};
-
-    type TestResult = core::result::Result<(), &'static str>;
-
-    fn check(ok: bool, what: &'static str) -> TestResult {
-        if ok {
-            Ok(())
-        } else {
-            Err(what)
-        }
-    }
+    use crate::test_support::TestResult;
 
     /// A key with in_port and IPv4 addresses set, and a mask over the
     /// fields named by `ip_src_bits` (prefix length of the source).
@@ -86,25 +77,19 @@ mod suite {
         let narrow = mask(32, true);
         let a = insert_keyed(&mut t, &k, &wide)?;
         let b = insert_keyed(&mut t, &k, &narrow)?;
-        check(t.n_flows() == 2 && t.n_masks() == 2, "two flows, two masks")?;
+        assert!(t.n_flows() == 2 && t.n_masks() == 2);
         // Both match; the first mask inserted is probed first.
-        check(t.lookup(&k) == Some(a), "first mask wins")?;
+        assert!(t.lookup(&k) == Some(a));
         let other = key(1, [10, 9, 9, 9], [1, 1, 1, 1]);
-        check(t.lookup(&other) == Some(a), "/8 covers 10.9.9.9")?;
-        check(
-            t.lookup(&key(2, [10, 0, 0, 5], [10, 0, 1, 1])).is_none(),
-            "in_port differs",
-        )?;
-        check(
-            t.lookup(&key(1, [11, 0, 0, 5], [10, 0, 1, 1])).is_none(),
-            "outside /8",
-        )?;
+        assert!(t.lookup(&other) == Some(a));
+        assert!(t.lookup(&key(2, [10, 0, 0, 5], [10, 0, 1, 1])).is_none());
+        assert!(t.lookup(&key(1, [11, 0, 0, 5], [10, 0, 1, 1])).is_none());
         // Removing the first mask's only flow moves the last mask into
         // its slot.
         t.remove(a).ok_or("remove")?;
-        check(t.n_masks() == 1 && t.n_flows() == 1, "one of each left")?;
-        check(t.lookup(&k) == Some(b), "the narrow flow now")?;
-        check(t.lookup(&other).is_none(), "no /8 flow any more")?;
+        assert!(t.n_masks() == 1 && t.n_flows() == 1);
+        assert!(t.lookup(&k) == Some(b));
+        assert!(t.lookup(&other).is_none());
         Ok(())
     }
 
@@ -117,20 +102,17 @@ mod suite {
             let k = key(1, [10, 0, i as u8, 1], [0; 4]);
             *r = insert_keyed(&mut t, &k, &m)?;
         }
-        check(t.n_masks() == 1 && t.n_flows() == 3, "one mask for three")?;
+        assert!(t.n_masks() == 1 && t.n_flows() == 3);
         // Same bytes over a wider range is another mask.
         let mut wider = m.clone();
         wider.range.cover(fields::CT_MARK);
         let k = key(1, [10, 0, 9, 1], [0; 4]);
         insert_keyed(&mut t, &k, &wider)?;
-        check(t.n_masks() == 2, "a different range is a different mask")?;
+        assert!(t.n_masks() == 2);
         for r in refs {
             t.remove(r).ok_or("remove")?;
         }
-        check(
-            t.n_masks() == 1 && t.n_flows() == 1,
-            "shared mask gone last",
-        )?;
+        assert!(t.n_masks() == 1 && t.n_flows() == 1);
         Ok(())
     }
 
@@ -145,29 +127,17 @@ mod suite {
         let f2 = t
             .insert(new_flow(&k2, &m, Ident::Ufid(ufid)).map_err(|_| "alloc")?)
             .map_err(|_| "insert")?;
-        check(t.lookup_exact(&k1, m.range) == Some(f1), "by key")?;
-        check(
-            t.lookup_exact(&k2, m.range).is_none(),
-            "UFID flows not by key",
-        )?;
-        check(t.lookup_ufid(&ufid) == Some(f2), "by UFID")?;
-        check(
-            t.lookup_ufid(&Ufid::new(&[7; 15]).ok_or("ufid")?).is_none(),
-            "a shorter UFID is another one",
-        )?;
-        check(
-            Ufid::new(&[]).is_none() && Ufid::new(&[0; 17]).is_none(),
-            "1..=16",
-        )?;
+        assert!(t.lookup_exact(&k1, m.range) == Some(f1));
+        assert!(t.lookup_exact(&k2, m.range).is_none());
+        assert!(t.lookup_ufid(&ufid) == Some(f2));
+        assert!(t.lookup_ufid(&Ufid::new(&[7; 15]).ok_or("ufid")?).is_none());
+        assert!(Ufid::new(&[]).is_none() && Ufid::new(&[0; 17]).is_none());
         let flow = t.get(f2).ok_or("get")?;
-        check(
-            flow.same_flow(&k2, m.range),
-            "UFID flow compares masked key",
-        )?;
-        check(!flow.same_flow(&k1, m.range), "other key")?;
+        assert!(flow.same_flow(&k2, m.range));
+        assert!(!flow.same_flow(&k1, m.range));
         t.remove(f2).ok_or("remove")?;
-        check(t.lookup_ufid(&ufid).is_none(), "UFID gone with the flow")?;
-        check(t.remove(f2).is_none(), "removing twice")?;
+        assert!(t.lookup_ufid(&ufid).is_none());
+        assert!(t.remove(f2).is_none());
         Ok(())
     }
 
@@ -192,25 +162,21 @@ mod suite {
         t.remove(x).ok_or("remove")?;
         let kb = key(1, [10, 0, 0, 1], [0; 4]);
         let b = insert_keyed(&mut t, &kb, &new)?;
-        check(t.n_masks() == 2, "two masks")?;
-        check(t.lookup(&kb) == Some(b), "b by its own key")?;
+        assert!(t.n_masks() == 2);
+        assert!(t.lookup(&kb) == Some(b));
         // 10.1/16 has no flow; under the /8 it masks to b's key, which
         // must not count as a flow of the /8.
-        check(
-            t.lookup(&key(1, [10, 1, 5, 5], [0; 4])).is_none(),
-            "no flow of the /8 for 10.1.5.5",
-        )?;
+        assert!(t.lookup(&key(1, [10, 1, 5, 5], [0; 4])).is_none());
+        // b's reply shows b's own mask.
         let fb = t.get(b).ok_or("get")?;
-        check(t.mask_of(fb) == Some(&new), "b's reply shows its own mask")?;
+        assert!(t.mask_of(fb) == Some(&new));
+        // Removing b releases b's mask, not a's.
         t.remove(b).ok_or("remove")?;
-        check(t.n_masks() == 1, "one mask left")?;
+        assert!(t.n_masks() == 1);
         let fa = t.get(a).ok_or("get")?;
-        check(t.mask_of(fa) == Some(&old), "a keeps its mask")?;
-        check(
-            t.lookup(&key(1, [11, 2, 3, 4], [0; 4])) == Some(a),
-            "a still found",
-        )?;
-        check(t.lookup(&kb).is_none(), "b gone")?;
+        assert!(t.mask_of(fa) == Some(&old));
+        assert!(t.lookup(&key(1, [11, 2, 3, 4], [0; 4])) == Some(a));
+        assert!(t.lookup(&kb).is_none());
         Ok(())
     }
 
@@ -271,11 +237,11 @@ mod suite {
                             .find(|(i, fk, _)| *i == mi && k.matches(&m.key, m.range, fk))
                             .map(|(_, _, f)| *f)
                     });
-                    check(t.lookup(&k) == want, "lookup differs from the model")?;
+                    assert!(t.lookup(&k) == want);
                 }
             }
-            check(t.n_flows() == flows.len(), "flow count")?;
-            check(t.n_masks() == order.len(), "mask count")?;
+            assert!(t.n_flows() == flows.len());
+            assert!(t.n_masks() == order.len());
         }
         Ok(())
     }
@@ -284,12 +250,9 @@ mod suite {
     /// lib/sort.c on `struct mask_count` with `compare_mask_and_count`).
     #[test]
     fn jhash_and_sort_match_the_kernel() -> TestResult {
-        check(jhash_1word(0, 0) == 0x0493_96b8, "jhash_1word(0, 0)")?;
-        check(jhash_1word(0x1234_5678, 7) == 0xa95f_67a1, "jhash_1word")?;
-        check(
-            jhash_1word(u32::MAX, u32::MAX) == 0xeae4_6760,
-            "jhash_1word(~0, ~0)",
-        )?;
+        assert!(jhash_1word(0, 0) == 0x0493_96b8);
+        assert!(jhash_1word(0x1234_5678, 7) == 0xa95f_67a1);
+        assert!(jhash_1word(u32::MAX, u32::MAX) == 0xeae4_6760);
         let cases: [(&[u64], &[usize]); 3] = [
             (
                 &[3, 1, 3, 0, 2, 3, 1, 0, 5, 3],
@@ -307,10 +270,7 @@ mod suite {
                 fallible::push(&mut v, (i, c)).map_err(|_| "alloc")?;
             }
             kernel_sort(&mut v, compare_mask_and_count);
-            check(
-                v.iter().map(|e| e.0).eq(want.iter().copied()),
-                "lib/sort.c's order, ties included",
-            )?;
+            assert!(v.iter().map(|e| e.0).eq(want.iter().copied()));
         }
         Ok(())
     }
@@ -330,75 +290,55 @@ mod suite {
         let mut cache = [CacheEntry::default(); 8];
         // No hash, or no cache: a plain lookup, no cache hit counted.
         let (f, c) = t.lookup_stats(&k2, 0, &mut cache);
-        check(
-            f == Some(b) && c.n_mask_hit == 2 && c.n_cache_hit == 0,
-            "hashless",
-        )?;
+        assert!(f == Some(b) && c.n_mask_hit == 2 && c.n_cache_hit == 0);
         let (f, c) = t.lookup_stats(&k2, 0x0302_0105, &mut []);
-        check(
+        assert!(
             f == Some(b)
                 && c == LookupCounts {
                     n_mask_hit: 2,
                     n_cache_hit: 0,
-                },
-            "no cache",
-        )?;
+                }
+        );
         // First packet: misses the cache, fills entry 5 (the low 8 bits).
         let (f, c) = t.lookup_stats(&k2, 0x0302_0105, &mut cache);
-        check(f == Some(b) && c.n_cache_hit == 0, "cache miss")?;
-        check(
+        assert!(f == Some(b) && c.n_cache_hit == 0);
+        assert!(
             cache[5]
                 == CacheEntry {
                     skb_hash: 0x0302_0105,
                     mask_index: 1,
-                },
-            "entry filled with the mask's slot",
-        )?;
+                }
+        );
         // Second: the cached slot answers at once.
         let (f, c) = t.lookup_stats(&k2, 0x0302_0105, &mut cache);
-        check(
+        assert!(
             f == Some(b)
                 && c == LookupCounts {
                     n_mask_hit: 1,
                     n_cache_hit: 1,
-                },
-            "cache hit",
-        )?;
+                }
+        );
         // A recirculated packet's hash is mixed with its recirc_id.
         let mut k3 = k2.clone();
         k3.set_u32(fields::RECIRC_ID, 9);
         let _ = t.lookup_stats(&k3, 0x0302_0105, &mut cache);
         let mixed = jhash_1word(0x0302_0105, 9);
-        check(
-            cache.iter().any(|e| e.skb_hash == mixed),
-            "rehashed with recirc_id",
-        )?;
+        assert!(cache.iter().any(|e| e.skb_hash == mixed));
         // k2's mask (slot 1) was used more than slot 0's: it goes first.
-        check(t.lookup(&k1) == Some(a), "k1 still found")?;
+        assert!(t.lookup(&k1) == Some(a));
         t.rebalance();
-        check(
-            t.masks.first().map(|s| s.entry.mask.range) == Some(narrow.range),
-            "most used first",
-        )?;
-        check(
-            t.masks
-                .iter()
-                .all(|s| s.entry.usage.load(Ordering::Relaxed) == 0),
-            "counters reset",
-        )?;
-        check(
-            t.lookup(&k1) == Some(a) && t.lookup(&k2) == Some(b),
-            "same flows found",
-        )?;
+        assert!(t.masks.first().map(|s| s.entry.mask.range) == Some(narrow.range));
+        assert!(t
+            .masks
+            .iter()
+            .all(|s| s.entry.usage.load(Ordering::Relaxed) == 0));
+        assert!(t.lookup(&k1) == Some(a) && t.lookup(&k2) == Some(b));
         // Now k1's mask is used more: back again.
         for _ in 0..3 {
             let _ = t.lookup(&k1);
         }
         t.rebalance();
-        check(
-            t.masks.first().map(|s| s.entry.mask.range) == Some(wide.range),
-            "order follows use",
-        )?;
+        assert!(t.masks.first().map(|s| s.entry.mask.range) == Some(wide.range));
         Ok(())
     }
 
@@ -441,43 +381,37 @@ mod suite {
         }
         kernel_sort(&mut want, compare_mask_and_count);
         t.rebalance();
-        check(
-            t.masks
-                .iter()
-                .map(|s| &s.entry.mask)
-                .eq(want.iter().filter_map(|&(i, _)| masks.get(i))),
-            "the writer's masks by use",
-        )?;
+        assert!(t
+            .masks
+            .iter()
+            .map(|s| &s.entry.mask)
+            .eq(want.iter().filter_map(|&(i, _)| masks.get(i))));
         {
             let guard = crate::rcu::read_lock();
             let array = t.shared.masks.read(&guard).ok_or("array")?;
-            check(
+            assert!(
                 array.slots.len() == t.masks.len()
                     && array
                         .slots
                         .iter()
                         .zip(t.masks.iter())
-                        .all(|(r, w)| Arc::ptr_eq(r, &w.entry)),
-                "readers' array in the writer's order",
-            )?;
+                        .all(|(r, w)| Arc::ptr_eq(r, &w.entry))
+            );
         }
-        check(
-            t.masks.iter().map(|s| s.refs).sum::<u32>() == 6,
-            "references moved with their masks",
-        )?;
+        assert!(t.masks.iter().map(|s| s.refs).sum::<u32>() == 6);
         // Mask 1 loses one of its two flows and stays; mask 3 loses its
         // only one and goes.
         let (_, f1) = flows.get(1).ok_or("flow")?;
         let (_, f3) = flows.get(3).ok_or("flow")?;
         t.remove(*f1).ok_or("remove")?;
         t.remove(*f3).ok_or("remove")?;
-        check(t.n_masks() == 4, "mask 3 gone, mask 1 kept")?;
-        check(t.lookup(&k1b) == Some(f1b), "mask 1's other flow")?;
+        assert!(t.n_masks() == 4);
+        assert!(t.lookup(&k1b) == Some(f1b));
         let f = t.get(f1b).ok_or("get")?;
-        check(t.mask_of(f) == Some(m1), "its own mask")?;
+        assert!(t.mask_of(f) == Some(m1));
         for i in [0, 2, 4] {
             let (k, f) = flows.get(i).ok_or("flow")?;
-            check(t.lookup(k) == Some(*f), "the others still found")?;
+            assert!(t.lookup(k) == Some(*f));
         }
         Ok(())
     }
@@ -497,16 +431,13 @@ mod suite {
             t.insert(new_flow(&k, &m, id).map_err(|_| "alloc")?)
                 .map_err(|_| "insert")?;
         }
-        check(t.n_flows() == n as usize, "count")?;
-        check(t.n_buckets == 4096, "grew twice")?;
+        assert!(t.n_flows() == n as usize);
+        assert!(t.n_buckets == 4096);
         for i in 0..n {
             let b = i.to_be_bytes();
             let f = t.lookup(&key(1, b, [9, 9, 9, 9])).ok_or("lost in rehash")?;
             if i % 2 == 1 {
-                check(
-                    t.lookup_ufid(&Ufid::new(&b).ok_or("ufid")?) == Some(f),
-                    "UFID index agrees",
-                )?;
+                assert!(t.lookup_ufid(&Ufid::new(&b).ok_or("ufid")?) == Some(f));
             }
         }
         // The dump visits each flow once.
@@ -515,10 +446,10 @@ mod suite {
             seen += 1;
             at = i + 1;
         }
-        check(seen == n, "dump sees every flow")?;
+        assert!(seen == n);
         t.flush().map_err(|_| "flush")?;
-        check(t.n_flows() == 0 && t.n_masks() == 0, "flushed")?;
-        check(t.lookup(&key(1, [0; 4], [9; 4])).is_none(), "nothing left")?;
+        assert!(t.n_flows() == 0 && t.n_masks() == 0);
+        assert!(t.lookup(&key(1, [0; 4], [9; 4])).is_none());
         Ok(())
     }
 }
