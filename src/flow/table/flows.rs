@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What the table holds: flows, their identifiers, actions and
+//! counters, and the masks they are matched under.
+
+use core::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
+
+use crate::fallible::{Arc, Box, Vec};
+use crate::flow::key::{fields, FlowKey, Range};
+use crate::rcu::{Guard, RcuCell};
+
+/// `MAX_UFID_LENGTH`.
+pub const UFID_MAX: usize = 16;
+
+/// A flow's unique identifier, as userspace gave it (1 to 16 bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ufid {
+    len: u8,
+    bytes: [u8; UFID_MAX],
+}
+
+impl Ufid {
+    /// `None` for an empty or over-long UFID, which C ignores
+    /// (`ovs_nla_get_ufid()`).
+    pub fn new(bytes: &[u8]) -> Option<Self> {
+        if bytes.is_empty() || bytes.len() > UFID_MAX {
+            return None;
+        }
+        let mut u = Ufid {
+            len: bytes.len() as u8,
+            bytes: [0; UFID_MAX],
+        };
+        u.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        Some(u)
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+}
+
+/// How userspace names a flow: its UFID, or (older clients) its
+/// unmasked key.
+pub enum Ident {
+    Ufid(Ufid),
+    Key(Box<FlowKey>),
+}
+
+/// A mask: ones where a flow's key matters, over `range`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Mask {
+    pub key: FlowKey,
+    pub range: Range,
+}
+
+impl Mask {
+    /// `mask_equal()`: same range, same bytes within it.
+    pub(super) fn same_as(&self, other: &Mask) -> bool {
+        self.range == other.range && self.key.equal_in(&other.key, self.range)
+    }
+}
+
+/// A validated action list, in the form replies show
+/// (`OVS_FLOW_ATTR_ACTIONS`' payload).
+pub struct Actions {
+    pub attrs: Vec<u8>,
+    /// The length userspace sent, which sizes replies as in C.
+    pub orig_len: usize,
+}
+
+/// A flow's counters as read at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub packets: u64,
+    pub bytes: u64,
+    /// `jiffies` of the last packet, 0 if none yet.
+    pub used: u64,
+    pub tcp_flags: u16,
+}
+
+/// A flow's counters, which the packet path bumps without a lock.
+#[derive(Default)]
+pub struct FlowStats {
+    packets: AtomicU64,
+    bytes: AtomicU64,
+    used: AtomicU64,
+    tcp_flags: AtomicU16,
+}
+
+impl FlowStats {
+    pub fn get(&self) -> Stats {
+        Stats {
+            packets: self.packets.load(Ordering::Relaxed),
+            bytes: self.bytes.load(Ordering::Relaxed),
+            used: self.used.load(Ordering::Relaxed),
+            tcp_flags: self.tcp_flags.load(Ordering::Relaxed),
+        }
+    }
+
+    /// `ovs_flow_stats_clear()`.
+    pub fn clear(&self) {
+        self.packets.store(0, Ordering::Relaxed);
+        self.bytes.store(0, Ordering::Relaxed);
+        self.used.store(0, Ordering::Relaxed);
+        self.tcp_flags.store(0, Ordering::Relaxed);
+    }
+
+    /// One packet of `len` bytes at `now` (jiffies).
+    pub fn add(&self, len: u64, tcp_flags: u16, now: u64) {
+        self.packets.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(len, Ordering::Relaxed);
+        self.used.store(now, Ordering::Relaxed);
+        self.tcp_flags.fetch_or(tcp_flags, Ordering::Relaxed);
+    }
+}
+
+/// One megaflow.
+pub struct Flow {
+    /// The key, masked.
+    pub key: FlowKey,
+    pub id: Ident,
+    pub(super) actions: RcuCell<Actions>,
+    pub stats: FlowStats,
+    /// Its mask, compared by address as C compares `flow->mask`. This
+    /// reference keeps the mask allocated, so no later mask can take its
+    /// address, however many come and go.
+    pub(super) mask: Arc<MaskEntry>,
+    pub(super) hash: u32,
+    /// Its place in the writer's slab.
+    pub(super) at: u32,
+    /// Removed: readers that still find it in a bucket skip it.
+    pub(super) dead: AtomicBool,
+}
+
+impl Flow {
+    pub fn ufid(&self) -> Option<&Ufid> {
+        match &self.id {
+            Ident::Ufid(u) => Some(u),
+            Ident::Key(_) => None,
+        }
+    }
+
+    /// The flow's actions, as of now.
+    pub fn actions<'a>(&'a self, guard: &'a Guard) -> Option<&'a Actions> {
+        self.actions.read(guard)
+    }
+
+    /// `ovs_flow_cmp()`: whether the request key `key` (unmasked, over
+    /// `range`) names this flow.
+    pub fn same_flow(&self, key: &FlowKey, range: Range) -> bool {
+        match &self.id {
+            // `flow_cmp_masked_key()`: the stored masked key against the
+            // request's unmasked one.
+            Ident::Ufid(_) => self.key.equal_in(key, range),
+            Ident::Key(unmasked) => unmasked.equal_in(key, key_range(key, range)),
+        }
+    }
+
+    pub(super) fn live(&self) -> bool {
+        !self.dead.load(Ordering::Relaxed)
+    }
+}
+
+/// The part of `range` an unmasked-key comparison covers
+/// (`flow_key_start()`): without a tunnel in the request key, a stored
+/// tunnel does not count.
+pub(super) fn key_range(key: &FlowKey, range: Range) -> Range {
+    let start = if key.get_u8(fields::TUN_PROTO) != 0 {
+        0
+    } else {
+        fields::PHY_PRIORITY.offset
+    };
+    Range {
+        start,
+        end: range.end,
+    }
+}
+
+/// A mask as readers see it, with its usage counter (C keeps one per
+/// CPU; their sum is what rebalancing reads).
+pub struct MaskEntry {
+    pub mask: Mask,
+    pub(super) usage: AtomicU64,
+}

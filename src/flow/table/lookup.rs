@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The read side: what the packet path reads lock-free under RCU, and
+//! the lookups over it, through the per-CPU mask cache or not.
+
+use core::cell::Cell;
+use core::sync::atomic::Ordering;
+
+use super::flows::{Flow, Mask, MaskEntry};
+use crate::fallible::{self, AllocError, Arc, Vec};
+use crate::flow::key::{fields, FlowKey};
+use crate::rcu::{read_lock, Guard, RcuCell};
+
+/// `MC_HASH_SEGS`, `MC_HASH_SHIFT`: a packet hash picks among 4 cache
+/// entries, 8 bits of it each.
+const MC_HASH_SEGS: u32 = 4;
+const MC_HASH_SHIFT: u32 = 8;
+
+/// One entry of a CPU's mask cache (`struct mask_cache_entry`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheEntry {
+    pub skb_hash: u32,
+    pub mask_index: u32,
+}
+
+/// What a lookup counted: masks probed, and whether the cached mask
+/// answered (`OVS_DP_ATTR_MEGAFLOW_STATS`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LookupCounts {
+    pub n_mask_hit: u32,
+    pub n_cache_hit: u32,
+}
+
+/// `jhash_1word()`.
+pub fn jhash_1word(a: u32, initval: u32) -> u32 {
+    let iv = initval.wrapping_add(0xdead_beef).wrapping_add(1 << 2);
+    let (mut a, mut b, mut c) = (a.wrapping_add(iv), iv, iv);
+    c ^= b;
+    c = c.wrapping_sub(b.rotate_left(14));
+    a ^= c;
+    a = a.wrapping_sub(c.rotate_left(11));
+    b ^= a;
+    b = b.wrapping_sub(a.rotate_left(25));
+    c ^= b;
+    c = c.wrapping_sub(b.rotate_left(16));
+    a ^= c;
+    a = a.wrapping_sub(c.rotate_left(4));
+    b ^= a;
+    b = b.wrapping_sub(a.rotate_left(14));
+    c ^= b;
+    c.wrapping_sub(b.rotate_left(24))
+}
+
+/// The published mask array, in lookup order.
+pub(super) struct MaskArray {
+    pub(super) slots: Vec<Arc<MaskEntry>>,
+}
+
+/// The flows of one hash bucket.
+pub(super) struct Bucket {
+    pub(super) flows: Vec<Arc<Flow>>,
+}
+
+/// The hash index of flows by masked key: a power-of-2 number of buckets,
+/// replaced whole when it grows.
+pub(super) struct FlowIndex {
+    pub(super) buckets: Vec<RcuCell<Bucket>>,
+}
+
+impl FlowIndex {
+    pub(super) fn new(n: usize) -> Result<Self, AllocError> {
+        let mut buckets = fallible::with_capacity(n)?;
+        for _ in 0..n {
+            fallible::push(&mut buckets, RcuCell::empty())?;
+        }
+        Ok(FlowIndex { buckets })
+    }
+
+    pub(super) fn bucket(&self, hash: u32) -> Option<&RcuCell<Bucket>> {
+        self.buckets
+            .get(hash as usize & self.buckets.len().wrapping_sub(1))
+    }
+}
+
+/// What the packet path reads: lock-free, under `rcu_read_lock()`.
+pub struct TableShared {
+    pub(super) masks: RcuCell<MaskArray>,
+    pub(super) index: RcuCell<FlowIndex>,
+}
+
+impl TableShared {
+    /// `masked_flow_lookup()`: the live flow under `entry` whose masked
+    /// key `key` matches.
+    pub(super) fn lookup_under<'a>(
+        index: &'a FlowIndex,
+        guard: &'a Guard,
+        key: &FlowKey,
+        entry: &MaskEntry,
+    ) -> Option<&'a Flow> {
+        let hash = hash_masked(key, &entry.mask);
+        let bucket = index.bucket(hash)?.read(guard)?;
+        bucket
+            .flows
+            .iter()
+            .find(|f| {
+                core::ptr::eq(&*f.mask, entry)
+                    && f.hash == hash
+                    && f.live()
+                    && key.matches(&entry.mask.key, entry.mask.range, &f.key)
+            })
+            .map(|f| &**f)
+    }
+
+    /// `flow_lookup()`: probes slot `*hint` first (a cached guess), then
+    /// every other slot in order; on a hit there, `*hint` becomes it. The
+    /// mask that answers counts a use.
+    fn flow_lookup<'a>(
+        &'a self,
+        guard: &'a Guard,
+        key: &FlowKey,
+        hint: &mut u32,
+        counts: &mut LookupCounts,
+    ) -> Option<&'a Flow> {
+        let masks = self.masks.read(guard)?;
+        let index = self.index.read(guard)?;
+        let probe = |entry: &MaskEntry, counts: &mut LookupCounts| {
+            counts.n_mask_hit = counts.n_mask_hit.wrapping_add(1);
+            let f = Self::lookup_under(index, guard, key, entry)?;
+            entry.usage.fetch_add(1, Ordering::Relaxed);
+            Some(f)
+        };
+        if let Some(entry) = masks.slots.get(*hint as usize) {
+            if let Some(f) = probe(entry, counts) {
+                counts.n_cache_hit = counts.n_cache_hit.wrapping_add(1);
+                return Some(f);
+            }
+        }
+        for (i, entry) in masks.slots.iter().enumerate() {
+            if i == *hint as usize {
+                continue;
+            }
+            if let Some(f) = probe(entry, counts) {
+                *hint = i as u32;
+                return Some(f);
+            }
+        }
+        None
+    }
+
+    /// `ovs_flow_tbl_lookup()`: the flow a packet of key `key` would hit
+    /// (NEW's duplicate check). Like C, it counts a use of the mask that
+    /// answers.
+    pub fn lookup<'a>(&'a self, guard: &'a Guard, key: &FlowKey) -> Option<&'a Flow> {
+        let mut counts = LookupCounts::default();
+        self.flow_lookup(guard, key, &mut 0, &mut counts)
+    }
+
+    /// `ovs_flow_tbl_lookup_stats()`: a packet's lookup through this CPU's
+    /// mask cache `cache` (a power-of-2 number of entries, or none), with
+    /// what it counted for `OVS_DP_ATTR_MEGAFLOW_STATS`. The entries are
+    /// `Cell`s: per-CPU memory is shared with whatever else runs on the
+    /// CPU, so it is read and written whole, never borrowed.
+    pub fn lookup_stats<'a>(
+        &'a self,
+        guard: &'a Guard,
+        key: &FlowKey,
+        skb_hash: u32,
+        cache: &[Cell<CacheEntry>],
+    ) -> (Option<&'a Flow>, LookupCounts) {
+        let mut counts = LookupCounts::default();
+        if skb_hash == 0 || cache.is_empty() {
+            let mut discarded = LookupCounts::default();
+            let f = self.flow_lookup(guard, key, &mut 0, &mut discarded);
+            counts.n_mask_hit = discarded.n_mask_hit;
+            return (f, counts);
+        }
+        // Packets before and after recirculation often share a hash.
+        let recirc_id = key.get_u32(fields::RECIRC_ID);
+        let skb_hash = if recirc_id != 0 {
+            jhash_1word(skb_hash, recirc_id)
+        } else {
+            skb_hash
+        };
+        let mask = cache.len() - 1;
+        let mut hash = skb_hash;
+        // The replacement candidate: the first entry with the smallest hash.
+        let mut candidate: Option<usize> = None;
+        for _ in 0..MC_HASH_SEGS {
+            let at = hash as usize & mask;
+            let Some(cell) = cache.get(at) else { break };
+            let mut e = cell.get();
+            if e.skb_hash == skb_hash {
+                let f = self.flow_lookup(guard, key, &mut e.mask_index, &mut counts);
+                if f.is_none() {
+                    e.skb_hash = 0;
+                }
+                cell.set(e);
+                return (f, counts);
+            }
+            let better = match candidate.and_then(|c| cache.get(c)) {
+                Some(c) => e.skb_hash < c.get().skb_hash,
+                None => true,
+            };
+            if better {
+                candidate = Some(at);
+            }
+            hash >>= MC_HASH_SHIFT;
+        }
+        let Some(cell) = candidate.and_then(|c| cache.get(c)) else {
+            return (None, counts);
+        };
+        let mut ce = cell.get();
+        let f = self.flow_lookup(guard, key, &mut ce.mask_index, &mut counts);
+        if f.is_some() {
+            ce.skb_hash = skb_hash;
+        }
+        cell.set(ce);
+        counts.n_cache_hit = 0;
+        (f, counts)
+    }
+
+    /// Zeroes every mask's usage counter (C does on every change of the
+    /// mask array).
+    pub(super) fn reset_usage(&self) {
+        let guard = read_lock();
+        if let Some(masks) = self.masks.read(&guard) {
+            for entry in masks.slots.iter() {
+                entry.usage.store(0, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// The hash of `key & mask` over `range` (C's `flow_hash()`, by another
+/// function: dump order is not reproducible across implementations
+/// anyway, as C seeds its hash at random).
+pub(super) fn hash_masked(key: &FlowKey, mask: &Mask) -> u32 {
+    let mut h: u64 = (mask.range.start as u64) << 32 | mask.range.end as u64;
+    for w in key.masked_words(&mask.key, mask.range) {
+        h = (h ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        h ^= h >> 29;
+    }
+    (h ^ (h >> 32)) as u32
+}

@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The tests of the megaflow table: KUnit suite `ovs_rs_flow_table` in
+//! the module, `#[test]`s on the host. `kunit_tests` takes only an
+//! inline module, hence `suite` inside this file.
+
+#[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_flow_table))]
+#[cfg_attr(not(MODULE), cfg(test))]
+mod suite {
+    use core::sync::atomic::Ordering;
+
+    use super::super::rebalance::{compare_mask_and_count, kernel_sort};
+    use super::super::*;
+    use crate::fallible::{self, AllocError, Arc, Vec};
+    use crate::flow::key::{fields, FlowKey, Range};
+    use crate::test_support::TestResult;
+
+    /// A key with in_port and IPv4 addresses set, and a mask over the
+    /// fields named by `ip_src_bits` (prefix length of the source).
+    fn key(in_port: u16, src: [u8; 4], dst: [u8; 4]) -> FlowKey {
+        let mut k = FlowKey::default();
+        k.set(fields::PHY_IN_PORT, &in_port.to_ne_bytes());
+        k.set_be16(fields::ETH_TYPE, 0x0800);
+        k.set(fields::IPV4_SRC, &src);
+        k.set(fields::IPV4_DST, &dst);
+        k
+    }
+
+    fn mask(src_prefix: u32, with_dst: bool) -> Mask {
+        let mut m = FlowKey::default();
+        let mut range = Range::default();
+        m.set(fields::PHY_IN_PORT, &[0xff, 0xff]);
+        range.cover(fields::PHY_IN_PORT);
+        m.set_be16(fields::ETH_TYPE, 0xffff);
+        range.cover(fields::ETH_TYPE);
+        let bits = if src_prefix == 0 {
+            0
+        } else {
+            u32::MAX << (32 - src_prefix)
+        };
+        m.set(fields::IPV4_SRC, &bits.to_be_bytes());
+        range.cover(fields::IPV4_SRC);
+        if with_dst {
+            m.set(fields::IPV4_DST, &[0xff; 4]);
+            range.cover(fields::IPV4_DST);
+        }
+        Mask { key: m, range }
+    }
+
+    fn new_flow(k: &FlowKey, m: &Mask, id: Ident) -> Result<NewFlow, AllocError> {
+        let mut attrs = Vec::new();
+        fallible::extend_from_slice(&mut attrs, &[4, 0, 24, 0])?;
+        Ok(NewFlow {
+            key: k.masked(&m.key, m.range),
+            mask: m.clone(),
+            id,
+            actions: Actions { attrs, orig_len: 4 },
+        })
+    }
+
+    fn by_key(k: &FlowKey) -> Result<Ident, AllocError> {
+        Ok(Ident::Key(fallible::boxed(k.clone())?))
+    }
+
+    /// Inserts a key-identified flow of key `k` under `m`.
+    fn insert_keyed(t: &mut FlowTable, k: &FlowKey, m: &Mask) -> Result<FlowRef, &'static str> {
+        let id = by_key(k).map_err(|_| "alloc")?;
+        t.insert(new_flow(k, m, id).map_err(|_| "alloc")?)
+            .map_err(|_| "insert")
+    }
+
+    #[test]
+    fn lookup_under_masks_follows_mask_order() -> TestResult {
+        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let k = key(1, [10, 0, 0, 5], [10, 0, 1, 1]);
+        let wide = mask(8, false);
+        let narrow = mask(32, true);
+        let a = insert_keyed(&mut t, &k, &wide)?;
+        let b = insert_keyed(&mut t, &k, &narrow)?;
+        assert!(t.n_flows() == 2 && t.n_masks() == 2);
+        // Both match; the first mask inserted is probed first.
+        assert!(t.lookup(&k) == Some(a));
+        let other = key(1, [10, 9, 9, 9], [1, 1, 1, 1]);
+        assert!(t.lookup(&other) == Some(a));
+        assert!(t.lookup(&key(2, [10, 0, 0, 5], [10, 0, 1, 1])).is_none());
+        assert!(t.lookup(&key(1, [11, 0, 0, 5], [10, 0, 1, 1])).is_none());
+        // Removing the first mask's only flow moves the last mask into
+        // its slot.
+        t.remove(a).ok_or("remove")?;
+        assert!(t.n_masks() == 1 && t.n_flows() == 1);
+        assert!(t.lookup(&k) == Some(b));
+        assert!(t.lookup(&other).is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn equal_masks_are_shared() -> TestResult {
+        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let m = mask(24, false);
+        let mut refs = [FlowRef(0); 3];
+        for (i, r) in refs.iter_mut().enumerate() {
+            let k = key(1, [10, 0, i as u8, 1], [0; 4]);
+            *r = insert_keyed(&mut t, &k, &m)?;
+        }
+        assert!(t.n_masks() == 1 && t.n_flows() == 3);
+        // Same bytes over a wider range is another mask.
+        let mut wider = m.clone();
+        wider.range.cover(fields::CT_MARK);
+        let k = key(1, [10, 0, 9, 1], [0; 4]);
+        insert_keyed(&mut t, &k, &wider)?;
+        assert!(t.n_masks() == 2);
+        for r in refs {
+            t.remove(r).ok_or("remove")?;
+        }
+        assert!(t.n_masks() == 1 && t.n_flows() == 1);
+        Ok(())
+    }
+
+    #[test]
+    fn exact_and_ufid_lookups() -> TestResult {
+        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let m = mask(32, true);
+        let k1 = key(1, [1, 2, 3, 4], [5, 6, 7, 8]);
+        let k2 = key(2, [1, 2, 3, 4], [5, 6, 7, 8]);
+        let ufid = Ufid::new(&[7; 16]).ok_or("ufid")?;
+        let f1 = insert_keyed(&mut t, &k1, &m)?;
+        let f2 = t
+            .insert(new_flow(&k2, &m, Ident::Ufid(ufid)).map_err(|_| "alloc")?)
+            .map_err(|_| "insert")?;
+        assert!(t.lookup_exact(&k1, m.range) == Some(f1));
+        assert!(t.lookup_exact(&k2, m.range).is_none());
+        assert!(t.lookup_ufid(&ufid) == Some(f2));
+        assert!(t.lookup_ufid(&Ufid::new(&[7; 15]).ok_or("ufid")?).is_none());
+        assert!(Ufid::new(&[]).is_none() && Ufid::new(&[0; 17]).is_none());
+        let flow = t.get(f2).ok_or("get")?;
+        assert!(flow.same_flow(&k2, m.range));
+        assert!(!flow.same_flow(&k1, m.range));
+        t.remove(f2).ok_or("remove")?;
+        assert!(t.lookup_ufid(&ufid).is_none());
+        assert!(t.remove(f2).is_none());
+        Ok(())
+    }
+
+    /// A mask created after others came and went is its own, however many
+    /// did: lookups, the reply's mask and releasing a flow's mask each
+    /// find the flow's own (C compares mask pointers). Masks were once
+    /// numbered by a u32 counter, which aliased a live mask after 2^32
+    /// creations.
+    #[test]
+    fn a_new_mask_never_aliases_a_live_one() -> TestResult {
+        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        // Same range, so flows under both hash alike when their masked
+        // keys agree.
+        let old = mask(8, false);
+        let new = mask(16, false);
+        let ka = key(1, [11, 0, 0, 1], [0; 4]);
+        let a = insert_keyed(&mut t, &ka, &old)?;
+        // A mask comes and goes in between.
+        let kx = key(3, [1, 2, 3, 4], [5, 6, 7, 8]);
+        let wide = mask(32, true);
+        let x = insert_keyed(&mut t, &kx, &wide)?;
+        t.remove(x).ok_or("remove")?;
+        let kb = key(1, [10, 0, 0, 1], [0; 4]);
+        let b = insert_keyed(&mut t, &kb, &new)?;
+        assert!(t.n_masks() == 2);
+        assert!(t.lookup(&kb) == Some(b));
+        // 10.1/16 has no flow; under the /8 it masks to b's key, which
+        // must not count as a flow of the /8.
+        assert!(t.lookup(&key(1, [10, 1, 5, 5], [0; 4])).is_none());
+        // b's reply shows b's own mask.
+        let fb = t.get(b).ok_or("get")?;
+        assert!(t.mask_of(fb) == Some(&new));
+        // Removing b releases b's mask, not a's.
+        t.remove(b).ok_or("remove")?;
+        assert!(t.n_masks() == 1);
+        let fa = t.get(a).ok_or("get")?;
+        assert!(t.mask_of(fa) == Some(&old));
+        assert!(t.lookup(&key(1, [11, 2, 3, 4], [0; 4])) == Some(a));
+        assert!(t.lookup(&kb).is_none());
+        Ok(())
+    }
+
+    /// Random inserts, removals and lookups agree with a plain list of
+    /// flows and masks kept by C's rules.
+    #[test]
+    fn agrees_with_a_plain_model() -> TestResult {
+        // On the heap: four masks are 2 KiB, a lot for a kernel stack.
+        let mut masks: Vec<Mask> = Vec::new();
+        for (prefix, dst) in [(8, false), (24, false), (32, true), (0, true)] {
+            fallible::push(&mut masks, mask(prefix, dst)).map_err(|_| "alloc")?;
+        }
+        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        // (mask index, masked key, ref); masks in C's order.
+        let mut flows: Vec<(usize, FlowKey, FlowRef)> = Vec::new();
+        let mut order: Vec<usize> = Vec::new();
+        let mut seed: u32 = 0x1234_5678;
+        let mut rand = move |n: u32| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed % n
+        };
+        for _ in 0..4000 {
+            let k = key(
+                1 + rand(3) as u16,
+                [10, rand(2) as u8, rand(3) as u8, rand(4) as u8],
+                [192, 168, 0, rand(3) as u8],
+            );
+            match rand(3) {
+                0 => {
+                    let mi = rand(masks.len() as u32) as usize;
+                    let m = masks.get(mi).ok_or("mask")?;
+                    let masked = k.masked(&m.key, m.range);
+                    if flows.iter().any(|(i, fk, _)| *i == mi && *fk == masked) {
+                        continue;
+                    }
+                    let f = insert_keyed(&mut t, &k, m)?;
+                    if !order.contains(&mi) {
+                        fallible::push(&mut order, mi).map_err(|_| "alloc")?;
+                    }
+                    fallible::push(&mut flows, (mi, masked, f)).map_err(|_| "alloc")?;
+                }
+                1 if !flows.is_empty() => {
+                    let at = rand(flows.len() as u32) as usize;
+                    let (mi, _, f) = fallible::swap_remove(&mut flows, at).ok_or("model")?;
+                    t.remove(f).ok_or("remove")?;
+                    if !flows.iter().any(|(i, _, _)| *i == mi) {
+                        let at = order.iter().position(|&i| i == mi).ok_or("order")?;
+                        fallible::swap_remove(&mut order, at);
+                    }
+                }
+                _ => {
+                    let want = order.iter().find_map(|&mi| {
+                        let m = masks.get(mi)?;
+                        flows
+                            .iter()
+                            .find(|(i, fk, _)| *i == mi && k.matches(&m.key, m.range, fk))
+                            .map(|(_, _, f)| *f)
+                    });
+                    assert!(t.lookup(&k) == want);
+                }
+            }
+            assert!(t.n_flows() == flows.len());
+            assert!(t.n_masks() == order.len());
+        }
+        Ok(())
+    }
+
+    /// Values and orders computed by the kernel's own C (jhash.h, and
+    /// lib/sort.c on `struct mask_count` with `compare_mask_and_count`).
+    #[test]
+    fn jhash_and_sort_match_the_kernel() -> TestResult {
+        assert!(jhash_1word(0, 0) == 0x0493_96b8);
+        assert!(jhash_1word(0x1234_5678, 7) == 0xa95f_67a1);
+        assert!(jhash_1word(u32::MAX, u32::MAX) == 0xeae4_6760);
+        let cases: [(&[u64], &[usize]); 3] = [
+            (
+                &[3, 1, 3, 0, 2, 3, 1, 0, 5, 3],
+                &[8, 0, 2, 5, 9, 4, 1, 6, 7, 3],
+            ),
+            (&[0, 0, 0, 0, 0, 0, 7], &[6, 3, 4, 1, 5, 2, 0]),
+            (
+                &[1, 1, 2, 2, 1, 1, 2, 2, 1, 1, 2, 2, 9],
+                &[12, 7, 10, 2, 6, 11, 3, 8, 9, 4, 1, 5, 0],
+            ),
+        ];
+        for (counters, want) in cases {
+            let mut v: Vec<(usize, u64)> = Vec::new();
+            for (i, &c) in counters.iter().enumerate() {
+                fallible::push(&mut v, (i, c)).map_err(|_| "alloc")?;
+            }
+            kernel_sort(&mut v, compare_mask_and_count);
+            assert!(v.iter().map(|e| e.0).eq(want.iter().copied()));
+        }
+        Ok(())
+    }
+
+    /// The mask cache: a miss fills the entry with the smallest hash, the
+    /// next packet of that hash probes the cached mask first and counts a
+    /// cache hit; a rebalance puts the most used mask first.
+    #[test]
+    fn mask_cache_and_rebalance() -> TestResult {
+        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let wide = mask(8, false);
+        let narrow = mask(32, true);
+        let k1 = key(1, [10, 0, 0, 1], [1, 1, 1, 1]);
+        let k2 = key(2, [10, 0, 0, 2], [2, 2, 2, 2]);
+        let a = insert_keyed(&mut t, &k1, &wide)?;
+        let b = insert_keyed(&mut t, &k2, &narrow)?;
+        let mut cache = [CacheEntry::default(); 8];
+        // No hash, or no cache: a plain lookup, no cache hit counted.
+        let (f, c) = t.lookup_stats(&k2, 0, &mut cache);
+        assert!(f == Some(b) && c.n_mask_hit == 2 && c.n_cache_hit == 0);
+        let (f, c) = t.lookup_stats(&k2, 0x0302_0105, &mut []);
+        assert!(
+            f == Some(b)
+                && c == LookupCounts {
+                    n_mask_hit: 2,
+                    n_cache_hit: 0,
+                }
+        );
+        // First packet: misses the cache, fills entry 5 (the low 8 bits).
+        let (f, c) = t.lookup_stats(&k2, 0x0302_0105, &mut cache);
+        assert!(f == Some(b) && c.n_cache_hit == 0);
+        assert!(
+            cache[5]
+                == CacheEntry {
+                    skb_hash: 0x0302_0105,
+                    mask_index: 1,
+                }
+        );
+        // Second: the cached slot answers at once.
+        let (f, c) = t.lookup_stats(&k2, 0x0302_0105, &mut cache);
+        assert!(
+            f == Some(b)
+                && c == LookupCounts {
+                    n_mask_hit: 1,
+                    n_cache_hit: 1,
+                }
+        );
+        // A recirculated packet's hash is mixed with its recirc_id.
+        let mut k3 = k2.clone();
+        k3.set_u32(fields::RECIRC_ID, 9);
+        let _ = t.lookup_stats(&k3, 0x0302_0105, &mut cache);
+        let mixed = jhash_1word(0x0302_0105, 9);
+        assert!(cache.iter().any(|e| e.skb_hash == mixed));
+        // k2's mask (slot 1) was used more than slot 0's: it goes first.
+        assert!(t.lookup(&k1) == Some(a));
+        t.rebalance();
+        assert!(t.masks.first().map(|s| s.entry.mask.range) == Some(narrow.range));
+        assert!(t
+            .masks
+            .iter()
+            .all(|s| s.entry.usage.load(Ordering::Relaxed) == 0));
+        assert!(t.lookup(&k1) == Some(a) && t.lookup(&k2) == Some(b));
+        // Now k1's mask is used more: back again.
+        for _ in 0..3 {
+            let _ = t.lookup(&k1);
+        }
+        t.rebalance();
+        assert!(t.masks.first().map(|s| s.entry.mask.range) == Some(wide.range));
+        Ok(())
+    }
+
+    /// After a rebalance the writer's masks and the readers' array are in
+    /// the same order, each mask with its own reference count.
+    #[test]
+    fn rebalance_keeps_writer_and_readers_in_step() -> TestResult {
+        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let mut masks: Vec<Mask> = Vec::new();
+        for (prefix, dst) in [
+            (8, false),
+            (16, false),
+            (24, false),
+            (32, false),
+            (32, true),
+        ] {
+            fallible::push(&mut masks, mask(prefix, dst)).map_err(|_| "alloc")?;
+        }
+        // Flow i under mask i, alone on in_port i + 1: its lookups count
+        // for mask i only.
+        let mut flows: Vec<(FlowKey, FlowRef)> = Vec::new();
+        for (i, m) in masks.iter().enumerate() {
+            let k = key(i as u16 + 1, [10, 0, 0, 1], [10, 0, 0, 2]);
+            let f = insert_keyed(&mut t, &k, m)?;
+            fallible::push(&mut flows, (k, f)).map_err(|_| "alloc")?;
+        }
+        // A second flow under mask 1, so it has two references.
+        let k1b = key(2, [10, 1, 0, 1], [10, 0, 0, 2]);
+        let m1 = masks.get(1).ok_or("mask")?;
+        let f1b = insert_keyed(&mut t, &k1b, m1)?;
+        let uses: [u64; 5] = [1, 3, 0, 3, 2];
+        for ((k, _), &n) in flows.iter().zip(uses.iter()) {
+            for _ in 0..n {
+                let _ = t.lookup(k);
+            }
+        }
+        let mut want: Vec<(usize, u64)> = Vec::new();
+        for (i, &n) in uses.iter().enumerate() {
+            fallible::push(&mut want, (i, n)).map_err(|_| "alloc")?;
+        }
+        kernel_sort(&mut want, compare_mask_and_count);
+        t.rebalance();
+        assert!(t
+            .masks
+            .iter()
+            .map(|s| &s.entry.mask)
+            .eq(want.iter().filter_map(|&(i, _)| masks.get(i))));
+        {
+            let guard = crate::rcu::read_lock();
+            let array = t.shared.masks.read(&guard).ok_or("array")?;
+            assert!(
+                array.slots.len() == t.masks.len()
+                    && array
+                        .slots
+                        .iter()
+                        .zip(t.masks.iter())
+                        .all(|(r, w)| Arc::ptr_eq(r, &w.entry))
+            );
+        }
+        assert!(t.masks.iter().map(|s| s.refs).sum::<u32>() == 6);
+        // Mask 1 loses one of its two flows and stays; mask 3 loses its
+        // only one and goes.
+        let (_, f1) = flows.get(1).ok_or("flow")?;
+        let (_, f3) = flows.get(3).ok_or("flow")?;
+        t.remove(*f1).ok_or("remove")?;
+        t.remove(*f3).ok_or("remove")?;
+        assert!(t.n_masks() == 4);
+        assert!(t.lookup(&k1b) == Some(f1b));
+        let f = t.get(f1b).ok_or("get")?;
+        assert!(t.mask_of(f) == Some(m1));
+        for i in [0, 2, 4] {
+            let (k, f) = flows.get(i).ok_or("flow")?;
+            assert!(t.lookup(k) == Some(*f));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn rehash_keeps_every_flow() -> TestResult {
+        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let m = mask(32, true);
+        let n: u32 = 3000;
+        for i in 0..n {
+            let b = i.to_be_bytes();
+            let k = key(1, b, [9, 9, 9, 9]);
+            let id = match i % 2 {
+                0 => by_key(&k).map_err(|_| "alloc")?,
+                _ => Ident::Ufid(Ufid::new(&b).ok_or("ufid")?),
+            };
+            t.insert(new_flow(&k, &m, id).map_err(|_| "alloc")?)
+                .map_err(|_| "insert")?;
+        }
+        assert!(t.n_flows() == n as usize);
+        assert!(t.n_buckets == 4096);
+        for i in 0..n {
+            let b = i.to_be_bytes();
+            let f = t.lookup(&key(1, b, [9, 9, 9, 9])).ok_or("lost in rehash")?;
+            if i % 2 == 1 {
+                assert!(t.lookup_ufid(&Ufid::new(&b).ok_or("ufid")?) == Some(f));
+            }
+        }
+        // The dump visits each flow once.
+        let (mut at, mut seen) = (0, 0);
+        while let Some((i, _)) = t.next_from(at) {
+            seen += 1;
+            at = i + 1;
+        }
+        assert!(seen == n);
+        t.flush().map_err(|_| "flush")?;
+        assert!(t.n_flows() == 0 && t.n_masks() == 0);
+        assert!(t.lookup(&key(1, [0; 4], [9; 4])).is_none());
+        Ok(())
+    }
+}
