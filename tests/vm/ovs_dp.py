@@ -11,14 +11,23 @@ only, since Python in the test VM is slow.
     ovs_dp.py add NAME      OVS_DP_CMD_NEW (upcall pid 0, ovs-vswitchd's features)
     ovs_dp.py del NAME      OVS_DP_CMD_DEL
     ovs_dp.py list          OVS_DP_CMD_GET dump: one name per line
+    ovs_dp.py drop-reason NAME
+                            drop one marked frame in datapath NAME with an
+                            explicit drop action (OVS_PACKET_CMD_EXECUTE),
+                            and print the reason the drop monitor reports for
+                            it (NET_DM packet alert mode): OVS_DROP_EXPLICIT
+                            while the openvswitch drop-reason subsystem is
+                            registered, NOT_SPECIFIED if it is not
 
 Exits 1 with the kernel's errno and extack on failure.
 """
 import errno
 import os
+import select
 import socket
 import struct
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import genl_families as g  # noqa: E402
@@ -28,6 +37,11 @@ import genl_families as g  # noqa: E402
 OVS_DP_CMD_NEW, OVS_DP_CMD_DEL, OVS_DP_CMD_GET, OVS_DP_CMD_SET = 1, 2, 3, 4
 OVS_DP_ATTR_NAME, OVS_DP_ATTR_UPCALL_PID, OVS_DP_ATTR_USER_FEATURES = 1, 2, 5
 OVS_DP_F_UNALIGNED, OVS_DP_F_DISPATCH_UPCALL_PER_CPU = 1, 8
+OVS_PACKET_CMD_EXECUTE = 3
+OVS_PACKET_ATTR_PACKET, OVS_PACKET_ATTR_KEY, OVS_PACKET_ATTR_ACTIONS = 1, 2, 3
+OVS_KEY_ATTR_IN_PORT, OVS_KEY_ATTR_ETHERNET, OVS_KEY_ATTR_ETHERTYPE = 3, 4, 6
+OVS_ACTION_ATTR_DROP = 24
+OVSP_LOCAL = 0
 
 NLM_F_ACK = 0x4
 NETLINK_ADD_MEMBERSHIP = 1
@@ -181,6 +195,52 @@ def recv_frame(s):
     return data, aux, addr[2]
 
 
+# --- the drop monitor: include/uapi/linux/net_dropmon.h ---------------------------
+
+NET_DM_CMD_CONFIG, NET_DM_CMD_START, NET_DM_CMD_STOP, NET_DM_CMD_PACKET_ALERT = 2, 3, 4, 5
+NET_DM_ATTR_ALERT_MODE, NET_DM_ATTR_PAYLOAD = 1, 7
+NET_DM_ATTR_SW_DROPS, NET_DM_ATTR_REASON = 20, 23
+NET_DM_ALERT_MODE_PACKET = 1
+
+
+def drop_reason(sock, dp_name, timeout=10.0):
+    """The drop monitor's reason for a frame that datapath dp_name drops
+    by an explicit drop action; None if no alert came within timeout."""
+    dm, groups = family(sock, "NET_DM")
+    pkt_fam = family_id(sock, "ovs_packet")
+    dp = socket.if_nametoindex(dp_name)
+    # A marker no other drop carries: the alert is recognised by it.
+    marker = b"ovsrs drop-reason %d %d" % (os.getpid(), time.monotonic_ns())
+    frame = eth(0x88b5, marker)
+    key = (a(OVS_KEY_ATTR_IN_PORT, u32(OVSP_LOCAL))
+           + a(OVS_KEY_ATTR_ETHERNET, frame[6:12] + frame[0:6])
+           + a(OVS_KEY_ATTR_ETHERTYPE, frame[12:14]))
+    with g.GenlSocket() as listener:
+        listener.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        join_group(listener, groups["events"])
+        # (Only while stopped can the alert mode be set.)
+        sock.request(dm, NET_DM_CMD_CONFIG, [a(NET_DM_ATTR_ALERT_MODE, bytes([
+            NET_DM_ALERT_MODE_PACKET]))], flags=NLM_F_ACK)
+        sock.request(dm, NET_DM_CMD_START, [a(NET_DM_ATTR_SW_DROPS)], flags=NLM_F_ACK)
+        try:
+            sock.request(pkt_fam, OVS_PACKET_CMD_EXECUTE, [
+                ovs_header(dp), a(OVS_PACKET_ATTR_PACKET, frame), a(OVS_PACKET_ATTR_KEY, key),
+                a(OVS_PACKET_ATTR_ACTIONS, a(OVS_ACTION_ATTR_DROP, u32(0)))], flags=NLM_F_ACK)
+            end = time.monotonic() + timeout
+            while time.monotonic() < end:
+                if not select.select([listener.sock], [], [], 0.2)[0]:
+                    continue
+                for mtype, _, _, _, payload in g.parse_nlmsgs(listener._recv()):
+                    if mtype != dm or payload[0] != NET_DM_CMD_PACKET_ALERT:
+                        continue
+                    attrs = g.attrs_dict(payload[g.GENL_HDRLEN:])
+                    if marker in attrs.get(NET_DM_ATTR_PAYLOAD, b""):
+                        return g.decode_str(attrs.get(NET_DM_ATTR_REASON, b"(no reason)"))
+            return None
+        finally:
+            sock.request(dm, NET_DM_CMD_STOP, [a(NET_DM_ATTR_SW_DROPS)], flags=NLM_F_ACK)
+
+
 # --- datapaths ---------------------------------------------------------------------
 
 def dp_new(sock, name, features=OVS_DP_F_UNALIGNED | OVS_DP_F_DISPATCH_UPCALL_PER_CPU):
@@ -212,6 +272,11 @@ def main(argv):
         elif argv == ["list"]:
             for name in dp_list(sock):
                 print(name)
+        elif argv[:1] == ["drop-reason"] and len(argv) == 2:
+            reason = drop_reason(sock, argv[1])
+            if reason is None:
+                sys.exit("ovs_dp.py: no drop monitor alert for the dropped frame")
+            print(reason)
         else:
             sys.exit(__doc__)
 
