@@ -369,10 +369,21 @@ save_ovs_log() {
 	[ -z "$MOD" ] || [ ! -s "$OVS_LOG" ] || cp "$OVS_LOG" "$OVSRS_OUT/$OUT_TAG-$MOD-ovs-vswitchd.log"
 }
 
-# scenario_verdict T0: the module's half ends; it fails with the list of
-# its failed checks.
+# scenario_start MODULE: a module's half begins, with MODULE (and only it)
+# loaded and the daemons started.
+scenario_start() {
+	MOD=$1
+	FAILED=()
+	SCENARIO_T0=$SECONDS
+	echo "=== $MOD"
+	load_module "$MOD"
+	start_ovs
+}
+
+# scenario_verdict: the module's half ends; it fails with the list of its
+# failed checks.
 scenario_verdict() {
-	echo "=== $MOD: $((SECONDS - $1)) s, ${#FAILED[@]} failed check(s)"
+	echo "=== $MOD: $((SECONDS - SCENARIO_T0)) s, ${#FAILED[@]} failed check(s)"
 	if [ ${#FAILED[@]} -gt 0 ]; then
 		OVS_LOG=/dev/null fail "$MOD: ${#FAILED[@]} check(s) failed:$(printf '\n    %s' "${FAILED[@]%%$'\n'*}")"
 	fi

@@ -382,12 +382,7 @@ case_ipv6() {
 
 # scenario MODULE: all of the above with MODULE (and only it) loaded.
 scenario() {
-	MOD=$1
-	FAILED=()
-	local t0=$SECONDS
-	echo "=== $MOD"
-	load_module "$MOD"
-	start_ovs
+	scenario_start "$1"
 	bridge_with_tunnels
 	assert_datapath_module "$MOD"
 
@@ -412,7 +407,7 @@ scenario() {
 	exit_ovs_and_check_log
 	cleanup
 	unload_datapath_modules
-	scenario_verdict $t0
+	scenario_verdict
 }
 
 require_vxlan
