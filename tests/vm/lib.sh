@@ -283,6 +283,18 @@ tcp_transfer() {
 	fi
 }
 
+# end_capture PID SECONDS: a capture that ends on its own is given up to
+# SECONDS more, then stopped.
+end_capture() {
+	local _
+	for _ in $(seq "$(($2 * 5))"); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.2
+	done
+	kill "$1" 2>/dev/null || true
+	wait "$1" || true
+}
+
 # The datapath's "lookups: hit:H missed:M lost:L" at the end of a
 # scenario: both paths taken, and every miss reached ovs-vswitchd.
 check_lookups() {

@@ -207,12 +207,7 @@ case_openflow() {
 	wait_for_log /tmp/sniff.out '^ready' 30 || bad "mod_nw_tos: the capture in ns2 did not start: $(cat /tmp/sniff.out)"
 	check_ping "mod_nw_tos: ping ns1 -> ns2" ns1 10.0.0.2
 	# It ends after 3 requests; 3 s more at most if there were fewer.
-	for _ in $(seq 15); do
-		kill -0 $sn 2>/dev/null || break
-		sleep 0.2
-	done
-	kill $sn 2>/dev/null || true
-	wait $sn || true
+	end_capture $sn 3
 	cp /tmp/sniff.out "$OVSRS_OUT/vswitchd-$MOD-tos.capture.txt"
 	if [ "$(grep -c "^dst=$MAC2 src=$MAC1 tos=0x20$" /tmp/sniff.out || true)" -ge 3 ]; then
 		ok "mod_nw_tos: ns2 received the echo requests with TOS 0x20"

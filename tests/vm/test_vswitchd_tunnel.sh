@@ -333,12 +333,7 @@ case_tunnel_key() {
 		"1,100,$UL4_REMOTE" sleep=1 "2,101,$UL4_REMOTE" "3,100,$UL4_OTHER" sleep=0.5 \
 		"4,100,$UL4_REMOTE" || bad "tunnel key: sending VXLAN packets from nsr failed"
 	# The capture ends at seq 4; 4 s more at most if it does not come.
-	for _ in $(seq 20); do
-		kill -0 $sn 2>/dev/null || break
-		sleep 0.2
-	done
-	kill $sn 2>/dev/null || true
-	wait $sn || true
+	end_capture $sn 4
 	save_flows tunnel-key
 	cp /tmp/sniff.out "$OVSRS_OUT/vswitchd-tunnel-$MOD-tunnel-key.capture.txt"
 	local got
