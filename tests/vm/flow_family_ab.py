@@ -83,6 +83,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import genl_families as g  # noqa: E402
 import flow_codec_ab as fc  # noqa: E402
 from ovs_dp import a, errno_name, family, u32  # noqa: E402
+from ovs_dp import flags_str as od_flags_str  # noqa: E402
 from ovs_dp import raw_attrs as _raw_attrs  # noqa: E402
 
 # --- include/uapi/linux/openvswitch.h ---------------------------------------
@@ -133,14 +134,7 @@ def ufid_of(i):
 
 
 def flags_str(flags):
-    names = []
-    for bit, name in FLAG_NAMES:
-        if (flags & bit) == bit:
-            names.append(name)
-            flags &= ~bit
-    if flags:
-        names.append("0x%x" % flags)
-    return "|".join(names) or "-"
+    return od_flags_str(flags, FLAG_NAMES)
 
 
 def raw_attrs(data):

@@ -83,6 +83,19 @@ def raw_attrs(data, with_header=False):
     return out
 
 
+def flags_str(flags, table):
+    """Flag bits as "NAME|NAME|0xrest" ("-" for none), by a table of (bits,
+    name) pairs; a name counts when all its bits are set."""
+    names = []
+    for bit, name in table:
+        if (flags & bit) == bit:
+            names.append(name)
+            flags &= ~bit
+    if flags:
+        names.append("0x%x" % flags)
+    return "|".join(names) or "-"
+
+
 def errno_name(err):
     # 95 is both EOPNOTSUPP and ENOTSUP to Python; 524 is the kernel's ENOTSUPP.
     return {95: "EOPNOTSUPP", 524: "ENOTSUPP"}.get(err) or errno.errorcode.get(err, str(err))

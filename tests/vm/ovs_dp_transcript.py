@@ -64,7 +64,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import genl_families as gf  # noqa: E402
-from ovs_dp import join_group, parse_family_ids  # noqa: E402
+from ovs_dp import flags_str, join_group, parse_family_ids  # noqa: E402
 from genl_families import (  # noqa: E402
     GenlSocket, NetlinkError, ParseError, pack_attr, pack_str_attr,
     pack_u32_attr, pack_nlmsg, parse_attrs, decode_int, decode_str,
@@ -243,14 +243,7 @@ def features_str(value):
 
 
 def nlmsg_flags_str(flags):
-    names = []
-    for bit, name in NLMSG_FLAG_NAMES:
-        if flags & bit:
-            names.append(name)
-            flags &= ~bit
-    if flags:
-        names.append("0x%x" % flags)
-    return "|".join(names) if names else "-"
+    return flags_str(flags, NLMSG_FLAG_NAMES)
 
 
 def quote(text):
