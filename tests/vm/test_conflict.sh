@@ -12,11 +12,11 @@
 DP=ovsrs-conflict
 # reason_of_explicit_drop: what the drop monitor says of a frame that
 # openvswitch.ko's datapath $DP drops with an explicit drop action.
-reason_of_explicit_drop() { python3 "$OVS_DP_PY" drop-reason "$DP"; }
+reason_of_explicit_drop() { "$PYTHON" "$OVS_DP_PY" drop-reason "$DP"; }
 
 modprobe drop_monitor || fail "no drop monitor (CONFIG_NET_DROP_MONITOR)"
 load_c_module
-python3 "$OVS_DP_PY" add "$DP" || fail "cannot create datapath $DP on openvswitch.ko"
+"$PYTHON" "$OVS_DP_PY" add "$DP" || fail "cannot create datapath $DP on openvswitch.ko"
 reason=$(reason_of_explicit_drop) || fail "no drop monitor alert for the dropped frame"
 [ "$reason" = OVS_DROP_EXPLICIT ] ||
 	fail "before any load of openvswitch_rs, openvswitch.ko's explicit drop reads '$reason', not OVS_DROP_EXPLICIT"
@@ -41,7 +41,7 @@ reason=$(reason_of_explicit_drop) || fail "no drop monitor alert for the dropped
 [ "$reason" = OVS_DROP_EXPLICIT ] ||
 	fail "the refused load cleared openvswitch.ko's drop reasons: its explicit drop now reads '$reason', not OVS_DROP_EXPLICIT"
 pass "openvswitch.ko's drop reasons survive the refused load ($reason)"
-python3 "$OVS_DP_PY" del "$DP" || fail "cannot delete datapath $DP"
+"$PYTHON" "$OVS_DP_PY" del "$DP" || fail "cannot delete datapath $DP"
 
 unload_datapath_modules
 load_rust_module

@@ -37,10 +37,6 @@
 . "$(dirname "$0")/lib.sh"
 
 AB="$OVSRS_TOP/tests/vm/malformed_ab.py"
-# The interpreter itself: a `python3` found on PATH may be a pyenv shim, a
-# bash script that costs 10-20 s per start under TCG (the Python is 3 s).
-PYTHON=/usr/bin/python3
-[ -x "$PYTHON" ] || PYTHON=python3
 # The transcripts are written and checked on the guest's tmpfs (reading the
 # 9p out share is slow under TCG) and copied to $OVSRS_OUT at the end.
 WORK=/tmp/malformed

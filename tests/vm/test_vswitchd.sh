@@ -38,10 +38,6 @@ MAC1=02:00:00:00:00:01   # ns1's eth0
 MAC2=02:00:00:00:00:02   # ns2's eth0 (and eth0.10)
 BOGUS_MAC=02:00:00:00:ee:ee
 
-# A Python without pyenv's shim (a shell script: slow under TCG).
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-
 # In ns2: print the ICMP echo requests eth0 receives ("dst=MAC src=MAC
 # tos=0xNN"), after a line "ready"; stop after $1 of them or $2 seconds.
 SNIFFER='
@@ -202,7 +198,7 @@ case_openflow() {
 
 	# mod_nw_tos: what ns2 receives
 	add_flow 0x30 "priority=200,icmp,in_port=$P1,actions=mod_nw_tos:32,output:$P2"
-	ip netns exec ns2 timeout 40 "$PY" -c "$SNIFFER" 3 15 >/tmp/sniff.out 2>&1 &
+	ip netns exec ns2 timeout 40 "$PYTHON" -c "$SNIFFER" 3 15 >/tmp/sniff.out 2>&1 &
 	local sn=$!
 	wait_for_log /tmp/sniff.out '^ready' 30 || bad "mod_nw_tos: the capture in ns2 did not start: $(cat /tmp/sniff.out)"
 	check_ping "mod_nw_tos: ping ns1 -> ns2" ns1 10.0.0.2

@@ -86,10 +86,6 @@ vsctl() { ovs-vsctl --timeout=30 "$@"; }
 appctl() { ovs-appctl --timeout=20 "$@"; }
 dpctl() { timeout 20 ovs-dpctl "$@"; }
 
-# A Python without pyenv's shim (a shell script: slow under TCG).
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-
 # In nsr: send VXLAN packets to DST:4789 by hand, each carrying an ICMP echo
 # request 10.0.0.3 -> 10.0.0.1 (id 0x7e57) in an Ethernet frame SRC_MAC ->
 # DST_MAC. Arguments: DST_MAC SRC_MAC DST, then "SEQ,VNI,SOURCE" per packet
@@ -326,10 +322,10 @@ case_ipv4() {
 # to check in a dump.)
 case_tunnel_key() {
 	echo "--- $MOD: tunnel key: wrong VNI or source dropped"
-	ip netns exec ns1 timeout 30 "$PY" -c "$ECHO_SNIFFER" 4 12 >/tmp/sniff.out 2>&1 &
+	ip netns exec ns1 timeout 30 "$PYTHON" -c "$ECHO_SNIFFER" 4 12 >/tmp/sniff.out 2>&1 &
 	local sn=$!
 	wait_for_log /tmp/sniff.out '^ready' 20 || bad "tunnel key: the capture in ns1 did not start: $(cat /tmp/sniff.out)"
-	ip netns exec nsr timeout 20 "$PY" -c "$VXLAN_SENDER" "$MAC1" "$MACR" "$UL4_LOCAL" \
+	ip netns exec nsr timeout 20 "$PYTHON" -c "$VXLAN_SENDER" "$MAC1" "$MACR" "$UL4_LOCAL" \
 		"1,100,$UL4_REMOTE" sleep=1 "2,101,$UL4_REMOTE" "3,100,$UL4_OTHER" sleep=0.5 \
 		"4,100,$UL4_REMOTE" || bad "tunnel key: sending VXLAN packets from nsr failed"
 	# The capture ends at seq 4; 4 s more at most if it does not come.
