@@ -380,7 +380,8 @@ stop_scenario() {
 	rm -f /tmp/tcp-send /tmp/tcp-recv
 }
 
-# save_ovs_log: on an early exit, the daemon's log of the module under test.
+# save_ovs_log: the daemon's log of the module under test, if any (for an
+# early exit).
 save_ovs_log() {
 	[ -z "$MOD" ] || [ ! -s "$OVS_LOG" ] || cp "$OVS_LOG" "$OVSRS_OUT/$OUT_TAG-$MOD-ovs-vswitchd.log"
 }

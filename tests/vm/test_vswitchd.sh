@@ -141,8 +141,12 @@ bridge_with_two_hosts() {
 	ip -d link show ns1-out | grep -q 'master ovs-system' || fail "$MOD: ns1-out not enslaved to ovs-system"
 }
 
-cleanup() { stop_scenario ns1 ns2; }
-trap 'save_ovs_log; on_exit' EXIT
+# (The daemon's log first: on an early exit it is all there is.)
+cleanup() {
+	save_ovs_log
+	stop_scenario ns1 ns2
+}
+trap on_exit EXIT
 trace_errors
 
 # --- the scenario -------------------------------------------------------------------

@@ -284,12 +284,14 @@ $(sed 's/^/    /' <<<"$dpif")"
 	done
 }
 
+# (The daemon's log first: on an early exit it is all there is.)
 cleanup() {
+	save_ovs_log
 	stop_scenario ns1 nsr
 	ip link del und0 2>/dev/null || true
 	ip link del "$TUN_DEV" 2>/dev/null || true
 }
-trap 'save_ovs_log; on_exit' EXIT
+trap on_exit EXIT
 trace_errors
 
 # --- the scenario -------------------------------------------------------------------
