@@ -111,6 +111,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import genl_families as g  # noqa: E402
+from ovs_dp import (  # noqa: E402
+    DST, PACKET_OUTGOING, SRC, a, be16, be32, capture_socket, errno_name, eth, family_id,
+    inet_csum, md2_tlv, mpls_lse, ones_sum, raw_attrs, recv_frame, u32, vlan_tag)
 
 # --- include/uapi/linux/openvswitch.h ---------------------------------------
 
@@ -177,14 +180,10 @@ NLM_F_REQUEST, NLM_F_ACK = 0x1, 0x4
 
 # --- AF_PACKET ----------------------------------------------------------------
 
-SOL_PACKET, PACKET_AUXDATA = 263, 8
-ETH_P_ALL = 0x0003
-PACKET_OUTGOING = 4
 PKTTYPE_NAMES = {0: "host", 1: "broadcast", 2: "multicast", 3: "otherhost", 4: "outgoing"}
 TP_STATUS_CSUMNOTREADY, TP_STATUS_VLAN_VALID = 0x8, 0x10
 TP_STATUS_VLAN_TPID_VALID, TP_STATUS_CSUM_VALID = 0x40, 0x80
 TP_STATUS_LOSING = 0x4
-AUXDATA = struct.Struct("=IIIHHHH")
 
 DP_NAME = "tac0"
 BARRIER_TYPE = 0x88b5
@@ -194,33 +193,10 @@ ACK_TIMEOUT = 5.0
 
 # --- frames -------------------------------------------------------------------
 
-DST = bytes.fromhex("020000000002")
-SRC = bytes.fromhex("020000000001")
 BCAST = b"\xff" * 6
 IP_A, IP_B = bytes([10, 1, 0, 1]), bytes([10, 1, 0, 2])
 IP6_A = bytes.fromhex("20010db8000000000000000000000001")
 IP6_B = bytes.fromhex("20010db8000000000000000000000002")
-
-
-def be16(v):
-    return struct.pack(">H", v)
-
-
-def be32(v):
-    return struct.pack(">I", v)
-
-
-def ones_sum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return s
-
-
-def inet_csum(data):
-    return (~ones_sum(data)) & 0xffff
 
 
 def _crc32c_table():
@@ -307,18 +283,6 @@ def ipv6(nh, l4fn, tclass=0, label=0x12345, hlim=64):
     return be32(first) + be16(len(body)) + bytes([nh, hlim]) + IP6_A + IP6_B + body
 
 
-def eth(etype, payload, dst=DST, src=SRC):
-    return dst + src + be16(etype) + payload
-
-
-def vtag(tpid, tci):
-    return be16(tpid) + be16(tci)
-
-
-def mpls_lse(label, bos, ttl=64, tc=0):
-    return be32((label << 12) | (tc << 9) | (bos << 8) | ttl)
-
-
 def lse(label, bos, ttl=64):
     """An MPLS label stack entry as a number."""
     return struct.unpack(">I", mpls_lse(label, bos, ttl))[0]
@@ -374,11 +338,11 @@ def frames():
     add("udp6-hlim1", eth(0x86dd, ipv6(17, udp(), hlim=1)), {"ip6", "udp", "ttl1"})
     add("arp", eth(0x0806, arp_body(), dst=BCAST), {"arp", "main"}, dst=BCAST)
     add("llc", DST + SRC + be16(38) + bytes([0x42, 0x42, 0x03]) + bytes(range(35)), {"llc"})
-    add("vlan-udp4", eth(0x8100, vtag(0x8100, 0x600a)[2:] + be16(0x0800) + udp4),
+    add("vlan-udp4", eth(0x8100, vlan_tag(0x8100, 0x600a)[2:] + be16(0x0800) + udp4),
         {"vlan", "ip4", "udp", "main"})
     add("vlan-tcp6", eth(0x8100, be16(0x000b) + be16(0x86dd) + ipv6(6, tcp())),
         {"vlan", "ip6", "tcp"})
-    add("qinq-udp4", eth(0x88a8, be16(0x0064) + vtag(0x8100, 0x600a) + be16(0x0800) + udp4),
+    add("qinq-udp4", eth(0x88a8, be16(0x0064) + vlan_tag(0x8100, 0x600a) + be16(0x0800) + udp4),
         {"vlan", "qinq", "ip4", "udp", "main"})
     add("mpls-udp4", eth(0x8847, mpls_lse(100, 1) + udp4), {"mpls", "main"})
     add("mpls2-tcp4", eth(0x8847, mpls_lse(200, 0) + mpls_lse(100, 1) + tcp4), {"mpls", "mpls2"})
@@ -564,34 +528,6 @@ def csum_words(found, ref):
 
 
 # --- netlink helpers ----------------------------------------------------------
-
-def a(kind, payload=b""):
-    return g.pack_attr(kind, payload)
-
-
-def u32(v):
-    return struct.pack("=I", v)
-
-
-def errno_name(err):
-    return {95: "EOPNOTSUPP", 524: "ENOTSUPP"}.get(err) or errno.errorcode.get(err, str(err))
-
-
-def raw_attrs(data):
-    """[(type with flags, payload)], in order; a bad tail as (None, bytes)."""
-    out = []
-    off = 0
-    while off + 4 <= len(data):
-        length, atype = struct.unpack_from("=HH", data, off)
-        if length < 4 or off + length > len(data):
-            out.append((None, bytes(data[off:])))
-            return out
-        out.append((atype, bytes(data[off + 4:off + length])))
-        off += (length + 3) & ~3
-    if off < len(data):
-        out.append((None, bytes(data[off:])))
-    return out
-
 
 def key_words(payload):
     """A KEY nest as "name=hex" words (nests recursed)."""
@@ -779,11 +715,6 @@ def ip6key(src=IP6_A, dst=IP6_B, label=0x12345, proto=6, tclass=0, hlim=64, frag
 
 NSH_CTX = bytes.fromhex("c0ffee01000000020a0b0c0d00000004")
 INNER_DST, INNER_SRC = bytes.fromhex("020000000022"), bytes.fromhex("020000000011")
-
-
-def md2_tlv(cls, typ, value):
-    """An MD type 2 context header: class, type, length, value padded to 4."""
-    return be16(cls) + bytes([typ, len(value)]) + value + bytes(-len(value) % 4)
 
 
 NSH_TLVS = md2_tlv(0x0101, 0x01, bytes.fromhex("aabbccdd")) \
@@ -1669,20 +1600,15 @@ class Run:
             self.ups[label] = s
         self.up_pid = {label: s.sock.getsockname()[0] for label, s in self.ups.items()}
         self.pid_label = {v: k for k, v in self.up_pid.items()}
-        self.dp_fam = self.family("ovs_datapath")
-        self.vport_fam = self.family("ovs_vport")
-        self.pkt_fam = self.family("ovs_packet")
+        self.dp_fam = family_id(self.req, "ovs_datapath")
+        self.vport_fam = family_id(self.req, "ovs_vport")
+        self.pkt_fam = family_id(self.req, "ovs_packet")
         self.dp = None
         self.caps = {}
         self.ucap = None            # the underlay peer: port 4's encapsulated frames
         self.counts = {}
         self.n_barrier = 0
         self.deadline = time.monotonic() + args.deadline
-
-    def family(self, name):
-        reply = self.req.request(g.GENL_ID_CTRL, g.CTRL_CMD_GETFAMILY,
-                                 [g.pack_str_attr(g.CTRL_ATTR_FAMILY_NAME, name)])
-        return g.decode_int(g.attrs_dict(reply[0][1])[g.CTRL_ATTR_FAMILY_ID])
 
     def count(self, what, n=1):
         self.counts[what] = self.counts.get(what, 0) + n
@@ -1710,12 +1636,7 @@ class Run:
                 g.pack_str_attr(VPORT_ATTR_NAME, name),
                 g.pack_u32_attr(VPORT_ATTR_UPCALL_PID, self.up_pid["up"])], flags=NLM_F_ACK)
         for n, name in enumerate([DP_NAME] + self.args.caps.split(",")):
-            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-            s.bind((name, ETH_P_ALL))
-            s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-            s.setblocking(False)
-            self.caps[n] = s
+            self.caps[n] = capture_socket(name, 4 << 20, auxdata=True)
         if self.args.vxlan:
             self.req.request(self.vport_fam, VPORT_CMD_NEW, [
                 struct.pack("=i", self.dp), g.pack_u32_attr(VPORT_ATTR_PORT_NO, VX_PORT),
@@ -1723,12 +1644,7 @@ class Run:
                 g.pack_str_attr(VPORT_ATTR_NAME, self.args.vxlan),
                 g.pack_u32_attr(VPORT_ATTR_UPCALL_PID, self.up_pid["up"])], flags=NLM_F_ACK)
         if self.args.underlay:
-            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-            s.bind((self.args.underlay, ETH_P_ALL))
-            s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-            s.setblocking(False)
-            self.ucap = s
+            self.ucap = capture_socket(self.args.underlay, 4 << 20, auxdata=True)
         self.features = F_UNALIGNED
 
     def set_features(self, features, pids):
@@ -1786,28 +1702,20 @@ class Run:
 
     # --- capture
 
-    def recv_frame(self, s):
-        data, anc, _, addr = s.recvmsg(1 << 16, socket.CMSG_SPACE(AUXDATA.size))
-        aux = None
-        for lvl, typ, cd in anc:
-            if lvl == SOL_PACKET and typ == PACKET_AUXDATA and len(cd) >= AUXDATA.size:
-                aux = AUXDATA.unpack_from(cd)
-        return data, aux, addr[2]
-
     def drain_caps(self):
         """Whatever the capture sockets hold now (not outgoing frames)."""
         got = []
         for port, s in sorted(self.caps.items()):
             while True:
                 try:
-                    data, aux, pkttype = self.recv_frame(s)
+                    data, aux, pkttype = recv_frame(s)
                 except BlockingIOError:
                     break
                 if pkttype != PACKET_OUTGOING:
                     got.append((port, data, aux, pkttype))
         while self.ucap is not None:
             try:
-                data, aux, pkttype = self.recv_frame(self.ucap)
+                data, aux, pkttype = recv_frame(self.ucap)
             except BlockingIOError:
                 break
             # (The underlay's own IPv6 multicast reports are no VXLAN.)
@@ -1847,7 +1755,7 @@ class Run:
                     lost.append(port)
                     break
                 try:
-                    data, aux, pkttype = self.recv_frame(s)
+                    data, aux, pkttype = recv_frame(s)
                 except BlockingIOError:
                     continue
                 if pkttype == PACKET_OUTGOING:

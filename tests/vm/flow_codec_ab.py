@@ -23,7 +23,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import genl_families as g  # noqa: E402
-from ovs_dp import family_id  # noqa: E402
+from ovs_dp import a, family_id, nest, u32  # noqa: E402
 
 OVS_DP_CMD_NEW, OVS_DP_CMD_DEL = 1, 2
 OVS_DP_ATTR_NAME, OVS_DP_ATTR_UPCALL_PID = 1, 2
@@ -38,18 +38,6 @@ TCP, UDP, ICMP, ICMPV6, ARP, ND, SKB_MARK, TUNNEL = 9, 10, 11, 12, 13, 14, 15, 1
 SCTP, TCP_FLAGS, DP_HASH, RECIRC_ID, MPLS = 17, 18, 19, 20, 21
 CT_STATE, CT_ZONE, CT_MARK, CT_LABELS, CT_TUPLE4, CT_TUPLE6, NSH = 22, 23, 24, 25, 26, 27, 28
 IPV6_EXTHDRS = 32
-
-
-def a(kind, payload=b""):
-    return g.pack_attr(kind, payload)
-
-
-def nest(kind, *attrs):
-    return a(kind, b"".join(attrs))
-
-
-def u32(v):
-    return struct.pack("=I", v)
 
 
 MAC = bytes([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2])
@@ -465,6 +453,8 @@ def run_c(all_cases):
 
 
 def errno_name(err):
+    # Not ovs_dp.errno_name: spelled as Python spells it, which is what the
+    # host binary's names were chosen to match (95 gives ENOTSUP there).
     return errno.errorcode.get(abs(err), str(err))
 
 

@@ -82,6 +82,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import genl_families as g  # noqa: E402
 import flow_codec_ab as fc  # noqa: E402
+from ovs_dp import a, errno_name, family, u32  # noqa: E402
+from ovs_dp import flags_str as od_flags_str  # noqa: E402
+from ovs_dp import raw_attrs as _raw_attrs  # noqa: E402
 
 # --- include/uapi/linux/openvswitch.h ---------------------------------------
 
@@ -125,49 +128,18 @@ TIMEOUT = 5.0
 PAUSE = 4.5
 
 
-def a(kind, payload=b""):
-    return g.pack_attr(kind, payload)
-
-
-def u32(v):
-    return struct.pack("=I", v)
-
-
 def ufid_of(i):
     """The UFID of case i: 16 bytes that depend on i only."""
     return hashlib.md5(b"flow_family_ab %d" % i).digest()
 
 
-def errno_name(err):
-    # 95 is both EOPNOTSUPP and ENOTSUP to Python; 524 is the kernel's ENOTSUPP.
-    return {95: "EOPNOTSUPP", 524: "ENOTSUPP"}.get(err) or errno.errorcode.get(err, str(err))
-
-
 def flags_str(flags):
-    names = []
-    for bit, name in FLAG_NAMES:
-        if (flags & bit) == bit:
-            names.append(name)
-            flags &= ~bit
-    if flags:
-        names.append("0x%x" % flags)
-    return "|".join(names) or "-"
+    return od_flags_str(flags, FLAG_NAMES)
 
 
 def raw_attrs(data):
     """[(type with flag bits, raw bytes of the attribute, header included)]."""
-    out = []
-    off = 0
-    while off + 4 <= len(data):
-        length, atype = struct.unpack_from("=HH", data, off)
-        if length < 4 or off + length > len(data):
-            out.append((None, bytes(data[off:])))
-            break
-        out.append((atype, bytes(data[off:off + length])))
-        off += (length + 3) & ~3
-    if off < len(data) and (not out or out[-1][0] is not None):
-        out.append((None, bytes(data[off:])))
-    return out
+    return _raw_attrs(data, with_header=True)
 
 
 def attr_line(atype, raw):
@@ -197,24 +169,13 @@ class Flows:
         self.portid = self.sock.sock.getsockname()[0]
         self.listener = g.GenlSocket(timeout=TIMEOUT)
         self.listener_pid = self.listener.sock.getsockname()[0]
-        self.dp_fam = self.family("ovs_datapath")[0]
-        self.flow_fam, groups = self.family("ovs_flow")
+        self.dp_fam = family(self.sock, "ovs_datapath")[0]
+        self.flow_fam, groups = family(self.sock, "ovs_flow")
         self.flow_group = groups.get("ovs_flow")
         self.dp = None          # the ifindex of the datapath requests go to
         self.dp_names = {}      # ifindex -> "<NAME>", for every datapath created
         self.live = set()       # the names of the datapaths that exist
         self.stopped = False
-
-    def family(self, name):
-        reply = self.sock.request(g.GENL_ID_CTRL, g.CTRL_CMD_GETFAMILY,
-                                  [g.pack_str_attr(g.CTRL_ATTR_FAMILY_NAME, name)])
-        attrs = g.attrs_dict(reply[0][1])
-        groups = {}
-        for _, grp in g.parse_attrs(attrs.get(g.CTRL_ATTR_MCAST_GROUPS, b"")):
-            grp = g.attrs_dict(grp)
-            groups[g.decode_str(grp[g.CTRL_ATTR_MCAST_GRP_NAME])] = \
-                g.decode_int(grp[g.CTRL_ATTR_MCAST_GRP_ID])
-        return g.decode_int(attrs[g.CTRL_ATTR_FAMILY_ID]), groups
 
     def close(self):
         self.sock.close()

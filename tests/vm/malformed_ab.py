@@ -90,7 +90,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import genl_families as g  # noqa: E402
-from ovs_dp import family_id  # noqa: E402
+from ovs_dp import (  # noqa: E402
+    DST, SRC, a, be16, be32, errno_name, family_id, md2_tlv, mpls_lse, u32, vlan_tag)
+from ovs_dp import eth as ether, inet_csum as csum  # noqa: E402
 
 # --- include/uapi/linux/openvswitch.h ---------------------------------------
 
@@ -127,36 +129,9 @@ SEED = 20251124
 
 # --- frame builders -----------------------------------------------------------
 
-DST = bytes.fromhex("020000000002")
-SRC = bytes.fromhex("020000000001")
 IP_A, IP_B = bytes([10, 9, 0, 1]), bytes([10, 9, 0, 2])
 IP6_A = bytes.fromhex("fe800000000000000000000000000001")
 IP6_B = bytes.fromhex("fe800000000000000000000000000002")
-
-
-def be16(v):
-    return struct.pack(">H", v)
-
-
-def be32(v):
-    return struct.pack(">I", v)
-
-
-def ether(etype, payload=b"", dst=DST, src=SRC):
-    return dst + src + be16(etype) + payload
-
-
-def vlan_tag(tpid, tci):
-    return be16(tpid) + be16(tci)
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 
 def ipv4(proto, payload=b"", ihl=None, tot_len=None, frag=0, tos=0, ttl=64, options=b"",
@@ -260,10 +235,6 @@ def ip6_frame(kinds, last, payload, **kw):
     return ether(0x86dd, ipv6(nh, body, **kw))
 
 
-def mpls_lse(label, s, ttl=64, tc=0):
-    return be32((label << 12) | (tc << 9) | (int(s) << 8) | ttl)
-
-
 def nsh(ver=0, flags=0, ttl=63, length=None, mdtype=1, np=1, spi=0x123456, si=255,
         ctx=None):
     if ctx is None:
@@ -272,13 +243,6 @@ def nsh(ver=0, flags=0, ttl=63, length=None, mdtype=1, np=1, spi=0x123456, si=25
         length = (8 + len(ctx)) // 4
     word = (ver << 14) | (flags << 12) | ((ttl & 0x3f) << 6) | (length & 0x3f)
     return be16(word) + bytes([mdtype, np]) + be32((spi << 8) | si) + ctx
-
-
-def md2_tlv(cls, typ, data, length=None):
-    if length is None:
-        length = len(data)
-    pad = (-len(data)) % 4
-    return be16(cls) + bytes([typ, length & 0x7f]) + data + bytes(pad)
 
 
 def nd_opt(typ, length_units, data=None):
@@ -735,18 +699,6 @@ def barrier(i):
 
 
 # --- netlink helpers ------------------------------------------------------------
-
-def a(kind, payload=b""):
-    return g.pack_attr(kind, payload)
-
-
-def u32(v):
-    return struct.pack("=I", v)
-
-
-def errno_name(err):
-    return {95: "EOPNOTSUPP", 524: "ENOTSUPP"}.get(err) or errno.errorcode.get(err, str(err))
-
 
 def key_attrs(data, depth=0, nsh=False):
     """Decode a KEY nest (or an NSH key nest) as [text], one per attribute."""

@@ -64,6 +64,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import genl_families as gf  # noqa: E402
+from ovs_dp import flags_str, join_group, parse_family_ids  # noqa: E402
 from genl_families import (  # noqa: E402
     GenlSocket, NetlinkError, ParseError, pack_attr, pack_str_attr,
     pack_u32_attr, pack_nlmsg, parse_attrs, decode_int, decode_str,
@@ -169,7 +170,6 @@ OVS_VPORT_STATS_FIELDS = ("rx_packets", "tx_packets", "rx_bytes", "tx_bytes",
 
 # --- netlink bits genl_families.py does not define --------------------------
 
-NETLINK_ADD_MEMBERSHIP = 1
 NLM_F_ECHO = 0x08
 NLMSG_FLAG_NAMES = [
     (gf.NLM_F_REQUEST, "REQUEST"), (gf.NLM_F_MULTI, "MULTI"),
@@ -243,14 +243,7 @@ def features_str(value):
 
 
 def nlmsg_flags_str(flags):
-    names = []
-    for bit, name in NLMSG_FLAG_NAMES:
-        if flags & bit:
-            names.append(name)
-            flags &= ~bit
-    if flags:
-        names.append("0x%x" % flags)
-    return "|".join(names) if names else "-"
+    return flags_str(flags, NLMSG_FLAG_NAMES)
 
 
 def quote(text):
@@ -1318,17 +1311,8 @@ def sort_dump(msgs, family_id):
     return entries + others
 
 
-def parse_mcast_groups(attrs_data):
-    """CTRL_CMD_NEWFAMILY attributes -> (family id, {group name: id})."""
-    a = gf.attrs_dict(attrs_data)
-    fam_id = decode_int(a[gf.CTRL_ATTR_FAMILY_ID]) if gf.CTRL_ATTR_FAMILY_ID in a else None
-    groups = {}
-    for _, grp_data in parse_attrs(a.get(gf.CTRL_ATTR_MCAST_GROUPS, b"")):
-        grp = gf.attrs_dict(grp_data)
-        if gf.CTRL_ATTR_MCAST_GRP_NAME in grp and gf.CTRL_ATTR_MCAST_GRP_ID in grp:
-            groups[decode_str(grp[gf.CTRL_ATTR_MCAST_GRP_NAME])] = \
-                decode_int(grp[gf.CTRL_ATTR_MCAST_GRP_ID])
-    return fam_id, groups
+# CTRL_CMD_NEWFAMILY attributes -> (family id, {group name: id}).
+parse_mcast_groups = parse_family_ids
 
 
 # --- a context: request socket + multicast listener --------------------------
@@ -1364,7 +1348,7 @@ class Ctx:
         if listen and group in groups:
             sock = GenlSocket()
             self.listeners[family] = sock
-            sock.sock.setsockopt(gf.SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, groups[group])
+            join_group(sock, groups[group])
         elif listen:
             self.notes.append("%s: no %s multicast group" % (label, group))
 

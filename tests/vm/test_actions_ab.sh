@@ -40,10 +40,6 @@ DIFF_OUT="$OVSRS_OUT/actions.diff"
 DEADLINE=${OVSRS_T_ACTIONS_DEADLINE:-400}
 RUN_TIMEOUT=$((DEADLINE + 60))
 
-# no_ipv6 DEV: IPv6 off on DEV before it is up (no link-local address, DAD,
-# router solicitation or MLD frames in the captures or the datapath).
-no_ipv6() { [ ! -d /proc/sys/net/ipv6 ] || echo 1 >"/proc/sys/net/ipv6/conf/$1/disable_ipv6"; }
-
 # Three veth pairs: taN (a netdev port of the datapath) and tcN (the peer
 # the frames are captured on), fixed MACs so that packet types do not vary.
 #
@@ -61,6 +57,7 @@ no_ipv6() { [ ! -d /proc/sys/net/ipv6 ] || echo 1 >"/proc/sys/net/ipv6/conf/$1/d
 UL_OPTS=(--vxlan vxtest --underlay ulc)
 net_up() {
 	local n
+	echo "$(date +%T.%N) module loaded"
 	no_ipv6 default
 	no_ipv6 all
 	for n in 1 2 3; do
@@ -90,6 +87,7 @@ net_up() {
 	ip -6 neigh replace fd77::2 lladdr 02:00:00:00:77:02 dev ul0 nud permanent
 	ip -6 neigh replace fd77::fe lladdr 02:00:00:00:77:fe dev ul0 nud permanent
 	ip -6 route add 2001:db8:77::/64 via fd77::fe dev ul0
+	echo "$(date +%T.%N) veths up"
 }
 
 net_down() {
@@ -97,37 +95,21 @@ net_down() {
 	for n in 1 2 3; do ip link del "ta$n" 2>/dev/null || true; done
 	ip link del vxtest 2>/dev/null || true
 	ip link del ul0 2>/dev/null || true
-}
-
-SPLAT_RE='BUG:|Oops|WARNING:|Kernel panic|general protection fault|Call Trace:|possible (circular|recursive) locking|suspicious RCU usage|inconsistent lock state|sleeping function called from invalid context|KFENCE:|list_(add|del) corruption|UBSAN:|refcount_t:|rust_panic|panicked at'
-no_splat_since() {
-	local log
-	log=$(dmesg | sed -n "/$1/,\$p")
-	if grep -E "$SPLAT_RE" <<<"$log" >/dev/null; then
-		echo "$log" | tail -n 80 >&2
-		return 1
-	fi
-}
-
-# run_against MODULE OUT: the corpus with MODULE (and only it) loaded.
-run_against() {
-	local module=$1 out=$2 start=$SECONDS marker rc=0
-	marker="actions-test: start of the $module run $RANDOM"
-	echo "$marker" >/dev/kmsg
-	if [ "$module" = openvswitch ]; then load_c_module; else load_rust_module; fi
-	echo "$(date +%T.%N) $module loaded"
-	net_up
-	echo "$(date +%T.%N) veths up"
-	timeout "$RUN_TIMEOUT" python3 "$AB" run "$out" --ports ta1,ta2,ta3 --caps tc1,tc2,tc3 \
-		"${UL_OPTS[@]}" --deadline "$DEADLINE" || rc=$?
-	echo "the corpus against $module: $((SECONDS - start)) s"
-	assert_datapath_module "$module"
-	net_down
 	# (The run deletes its datapath; this is for a run that failed midway.)
 	ovs-dpctl del-dp tac0 2>/dev/null || true
-	unload_datapath_modules
-	no_splat_since "$marker" || fail "kernel splat during the $module run (log above)"
-	[ $rc = 0 ] || fail "actions_ab.py against $module exited with status $rc (transcript: $out)"
+}
+
+# run_against (lib.sh) names the module of a kernel splat, and times the run.
+SPLAT_TAG=actions-test RUN_WHAT="the corpus"
+# corpus_run OUT: the corpus against the module loaded.
+corpus_run() {
+	timeout "$RUN_TIMEOUT" python3 "$AB" run "$1" --ports ta1,ta2,ta3 --caps tc1,tc2,tc3 \
+		"${UL_OPTS[@]}" --deadline "$DEADLINE"
+}
+# run_corpus MODULE OUT: that, with MODULE (and only it) loaded.
+run_corpus() {
+	run_against "$1" corpus_run "$2"
+	[ "$run_rc" = 0 ] || fail "actions_ab.py against $1 exited with status $run_rc (transcript: $2)"
 }
 
 # case_block PATTERN: the lines of the openvswitch.ko transcript's case
@@ -151,7 +133,7 @@ expect_no() {
 }
 
 kmemleak_start
-run_against openvswitch "$C_OUT"
+run_corpus openvswitch "$C_OUT"
 
 # --- the reference transcript shows the corpus ran for real ---------------------
 summary=$(grep '^# delivered: ' "$C_OUT") || fail "no summary in $C_OUT"
@@ -204,7 +186,7 @@ if grep -q 'CSUM-BROKEN' "$C_OUT"; then
 	awk '/^\[[0-9]+\] / { h = $0 } /CSUM-BROKEN/ { print "  " h ": " $0 }' "$C_OUT" | head -n 40
 fi
 
-run_against openvswitch "$C2_OUT"
+run_corpus openvswitch "$C2_OUT"
 if ! diff -u "$C_OUT" "$C2_OUT" >"$DIFF_OUT"; then
 	head -n 100 "$DIFF_OUT"
 	python3 "$AB" compare "$C_OUT" "$C2_OUT" --limit 3 | tail -n 60
@@ -217,7 +199,7 @@ if [ "${OVSRS_T_C_ONLY:-0}" = 1 ]; then
 	exit 0
 fi
 
-run_against openvswitch_rs "$RS_OUT"
+run_corpus openvswitch_rs "$RS_OUT"
 same=1
 diff -u "$C_OUT" "$RS_OUT" >"$DIFF_OUT" || same=0
 # Leaks are checked whatever the comparison says (both runs are over).

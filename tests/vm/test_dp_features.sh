@@ -43,19 +43,13 @@ cleanup() {
 	stop_ovs 2>/dev/null
 	rm -rf /tmp/ovs
 }
-on_exit() {
-	local rc=$?
-	trap - EXIT
-	cleanup
-	exit $rc
-}
 trap on_exit EXIT
 
 # features_of MODULE OUT: show-dp-features of a bridge's datapath, with
 # MODULE (and only it) loaded.
 features_of() {
 	echo "--- $1"
-	if [ "$1" = openvswitch ]; then load_c_module; else load_rust_module; fi
+	load_module "$1"
 	start_ovs
 	ovs-vsctl --timeout=30 add-br br0 || fail "$1: add-br br0 failed"
 	ovs-appctl --timeout=20 dpif/show-dp-features br0 >"$2" || fail "$1: dpif/show-dp-features failed"

@@ -7,7 +7,7 @@
 
 kmemleak_start
 
-OVS_DP="python3 $OVSRS_TOP/tests/vm/ovs_dp.py"
+OVS_DP="python3 $OVS_DP_PY"
 # ovs-dpctl needs the vport family too; this drives ovs_datapath alone.
 load_rust_module
 

@@ -15,11 +15,8 @@ RS_NOTES="$OVSRS_OUT/dp-openvswitch_rs.notes.txt"
 # A run takes ~25 s under TCG; the limit only catches a hung request.
 RUN_TIMEOUT=300
 
-load_c_module
-timeout "$RUN_TIMEOUT" python3 "$DP_TRANSCRIPT" run --out "$C_OUT" ||
-	fail "transcript run against openvswitch.ko failed (partial transcript: $C_OUT)"
-assert_datapath_module openvswitch
-unload_datapath_modules
+run_against openvswitch timeout "$RUN_TIMEOUT" python3 "$DP_TRANSCRIPT" run --out "$C_OUT"
+[ "$run_rc" = 0 ] || fail "transcript run against openvswitch.ko failed (partial transcript: $C_OUT)"
 
 # The sequence must have run for real against the C module, or the
 # comparison below would be hollow.
@@ -31,11 +28,8 @@ if grep -qE '^  (exception|worker|family|not sent)' "$C_OUT"; then
 fi
 pass "openvswitch.ko transcript: $(grep -c '^\[' "$C_OUT") steps"
 
-load_rust_module
-rc=0
-timeout "$RUN_TIMEOUT" python3 "$DP_TRANSCRIPT" run --out "$RS_OUT" || rc=$?
-assert_datapath_module openvswitch_rs
-unload_datapath_modules
+run_against openvswitch_rs timeout "$RUN_TIMEOUT" python3 "$DP_TRANSCRIPT" run --out "$RS_OUT"
+rc=$run_rc
 
 echo "--- extack messages and other notes of the openvswitch_rs run (not compared):"
 grep -E '^\[[0-9]+\] ' "$RS_NOTES" || echo "(none)"

@@ -22,26 +22,13 @@ C2_OUT="$OVSRS_OUT/dpctl-openvswitch.run2.txt"
 RS_OUT="$OVSRS_OUT/dpctl-openvswitch_rs.txt"
 DIFF_OUT="$OVSRS_OUT/dpctl.diff"
 
-# run_against MODULE OUT: the transcript with MODULE (and only it) loaded.
-run_against() {
-	if [ "$1" = openvswitch ]; then load_c_module; else load_rust_module; fi
-	local rc=0
-	bash "$TRANSCRIPT" "$2" || rc=$?
-	assert_datapath_module "$1"
-	unload_datapath_modules
-	[ "$rc" = 0 ] || fail "dpctl_transcript.sh against $1 exited with status $rc (partial transcript: $2)"
+# run_transcript MODULE OUT: the transcript with MODULE (and only it) loaded.
+run_transcript() {
+	run_against "$1" bash "$TRANSCRIPT" "$2"
+	[ "$run_rc" = 0 ] || fail "dpctl_transcript.sh against $1 exited with status $run_rc (partial transcript: $2)"
 }
 
-# differing_steps A B: the header line of every step whose block differs.
-differing_steps() {
-	awk 'FNR == 1 { f++; k = "" }
-		/^\[[0-9]+\] / { k = substr($0, 1, 5); cmd[k] = $0; next }
-		/^###/ { k = ""; next }
-		k != "" { blk[f, k] = blk[f, k] $0 "\n" }
-		END { for (k in cmd) if (blk[1, k] != blk[2, k]) print cmd[k] }' "$1" "$2" | sort
-}
-
-run_against openvswitch "$C_OUT"
+run_transcript openvswitch "$C_OUT"
 
 # The C transcript must show the sequence ran for real, or the comparison
 # below would be hollow.
@@ -58,14 +45,14 @@ if grep -qE '^  (exit 124|not run)' "$C_OUT"; then
 fi
 pass "openvswitch.ko transcript: $(grep -c '^\[' "$C_OUT") steps"
 
-run_against openvswitch "$C2_OUT"
+run_transcript openvswitch "$C2_OUT"
 if ! diff -u "$C_OUT" "$C2_OUT" >"$DIFF_OUT"; then
 	cat "$DIFF_OUT"
 	fail "two runs against openvswitch.ko differ: the normalisation misses something"
 fi
 pass "openvswitch.ko transcript is the same on a second run"
 
-run_against openvswitch_rs "$RS_OUT"
+run_transcript openvswitch_rs "$RS_OUT"
 if ! diff -u "$C_OUT" "$RS_OUT" >"$DIFF_OUT"; then
 	cat "$DIFF_OUT"
 	echo "--- steps that differ ($(differing_steps "$C_OUT" "$RS_OUT" | wc -l) of $(grep -c '^\[' "$C_OUT")):"

@@ -5,15 +5,10 @@
 # flavours: default
 . "$(dirname "$0")/lib.sh"
 
-load_c_module
-dump_families "$OVSRS_OUT/families-openvswitch.json"
-assert_datapath_module openvswitch
-unload_datapath_modules
-
-load_rust_module
-dump_families "$OVSRS_OUT/families-openvswitch_rs.json"
-assert_datapath_module openvswitch_rs
-unload_datapath_modules
+for m in openvswitch openvswitch_rs; do
+	run_against $m dump_families "$OVSRS_OUT/families-$m.json"
+	[ "$run_rc" = 0 ] || fail "dumping the families of $m failed"
+done
 
 python3 - "$OVSRS_OUT/families-openvswitch.json" <<'PY'
 import json, sys

@@ -12,9 +12,7 @@
 
 CODEC="$OVSRS_TOP/host/target/release/flow_codec"
 [ -x "$CODEC" ] || fail "no $CODEC (scripts/check builds it)"
-load_c_module
-python3 "$OVSRS_TOP/tests/vm/flow_codec_ab.py" "$CODEC" "$OVSRS_OUT" ||
+run_against openvswitch python3 "$OVSRS_TOP/tests/vm/flow_codec_ab.py" "$CODEC" "$OVSRS_OUT"
+[ "$run_rc" = 0 ] ||
 	fail "the module's flow codecs answer differently from openvswitch.ko (see $OVSRS_OUT/flow-codec-*.txt)"
-assert_datapath_module openvswitch
-unload_datapath_modules
 pass "flow codecs: $(wc -l <"$OVSRS_OUT/flow-codec-c.txt") cases answered as openvswitch.ko answers them"

@@ -54,27 +54,13 @@ C_DISTINCT_OK=112
 # And tffa1's counts right after those 112 (OVS_DP_CMD_GET): flows, masks.
 C_DISTINCT_COUNTS="n_flows=112 n_masks=54"
 
-# run_against MODULE OUT [ARG...]: the sequence with MODULE (and only it)
-# loaded; its exit status in $run_rc.
-run_against() {
-	local module=$1 out=$2 start=$SECONDS
-	shift 2
-	if [ "$module" = openvswitch ]; then load_c_module; else load_rust_module; fi
-	run_rc=0
-	timeout "$RUN_TIMEOUT" python3 "$AB" "$out" --notes "$out.notes" --deadline "$DEADLINE" "$@" ||
-		run_rc=$?
-	echo "the sequence against $module: $((SECONDS - start)) s"
-	assert_datapath_module "$module"
-	unload_datapath_modules
-}
-
-# differing_steps A B: the header line of every step whose block differs.
-differing_steps() {
-	awk 'FNR == 1 { f++; k = "" }
-		/^\[[0-9]+\] / { k = substr($0, 1, index($0, "]")); cmd[k] = $0; next }
-		/^(###|#)/ { k = ""; next }
-		k != "" { blk[f, k] = blk[f, k] $0 "\n" }
-		END { for (k in cmd) if (blk[1, k] != blk[2, k]) print cmd[k] }' "$1" "$2" | sort
+# sequence_run OUT [ARG...]: the sequence against the module loaded; with
+# run_against (lib.sh): run_against MODULE sequence_run OUT [ARG...].
+RUN_WHAT="the sequence"
+sequence_run() {
+	local out=$1
+	shift
+	timeout "$RUN_TIMEOUT" python3 "$AB" "$out" --notes "$out.notes" --deadline "$DEADLINE" "$@"
 }
 
 # extack_kept C_NOTES RS_NOTES: every extack message of openvswitch.ko's
@@ -91,7 +77,7 @@ extack_kept() {
 	return 1
 }
 
-run_against openvswitch "$C_OUT"
+run_against openvswitch sequence_run "$C_OUT"
 [ "$run_rc" = 0 ] ||
 	fail "flow_family_ab.py against openvswitch.ko exited with status $run_rc (partial transcript: $C_OUT)"
 
@@ -122,7 +108,7 @@ fi
 grep -q ' msg: ' "$C_OUT.notes" || fail "no extack message in openvswitch.ko's answers: see $C_OUT.notes"
 pass "openvswitch.ko transcript: $(grep -c '^\[' "$C_OUT") steps"
 
-run_against openvswitch "$C2_OUT" --pause-every "$PAUSE_EVERY"
+run_against openvswitch sequence_run "$C2_OUT" --pause-every "$PAUSE_EVERY"
 [ "$run_rc" = 0 ] ||
 	fail "flow_family_ab.py against openvswitch.ko (second run) exited with status $run_rc"
 if ! diff -u "$C_OUT" "$C2_OUT" >"$DIFF_OUT" || ! diff -u "$C_OUT.notes" "$C2_OUT.notes" >>"$DIFF_OUT"; then
@@ -139,7 +125,7 @@ if [ "${OVSRS_T_C_ONLY:-0}" = 1 ]; then
 fi
 
 # Across rebalances too, as the second openvswitch.ko run.
-run_against openvswitch_rs "$RS_OUT" --pause-every "$PAUSE_EVERY"
+run_against openvswitch_rs sequence_run "$RS_OUT" --pause-every "$PAUSE_EVERY"
 if ! diff -u "$C_OUT" "$RS_OUT" >"$DIFF_OUT"; then
 	head -n 300 "$DIFF_OUT"
 	echo "--- steps that differ ($(differing_steps "$C_OUT" "$RS_OUT" | wc -l) of $(grep -c '^\[' "$C_OUT")):"

@@ -37,10 +37,6 @@
 . "$(dirname "$0")/lib.sh"
 
 AB="$OVSRS_TOP/tests/vm/malformed_ab.py"
-# The interpreter itself: a `python3` found on PATH may be a pyenv shim, a
-# bash script that costs 10-20 s per start under TCG (the Python is 3 s).
-PYTHON=/usr/bin/python3
-[ -x "$PYTHON" ] || PYTHON=python3
 # The transcripts are written and checked on the guest's tmpfs (reading the
 # 9p out share is slow under TCG) and copied to $OVSRS_OUT at the end.
 WORK=/tmp/malformed
@@ -52,15 +48,6 @@ save_results() { cp -f "$WORK"/* "$OVSRS_OUT/" 2>/dev/null || true; }
 trap save_results EXIT
 FRAMES=787
 RUN_TIMEOUT=420
-
-# no_ipv6 DEV...: IPv6 off on each DEV (before it is up: no link-local
-# address, no DAD, router solicitation or MLD frames into the datapath),
-# in the current namespace.
-no_ipv6() {
-	local d
-	[ -d /proc/sys/net/ipv6 ] || return 0
-	for d in "$@"; do echo 1 >"/proc/sys/net/ipv6/conf/$d/disable_ipv6"; done
-}
 
 net_up() {
 	local ns addr
@@ -84,46 +71,26 @@ net_up() {
 }
 
 net_down() {
+	echo "malformed-test: removing the veths" >/dev/kmsg
 	ip link del mfi0 2>/dev/null || true
 	ip link del mfa-out 2>/dev/null || true
 	ip link del mfb-out 2>/dev/null || true
 	ip netns del mfa 2>/dev/null || true
 	ip netns del mfb 2>/dev/null || true
-}
-
-# The kernel log since the marker line $1, checked for splats (scripts/vm
-# checks the whole log too; this names the run that caused one).
-SPLAT_RE='BUG:|Oops|WARNING:|Kernel panic|general protection fault|Call Trace:|possible (circular|recursive) locking|suspicious RCU usage|inconsistent lock state|sleeping function called from invalid context|KFENCE:|list_(add|del) corruption|UBSAN:|refcount_t:|rust_panic|panicked at'
-no_splat_since() {
-	local log
-	log=$(dmesg | sed -n "/$1/,\$p")
-	if grep -E "$SPLAT_RE" <<<"$log" >/dev/null; then
-		echo "$log" | tail -n 80 >&2
-		return 1
-	fi
-}
-
-# run_against MODULE OUT: the corpus with MODULE (and only it) loaded;
-# malformed_ab.py's exit status in $run_rc.
-run_against() {
-	local module=$1 out=$2 start=$SECONDS marker
-	run_rc=0
-	marker="malformed-test: start of the $module run $RANDOM"
-	echo "$marker" >/dev/kmsg
-	if [ "$module" = openvswitch ]; then load_c_module; else load_rust_module; fi
-	net_up
-	timeout "$RUN_TIMEOUT" "$PYTHON" "$AB" run "$out" --inject mfi0 --ports mfa-out,mfb-out,mfi1 \
-		--ping mfa,10.9.0.2 || run_rc=$?
-	echo "the corpus against $module: $((SECONDS - start)) s ($(grep -E ': [0-9.]+ s$' "$out.notes" | paste -sd ';'))"
-	assert_datapath_module "$module"
-	echo "malformed-test: $module: removing the veths" >/dev/kmsg
-	net_down
 	# (The run deletes its datapath; this is for a run that failed midway.)
 	ovs-dpctl del-dp ovs-mf 2>/dev/null || true
-	echo "malformed-test: $module: unloading" >/dev/kmsg
-	unload_datapath_modules
-	echo "malformed-test: $module: unloaded" >/dev/kmsg
-	no_splat_since "$marker" || fail "kernel splat during the $module run (log above)"
+}
+
+# run_against (lib.sh) names the module of a kernel splat, and times the run.
+SPLAT_TAG=malformed-test RUN_WHAT="the corpus"
+# corpus_run OUT: the corpus against the module loaded, and the time of
+# its parts.
+corpus_run() {
+	local rc=0
+	timeout "$RUN_TIMEOUT" "$PYTHON" "$AB" run "$1" --inject mfi0 --ports mfa-out,mfb-out,mfi1 \
+		--ping mfa,10.9.0.2 || rc=$?
+	echo "($(grep -E ': [0-9.]+ s$' "$1.notes" | paste -sd ';'))"
+	return $rc
 }
 
 # check_reference C_OUT: openvswitch.ko's transcript is what this test
@@ -204,7 +171,7 @@ check_reference() {
 }
 
 kmemleak_start
-run_against openvswitch "$C_OUT"
+run_against openvswitch corpus_run "$C_OUT"
 [ "$run_rc" = 0 ] || fail "malformed_ab.py against openvswitch.ko exited with status $run_rc (transcript: $C_OUT)"
 summary=$(check_reference "$C_OUT") || { echo "$summary"; fail "openvswitch.ko's transcript is not what the test expects (above; $C_OUT)"; }
 pass "openvswitch.ko transcript: $summary; pings through the flows, hits counted"
@@ -215,7 +182,7 @@ if [ "${OVSRS_T_C_ONLY:-0}" = 1 ]; then
 	exit 0
 fi
 
-run_against openvswitch_rs "$RS_OUT"
+run_against openvswitch_rs corpus_run "$RS_OUT"
 same=1
 if ! diff -u "$C_OUT" "$RS_OUT" >"$DIFF_OUT"; then
 	same=0

@@ -43,7 +43,7 @@ lookups() { ovs-dpctl show "$1" | sed -n 's/^ *lookups: //p'; }
 # unloading it.
 lifecycle() {
 	local module=$1 before after i
-	if [ "$module" = openvswitch ]; then load_c_module; else load_rust_module; fi
+	load_module "$module"
 	ovs-dpctl add-dp dp1 || fail "add-dp dp1"
 	ovs-dpctl add-if dp1 int1,type=internal || fail "add-if int1"
 	[ -n "$(port_line dp1 'int1 \(internal\)')" ] || fail "int1 not listed as an internal port"

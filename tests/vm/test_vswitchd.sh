@@ -38,27 +38,6 @@ MAC1=02:00:00:00:00:01   # ns1's eth0
 MAC2=02:00:00:00:00:02   # ns2's eth0 (and eth0.10)
 BOGUS_MAC=02:00:00:00:ee:ee
 
-# ovs-vswitchd log lines that openvswitch.ko produces in this VM and that
-# say nothing about the datapath: extended regular expressions for a whole
-# line less its timestamp and sequence number ("module|LEVEL|text").
-BENIGN_LOG=(
-	# OVS opens a NETLINK_NETFILTER socket (conntrack) when it creates a
-	# bridge; the test kernel has no CONFIG_NETFILTER_NETLINK, so
-	# socket(2) fails with EPROTONOSUPPORT. Every run, on both modules.
-	'^netlink_socket\|ERR\|fcntl: Protocol not supported$'
-	# A main-loop iteration of a thread took over 1 s of wall time, and the
-	# rusage lines that follow: TCG on 2 shared cores. Not every run; seen
-	# on either module. They are counted and printed below all the same.
-	'^timeval(\([a-z_]+[0-9]*\))?\|WARN\|Unreasonably long [0-9]+ms poll interval \([0-9]+ms user, [0-9]+ms system\)$'
-	'^timeval(\([a-z_]+[0-9]*\))?\|WARN\|faults: [0-9]+ minor, [0-9]+ major$'
-	'^timeval(\([a-z_]+[0-9]*\))?\|WARN\|disk: [0-9]+ reads, [0-9]+ writes$'
-	'^timeval(\([a-z_]+[0-9]*\))?\|WARN\|context switches: [0-9]+ voluntary, [0-9]+ involuntary$'
-)
-
-# A Python without pyenv's shim (a shell script: slow under TCG).
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-
 # In ns2: print the ICMP echo requests eth0 receives ("dst=MAC src=MAC
 # tos=0xNN"), after a line "ready"; stop after $1 of them or $2 seconds.
 SNIFFER='
@@ -83,35 +62,15 @@ while seen < want and time.monotonic() < end:
 # ovs-ofctl waits for ovs-vswitchd without end by default.
 ofctl() { ovs-ofctl --timeout=20 "$@"; }
 
-# --- checks ---------------------------------------------------------------------
+# --- checks (lib.sh has ok/bad, check_ping: 3 replies within 6 s,
+# check_dp_flow, tcp_transfer, check_lookups) ------------------------------------
 
-MOD=           # module under test: openvswitch or openvswitch_rs
-FAILED=()      # failed checks of the current module
-
-ok() { pass "$MOD: $*"; }
-bad() {
-	echo "FAIL: $MOD: $*" >&2
-	FAILED+=("$*")
-}
-
-# ping_ok NS DST [ARGS]: 3 replies within 6 s.
-ping_ok() {
-	local ns=$1 dst=$2
-	shift 2
-	ip netns exec "$ns" ping -q -c 3 -i 0.2 -W 1 -w 6 "$@" "$dst" >/tmp/ping.out 2>&1
-}
 # ping_none NS DST: 3 requests, no reply at all.
 ping_none() {
 	! ip netns exec "$1" ping -q -c 3 -i 0.2 -W 1 "$2" >/tmp/ping.out 2>&1
 }
-ping_summary() { grep -E 'transmitted|errors' /tmp/ping.out | tr '\n' ' '; }
 
-# check_ping WHAT NS DST [ARGS] / check_no_ping WHAT NS DST
-check_ping() {
-	local what=$1
-	shift
-	if ping_ok "$@"; then ok "$what"; else bad "$what: ping $2 from $1 failed ($(ping_summary))"; fi
-}
+# check_no_ping WHAT NS DST
 check_no_ping() {
 	if ping_none "$2" "$3"; then ok "$1"; else bad "$1: ping $3 from $2 got replies ($(ping_summary))"; fi
 }
@@ -119,27 +78,9 @@ check_no_ping() {
 # save_flows CASE: the datapath's and br0's flows now, kept in
 # $OVSRS_OUT and in /tmp/dp-flows.txt (ovs-dpctl: the kernel's own view).
 save_flows() {
-	ovs-dpctl dump-flows --names >/tmp/dp-flows.txt 2>&1 || true
+	save_dp_flows "$1"
 	ofctl dump-flows br0 >/tmp/of-flows.txt 2>&1 || true
-	cp /tmp/dp-flows.txt "$OVSRS_OUT/vswitchd-$MOD-$1.dpctl-flows.txt"
 	cp /tmp/of-flows.txt "$OVSRS_OUT/vswitchd-$MOD-$1.ofctl-flows.txt"
-}
-
-# check_dp_flow WHAT CASE ERE...: after save_flows CASE, one datapath flow
-# line matches every ERE.
-check_dp_flow() {
-	local what=$1 case=$2 lines re
-	shift 2
-	lines=$(cat /tmp/dp-flows.txt)
-	for re in "$@"; do
-		lines=$(grep -E -- "$re" <<<"$lines" || true)
-	done
-	if [ -n "$lines" ]; then
-		ok "$what"
-	else
-		bad "$what: no datapath flow matches $(printf "'%s' " "$@")in vswitchd-$MOD-$case.dpctl-flows.txt:
-$(sed 's/^/    /' /tmp/dp-flows.txt)$([ -s /tmp/dp-flows.txt ] || echo '    (no flows)')"
-	fi
 }
 
 # Every flow the test adds has its own cookie, by which it is counted and
@@ -200,27 +141,13 @@ bridge_with_two_hosts() {
 	ip -d link show ns1-out | grep -q 'master ovs-system' || fail "$MOD: ns1-out not enslaved to ovs-system"
 }
 
+# (The daemon's log first: on an early exit it is all there is.)
 cleanup() {
-	local pid
-	for pid in $(jobs -p); do kill "$pid" 2>/dev/null || true; done
-	# (stop_ovs's wait reads the pidfile ovs-vswitchd removes as it exits.)
-	stop_ovs 2>/dev/null
-	ip netns del ns1 2>/dev/null || true
-	ip netns del ns2 2>/dev/null || true
-	rm -f /tmp/tcp-send /tmp/tcp-recv
-}
-on_exit() {
-	local rc=$?
-	trap - EXIT
-	[ -z "$MOD" ] || [ ! -s "$OVS_LOG" ] || cp "$OVS_LOG" "$OVSRS_OUT/vswitchd-$MOD-ovs-vswitchd.log"
-	cleanup
-	exit $rc
+	save_ovs_log
+	stop_scenario ns1 ns2
 }
 trap on_exit EXIT
-# Say which command a `set -e` exit comes from (in functions too, but not
-# from inside command substitutions).
-set -E
-trap '[ "$BASHPID" != "$$" ] || echo "FAIL: ${MOD:-setup}: command failed (line $LINENO): $BASH_COMMAND" >&2' ERR
+trace_errors
 
 # --- the scenario -------------------------------------------------------------------
 
@@ -228,26 +155,7 @@ case_normal() {
 	echo "--- $MOD: NORMAL"
 	check_ping "NORMAL: ping ns1 -> ns2" ns1 10.0.0.2
 
-	head -c 4M /dev/urandom >/tmp/tcp-send
-	rm -f /tmp/tcp-recv
-	ip netns exec ns2 timeout 60 socat -u TCP4-LISTEN:5001,reuseaddr CREATE:/tmp/tcp-recv &
-	local rx=$! t0=$SECONDS rc=0
-	for _ in $(seq 50); do
-		[ -z "$(ip netns exec ns2 ss -Hltn 'sport = :5001')" ] || break
-		sleep 0.2
-	done
-	ip netns exec ns1 timeout 60 socat -u OPEN:/tmp/tcp-send TCP4:10.0.0.2:5001,connect-timeout=10 || rc=$?
-	[ $rc = 0 ] || kill $rx 2>/dev/null || true
-	wait $rx || true
-	local want have
-	want=$(sha256sum </tmp/tcp-send | cut -d' ' -f1)
-	have=
-	[ ! -s /tmp/tcp-recv ] || have=$(sha256sum </tmp/tcp-recv | cut -d' ' -f1)
-	if [ $rc = 0 ] && [ "$want" = "$have" ]; then
-		ok "NORMAL: 4 MiB over TCP ns1 -> ns2 in $((SECONDS - t0)) s, sha256 matches"
-	else
-		bad "NORMAL: TCP transfer: sender status $rc, received $(stat -c %s /tmp/tcp-recv 2>/dev/null || echo 0) of 4194304 bytes, sha256 ${have:-none} (want $want)"
-	fi
+	tcp_transfer "NORMAL: 4 MiB over TCP ns1 -> ns2" $((4 * 1024 * 1024)) ns1 ns2 10.0.0.2
 	save_flows normal
 	check_dp_flow "NORMAL: datapath flow ns1-out -> ns2-out" normal \
 		"in_port\(ns1-out\)" "eth\(src=$MAC1,dst=$MAC2\)" "actions:ns2-out$"
@@ -294,17 +202,12 @@ case_openflow() {
 
 	# mod_nw_tos: what ns2 receives
 	add_flow 0x30 "priority=200,icmp,in_port=$P1,actions=mod_nw_tos:32,output:$P2"
-	ip netns exec ns2 timeout 40 "$PY" -c "$SNIFFER" 3 15 >/tmp/sniff.out 2>&1 &
+	ip netns exec ns2 timeout 40 "$PYTHON" -c "$SNIFFER" 3 15 >/tmp/sniff.out 2>&1 &
 	local sn=$!
 	wait_for_log /tmp/sniff.out '^ready' 30 || bad "mod_nw_tos: the capture in ns2 did not start: $(cat /tmp/sniff.out)"
 	check_ping "mod_nw_tos: ping ns1 -> ns2" ns1 10.0.0.2
 	# It ends after 3 requests; 3 s more at most if there were fewer.
-	for _ in $(seq 15); do
-		kill -0 $sn 2>/dev/null || break
-		sleep 0.2
-	done
-	kill $sn 2>/dev/null || true
-	wait $sn || true
+	end_capture $sn 3
 	cp /tmp/sniff.out "$OVSRS_OUT/vswitchd-$MOD-tos.capture.txt"
 	if [ "$(grep -c "^dst=$MAC2 src=$MAC1 tos=0x20$" /tmp/sniff.out || true)" -ge 3 ]; then
 		ok "mod_nw_tos: ns2 received the echo requests with TOS 0x20"
@@ -343,43 +246,9 @@ case_openflow() {
 		"in_port\(ns2-out\)" "vlan\(vid=10,pcp=0\)" "actions:pop_vlan,ns1-out$"
 }
 
-# The datapath's "lookups: hit:H missed:M lost:L" after all the above: both
-# paths taken, and every miss reached ovs-vswitchd.
-check_lookups() {
-	local show hit missed lost
-	show=$(ovs-dpctl show)
-	printf '%s\n' "$show" >"$OVSRS_OUT/vswitchd-$MOD-dpctl-show-end.txt"
-	# (No process substitution: the guest has no /dev/fd.)
-	read -r hit missed lost <<<"$(sed -n 's/^ *lookups: hit:\([0-9]*\) missed:\([0-9]*\) lost:\([0-9]*\).*/\1 \2 \3/p' <<<"$show")" || true
-	if [ "${hit:-0}" -gt 0 ] && [ "${missed:-0}" -gt 0 ] && [ "${lost:-x}" = 0 ]; then
-		ok "datapath lookups: hit:$hit missed:$missed lost:0"
-	else
-		bad "datapath lookups: want hit > 0, missed > 0, lost 0; ovs-dpctl show has: $(grep 'lookups:' <<<"$show" || echo nothing)"
-	fi
-}
-
-# The log's WARN and ERR lines, without their timestamps and sequence
-# numbers ("module|LEVEL|text").
-log_warnings() {
-	sed -n 's/^[^|]*|[^|]*|\(.*|\(WARN\|ERR\|EMER\)|.*\)/\1/p' "$OVS_LOG"
-}
-# log_problems: those not matched by BENIGN_LOG.
-log_problems() {
-	local rc=0
-	printf '%s\n' "${BENIGN_LOG[@]}" >/tmp/benign-log.ere
-	log_warnings >/tmp/log-warnings.txt
-	grep -Ev -f /tmp/benign-log.ere /tmp/log-warnings.txt || rc=$?
-	[ $rc -le 1 ] || echo "(grep failed with status $rc on BENIGN_LOG)"
-}
-
 # scenario MODULE: all of the above with MODULE (and only it) loaded.
 scenario() {
-	MOD=$1
-	FAILED=()
-	local t0=$SECONDS
-	echo "=== $MOD"
-	if [ "$MOD" = openvswitch ]; then load_c_module; else load_rust_module; fi
-	start_ovs
+	scenario_start "$1"
 	bridge_with_two_hosts
 	assert_datapath_module "$MOD"
 
@@ -390,30 +259,10 @@ scenario() {
 	assert_datapath_module "$MOD"
 
 	ovs-vsctl --timeout=30 del-br br0 || bad "del-br br0 failed"
-	# Stopped through ovs-appctl, not stop_ovs's SIGTERM: that one is
-	# logged as "fatal_signal|WARN|terminating with signal 15".
-	ovs-appctl --timeout=20 -t ovs-vswitchd exit || bad "ovs-appctl exit failed"
-	for _ in $(seq 50); do
-		[ -f /run/openvswitch/ovs-vswitchd.pid ] || break
-		sleep 0.2
-	done
-	stop_ovs 2>/dev/null
-	cp "$OVS_LOG" "$OVSRS_OUT/vswitchd-$MOD-ovs-vswitchd.log"
-	local problems
-	problems=$(log_problems)
-	log_warnings | grep -E 'Unreasonably long' | sed "s/^/note: $MOD: (benign) /" || true
-	if [ -z "$problems" ]; then
-		ok "ovs-vswitchd.log: no WARN/ERR line (but the known benign ones)"
-	else
-		bad "ovs-vswitchd.log has WARN/ERR lines:
-$(sed 's/^/    /' <<<"$problems")"
-	fi
+	exit_ovs_and_check_log
 	cleanup
 	unload_datapath_modules
-	echo "=== $MOD: $((SECONDS - t0)) s, ${#FAILED[@]} failed check(s)"
-	if [ ${#FAILED[@]} -gt 0 ]; then
-		OVS_LOG=/dev/null fail "$MOD: ${#FAILED[@]} check(s) failed:$(printf '\n    %s' "${FAILED[@]%%$'\n'*}")"
-	fi
+	scenario_verdict
 }
 
 scenario openvswitch

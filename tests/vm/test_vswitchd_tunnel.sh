@@ -67,21 +67,9 @@ UL4_LOCAL=172.31.1.1 UL4_REMOTE=172.31.1.2 UL4_OTHER=172.31.1.9
 UL6_LOCAL=fd00:31::1 UL6_REMOTE=fd00:31::2
 TUN_DEV=vxlan_sys_4789    # the device ovs-vswitchd makes for VXLAN on port 4789
 
-# ovs-vswitchd log lines that openvswitch.ko produces in this VM and that
-# say nothing about the datapath: extended regular expressions for a whole
-# line less its timestamp and sequence number ("module|LEVEL|text").
-BENIGN_LOG=(
-	# OVS opens a NETLINK_NETFILTER socket (conntrack) when it creates a
-	# bridge; the test kernel has no CONFIG_NETFILTER_NETLINK, so
-	# socket(2) fails with EPROTONOSUPPORT. Every run, on both modules.
-	'^netlink_socket\|ERR\|fcntl: Protocol not supported$'
-	# A main-loop iteration of a thread took over 1 s of wall time, and the
-	# rusage lines that follow: TCG on 2 shared cores. Not every run; seen
-	# on either module. They are counted and printed below all the same.
-	'^timeval(\([a-z_]+[0-9]*\))?\|WARN\|Unreasonably long [0-9]+ms poll interval \([0-9]+ms user, [0-9]+ms system\)$'
-	'^timeval(\([a-z_]+[0-9]*\))?\|WARN\|faults: [0-9]+ minor, [0-9]+ major$'
-	'^timeval(\([a-z_]+[0-9]*\))?\|WARN\|disk: [0-9]+ reads, [0-9]+ writes$'
-	'^timeval(\([a-z_]+[0-9]*\))?\|WARN\|context switches: [0-9]+ voluntary, [0-9]+ involuntary$'
+OUT_TAG=vswitchd-tunnel
+# ovs-vswitchd log lines expected here, besides lib.sh's.
+BENIGN_LOG+=(
 	# Provoked on purpose by case_tunnel_key: its VXLAN packets with VNI
 	# 101, or from 172.31.1.9, match no tunnel port. Logged by the handler
 	# that got the upcall and by the revalidator that deletes the drop
@@ -89,14 +77,14 @@ BENIGN_LOG=(
 	'^tunnel\((handler|revalidator)[0-9]+\)\|WARN\|receive tunnel port not found \(icmp,(tun_id=0x65,tun_src=172\.31\.1\.2|tun_id=0x64,tun_src=172\.31\.1\.9),tun_dst=172\.31\.1\.1,.*,dl_src=02:00:00:00:00:03,dl_dst=02:00:00:00:00:01,nw_src=10\.0\.0\.3,nw_dst=10\.0\.0\.1,.*\)$'
 )
 
+# ping_ok's limits: 3 replies within 8 s (the first one waits for ARP
+# through the tunnel and for two upcalls).
+PING_W=2 PING_DEADLINE=8
+
 # Daemon and datapath commands, bounded.
 vsctl() { ovs-vsctl --timeout=30 "$@"; }
 appctl() { ovs-appctl --timeout=20 "$@"; }
 dpctl() { timeout 20 ovs-dpctl "$@"; }
-
-# A Python without pyenv's shim (a shell script: slow under TCG).
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
 
 # In nsr: send VXLAN packets to DST:4789 by hand, each carrying an ICMP echo
 # request 10.0.0.3 -> 10.0.0.1 (id 0x7e57) in an Ethernet frame SRC_MAC ->
@@ -159,55 +147,10 @@ while time.monotonic() < end:
 
 # --- checks ---------------------------------------------------------------------
 
-MOD=           # module under test: openvswitch or openvswitch_rs
 TUN_DP_PORT=   # the datapath's port number of vxlan_sys_4789
-FAILED=()      # failed checks of the current module
 
-ok() { pass "$MOD: $*"; }
-bad() {
-	echo "FAIL: $MOD: $*" >&2
-	FAILED+=("$*")
-}
-
-# ping_ok NS DST [ARGS]: 3 replies within 8 s (the first one waits for
-# ARP through the tunnel and for two upcalls).
-ping_ok() {
-	local ns=$1 dst=$2
-	shift 2
-	ip netns exec "$ns" ping -q -c 3 -i 0.2 -W 2 -w 8 "$@" "$dst" >/tmp/ping.out 2>&1
-}
-ping_summary() { grep -E 'transmitted|errors' /tmp/ping.out | tr '\n' ' '; }
-
-# check_ping WHAT NS DST [ARGS]
-check_ping() {
-	local what=$1
-	shift
-	if ping_ok "$@"; then ok "$what"; else bad "$what: ping $2 from $1 failed ($(ping_summary))"; fi
-}
-
-# save_flows CASE: the datapath's flows now (ovs-dpctl: the kernel's own
-# view), in $OVSRS_OUT and in /tmp/dp-flows.txt.
-save_flows() {
-	dpctl dump-flows --names >/tmp/dp-flows.txt 2>&1 || true
-	cp /tmp/dp-flows.txt "$OVSRS_OUT/vswitchd-tunnel-$MOD-$1.dpctl-flows.txt"
-}
-
-# check_dp_flow WHAT CASE ERE...: after save_flows CASE, one datapath flow
-# line matches every ERE.
-check_dp_flow() {
-	local what=$1 case=$2 lines re
-	shift 2
-	lines=$(cat /tmp/dp-flows.txt)
-	for re in "$@"; do
-		lines=$(grep -E -- "$re" <<<"$lines" || true)
-	done
-	if [ -n "$lines" ]; then
-		ok "$what"
-	else
-		bad "$what: no datapath flow matches $(printf "'%s' " "$@")in vswitchd-tunnel-$MOD-$case.dpctl-flows.txt:
-$(sed 's/^/    /' /tmp/dp-flows.txt)$([ -s /tmp/dp-flows.txt ] || echo '    (no flows)')"
-	fi
-}
+# (lib.sh has ok/bad, check_ping, check_dp_flow, tcp_transfer, check_lookups.)
+save_flows() { save_dp_flows "$@"; }
 
 # check_shape CASE TUN_ID: the IPv4 datapath flows of /tmp/dp-flows.txt
 # that match or set tunnel id TUN_ID, without their counters, "used" and
@@ -341,29 +284,15 @@ $(sed 's/^/    /' <<<"$dpif")"
 	done
 }
 
+# (The daemon's log first: on an early exit it is all there is.)
 cleanup() {
-	local pid
-	for pid in $(jobs -p); do kill "$pid" 2>/dev/null || true; done
-	# (stop_ovs's wait reads the pidfile ovs-vswitchd removes as it exits.)
-	stop_ovs 2>/dev/null
-	ip netns del ns1 2>/dev/null || true
-	ip netns del nsr 2>/dev/null || true
+	save_ovs_log
+	stop_scenario ns1 nsr
 	ip link del und0 2>/dev/null || true
 	ip link del "$TUN_DEV" 2>/dev/null || true
-	rm -f /tmp/tcp-send /tmp/tcp-recv
-}
-on_exit() {
-	local rc=$?
-	trap - EXIT
-	[ -z "$MOD" ] || [ ! -s "$OVS_LOG" ] || cp "$OVS_LOG" "$OVSRS_OUT/vswitchd-tunnel-$MOD-ovs-vswitchd.log"
-	cleanup
-	exit $rc
 }
 trap on_exit EXIT
-# Say which command a `set -e` exit comes from (in functions too, but not
-# from inside command substitutions).
-set -E
-trap '[ "$BASHPID" != "$$" ] || echo "FAIL: ${MOD:-setup}: command failed (line $LINENO): $BASH_COMMAND" >&2' ERR
+trace_errors
 
 # --- the scenario -------------------------------------------------------------------
 
@@ -372,28 +301,7 @@ case_ipv4() {
 	check_ping "ipv4: ping ns1 -> 10.0.0.3 (nsr's vxr, VNI 100)" ns1 10.0.0.3
 	check_ping "ipv4: ping nsr -> 10.0.0.1 (ns1)" nsr 10.0.0.1
 
-	local size=$((512 * 1024))
-	head -c $size /dev/urandom >/tmp/tcp-send
-	rm -f /tmp/tcp-recv
-	ip netns exec nsr timeout 60 socat -u TCP4-LISTEN:5001,bind=10.0.0.3,reuseaddr CREATE:/tmp/tcp-recv &
-	local rx=$! t0=$SECONDS rc=0
-	for _ in $(seq 50); do
-		[ -z "$(ip netns exec nsr ss -Hltn 'sport = :5001')" ] || break
-		sleep 0.2
-	done
-	ip netns exec ns1 timeout 60 socat -u OPEN:/tmp/tcp-send TCP4:10.0.0.3:5001,connect-timeout=10 || rc=$?
-	[ $rc = 0 ] || kill $rx 2>/dev/null || true
-	wait $rx || true
-	local want have
-	want=$(sha256sum </tmp/tcp-send | cut -d' ' -f1)
-	have=
-	[ ! -s /tmp/tcp-recv ] || have=$(sha256sum </tmp/tcp-recv | cut -d' ' -f1)
-	if [ $rc = 0 ] && [ "$want" = "$have" ]; then
-		ok "ipv4: 512 KiB over TCP ns1 -> nsr through the tunnel in $((SECONDS - t0)) s, sha256 matches"
-	else
-		bad "ipv4: TCP transfer: sender status $rc, received $(stat -c %s /tmp/tcp-recv 2>/dev/null || echo 0) of $size bytes, sha256 ${have:-none} (want $want)"
-	fi
-
+	tcp_transfer "ipv4: 512 KiB over TCP ns1 -> nsr through the tunnel" $((512 * 1024)) ns1 nsr 10.0.0.3
 	save_flows ipv4
 	check_dp_flow "ipv4: datapath flow encapsulates ns1 -> vxr: set(tunnel(tun_id=0x64,dst=$UL4_REMOTE,...)),$TUN_DEV" ipv4 \
 		"in_port\(ns1-out\)" "eth\(src=$MAC1,dst=$MACR\)" "eth_type\(0x0800\)" \
@@ -416,19 +324,14 @@ case_ipv4() {
 # to check in a dump.)
 case_tunnel_key() {
 	echo "--- $MOD: tunnel key: wrong VNI or source dropped"
-	ip netns exec ns1 timeout 30 "$PY" -c "$ECHO_SNIFFER" 4 12 >/tmp/sniff.out 2>&1 &
+	ip netns exec ns1 timeout 30 "$PYTHON" -c "$ECHO_SNIFFER" 4 12 >/tmp/sniff.out 2>&1 &
 	local sn=$!
 	wait_for_log /tmp/sniff.out '^ready' 20 || bad "tunnel key: the capture in ns1 did not start: $(cat /tmp/sniff.out)"
-	ip netns exec nsr timeout 20 "$PY" -c "$VXLAN_SENDER" "$MAC1" "$MACR" "$UL4_LOCAL" \
+	ip netns exec nsr timeout 20 "$PYTHON" -c "$VXLAN_SENDER" "$MAC1" "$MACR" "$UL4_LOCAL" \
 		"1,100,$UL4_REMOTE" sleep=1 "2,101,$UL4_REMOTE" "3,100,$UL4_OTHER" sleep=0.5 \
 		"4,100,$UL4_REMOTE" || bad "tunnel key: sending VXLAN packets from nsr failed"
 	# The capture ends at seq 4; 4 s more at most if it does not come.
-	for _ in $(seq 20); do
-		kill -0 $sn 2>/dev/null || break
-		sleep 0.2
-	done
-	kill $sn 2>/dev/null || true
-	wait $sn || true
+	end_capture $sn 4
 	save_flows tunnel-key
 	cp /tmp/sniff.out "$OVSRS_OUT/vswitchd-tunnel-$MOD-tunnel-key.capture.txt"
 	local got
@@ -470,43 +373,9 @@ case_ipv6() {
 	check_shape ipv6 0xc8
 }
 
-# The datapath's "lookups: hit:H missed:M lost:L": both paths taken, and
-# every miss reached ovs-vswitchd.
-check_lookups() {
-	local show hit missed lost
-	show=$(dpctl show 2>&1 || true)
-	printf '%s\n' "$show" >"$OVSRS_OUT/vswitchd-tunnel-$MOD-dpctl-show-end.txt"
-	# (No process substitution: the guest has no /dev/fd.)
-	read -r hit missed lost <<<"$(sed -n 's/^ *lookups: hit:\([0-9]*\) missed:\([0-9]*\) lost:\([0-9]*\).*/\1 \2 \3/p' <<<"$show")" || true
-	if [ "${hit:-0}" -gt 0 ] && [ "${missed:-0}" -gt 0 ] && [ "${lost:-x}" = 0 ]; then
-		ok "datapath lookups: hit:$hit missed:$missed lost:0"
-	else
-		bad "datapath lookups: want hit > 0, missed > 0, lost 0; ovs-dpctl show has: $(grep 'lookups:' <<<"$show" || echo nothing)"
-	fi
-}
-
-# The log's WARN and ERR lines, without their timestamps and sequence
-# numbers ("module|LEVEL|text").
-log_warnings() {
-	sed -n 's/^[^|]*|[^|]*|\(.*|\(WARN\|ERR\|EMER\)|.*\)/\1/p' "$OVS_LOG"
-}
-# log_problems: those not matched by BENIGN_LOG.
-log_problems() {
-	local rc=0
-	printf '%s\n' "${BENIGN_LOG[@]}" >/tmp/benign-log.ere
-	log_warnings >/tmp/log-warnings.txt
-	grep -Ev -f /tmp/benign-log.ere /tmp/log-warnings.txt || rc=$?
-	[ $rc -le 1 ] || echo "(grep failed with status $rc on BENIGN_LOG)"
-}
-
 # scenario MODULE: all of the above with MODULE (and only it) loaded.
 scenario() {
-	MOD=$1
-	FAILED=()
-	local t0=$SECONDS
-	echo "=== $MOD"
-	if [ "$MOD" = openvswitch ]; then load_c_module; else load_rust_module; fi
-	start_ovs
+	scenario_start "$1"
 	bridge_with_tunnels
 	assert_datapath_module "$MOD"
 
@@ -528,30 +397,10 @@ scenario() {
 	else
 		ok "teardown: del-br removed $TUN_DEV"
 	fi
-	# Stopped through ovs-appctl, not stop_ovs's SIGTERM: that one is
-	# logged as "fatal_signal|WARN|terminating with signal 15".
-	appctl -t ovs-vswitchd exit || bad "ovs-appctl exit failed"
-	for _ in $(seq 50); do
-		[ -f /run/openvswitch/ovs-vswitchd.pid ] || break
-		sleep 0.2
-	done
-	stop_ovs 2>/dev/null
-	cp "$OVS_LOG" "$OVSRS_OUT/vswitchd-tunnel-$MOD-ovs-vswitchd.log"
-	local problems
-	problems=$(log_problems)
-	log_warnings | grep -E 'Unreasonably long' | sed "s/^/note: $MOD: (benign) /" || true
-	if [ -z "$problems" ]; then
-		ok "ovs-vswitchd.log: no WARN/ERR line (but the known benign ones)"
-	else
-		bad "ovs-vswitchd.log has WARN/ERR lines:
-$(sed 's/^/    /' <<<"$problems")"
-	fi
+	exit_ovs_and_check_log
 	cleanup
 	unload_datapath_modules
-	echo "=== $MOD: $((SECONDS - t0)) s, ${#FAILED[@]} failed check(s)"
-	if [ ${#FAILED[@]} -gt 0 ]; then
-		OVS_LOG=/dev/null fail "$MOD: ${#FAILED[@]} check(s) failed:$(printf '\n    %s' "${FAILED[@]%%$'\n'*}")"
-	fi
+	scenario_verdict
 }
 
 require_vxlan
