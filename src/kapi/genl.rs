@@ -297,18 +297,9 @@ impl Request<'_> {
         }
         // SAFETY: with a policy, `attrs` has `maxattr + 1` entries.
         let nla = unsafe { *attrs.add(usize::from(kind)) };
-        if nla.is_null() {
-            return None;
-        }
-        // SAFETY: a parsed attribute lies inside the request message, which
-        // outlives the handler; `nla_len >= NLA_HDRLEN` was checked by the
-        // parser, and the payload is the `nla_len - NLA_HDRLEN` bytes after
-        // the header.
-        unsafe {
-            let len = usize::from((*nla).nla_len).saturating_sub(NLA_HDRLEN);
-            let payload = core::slice::from_raw_parts(nla.cast::<u8>().add(NLA_HDRLEN), len);
-            Some(Attr::from_parts((*nla).nla_type, payload))
-        }
+        // SAFETY: null or an attribute the core parsed and validated inside
+        // the request message, which outlives the borrow of `self`.
+        unsafe { parsed_attr(nla) }
     }
 
     /// The family's own header (`genl_info_userhdr()`, `hdrsize` bytes).
@@ -544,16 +535,29 @@ impl DumpAttrs<'_> {
     /// The attribute of type `kind`, if the request has one.
     pub(crate) fn get(&self, kind: u16) -> Option<Attr<'_>> {
         let nla = *self.ptrs.get(usize::from(kind))?;
-        if nla.is_null() {
-            return None;
-        }
-        // SAFETY: a validated attribute inside the request (type
-        // invariant): `nla_len >= NLA_HDRLEN` and the payload follows.
-        unsafe {
-            let len = usize::from((*nla).nla_len).saturating_sub(NLA_HDRLEN);
-            let payload = core::slice::from_raw_parts(nla.cast::<u8>().add(NLA_HDRLEN), len);
-            Some(Attr::from_parts((*nla).nla_type, payload))
-        }
+        // SAFETY: null or a validated attribute inside the request (type
+        // invariant), which outlives the borrow of `self`.
+        unsafe { parsed_attr(nla) }
+    }
+}
+
+/// The attribute at `nla`, or `None` for null.
+///
+/// # Safety
+///
+/// `nla` is null or an attribute the netlink parser validated
+/// (`nla_len >= NLA_HDRLEN`, the payload inside the message) in a message
+/// that outlives `'a`.
+unsafe fn parsed_attr<'a>(nla: *const bindings::nlattr) -> Option<Attr<'a>> {
+    if nla.is_null() {
+        return None;
+    }
+    // SAFETY: per the caller, the payload is the `nla_len - NLA_HDRLEN`
+    // bytes after the header, inside the message, alive for `'a`.
+    unsafe {
+        let len = usize::from((*nla).nla_len).saturating_sub(NLA_HDRLEN);
+        let payload = core::slice::from_raw_parts(nla.cast::<u8>().add(NLA_HDRLEN), len);
+        Some(Attr::from_parts((*nla).nla_type, payload))
     }
 }
 
