@@ -61,3 +61,19 @@ fn cf_percpu_outlives_bh(cache: &crate::kapi::percpu::PerCpuArray<u32>) {
     }
     let _ = entries.len();
 }
+
+// A namespace borrowed from its holder cannot outlive it.
+// expect: E0515
+fn cf_netns_outlives_handle(
+    handle: crate::kapi::netdev::NetHandle,
+) -> crate::kapi::netdev::NetNs<'static> {
+    handle.get()
+}
+
+// A stored namespace is not copied around behind its holder's back.
+// expect: E0382
+fn cf_nethandle_is_not_copy(handle: crate::kapi::netdev::NetHandle) {
+    let first = handle;
+    let second = handle;
+    drop((first, second));
+}
