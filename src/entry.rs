@@ -116,7 +116,6 @@ macro_rules! family_handler {
         impl genl::Handler for $name {
             fn doit(&self, cmd: u8, req: &Request<'_>) -> Result {
                 let dps: &Datapaths = &self.0;
-                let _ = dps;
                 match cmd {
                     $($cmd => ($doit)(dps, req),)*
                     _ => unknown_command(cmd),
