@@ -1,4 +1,5 @@
-"""Tests for tests/vm/ovs_dp_transcript.py (ovs_datapath request transcript).
+"""Tests for tests/vm/ovs_dp_transcript.py (ovs_datapath request transcript)
+and its steps, tests/vm/ovs_dp_steps.py.
 
 Plain unittest, stdlib only, no kernel module needed: encoding, decoding
 and normalisation are checked on hand-made bytes; the worker protocol and
@@ -19,6 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "vm"))
 
 import genl_families as gf  # noqa: E402
+import ovs_dp_steps as st  # noqa: E402
 import ovs_dp_transcript as t  # noqa: E402
 
 FAMILY = 0x19
@@ -88,22 +90,22 @@ def namer(names=None, requested=None):
 
 class FormattingTest(unittest.TestCase):
     def test_errno_names_prefer_kernel_spelling(self):
-        self.assertEqual(t.errno_name(errno.EINVAL), "EINVAL")
-        self.assertEqual(t.errno_name(errno.EOPNOTSUPP), "EOPNOTSUPP")
-        self.assertEqual(t.errno_name(errno.ENODEV), "ENODEV")
-        self.assertEqual(t.errno_name(9999), "E?9999")
+        self.assertEqual(st.errno_name(errno.EINVAL), "EINVAL")
+        self.assertEqual(st.errno_name(errno.EOPNOTSUPP), "EOPNOTSUPP")
+        self.assertEqual(st.errno_name(errno.ENODEV), "ENODEV")
+        self.assertEqual(st.errno_name(9999), "E?9999")
 
     def test_features(self):
-        self.assertEqual(t.features_str(0), "0x0 (-)")
-        self.assertEqual(t.features_str(9), "0x9 (UNALIGNED|DISPATCH_UPCALL_PER_CPU)")
-        self.assertEqual(t.features_str(0x80000003),
+        self.assertEqual(st.features_str(0), "0x0 (-)")
+        self.assertEqual(st.features_str(9), "0x9 (UNALIGNED|DISPATCH_UPCALL_PER_CPU)")
+        self.assertEqual(st.features_str(0x80000003),
                          "0x80000003 (UNALIGNED|VPORT_PIDS|0x80000000)")
-        self.assertEqual(t.features_str(0x14), "0x14 (TC_RECIRC_SHARING|0x10)")
+        self.assertEqual(st.features_str(0x14), "0x14 (TC_RECIRC_SHARING|0x10)")
 
     def test_nlmsg_flags(self):
-        self.assertEqual(t.nlmsg_flags_str(0), "-")
-        self.assertEqual(t.nlmsg_flags_str(gf.NLM_F_MULTI), "MULTI")
-        self.assertEqual(t.nlmsg_flags_str(gf.NLM_F_MULTI | 0x1000), "MULTI|0x1000")
+        self.assertEqual(st.nlmsg_flags_str(0), "-")
+        self.assertEqual(st.nlmsg_flags_str(gf.NLM_F_MULTI), "MULTI")
+        self.assertEqual(st.nlmsg_flags_str(gf.NLM_F_MULTI | 0x1000), "MULTI|0x1000")
 
     def test_default_notes_path(self):
         self.assertEqual(t.default_notes_path("/o/dp-openvswitch.txt"),
@@ -113,17 +115,17 @@ class FormattingTest(unittest.TestCase):
 
 class RequestEncodingTest(unittest.TestCase):
     def test_defaults_follow_ovs_vswitchd(self):
-        new = t.Req("NEW", t.NAME("a"), t.PID(0))
-        self.assertEqual(new.flags(), gf.NLM_F_REQUEST | gf.NLM_F_ACK | t.NLM_F_ECHO)
-        get = t.Req("GET", t.NAME("a"))
+        new = st.Req("NEW", st.NAME("a"), st.PID(0))
+        self.assertEqual(new.flags(), gf.NLM_F_REQUEST | gf.NLM_F_ACK | st.NLM_F_ECHO)
+        get = st.Req("GET", st.NAME("a"))
         self.assertEqual(get.flags(), gf.NLM_F_REQUEST | gf.NLM_F_ACK)
-        dump = t.Req("GET", dump=True)
+        dump = st.Req("GET", dump=True)
         self.assertEqual(dump.flags(), gf.NLM_F_REQUEST | gf.NLM_F_DUMP)
-        bare = t.Req("DEL", t.NAME("a"), echo=False, ack=False)
+        bare = st.Req("DEL", st.NAME("a"), echo=False, ack=False)
         self.assertEqual(bare.flags(), gf.NLM_F_REQUEST)
 
     def test_encode_layout(self):
-        req = t.Req("NEW", t.NAME("tdp1"), t.PID(7), t.FEAT(9), hdr=3, version=1)
+        req = st.Req("NEW", st.NAME("tdp1"), st.PID(7), st.FEAT(9), hdr=3, version=1)
         msg = req.encode(FAMILY, 42)
         length, mtype, flags, seq, pid = struct.unpack_from("=IHHII", msg)
         self.assertEqual((length, mtype, flags, seq, pid),
@@ -134,62 +136,62 @@ class RequestEncodingTest(unittest.TestCase):
                          [(1, b"tdp1\0"), (2, u32(7)), (5, u32(9))])
 
     def test_no_ovs_header(self):
-        msg = t.Req("GET", hdr=None).encode(FAMILY, 1)
+        msg = st.Req("GET", hdr=None).encode(FAMILY, 1)
         self.assertEqual(len(msg), 20)
 
     def test_attr_encodings(self):
-        enc = lambda spec: t.attr_spec_encode(spec, t.identity)  # noqa: E731
-        self.assertEqual(enc(t.NAME("ab")), attr(1, b"ab\0"))
-        self.assertEqual(enc(t.NAME("")), attr(1, b"\0"))
-        self.assertEqual(enc(t.PIDS(1, 2)), attr(8, u32(1) + u32(2)))
-        self.assertEqual(enc(t.IFX(-1)), attr(9, struct.pack("=i", -1)))
-        self.assertEqual(enc(t.MASKS(4096)), attr(7, u32(4096)))
-        self.assertEqual(enc(t.RAW("PER_CPU_PIDS", b"\1\0")), attr(8, b"\1\0"))
-        self.assertEqual(enc(t.RAW(99, b"")), attr(99, b""))
+        enc = lambda spec: st.attr_spec_encode(spec, st.identity)  # noqa: E731
+        self.assertEqual(enc(st.NAME("ab")), attr(1, b"ab\0"))
+        self.assertEqual(enc(st.NAME("")), attr(1, b"\0"))
+        self.assertEqual(enc(st.PIDS(1, 2)), attr(8, u32(1) + u32(2)))
+        self.assertEqual(enc(st.IFX(-1)), attr(9, struct.pack("=i", -1)))
+        self.assertEqual(enc(st.MASKS(4096)), attr(7, u32(4096)))
+        self.assertEqual(enc(st.RAW("PER_CPU_PIDS", b"\1\0")), attr(8, b"\1\0"))
+        self.assertEqual(enc(st.RAW(99, b"")), attr(99, b""))
 
     def test_symbolic_values_need_a_resolver(self):
-        req = t.Req("GET", hdr=t.IfindexOf("tdp1"))
-        with self.assertRaises(t.Unresolvable):
+        req = st.Req("GET", hdr=st.IfindexOf("tdp1"))
+        with self.assertRaises(st.Unresolvable):
             req.encode(FAMILY, 1)
-        msg = req.encode(FAMILY, 1, lambda v: 17 if isinstance(v, t.IfindexOf) else v)
+        msg = req.encode(FAMILY, 1, lambda v: 17 if isinstance(v, st.IfindexOf) else v)
         self.assertEqual(msg[20:24], struct.pack("=i", 17))
-        new = t.Req("NEW", t.NAME("x"), t.PID(0), t.IFX(t.FREE))
-        msg = new.encode(FAMILY, 1, lambda v: 4242 if v is t.FREE else v)
+        new = st.Req("NEW", st.NAME("x"), st.PID(0), st.IFX(st.FREE))
+        msg = new.encode(FAMILY, 1, lambda v: 4242 if v is st.FREE else v)
         self.assertIn(attr(9, struct.pack("=i", 4242)), msg)
 
     def test_describe_is_symbolic(self):
-        req = t.Req("NEW", t.NAME("tdp2"), t.PID(0), t.FEAT(t.UA | t.PC), t.IFX(t.FREE),
-                    t.RAW("PER_CPU_PIDS", b"\1\0"))
+        req = st.Req("NEW", st.NAME("tdp2"), st.PID(0), st.FEAT(st.UA | st.PC), st.IFX(st.FREE),
+                    st.RAW("PER_CPU_PIDS", b"\1\0"))
         self.assertEqual(
             req.describe(),
             'NEW v2 [echo,ack] dp_ifindex=0 NAME="tdp2" UPCALL_PID=0 '
             'USER_FEATURES=0x9(UNALIGNED|DISPATCH_UPCALL_PER_CPU) '
             'IFINDEX=<free ifindex> PER_CPU_PIDS=raw[2]:0100')
-        self.assertEqual(t.Req("GET", dump=True).describe(),
+        self.assertEqual(st.Req("GET", dump=True).describe(),
                          "GET dump v2 [no-echo,no-ack] dp_ifindex=0")
-        self.assertEqual(t.Req("GET", hdr=t.IfindexOf("x")).describe(),
+        self.assertEqual(st.Req("GET", hdr=st.IfindexOf("x")).describe(),
                          "GET v2 [ack] dp_ifindex=<ifindex of x>")
-        self.assertEqual(t.Req("GET", hdr=None).describe(), "GET v2 [ack] (no ovs_header)")
+        self.assertEqual(st.Req("GET", hdr=None).describe(), "GET v2 [ack] (no ovs_header)")
 
     def test_unknown_command_rejected(self):
         with self.assertRaises(ValueError):
-            t.Req("FLUSH")
+            st.Req("FLUSH")
         with self.assertRaises(ValueError):
-            t.Req("GET", family="ovs_flow")
+            st.Req("GET", family="ovs_flow")
 
 
 class VportRequestTest(unittest.TestCase):
     def test_defaults(self):
-        req = t.V("GET", t.NAME("tdpv"))
+        req = st.V("GET", st.NAME("tdpv"))
         self.assertEqual((req.family, req.version), ("vport", 1))
         self.assertEqual(req.flags(), gf.NLM_F_REQUEST | gf.NLM_F_ACK)
-        self.assertEqual(t.V("SET", t.NAME("a")).flags(),
-                         gf.NLM_F_REQUEST | gf.NLM_F_ACK | t.NLM_F_ECHO)
-        self.assertEqual(t.Req("GET").version, 2)
+        self.assertEqual(st.V("SET", st.NAME("a")).flags(),
+                         gf.NLM_F_REQUEST | gf.NLM_F_ACK | st.NLM_F_ECHO)
+        self.assertEqual(st.Req("GET").version, 2)
 
     def test_encode_layout(self):
-        req = t.V("NEW", t.NAME("tdpv-in"), t.VTYPE("internal"), t.VPIDS(5, 6), t.PORT(3),
-                  t.IFX(9), t.NSID(-1), t.OPTS(), hdr=11)
+        req = st.V("NEW", st.NAME("tdpv-in"), st.VTYPE("internal"), st.VPIDS(5, 6), st.PORT(3),
+                  st.IFX(9), st.NSID(-1), st.OPTS(), hdr=11)
         msg = req.encode(FAMILY, 42)
         self.assertEqual(msg[16:20], struct.pack("=BBH", 1, 1, 0))
         self.assertEqual(msg[20:24], struct.pack("=i", 11))
@@ -198,44 +200,45 @@ class VportRequestTest(unittest.TestCase):
             (8, struct.pack("=i", 9)), (9, struct.pack("=i", -1)), (4, b"")])
 
     def test_attr_encodings(self):
-        enc = lambda spec: t.attr_spec_encode(spec, t.identity, "vport")  # noqa: E731
-        self.assertEqual(enc(t.VTYPE("netdev")), attr(2, u32(1)))
-        self.assertEqual(enc(t.VTYPE(9)), attr(2, u32(9)))
-        self.assertEqual(enc(t.VPIDS(7)), attr(5, u32(7)))
+        enc = lambda spec: st.attr_spec_encode(spec, st.identity, "vport")  # noqa: E731
+        self.assertEqual(enc(st.VTYPE("netdev")), attr(2, u32(1)))
+        self.assertEqual(enc(st.VTYPE(9)), attr(2, u32(9)))
+        self.assertEqual(enc(st.VPIDS(7)), attr(5, u32(7)))
         self.assertEqual(enc(("UPCALL_PID", 7)), attr(5, u32(7)))
-        self.assertEqual(enc(t.NAME("x")), attr(3, b"x\0"))
-        self.assertEqual(enc(t.RAW("STATS", b"\0" * 8)), attr(6, b"\0" * 8))
-        self.assertEqual(enc(t.RAW("PORT_NO", b"\0\0")), attr(1, b"\0\0"))
-        self.assertEqual(enc(t.OPTS(b"\1\2")), attr(4, b"\1\2"))
+        self.assertEqual(enc(st.NAME("x")), attr(3, b"x\0"))
+        self.assertEqual(enc(st.RAW("STATS", b"\0" * 8)), attr(6, b"\0" * 8))
+        self.assertEqual(enc(st.RAW("PORT_NO", b"\0\0")), attr(1, b"\0\0"))
+        self.assertEqual(enc(st.OPTS(b"\1\2")), attr(4, b"\1\2"))
         # the same key in the ovs_datapath family has another number
-        self.assertEqual(t.attr_spec_encode(t.NAME("x"), t.identity), attr(1, b"x\0"))
+        self.assertEqual(st.attr_spec_encode(st.NAME("x"), st.identity), attr(1, b"x\0"))
         with self.assertRaises(KeyError):
-            enc(t.FEAT(1))
+            enc(st.FEAT(1))
 
     def test_symbolic_ifindex_attr(self):
-        req = t.V("GET", t.NAME("tdpv"), t.IFX(t.IfindexOf("tdpv")))
-        msg = req.encode(FAMILY, 1, lambda v: 17 if isinstance(v, t.IfindexOf) else v)
+        req = st.V("GET", st.NAME("tdpv"), st.IFX(st.IfindexOf("tdpv")))
+        msg = req.encode(FAMILY, 1, lambda v: 17 if isinstance(v, st.IfindexOf) else v)
         self.assertIn(attr(8, struct.pack("=i", 17)), msg)
 
     def test_describe(self):
         self.assertEqual(
-            t.V("NEW", t.NAME("tdpv-in"), t.VTYPE("internal"), t.VPIDS(0, 1), t.PORT(3),
-                t.IFX(t.FREE), hdr=t.IfindexOf("tdpv")).describe(),
+            st.V("NEW", st.NAME("tdpv-in"), st.VTYPE("internal"), st.VPIDS(0, 1), st.PORT(3),
+                st.IFX(st.FREE), hdr=st.IfindexOf("tdpv")).describe(),
             'vport:NEW v1 [echo,ack] dp_ifindex=<ifindex of tdpv> NAME="tdpv-in" '
             'TYPE=internal UPCALL_PID=[0,1] PORT_NO=3 IFINDEX=<free ifindex>')
         self.assertEqual(
-            t.V("SET", t.NAME("a"), t.VTYPE(9), t.OPTS(), t.RAW("UPCALL_PID", b"")).describe(),
+            st.V("SET", st.NAME("a"), st.VTYPE(9), st.OPTS(),
+                 st.RAW("UPCALL_PID", b"")).describe(),
             'vport:SET v1 [echo,ack] dp_ifindex=0 NAME="a" TYPE=9 OPTIONS=nested[0]:- '
             'UPCALL_PID=raw[0]:-')
-        self.assertEqual(t.V("GET", dump=True, hdr=1).describe(),
+        self.assertEqual(st.V("GET", dump=True, hdr=1).describe(),
                          "vport:GET dump v1 [no-echo,no-ack] dp_ifindex=1")
 
 
 class StepListTest(unittest.TestCase):
     def resolve(self, v):
-        if isinstance(v, t.IfindexOf):
+        if isinstance(v, st.IfindexOf):
             return 100
-        if isinstance(v, t.FreeIfindex):
+        if isinstance(v, st.FreeIfindex):
             return 4242
         return v
 
@@ -302,7 +305,7 @@ class StepListTest(unittest.TestCase):
         step deletes; every netns it adds is deleted again."""
         shells = [s.argv for s in t.STEPS if s.kind == "shell"]
         added = [a[3] for a in shells if a[:3] == ["ip", "link", "add"]]
-        self.assertEqual(sorted(added), sorted(t.VETHS))
+        self.assertEqual(sorted(added), sorted(st.VETHS))
         for veth in added:
             self.assertTrue(any("ip link del %s" % veth in " ".join(a) for a in shells), veth)
         netns_add = sum(1 for a in shells if "ip netns add" in " ".join(a))
@@ -314,14 +317,14 @@ class StepListTest(unittest.TestCase):
             if getattr(step, "family", "") == "vport" and step.cmd == "NEW":
                 for key, value in step.attrs:
                     if key == "NAME":
-                        self.assertTrue(value.startswith(t.DP_PREFIX) or value == "lo", value)
+                        self.assertTrue(value.startswith(st.DP_PREFIX) or value == "lo", value)
 
     def test_names_this_tool_creates_have_the_prefix(self):
         for step in t.STEPS:
             if step.kind == "req" and step.cmd == "NEW":
                 for key, value in step.attrs:
                     if key == "NAME" and value not in ("", "lo"):
-                        self.assertTrue(value.startswith(t.DP_PREFIX), value)
+                        self.assertTrue(value.startswith(st.DP_PREFIX), value)
 
 
 class AttrDecodingTest(unittest.TestCase):
@@ -626,13 +629,13 @@ class FakeRunTest(unittest.TestCase):
         t.CONTEXTS = {"netns": (lambda: None, True), "nobody": (lambda: None, False)}
         t.netns_exists = lambda: False
         t.STEPS = [
-            t.Section("one"),
-            t.Req("GET", t.NAME("tdp1"), why="because"),
-            t.Req("GET", t.NAME("tdp1"), ctx="netns"),
-            t.Shell(["false"]),
-            t.Stop("netns"),
-            t.Stop("netns"),
-            t.Req("NEW", t.NAME("tdp1"), t.PID(0), ctx="nobody"),
+            st.Section("one"),
+            st.Req("GET", st.NAME("tdp1"), why="because"),
+            st.Req("GET", st.NAME("tdp1"), ctx="netns"),
+            st.Shell(["false"]),
+            st.Stop("netns"),
+            st.Stop("netns"),
+            st.Req("NEW", st.NAME("tdp1"), st.PID(0), ctx="nobody"),
         ]
 
     def tearDown(self):

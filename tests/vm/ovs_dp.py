@@ -3,10 +3,11 @@
 
 The tools next to it (actions_ab.py, malformed_ab.py, flow_family_ab.py,
 flow_codec_ab.py, ovs_dp_transcript.py) import from here what they share:
-genetlink family lookup, OVS attribute helpers, the packet builders,
-AF_PACKET capture, datapath creation. The netlink socket and message
-codec underneath are genl_families.py's (GenlSocket). Standard library
-only, since Python in the test VM is slow.
+the ovs_datapath and ovs_vport constants and their names, genetlink
+family lookup, OVS attribute helpers, the packet builders, AF_PACKET
+capture, datapath creation. The netlink socket and message codec
+underneath are genl_families.py's (GenlSocket). Standard library only,
+since Python in the test VM is slow.
 
     ovs_dp.py add NAME      OVS_DP_CMD_NEW (upcall pid 0, ovs-vswitchd's features)
     ovs_dp.py del NAME      OVS_DP_CMD_DEL
@@ -34,9 +35,102 @@ import genl_families as g  # noqa: E402
 
 # --- include/uapi/linux/openvswitch.h ------------------------------------------
 
-OVS_DP_CMD_NEW, OVS_DP_CMD_DEL, OVS_DP_CMD_GET, OVS_DP_CMD_SET = 1, 2, 3, 4
-OVS_DP_ATTR_NAME, OVS_DP_ATTR_UPCALL_PID, OVS_DP_ATTR_USER_FEATURES = 1, 2, 5
-OVS_DP_F_UNALIGNED, OVS_DP_F_DISPATCH_UPCALL_PER_CPU = 1, 8
+OVS_DATAPATH_FAMILY = "ovs_datapath"
+OVS_DATAPATH_MCGROUP = "ovs_datapath"
+OVS_DATAPATH_VERSION = 2
+OVS_DP_VER_FEATURES = 2
+
+OVS_DP_CMD_NEW = 1
+OVS_DP_CMD_DEL = 2
+OVS_DP_CMD_GET = 3
+OVS_DP_CMD_SET = 4
+CMDS = {"NEW": OVS_DP_CMD_NEW, "DEL": OVS_DP_CMD_DEL,
+        "GET": OVS_DP_CMD_GET, "SET": OVS_DP_CMD_SET}
+CMD_NAMES = {v: k for k, v in CMDS.items()}
+
+OVS_DP_ATTR_NAME = 1
+OVS_DP_ATTR_UPCALL_PID = 2
+OVS_DP_ATTR_STATS = 3
+OVS_DP_ATTR_MEGAFLOW_STATS = 4
+OVS_DP_ATTR_USER_FEATURES = 5
+OVS_DP_ATTR_PAD = 6
+OVS_DP_ATTR_MASKS_CACHE_SIZE = 7
+OVS_DP_ATTR_PER_CPU_PIDS = 8
+OVS_DP_ATTR_IFINDEX = 9
+ATTRS = {
+    "NAME": OVS_DP_ATTR_NAME,
+    "UPCALL_PID": OVS_DP_ATTR_UPCALL_PID,
+    "STATS": OVS_DP_ATTR_STATS,
+    "MEGAFLOW_STATS": OVS_DP_ATTR_MEGAFLOW_STATS,
+    "USER_FEATURES": OVS_DP_ATTR_USER_FEATURES,
+    "PAD": OVS_DP_ATTR_PAD,
+    "MASKS_CACHE_SIZE": OVS_DP_ATTR_MASKS_CACHE_SIZE,
+    "PER_CPU_PIDS": OVS_DP_ATTR_PER_CPU_PIDS,
+    "IFINDEX": OVS_DP_ATTR_IFINDEX,
+}
+ATTR_NAMES = {v: k for k, v in ATTRS.items()}
+
+OVS_DP_F_UNALIGNED = 1 << 0
+OVS_DP_F_VPORT_PIDS = 1 << 1
+OVS_DP_F_TC_RECIRC_SHARING = 1 << 2
+OVS_DP_F_DISPATCH_UPCALL_PER_CPU = 1 << 3
+FEATURE_NAMES = [
+    (OVS_DP_F_UNALIGNED, "UNALIGNED"),
+    (OVS_DP_F_VPORT_PIDS, "VPORT_PIDS"),
+    (OVS_DP_F_TC_RECIRC_SHARING, "TC_RECIRC_SHARING"),
+    (OVS_DP_F_DISPATCH_UPCALL_PER_CPU, "DISPATCH_UPCALL_PER_CPU"),
+]
+
+OVS_VPORT_FAMILY = "ovs_vport"
+OVS_VPORT_MCGROUP = "ovs_vport"
+OVS_VPORT_VERSION = 1
+
+# OVS_VPORT_CMD_* have the same numbers as OVS_DP_CMD_* (CMDS).
+
+OVS_VPORT_ATTR_PORT_NO = 1
+OVS_VPORT_ATTR_TYPE = 2
+OVS_VPORT_ATTR_NAME = 3
+OVS_VPORT_ATTR_OPTIONS = 4
+OVS_VPORT_ATTR_UPCALL_PID = 5
+OVS_VPORT_ATTR_STATS = 6
+OVS_VPORT_ATTR_PAD = 7
+OVS_VPORT_ATTR_IFINDEX = 8
+OVS_VPORT_ATTR_NETNSID = 9
+OVS_VPORT_ATTR_UPCALL_STATS = 10
+VPORT_ATTRS = {
+    "PORT_NO": OVS_VPORT_ATTR_PORT_NO,
+    "TYPE": OVS_VPORT_ATTR_TYPE,
+    "NAME": OVS_VPORT_ATTR_NAME,
+    "OPTIONS": OVS_VPORT_ATTR_OPTIONS,
+    "UPCALL_PID": OVS_VPORT_ATTR_UPCALL_PID,
+    "STATS": OVS_VPORT_ATTR_STATS,
+    "PAD": OVS_VPORT_ATTR_PAD,
+    "IFINDEX": OVS_VPORT_ATTR_IFINDEX,
+    "NETNSID": OVS_VPORT_ATTR_NETNSID,
+    "UPCALL_STATS": OVS_VPORT_ATTR_UPCALL_STATS,
+}
+VPORT_ATTR_NAMES = {v: k for k, v in VPORT_ATTRS.items()}
+
+OVS_VPORT_UPCALL_ATTR_SUCCESS = 0       # inside OVS_VPORT_ATTR_UPCALL_STATS
+OVS_VPORT_UPCALL_ATTR_FAIL = 1
+VPORT_UPCALL_ATTR_NAMES = {OVS_VPORT_UPCALL_ATTR_SUCCESS: "SUCCESS",
+                           OVS_VPORT_UPCALL_ATTR_FAIL: "FAIL",
+                           OVS_VPORT_ATTR_PAD: "PAD"}
+
+VPORT_TYPES = {"netdev": 1, "internal": 2, "gre": 3, "vxlan": 4, "geneve": 5}
+VPORT_TYPE_NAMES = {v: k for k, v in VPORT_TYPES.items()}
+
+DP_MAX_PORTS = 65535                                  # USHRT_MAX
+
+OVS_HEADER = struct.Struct("=i")                     # struct ovs_header
+OVS_DP_STATS = struct.Struct("=QQQQ")                # struct ovs_dp_stats
+OVS_DP_STATS_FIELDS = ("n_hit", "n_missed", "n_lost", "n_flows")
+OVS_DP_MEGAFLOW_STATS = struct.Struct("=QIIQQ")      # struct ovs_dp_megaflow_stats
+OVS_DP_MEGAFLOW_STATS_FIELDS = ("n_mask_hit", "n_masks", "pad0", "n_cache_hit", "pad1")
+OVS_VPORT_STATS = struct.Struct("=8Q")               # struct ovs_vport_stats
+OVS_VPORT_STATS_FIELDS = ("rx_packets", "tx_packets", "rx_bytes", "tx_bytes",
+                          "rx_errors", "tx_errors", "rx_dropped", "tx_dropped")
+
 OVS_PACKET_CMD_EXECUTE = 3
 OVS_PACKET_ATTR_PACKET, OVS_PACKET_ATTR_KEY, OVS_PACKET_ATTR_ACTIONS = 1, 2, 3
 OVS_KEY_ATTR_IN_PORT, OVS_KEY_ATTR_ETHERNET, OVS_KEY_ATTR_ETHERTYPE = 3, 4, 6

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # openvswitch_rs transforms packets exactly like openvswitch.ko: the same
-# corpus of OVS_PACKET_CMD_EXECUTE requests (tests/vm/actions_ab.py:
+# corpus of OVS_PACKET_CMD_EXECUTE requests (tests/vm/actions_corpus.py:
 # realistic frames - IPv4/IPv6 TCP, UDP with and without checksum, ICMP,
 # ICMPv6, SCTP, ARP, LLC, 802.1Q, QinQ, MPLS, a layer-3 packet - crossed
 # with action lists covering output, trunc, userspace, set and set_masked
