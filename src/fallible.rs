@@ -21,6 +21,12 @@ mod imp {
     pub type Box<T> = KBox<T>;
     pub type Arc<T> = kernel::sync::Arc<T>;
 
+    impl From<kernel::alloc::AllocError> for AllocError {
+        fn from(_: kernel::alloc::AllocError) -> Self {
+            AllocError
+        }
+    }
+
     pub fn arc<T>(x: T) -> Result<Arc<T>, AllocError> {
         Arc::new(x, GFP_KERNEL).map_err(|_| AllocError)
     }

@@ -115,7 +115,7 @@ fn parse_actions(
     masked_key: &crate::flow::key::FlowKey,
     unsafe_msg: &str,
 ) -> Result<Actions> {
-    let mut sink = VecSink::default();
+    let mut sink = VecSink::with_capacity(list.len()).map_err(no_memory)?;
     let copied = copy_actions(&mut sink, list, masked_key).and_then(|()| {
         // The reply carries the list in one attribute.
         if sink.bytes().len() > usize::from(u16::MAX) - 4 {
@@ -184,7 +184,6 @@ struct Header {
 /// than fail; any other that does not fit is cancelled (`EMSGSIZE`).
 fn fill_info(
     out: &mut MsgWriter<'_>,
-    table: &FlowTable,
     flow: &Flow,
     h: &Header,
     ufid_flags: u32,
@@ -198,7 +197,7 @@ fn fill_info(
         h.cmd,
         &ovs_header(h.dp_ifindex),
     )?;
-    let filled = fill_attrs(out, table, flow, ufid_flags, first_in_buffer);
+    let filled = fill_attrs(out, flow, ufid_flags, first_in_buffer);
     match filled {
         Ok(()) => {
             out.end();
@@ -213,7 +212,6 @@ fn fill_info(
 
 fn fill_attrs(
     out: &mut MsgWriter<'_>,
-    table: &FlowTable,
     flow: &Flow,
     ufid_flags: u32,
     first_in_buffer: bool,
@@ -229,8 +227,7 @@ fn fill_attrs(
         put_key(out, &flow.key, &flow.key, flow_attr::KEY, false, CT).map_err(full)?;
     }
     if ufid_flags & ufid_flags::OMIT_MASK == 0 {
-        let mask = table.mask_of(flow).ok_or(EINVAL)?;
-        put_key(out, &flow.key, &mask.key, flow_attr::MASK, true, CT).map_err(full)?;
+        put_key(out, &flow.key, &flow.mask().key, flow_attr::MASK, true, CT).map_err(full)?;
     }
     let stats = flow.stats.get();
     if stats.used != 0 {
@@ -287,7 +284,7 @@ fn build_info(
         flags: 0,
         cmd,
     };
-    fill_info(&mut msg, table, flow, &h, ufid_flags)?;
+    fill_info(&mut msg, flow, &h, ufid_flags)?;
     Ok(Some(msg))
 }
 
@@ -552,7 +549,7 @@ pub(crate) fn cmd_dump(dps: &Datapaths, dump: &Dump<'_>, out: &mut MsgWriter<'_>
     let mut at = dump.arg(0);
     while let Some((pos, f)) = dp.flows.next_from(at) {
         let Some(flow) = dp.flows.get(f) else { break };
-        if fill_info(out, &dp.flows, flow, &h, ufid_flags).is_err() {
+        if fill_info(out, flow, &h, ufid_flags).is_err() {
             break;
         }
         at = pos + 1;

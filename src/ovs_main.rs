@@ -47,7 +47,7 @@ mod netlink;
 mod test_support;
 /// What pure code publishes through RCU with (the host has a stand-in).
 mod rcu {
-    pub(crate) use crate::kapi::rcu::{read_lock, Guard, RcuBox, RcuCell};
+    pub(crate) use crate::kapi::rcu::{read_lock, ChainLink, Guard, RcuBox, RcuCell, RcuChains};
 }
 // The UAPI constants are listed whole, used or not yet.
 #[allow(unreachable_pub, dead_code)]

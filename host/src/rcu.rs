@@ -77,3 +77,112 @@ impl<T> Drop for RcuCell<T> {
         }
     }
 }
+
+/// One value and the link after it.
+struct Link<T> {
+    next: AtomicPtr<Link<T>>,
+    value: T,
+}
+
+/// A value allocated for [`RcuChains::push_front`].
+pub struct ChainLink<T>(Box<Link<T>>);
+
+impl<T> ChainLink<T> {
+    pub fn new(value: T) -> Result<Self, AllocError> {
+        Ok(ChainLink(Box::new(Link {
+            next: AtomicPtr::new(std::ptr::null_mut()),
+            value,
+        })))
+    }
+}
+
+/// The module's `kapi::rcu::RcuChains`: unlinked values are kept until
+/// the chains are dropped.
+pub struct RcuChains<T> {
+    heads: Vec<AtomicPtr<Link<T>>>,
+    writer: Mutex<Vec<*mut Link<T>>>,
+}
+
+// SAFETY (host test scaffolding): values are only shared as `&T`.
+unsafe impl<T: Send + Sync> Send for RcuChains<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send + Sync> Sync for RcuChains<T> {}
+
+impl<T> RcuChains<T> {
+    pub fn new(n: usize) -> Result<Self, AllocError> {
+        let n = n.max(1).checked_next_power_of_two().ok_or(AllocError)?;
+        Ok(RcuChains {
+            heads: (0..n)
+                .map(|_| AtomicPtr::new(std::ptr::null_mut()))
+                .collect(),
+            writer: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.heads.len()
+    }
+
+    fn head(&self, hash: u32) -> &AtomicPtr<Link<T>> {
+        &self.heads[hash as usize & (self.heads.len() - 1)]
+    }
+
+    pub fn chain<'a>(&'a self, _guard: &'a Guard, hash: u32) -> impl Iterator<Item = &'a T> + 'a {
+        let mut at = self.head(hash).load(Ordering::Acquire);
+        std::iter::from_fn(move || {
+            // SAFETY: links are freed only when the chains are dropped.
+            let link = unsafe { at.as_ref()? };
+            at = link.next.load(Ordering::Acquire);
+            Some(&link.value)
+        })
+    }
+
+    pub fn values<'a>(&'a self, guard: &'a Guard) -> impl Iterator<Item = &'a T> + 'a {
+        (0..self.heads.len()).flat_map(move |i| self.chain(guard, i as u32))
+    }
+
+    pub fn push_front(&self, hash: u32, link: ChainLink<T>) {
+        let _w = self.writer.lock().expect("lock");
+        let head = self.head(hash);
+        link.0
+            .next
+            .store(head.load(Ordering::Relaxed), Ordering::Relaxed);
+        head.store(Box::into_raw(link.0), Ordering::Release);
+    }
+
+    pub fn remove(&self, hash: u32, mut pred: impl FnMut(&T) -> bool) -> bool {
+        let mut retired = self.writer.lock().expect("lock");
+        let mut link = self.head(hash);
+        loop {
+            let node = link.load(Ordering::Relaxed);
+            // SAFETY: linked nodes are valid until the chains are dropped.
+            let Some(cur) = (unsafe { node.as_ref() }) else {
+                return false;
+            };
+            if pred(&cur.value) {
+                link.store(cur.next.load(Ordering::Relaxed), Ordering::Release);
+                retired.push(node);
+                return true;
+            }
+            link = &cur.next;
+        }
+    }
+}
+
+impl<T> Drop for RcuChains<T> {
+    fn drop(&mut self) {
+        let mut all = std::mem::take(self.writer.get_mut().expect("lock"));
+        for head in &self.heads {
+            let mut node = head.swap(std::ptr::null_mut(), Ordering::Relaxed);
+            while !node.is_null() {
+                all.push(node);
+                // SAFETY: linked, so valid.
+                node = unsafe { (*node).next.load(Ordering::Relaxed) };
+            }
+        }
+        for p in all {
+            // SAFETY: each pointer came from Box::into_raw, once.
+            drop(unsafe { Box::from_raw(p) });
+        }
+    }
+}

@@ -110,6 +110,14 @@ pub struct VecSink {
 }
 
 impl VecSink {
+    /// A sink with room for `n` bytes, the usual size of what is copied
+    /// into it, so copying rarely reallocates.
+    pub fn with_capacity(n: usize) -> Result<Self, fallible::AllocError> {
+        Ok(VecSink {
+            buf: fallible::with_capacity(n)?,
+        })
+    }
+
     pub fn bytes(&self) -> &[u8] {
         &self.buf
     }

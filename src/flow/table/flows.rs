@@ -133,6 +133,11 @@ pub struct Flow {
 }
 
 impl Flow {
+    /// The flow's own mask, as C's replies read `flow->mask`.
+    pub fn mask(&self) -> &Mask {
+        &self.mask.mask
+    }
+
     pub fn ufid(&self) -> Option<&Ufid> {
         match &self.id {
             Ident::Ufid(u) => Some(u),

@@ -7,9 +7,9 @@ use core::cell::Cell;
 use core::sync::atomic::Ordering;
 
 use super::flows::{Flow, Mask, MaskEntry};
-use crate::fallible::{self, AllocError, Arc, Vec};
+use crate::fallible::{Arc, Vec};
 use crate::flow::key::{fields, FlowKey};
-use crate::rcu::{read_lock, Guard, RcuCell};
+use crate::rcu::{read_lock, Guard, RcuCell, RcuChains};
 
 /// `MC_HASH_SEGS`, `MC_HASH_SHIFT`: a packet hash picks among 4 cache
 /// entries, 8 bits of it each.
@@ -56,31 +56,9 @@ pub(super) struct MaskArray {
     pub(super) slots: Vec<Arc<MaskEntry>>,
 }
 
-/// The flows of one hash bucket.
-pub(super) struct Bucket {
-    pub(super) flows: Vec<Arc<Flow>>,
-}
-
-/// The hash index of flows by masked key: a power-of-2 number of buckets,
-/// replaced whole when it grows.
-pub(super) struct FlowIndex {
-    pub(super) buckets: Vec<RcuCell<Bucket>>,
-}
-
-impl FlowIndex {
-    pub(super) fn new(n: usize) -> Result<Self, AllocError> {
-        let mut buckets = fallible::with_capacity(n)?;
-        for _ in 0..n {
-            fallible::push(&mut buckets, RcuCell::empty())?;
-        }
-        Ok(FlowIndex { buckets })
-    }
-
-    pub(super) fn bucket(&self, hash: u32) -> Option<&RcuCell<Bucket>> {
-        self.buckets
-            .get(hash as usize & self.buckets.len().wrapping_sub(1))
-    }
-}
+/// The hash index of flows by masked key: chains readers walk while the
+/// writer links and unlinks flows; replaced whole when it grows.
+pub(super) type FlowIndex = RcuChains<Arc<Flow>>;
 
 /// What the packet path reads: lock-free, under `rcu_read_lock()`.
 pub struct TableShared {
@@ -98,10 +76,8 @@ impl TableShared {
         entry: &MaskEntry,
     ) -> Option<&'a Flow> {
         let hash = hash_masked(key, &entry.mask);
-        let bucket = index.bucket(hash)?.read(guard)?;
-        bucket
-            .flows
-            .iter()
+        index
+            .chain(guard, hash)
             .find(|f| {
                 core::ptr::eq(&*f.mask, entry)
                     && f.hash == hash

@@ -24,11 +24,6 @@ impl<T: Send + Sync + 'static> Staged<T> {
     /// Replaces `cell`'s value: readers see the old one or this one,
     /// whole, and the old one is freed once no reader can hold it.
     pub(super) fn publish(self, cell: &RcuCell<T>) {
-        publish(cell, Some(self));
+        cell.replace(Some(self.0));
     }
-}
-
-/// [`Staged::publish`], or empties `cell` if `value` is `None`.
-pub(super) fn publish<T: Send + Sync + 'static>(cell: &RcuCell<T>, value: Option<Staged<T>>) {
-    cell.replace(value.map(|v| v.0));
 }

@@ -169,12 +169,12 @@ mod suite {
         assert!(t.lookup(&key(1, [10, 1, 5, 5], [0; 4])).is_none());
         // b's reply shows b's own mask.
         let fb = t.get(b).ok_or("get")?;
-        assert!(t.mask_of(fb) == Some(&new));
+        assert!(fb.mask() == &new);
         // Removing b releases b's mask, not a's.
         t.remove(b).ok_or("remove")?;
         assert!(t.n_masks() == 1);
         let fa = t.get(a).ok_or("get")?;
-        assert!(t.mask_of(fa) == Some(&old));
+        assert!(fa.mask() == &old);
         assert!(t.lookup(&key(1, [11, 2, 3, 4], [0; 4])) == Some(a));
         assert!(t.lookup(&kb).is_none());
         Ok(())
@@ -408,7 +408,7 @@ mod suite {
         assert!(t.n_masks() == 4);
         assert!(t.lookup(&k1b) == Some(f1b));
         let f = t.get(f1b).ok_or("get")?;
-        assert!(t.mask_of(f) == Some(m1));
+        assert!(f.mask() == m1);
         for i in [0, 2, 4] {
             let (k, f) = flows.get(i).ok_or("flow")?;
             assert!(t.lookup(k) == Some(*f));
@@ -450,6 +450,39 @@ mod suite {
         t.flush().map_err(|_| "flush")?;
         assert!(t.n_flows() == 0 && t.n_masks() == 0);
         assert!(t.lookup(&key(1, [0; 4], [9; 4])).is_none());
+        Ok(())
+    }
+
+    /// The UFID chains run through the flows' slots: removals unlink
+    /// from the middle of chains, and reused slots join new ones.
+    #[test]
+    fn ufid_chains_survive_removal_and_slot_reuse() -> TestResult {
+        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let m = mask(32, true);
+        let ufid = |i: u32| Ufid::new(&i.to_be_bytes()).ok_or("ufid");
+        let insert = |t: &mut FlowTable, i: u32| -> Result<FlowRef, &'static str> {
+            let k = key(2, i.to_be_bytes(), [1, 2, 3, 4]);
+            t.insert(new_flow(&k, &m, Ident::Ufid(ufid(i)?)).map_err(|_| "alloc")?)
+                .map_err(|_| "insert")
+        };
+        let n: u32 = 3000;
+        for i in 0..n {
+            insert(&mut t, i)?;
+        }
+        for i in (0..n).step_by(3) {
+            let f = t.lookup_ufid(&ufid(i)?).ok_or("missing before removal")?;
+            t.remove(f).ok_or("remove")?;
+        }
+        for i in n..n + n / 3 {
+            insert(&mut t, i)?;
+        }
+        for i in 0..n + n / 3 {
+            let found = t.lookup_ufid(&ufid(i)?);
+            assert!(found.is_some() == (i >= n || i % 3 != 0));
+            if let Some(f) = found {
+                assert!(t.get(f).and_then(|f| f.ufid()) == Some(&ufid(i)?));
+            }
+        }
         Ok(())
     }
 }

@@ -7,81 +7,116 @@ use core::cell::Cell;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::flows::{key_range, Actions, Flow, FlowStats, Ident, Mask, MaskEntry, Ufid};
-use super::lookup::{
-    hash_masked, Bucket, CacheEntry, FlowIndex, LookupCounts, MaskArray, TableShared,
-};
-use super::staged::{self, Staged};
+use super::lookup::{hash_masked, CacheEntry, FlowIndex, LookupCounts, MaskArray, TableShared};
+use super::staged::Staged;
 use crate::fallible::{self, AllocError, Arc, Vec};
 use crate::flow::key::{FlowKey, Range};
-use crate::rcu::{read_lock, Guard};
+use crate::rcu::{read_lock, ChainLink};
 
 /// `TBL_MIN_BUCKETS`.
 const MIN_BUCKETS: usize = 1024;
 
-/// One hash index over the flows.
-struct Index {
-    buckets: Vec<Vec<u32>>,
+/// No slot: the end of a UFID chain.
+const NONE: u32 = u32::MAX;
+
+/// The UFID index: hash chains threaded through the flows' slots
+/// (`next[at]` follows slot `at`), as C threads `hlist`s through the
+/// flows, so adding a flow allocates nothing but the slots' growth.
+struct UfidIndex {
+    heads: Vec<u32>,
+    /// One per slot of [`FlowTable::flows`].
+    next: Vec<u32>,
     count: usize,
 }
 
-impl Index {
+impl UfidIndex {
     fn new(n: usize) -> Result<Self, AllocError> {
-        let mut buckets = fallible::with_capacity(n)?;
-        for _ in 0..n {
-            fallible::push(&mut buckets, Vec::new())?;
-        }
-        Ok(Index { buckets, count: 0 })
+        Ok(UfidIndex {
+            heads: filled(n, NONE)?,
+            next: Vec::new(),
+            count: 0,
+        })
     }
 
-    fn bucket(&self, hash: u32) -> Option<&Vec<u32>> {
-        self.buckets
-            .get(hash as usize & self.buckets.len().wrapping_sub(1))
+    fn head(&self, hash: u32) -> u32 {
+        let b = hash as usize & self.heads.len().wrapping_sub(1);
+        self.heads.get(b).copied().unwrap_or(NONE)
     }
 
-    fn bucket_mut(&mut self, hash: u32) -> Option<&mut Vec<u32>> {
-        let n = self.buckets.len();
-        self.buckets.get_mut(hash as usize & n.wrapping_sub(1))
+    /// The slots of `hash`'s chain, in order.
+    fn chain(&self, hash: u32) -> impl Iterator<Item = u32> + '_ {
+        let mut at = self.head(hash);
+        core::iter::from_fn(move || {
+            let this = at;
+            at = *self.next.get(this as usize)?;
+            Some(this)
+        })
     }
 
-    /// Makes room for one more flow in `hash`'s bucket.
-    fn reserve(&mut self, hash: u32) -> Result<(), AllocError> {
-        let b = self.bucket_mut(hash).ok_or(AllocError)?;
-        fallible::reserve(b, 1)
+    /// Makes room for slot `at`.
+    fn reserve(&mut self, at: u32) -> Result<(), AllocError> {
+        let want = (at as usize + 1).saturating_sub(self.next.len());
+        fallible::reserve(&mut self.next, want)
     }
 
-    /// Adds `at` (room reserved), doubling the buckets once they are
+    /// Adds slot `at` (room reserved), doubling the heads once they are
     /// outnumbered; a failed doubling keeps the current ones, as in C.
     fn add(&mut self, at: u32, hash: u32, hash_of: impl Fn(u32) -> Option<u32>) {
-        if let Some(b) = self.bucket_mut(hash) {
-            if fallible::push(b, at).is_ok() {
-                self.count += 1;
+        while self.next.len() <= at as usize {
+            if fallible::push_within_capacity(&mut self.next, NONE).is_err() {
+                return;
             }
         }
-        if self.count > self.buckets.len() {
-            let _ = self.rehash(self.buckets.len() * 2, hash_of);
+        let b = hash as usize & self.heads.len().wrapping_sub(1);
+        let (Some(head), Some(next)) = (self.heads.get_mut(b), self.next.get_mut(at as usize))
+        else {
+            return;
+        };
+        *next = *head;
+        *head = at;
+        self.count += 1;
+        if self.count > self.heads.len() {
+            let _ = self.rehash(self.heads.len() * 2, hash_of);
         }
     }
 
+    /// Rechains every slot `hash_of` knows over `n` heads.
     fn rehash(&mut self, n: usize, hash_of: impl Fn(u32) -> Option<u32>) -> Result<(), AllocError> {
-        let mut new = Index::new(n)?;
-        for &at in self.buckets.iter().flat_map(|b| b.iter()) {
-            let hash = hash_of(at).ok_or(AllocError)?;
-            let b = new.bucket_mut(hash).ok_or(AllocError)?;
-            fallible::push(b, at)?;
+        let mut heads = filled(n, NONE)?;
+        for (at, next) in self.next.iter_mut().enumerate() {
+            if let Some(hash) = hash_of(at as u32) {
+                if let Some(head) = heads.get_mut(hash as usize & (n - 1)) {
+                    *next = *head;
+                    *head = at as u32;
+                }
+            }
         }
-        new.count = self.count;
-        *self = new;
+        self.heads = heads;
         Ok(())
     }
 
     fn remove(&mut self, at: u32, hash: u32) {
-        if let Some(b) = self.bucket_mut(hash) {
-            if let Some(i) = b.iter().position(|&x| x == at) {
-                fallible::swap_remove(b, i);
-                self.count -= 1;
-            }
+        let after = self.next.get(at as usize).copied().unwrap_or(NONE);
+        let b = hash as usize & self.heads.len().wrapping_sub(1);
+        let before = self.chain(hash).take_while(|&x| x != at).last();
+        let link = match before {
+            None => self.heads.get_mut(b),
+            Some(p) => self.next.get_mut(p as usize),
+        };
+        if let Some(link) = link.filter(|l| **l == at) {
+            *link = after;
+            self.count -= 1;
         }
     }
+}
+
+/// `n` copies of `x`.
+fn filled(n: usize, x: u32) -> Result<Vec<u32>, AllocError> {
+    let mut v = fallible::with_capacity(n)?;
+    for _ in 0..n {
+        fallible::push_within_capacity(&mut v, x)?;
+    }
+    Ok(v)
 }
 
 fn hash_ufid(ufid: &Ufid) -> u32 {
@@ -118,7 +153,7 @@ pub struct FlowTable {
     pub(super) masks: Vec<WriterMask>,
     flows: Vec<Option<Arc<Flow>>>,
     free: Vec<u32>,
-    by_ufid: Index,
+    by_ufid: UfidIndex,
     n_flows: usize,
     pub(super) n_buckets: usize,
 }
@@ -134,7 +169,7 @@ impl FlowTable {
             masks: Vec::new(),
             flows: Vec::new(),
             free: Vec::new(),
-            by_ufid: Index::new(MIN_BUCKETS)?,
+            by_ufid: UfidIndex::new(MIN_BUCKETS)?,
             n_flows: 0,
             n_buckets: MIN_BUCKETS,
         })
@@ -157,14 +192,6 @@ impl FlowTable {
 
     pub fn get(&self, f: FlowRef) -> Option<&Flow> {
         self.flows.get(f.0 as usize)?.as_deref()
-    }
-
-    /// The mask of `flow`.
-    pub fn mask_of(&self, flow: &Flow) -> Option<&Mask> {
-        self.masks
-            .iter()
-            .find(|m| Arc::ptr_eq(&m.entry, &flow.mask))
-            .map(|m| &m.entry.mask)
     }
 
     /// The writer's handle on a flow readers found.
@@ -214,61 +241,12 @@ impl FlowTable {
     /// `ovs_flow_tbl_lookup_ufid()`.
     pub fn lookup_ufid(&self, ufid: &Ufid) -> Option<FlowRef> {
         self.by_ufid
-            .bucket(hash_ufid(ufid))?
-            .iter()
-            .copied()
+            .chain(hash_ufid(ufid))
             .find(|&at| {
                 self.get(FlowRef(at))
                     .is_some_and(|f| f.ufid() == Some(ufid))
             })
             .map(FlowRef)
-    }
-
-    /// Bucket `hash`'s live flows, plus `extra`, ready to publish. Only
-    /// this writer changes buckets, so reading one twice gives the same;
-    /// allocation happens outside the read-side sections, which may not
-    /// sleep.
-    fn bucket_with(
-        &self,
-        hash: u32,
-        extra: Option<&Arc<Flow>>,
-    ) -> Result<Option<Staged<Bucket>>, AllocError> {
-        let len = {
-            let guard = read_lock();
-            self.read_bucket(&guard, hash).map_or(0, |b| b.flows.len())
-        };
-        let mut flows = fallible::with_capacity(len + 1)?;
-        {
-            let guard = read_lock();
-            let old = self.read_bucket(&guard, hash);
-            for f in old.iter().flat_map(|b| b.flows.iter()).filter(|f| f.live()) {
-                fallible::push_within_capacity(&mut flows, f.clone())?;
-            }
-        }
-        if let Some(f) = extra {
-            fallible::push_within_capacity(&mut flows, f.clone())?;
-        }
-        if flows.is_empty() {
-            return Ok(None);
-        }
-        Staged::new(Bucket { flows }).map(Some)
-    }
-
-    fn read_bucket<'a>(&'a self, guard: &'a Guard, hash: u32) -> Option<&'a Bucket> {
-        self.shared.index.read(guard)?.bucket(hash)?.read(guard)
-    }
-
-    /// Publishes `bucket` as bucket `hash` of the current index.
-    fn publish_bucket(&self, hash: u32, bucket: Option<Staged<Bucket>>) {
-        let guard = read_lock();
-        if let Some(cell) = self
-            .shared
-            .index
-            .read(&guard)
-            .and_then(|index| index.bucket(hash))
-        {
-            staged::publish(cell, bucket);
-        }
     }
 
     /// `ovs_flow_tbl_insert()`: adds a flow, sharing an equal mask if there
@@ -300,10 +278,8 @@ impl FlowTable {
             fallible::reserve(&mut self.flows, 1)?;
         }
         fallible::reserve(&mut self.free, 1)?;
-        if let Some(h) = ufid_hash {
-            self.by_ufid.reserve(h)?;
-        }
         let at = self.free.last().copied().unwrap_or(self.flows.len() as u32);
+        self.by_ufid.reserve(at)?;
         let actions = Staged::new(new.actions)?.into_cell();
         let flow = fallible::arc(Flow {
             key: new.key,
@@ -315,7 +291,7 @@ impl FlowTable {
             at,
             dead: AtomicBool::new(false),
         })?;
-        let bucket = self.bucket_with(hash, Some(&flow))?;
+        let link = ChainLink::new(flow.clone())?;
 
         // Publish: the mask first, so no reader finds a flow without it.
         if let Some((entry, array)) = new_mask {
@@ -324,7 +300,7 @@ impl FlowTable {
         } else if let Some(m) = existing.and_then(|i| self.masks.get_mut(i)) {
             m.refs += 1;
         }
-        self.publish_bucket(hash, bucket);
+        self.index(|index| index.push_front(hash, link));
         match self.free.pop() {
             Some(at) => {
                 if let Some(slot) = self.flows.get_mut(at as usize) {
@@ -350,25 +326,21 @@ impl FlowTable {
 
     /// Publishes an index of `n` buckets holding every flow.
     fn rehash(&mut self, n: usize) -> Result<(), AllocError> {
-        let mut lists: Vec<Vec<Arc<Flow>>> = fallible::with_capacity(n)?;
-        for _ in 0..n {
-            fallible::push(&mut lists, Vec::new())?;
-        }
+        let index = FlowIndex::new(n)?;
         for flow in self.flows.iter().flatten() {
-            let list = lists
-                .get_mut(flow.hash as usize & (n - 1))
-                .ok_or(AllocError)?;
-            fallible::push(list, flow.clone())?;
-        }
-        let mut index = FlowIndex::new(n)?;
-        for (cell, flows) in index.buckets.iter_mut().zip(lists) {
-            if !flows.is_empty() {
-                *cell = Staged::new(Bucket { flows })?.into_cell();
-            }
+            index.push_front(flow.hash, ChainLink::new(flow.clone())?);
         }
         Staged::new(index)?.publish(&self.shared.index);
         self.n_buckets = n;
         Ok(())
+    }
+
+    /// Runs `f` on the published index.
+    fn index(&self, f: impl FnOnce(&FlowIndex)) {
+        let guard = read_lock();
+        if let Some(index) = self.shared.index.read(&guard) {
+            f(index);
+        }
     }
 
     /// Replaces a flow's actions; readers see the old list or the new one.
@@ -411,9 +383,9 @@ impl FlowTable {
     pub fn remove(&mut self, f: FlowRef) -> Option<Arc<Flow>> {
         let flow = self.flows.get_mut(f.0 as usize)?.take()?;
         flow.dead.store(true, Ordering::Relaxed);
-        if let Ok(bucket) = self.bucket_with(flow.hash, None) {
-            self.publish_bucket(flow.hash, bucket);
-        }
+        self.index(|index| {
+            index.remove(flow.hash, |f| Arc::ptr_eq(f, &flow));
+        });
         if let Some(u) = flow.ufid() {
             self.by_ufid.remove(f.0, hash_ufid(u));
         }
@@ -428,7 +400,7 @@ impl FlowTable {
     pub fn flush(&mut self) -> Result<(), AllocError> {
         let index = Staged::new(FlowIndex::new(MIN_BUCKETS)?)?;
         let masks = mask_array(&[], None)?;
-        let by_ufid = Index::new(MIN_BUCKETS)?;
+        let by_ufid = UfidIndex::new(MIN_BUCKETS)?;
         for flow in self.flows.iter().flatten() {
             flow.dead.store(true, Ordering::Relaxed);
         }
