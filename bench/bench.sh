@@ -14,7 +14,8 @@
 #   OVSRS_T_BENCH_FLOWS     flow counts of the install/dump/flush figure  "10000 100000"
 #   OVSRS_T_BENCH_FLOW_MASKS  masks those flows are spread over        "1 10 100"
 #   OVSRS_T_BENCH_PROFILE=1 instead: perf profiles of both modules (forwarding
-#                           through one exact flow, a flow install) into
+#                           through one exact flow for PROFILE_SECONDS (20),
+#                           an install of PROFILE_FLOWS (200000) flows) into
 #                           $OVSRS_OUT/profile-MODULE-CASE.txt
 set -euo pipefail
 . "$OVSRS_TOP/tests/vm/lib.sh"
@@ -24,6 +25,8 @@ SECONDS_PER_CASE=${OVSRS_T_BENCH_SECONDS:-3}
 MASKS=${OVSRS_T_BENCH_MASKS:-1 10 100 1000}
 FLOWS=${OVSRS_T_BENCH_FLOWS:-10000 100000}
 FLOW_MASKS=${OVSRS_T_BENCH_FLOW_MASKS:-1 10 100}
+PROFILE_SECONDS=${OVSRS_T_BENCH_PROFILE_SECONDS:-20}
+PROFILE_FLOWS=${OVSRS_T_BENCH_PROFILE_FLOWS:-200000}
 TOOLS=${OVSRS_T_BENCH_TOOLS:-$OVSRS_TOP/build/bench}
 FLOWBENCH=$TOOLS/flowbench
 DRAIN=$TOOLS/upcall_drain
@@ -324,7 +327,10 @@ kernel_mem_kb() {
 }
 
 flow_table() {
-	local n m first=1 before after result
+	local n m before after result mem_flows mem_masks
+	# Memory per flow over the largest install on one mask.
+	mem_flows=$(tr ' ' '\n' <<<"$FLOWS" | sort -n | tail -n 1)
+	mem_masks=${FLOW_MASKS%% *}
 	for n in $FLOWS; do
 		for m in $FLOW_MASKS; do
 			ovs-dpctl add-dp "$FDP" 2>/dev/null || fail "ovs-dpctl add-dp $FDP failed"
@@ -333,10 +339,9 @@ flow_table() {
 			result=$("$FLOWBENCH" install "$FDP" "$n" "$m") || fail "flowbench install $n $m"
 			after=$(kernel_mem_kb)
 			emit flows "install,flows=$n,masks=$m" result "$result"
-			if [ $first = 1 ]; then
+			if [ "$n" = "$mem_flows" ] && [ "$m" = "$mem_masks" ]; then
 				emit memory "flows=$n,masks=$m" flows "$n" kernel_kb $((after - before)) \
 					bytes_per_flow $(((after - before) * 1024 / n))
-				first=0
 			fi
 			result=$("$FLOWBENCH" dump "$FDP") || fail "flowbench dump"
 			emit flows "dump,flows=$n,masks=$m" result "$result"
@@ -360,7 +365,8 @@ module_size() {
 # --- profiles ---------------------------------------------------------------------------------
 
 # profile NAME PERF-RECORD-ARGS...: perf's summary of where the time went
-# (software cpu-clock: TCG has no PMU) into profile-MOD-NAME.txt.
+# (software cpu-clock: TCG has no PMU) into profile-MOD-NAME.txt, Rust
+# symbols demangled and without their crate hashes.
 profile() {
 	local name=$1 out="$OVSRS_OUT/profile-$MOD-$1.txt"
 	shift
@@ -368,25 +374,30 @@ profile() {
 		fail "perf record ($name) failed"
 	{
 		echo "# $MOD, $name: perf record -e cpu-clock -g $*"
-		perf report -i "/tmp/perf.$name" --no-children --sort sym -g none \
-			--percent-limit 0.5 --stdio 2>/dev/null | grep -v '^$'
+		perf report -i "/tmp/perf.$name" --no-children --sort dso,sym -g none \
+			--percent-limit 0.3 --stdio 2>/dev/null | grep -v '^$' |
+			c++filt --format=rust | sed 's/\[[0-9a-f]\{16\}\]//g'
 	} >"$out"
 	echo "  $MOD $name: $(grep -c '%' "$out") lines in $out"
 }
 
 profiles() {
+	local starter
+	# perf finds a module's symbols in /lib/modules (a copy in the guest).
+	[ "$MOD" = openvswitch ] || { mkdir -p "/lib/modules/$KVER/extra" && cp "$OVSRS_KO" "/lib/modules/$KVER/extra/"; } ||
+		fail "cannot copy $OVSRS_KO into /lib/modules"
 	dp_up
 	ovs-dpctl add-flow "$DP" "$EXACT_FLOW" 2 2>/dev/null || fail "add-flow $EXACT_FLOW failed"
 	pktgen_setup fixed
 	echo start >"$PG/pgctrl" &
-	local starter=$!
+	starter=$!
 	sleep 1
 	# pktgen's thread is kpktgend_0, on CPU 0.
-	profile forward -C 0 -- sleep "$SECONDS_PER_CASE"
+	profile forward -C 0 -- sleep "$PROFILE_SECONDS"
 	echo stop >"$PG/pgctrl"
 	wait "$starter" || true
 	dp_down
-	profile install -- "$FLOWBENCH" install "$FDP" 20000 1
+	profile install -- "$FLOWBENCH" install "$FDP" "$PROFILE_FLOWS" 1
 	"$FLOWBENCH" del "$FDP" >/dev/null
 }
 
@@ -418,6 +429,10 @@ per_module() {
 
 if [ "${OVSRS_T_BENCH_PROFILE:-0}" = 1 ]; then
 	ROUNDS=1
+	# openvswitch_rs first: openvswitch.ko's unload leaves nf_conntrack
+	# loaded, whose /proc/modules size spans more than its text, and perf
+	# would give the start of openvswitch_rs's text, loaded next, to it.
+	MODULES=(openvswitch_rs openvswitch)
 fi
 for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
 	for MOD in "${MODULES[@]}"; do
