@@ -326,7 +326,7 @@ pub(crate) fn cmd_new(dps: &Datapaths, req: &Request<'_>) -> Result {
         return Err(EINVAL);
     };
     let m = parse_match(req, &c, key_attr.payload(), true)?;
-    let masked = KBox::new(m.key.masked(&m.mask, m.mask_range), GFP_KERNEL)?;
+    let masked = m.key.masked(&m.mask, m.mask_range);
     let actions = parse_actions(
         req,
         &c,
@@ -348,7 +348,7 @@ pub(crate) fn cmd_new(dps: &Datapaths, req: &Request<'_>) -> Result {
     let f = match found {
         None => table
             .insert(NewFlow {
-                key: (*masked).clone(),
+                key: masked,
                 mask: Mask {
                     key: m.mask.clone(),
                     range: m.mask_range,

@@ -276,49 +276,68 @@ impl FlowKey {
             .map(|c| u64::from_ne_bytes(c.try_into().unwrap_or([0; 8])))
     }
 
-    fn word(&self, i: usize) -> u64 {
-        match self.bytes.get(i * 8..i * 8 + 8) {
-            Some(&[a, b, c, d, e, f, g, h]) => u64::from_ne_bytes([a, b, c, d, e, f, g, h]),
-            _ => 0,
-        }
-    }
-
-    fn set_word(&mut self, i: usize, v: u64) {
-        if let Some(dst) = self.bytes.get_mut(i * 8..i * 8 + 8) {
-            dst.copy_from_slice(&v.to_ne_bytes());
-        }
+    /// The bytes of whole words the range covers: the unit masks are
+    /// applied and compared in. Slicing once lets the loops below run
+    /// without a bounds check per word.
+    #[inline]
+    fn span(&self, range: Range) -> &[u8] {
+        let words = range.words();
+        self.bytes
+            .get(words.start * 8..words.end * 8)
+            .unwrap_or(&[])
     }
 
     /// `self & mask` over `range`, zero elsewhere (`ovs_flow_mask_key()`).
     pub fn masked(&self, mask: &FlowKey, range: Range) -> FlowKey {
         let mut out = FlowKey::default();
-        for i in range.words() {
-            out.set_word(i, self.word(i) & mask.word(i));
+        let words = range.words();
+        if let Some(dst) = out.bytes.get_mut(words.start * 8..words.end * 8) {
+            for (d, (k, m)) in dst
+                .iter_mut()
+                .zip(self.span(range).iter().zip(mask.span(range)))
+            {
+                *d = k & m;
+            }
         }
         out
     }
 
     /// Whether `self & mask == masked` over `range`
     /// (`flow_cmp_masked_key()` with the key masked on the fly).
+    #[inline]
     pub fn matches(&self, mask: &FlowKey, range: Range, masked: &FlowKey) -> bool {
-        range
-            .words()
-            .all(|i| self.word(i) & mask.word(i) == masked.word(i))
+        let (k, m, f) = (self.span(range), mask.span(range), masked.span(range));
+        k.len() == f.len()
+            && k.chunks_exact(8)
+                .zip(m.chunks_exact(8))
+                .zip(f.chunks_exact(8))
+                .all(|((k, m), f)| word(k) & word(m) == word(f))
     }
 
     /// The words of `self & mask` over `range`, in order.
+    #[inline]
     pub fn masked_words<'k>(
         &'k self,
         mask: &'k FlowKey,
         range: Range,
     ) -> impl Iterator<Item = u64> + 'k {
-        range.words().map(move |i| self.word(i) & mask.word(i))
+        self.span(range)
+            .chunks_exact(8)
+            .zip(mask.span(range).chunks_exact(8))
+            .map(|(k, m)| word(k) & word(m))
     }
 
     /// Whether the two are equal over `range`.
+    #[inline]
     pub fn equal_in(&self, other: &FlowKey, range: Range) -> bool {
-        range.words().all(|i| self.word(i) == other.word(i))
+        self.span(range) == other.span(range)
     }
+}
+
+/// An 8-byte chunk as a native-endian word.
+#[inline]
+fn word(chunk: &[u8]) -> u64 {
+    u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8]))
 }
 
 #[path = "key/tests.rs"]
