@@ -364,28 +364,25 @@ module_size() {
 
 # --- profiles ---------------------------------------------------------------------------------
 
-# profile NAME PERF-RECORD-ARGS...: perf's summary of where the time went
-# (software cpu-clock: TCG has no PMU) into profile-MOD-NAME.txt, Rust
-# symbols demangled and without their crate hashes.
+# profile NAME PERF-RECORD-ARGS...: perf's samples of where the time went
+# (software cpu-clock: TCG has no PMU) and the kernel's symbols then, in
+# profile-MOD-NAME.ips and .kallsyms; bench/report.py --profile names them.
+# (Not perf report: it takes a module's extent from /proc/modules, whose
+# size counts data and read-only data that now lie apart from the text, so
+# it gives other modules' text, openvswitch_rs's among them, to pktgen or
+# nf_conntrack.)
 profile() {
-	local name=$1 out="$OVSRS_OUT/profile-$MOD-$1.txt"
+	local name=$1 base="$OVSRS_OUT/profile-$MOD-$1"
 	shift
-	perf record -q -N -e cpu-clock -g -o "/tmp/perf.$name" "$@" >/dev/null 2>&1 ||
+	perf record -q -N -e cpu-clock -o "/tmp/perf.$name" "$@" >/dev/null 2>&1 ||
 		fail "perf record ($name) failed"
-	{
-		echo "# $MOD, $name: perf record -e cpu-clock -g $*"
-		perf report -i "/tmp/perf.$name" --no-children --sort dso,sym -g none \
-			--percent-limit 0.3 --stdio 2>/dev/null | grep -v '^$' |
-			c++filt --format=rust | sed 's/\[[0-9a-f]\{16\}\]//g'
-	} >"$out"
-	echo "  $MOD $name: $(grep -c '%' "$out") lines in $out"
+	perf script -i "/tmp/perf.$name" -F ip >"$base.ips" 2>/dev/null || fail "perf script ($name) failed"
+	cp /proc/kallsyms "$base.kallsyms"
+	echo "  $MOD $name: $(wc -l <"$base.ips") samples"
 }
 
 profiles() {
 	local starter
-	# perf finds a module's symbols in /lib/modules (a copy in the guest).
-	[ "$MOD" = openvswitch ] || { mkdir -p "/lib/modules/$KVER/extra" && cp "$OVSRS_KO" "/lib/modules/$KVER/extra/"; } ||
-		fail "cannot copy $OVSRS_KO into /lib/modules"
 	dp_up
 	ovs-dpctl add-flow "$DP" "$EXACT_FLOW" 2 2>/dev/null || fail "add-flow $EXACT_FLOW failed"
 	pktgen_setup fixed
@@ -429,10 +426,6 @@ per_module() {
 
 if [ "${OVSRS_T_BENCH_PROFILE:-0}" = 1 ]; then
 	ROUNDS=1
-	# openvswitch_rs first: openvswitch.ko's unload leaves nf_conntrack
-	# loaded, whose /proc/modules size spans more than its text, and perf
-	# would give the start of openvswitch_rs's text, loaded next, to it.
-	MODULES=(openvswitch_rs openvswitch)
 fi
 for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
 	for MOD in "${MODULES[@]}"; do
