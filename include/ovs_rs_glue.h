@@ -119,6 +119,8 @@ u64 ovs_rs_monotonic_ms_at(unsigned long then);
 bool ovs_rs_genl_must_notify(const struct genl_info *info, unsigned int group);
 struct net *ovs_rs_skb_sock_net(const struct sk_buff *skb);
 unsigned int ovs_rs_nr_cpu_ids(void);
+/* Process context: nothing forbids sleeping but locks the caller holds. */
+bool ovs_rs_in_task(void);
 bool ovs_rs_tc_skb_ext_available(void);
 void ovs_rs_tc_skb_ext_enable(bool on);
 void ovs_rs_kfree_skb(struct sk_buff *skb);

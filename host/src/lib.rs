@@ -19,6 +19,7 @@ pub mod flow;
 #[path = "../../src/netlink/mod.rs"]
 pub mod netlink;
 pub mod rcu;
+pub mod slab;
 #[cfg(test)]
 #[path = "../../src/test_support.rs"]
 pub mod test_support;

@@ -12,4 +12,5 @@ pub(crate) mod nlmsg;
 pub(crate) mod percpu;
 pub(crate) mod rcu;
 pub(crate) mod skb;
+pub(crate) mod slab;
 pub(crate) mod time;
