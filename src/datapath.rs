@@ -27,6 +27,7 @@ use crate::kapi::percpu::PerCpuArray;
 use crate::kapi::rcu::{Guard, RcuBox, RcuCell};
 use crate::kapi::skb::BhOff;
 use crate::ovs_header::{ovs_header, OvsHeader};
+use crate::slab::KmemCache;
 
 /// The per-CPU mask cache (`struct mask_cache`).
 type MaskCache = PerCpuArray<CacheEntry>;
@@ -53,13 +54,17 @@ pub(crate) struct Datapaths {
     /// `ovs_mutex`: taken before rtnl, never after.
     #[pin]
     registry: Mutex<Registry>,
+    /// Where every datapath's flows are allocated (C's `flow_cache`).
+    flow_cache: Arc<KmemCache<Flow>>,
 }
 
 impl Datapaths {
     pub(crate) fn new() -> Result<Arc<Self>> {
+        let flow_cache = KmemCache::new(c"ovs_rs_flow")?;
         Arc::pin_init(
             pin_init!(Datapaths {
                 registry <- new_mutex!(Registry::new(), "ovs_mutex"),
+                flow_cache,
             }),
             GFP_KERNEL,
         )
@@ -566,7 +571,7 @@ pub(crate) fn cmd_new(dps: &Datapaths, req: &Request<'_>) -> Result {
     let change = Change::parse(req, MASKS_CACHE_DEFAULT)?;
     let upcall_portids = crate::vport::upcall_portids(req, pid_attr.payload())?;
 
-    let flows = FlowTable::new().map_err(|_| ENOMEM)?;
+    let flows = FlowTable::new(&dps.flow_cache).map_err(|_| ENOMEM)?;
     let shared = DpShared::new(net, flows.shared())?;
     let vport = Vport::new(OVSP_LOCAL, shared.clone(), &upcall_portids)?;
 

@@ -10,6 +10,7 @@ use super::flows::{Flow, Mask, MaskEntry};
 use crate::fallible::{Arc, Vec};
 use crate::flow::key::{fields, FlowKey};
 use crate::rcu::{read_lock, Guard, RcuCell, RcuChains};
+use crate::slab::CacheArc;
 
 /// `MC_HASH_SEGS`, `MC_HASH_SHIFT`: a packet hash picks among 4 cache
 /// entries, 8 bits of it each.
@@ -58,7 +59,7 @@ pub(super) struct MaskArray {
 
 /// The hash index of flows by masked key: chains readers walk while the
 /// writer links and unlinks flows; replaced whole when it grows.
-pub(super) type FlowIndex = RcuChains<Arc<Flow>>;
+pub(super) type FlowIndex = RcuChains<CacheArc<Flow>>;
 
 /// What the packet path reads: lock-free, under `rcu_read_lock()`.
 pub struct TableShared {
