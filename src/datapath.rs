@@ -150,7 +150,7 @@ impl DpShared {
             .mask_cache
             .read(guard)
             .map_or(&[][..], |c| c.this_cpu(bh));
-        self.table.lookup_stats(guard, key, skb_hash, cache)
+        self.table.lookup_stats(guard, bh, key, skb_hash, cache)
     }
 
     /// `ovs_vport_rcu()`: port `port_no`, if the datapath has it.

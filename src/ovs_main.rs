@@ -45,6 +45,13 @@ mod netlink;
 #[cfg(CONFIG_KUNIT = "y")]
 #[allow(unreachable_pub)]
 mod test_support;
+/// What pure code counts per CPU with (the host simulates the CPUs).
+mod percpu {
+    pub(crate) use crate::kapi::counters::PerCpuCounters;
+    #[cfg(CONFIG_KUNIT = "y")]
+    pub(crate) use crate::kapi::percpu::on_cpu;
+    pub(crate) use crate::kapi::skb::BhOff;
+}
 /// What pure code publishes through RCU with (the host has a stand-in).
 mod rcu {
     pub(crate) use crate::kapi::rcu::{read_lock, Guard, RcuBox, RcuCell};

@@ -5,8 +5,9 @@
 
 use core::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
 
-use crate::fallible::{Arc, Box, Vec};
+use crate::fallible::{AllocError, Arc, Box, Vec};
 use crate::flow::key::{fields, FlowKey, Range};
+use crate::percpu::{BhOff, PerCpuCounters};
 use crate::rcu::{Guard, RcuCell};
 
 /// `MAX_UFID_LENGTH`.
@@ -176,9 +177,73 @@ pub(super) fn key_range(key: &FlowKey, range: Range) -> Range {
     }
 }
 
-/// A mask as readers see it, with its usage counter (C keeps one per
-/// CPU; their sum is what rebalancing reads).
+/// A mask as readers see it, with its usage counter.
 pub struct MaskEntry {
     pub mask: Mask,
-    pub(super) usage: AtomicU64,
+    pub(super) usage: MaskUsage,
 }
+
+impl MaskEntry {
+    pub fn new(mask: Mask) -> Result<Self, AllocError> {
+        Ok(MaskEntry {
+            mask,
+            usage: MaskUsage::new()?,
+        })
+    }
+}
+
+/// How often a mask answered lookups since the last reset: C's per-CPU
+/// `masks_usage_stats` counter. The packet path counts on its CPU; the
+/// writer, which never writes another CPU's counter, restarts the count
+/// by remembering the sum (C's `masks_usage_zero_cntr`).
+pub(super) struct MaskUsage {
+    per_cpu: PerCpuCounters<1>,
+    /// The sum at the last reset, less the writer's own lookups since
+    /// (wrapping): the count is the sum less this. Only the writer
+    /// changes it, under `ovs_mutex`.
+    zero: AtomicU64,
+}
+
+impl MaskUsage {
+    fn new() -> Result<Self, AllocError> {
+        Ok(MaskUsage {
+            per_cpu: PerCpuCounters::new().map_err(|_| AllocError)?,
+            zero: AtomicU64::new(0),
+        })
+    }
+
+    fn sum(&self) -> u64 {
+        let [n] = self.per_cpu.sum();
+        n
+    }
+
+    /// A packet's lookup on this CPU found a flow under the mask.
+    pub(super) fn hit(&self, bh: &BhOff) {
+        self.per_cpu.add(bh, [1]);
+    }
+
+    /// A lookup of the writer's (NEW's duplicate check, which C counts
+    /// too) found a flow under the mask: counted without per-CPU state.
+    pub(super) fn writer_hit(&self) {
+        self.zero.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Uses since the last reset.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(super) fn count(&self) -> u64 {
+        self.sum().wrapping_sub(self.zero.load(Ordering::Relaxed))
+    }
+
+    /// Uses since the last reset, and a reset.
+    pub(super) fn take(&self) -> u64 {
+        let sum = self.sum();
+        sum.wrapping_sub(self.zero.swap(sum, Ordering::Relaxed))
+    }
+
+    /// Counts from zero again.
+    pub(super) fn reset(&self) {
+        self.zero.store(self.sum(), Ordering::Relaxed);
+    }
+}
+
+mod tests;
