@@ -48,8 +48,10 @@ mod test_support;
 /// What pure code counts per CPU with (the host simulates the CPUs).
 mod percpu {
     pub(crate) use crate::kapi::counters::PerCpuCounters;
+    pub(crate) use crate::kapi::cpu_slots::CpuSlots;
     #[cfg(CONFIG_KUNIT = "y")]
     pub(crate) use crate::kapi::percpu::on_cpu;
+    pub(crate) use crate::kapi::seqcount::Snapshot;
     pub(crate) use crate::kapi::skb::BhOff;
 }
 /// What pure code publishes through RCU with (the host has a stand-in).

@@ -205,8 +205,12 @@ pub(crate) fn process<'a>(
     // Stats count the accelerated VLAN tag as bytes of the packet.
     let st = pkt.skb.state();
     let len = u64::from(st.len) + if st.vlan.is_some() { 4 } else { 0 };
-    flow.stats
-        .add(len, key.get_be16(fields::TP_FLAGS), time::jiffies());
+    flow.stats.add(
+        exec.bh(),
+        len,
+        key.get_be16(fields::TP_FLAGS),
+        time::jiffies(),
+    );
     if let Some(acts) = flow.actions(guard) {
         if let Err(e) = exec.execute_actions(pkt, acts, key) {
             if time::net_ratelimit() {

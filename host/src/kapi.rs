@@ -8,6 +8,8 @@
 
 #[path = "../../src/kapi/counters.rs"]
 pub mod counters;
+#[path = "../../src/kapi/cpu_slots.rs"]
+pub mod cpu_slots;
 #[path = "../../src/kapi/seqcount.rs"]
 pub mod seqcount;
 

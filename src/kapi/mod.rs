@@ -6,6 +6,7 @@
 //! a `// SAFETY:` comment. The datapath code above it is safe Rust.
 
 pub(crate) mod counters;
+pub(crate) mod cpu_slots;
 pub(crate) mod genl;
 mod glue;
 pub(crate) mod netdev;

@@ -69,6 +69,11 @@ fn cf_counters_add_without_bh(counters: &crate::kapi::counters::PerCpuCounters<1
     counters.add([1]);
 }
 
+// expect: E0061
+fn cf_cpu_slots_update_without_bh(slots: &crate::kapi::cpu_slots::CpuSlots<1>) {
+    slots.update(|s: &mut crate::kapi::seqcount::Snapshot<1>| s.narrow = 1);
+}
+
 // Which CPU may write a counter group is the per-CPU containers' to
 // decide: writing one directly is theirs only.
 // expect: E0624
