@@ -38,8 +38,9 @@ impl<const N: usize> PerCpuCounters<N> {
     /// meanwhile and it is the group's only writer.
     pub(crate) fn add(&self, bh: &BhOff, deltas: [u64; N]) {
         self.groups.this_cpu(bh).write_exclusive(|s| {
-            for (v, d) in s.wide.iter_mut().zip(deltas) {
-                *v = v.wrapping_add(d);
+            // By reference: the by-value array iterator is not inlined.
+            for (v, d) in s.wide.iter_mut().zip(deltas.iter()) {
+                *v = v.wrapping_add(*d);
             }
         });
     }
@@ -50,8 +51,8 @@ impl<const N: usize> PerCpuCounters<N> {
         for cpu in 0..sys::nr_cpus() {
             if let Some(group) = self.groups.cpu(cpu) {
                 let s = group.read();
-                for (t, v) in total.iter_mut().zip(s.wide) {
-                    *t = t.wrapping_add(v);
+                for (t, v) in total.iter_mut().zip(s.wide.iter()) {
+                    *t = t.wrapping_add(*v);
                 }
             }
         }
