@@ -253,6 +253,7 @@ void __percpu *ovs_rs_percpu_alloc(size_t size, size_t align);
 void ovs_rs_percpu_free(void __percpu *ptr);
 void *ovs_rs_percpu_this(void __percpu *ptr);
 void *ovs_rs_percpu_ptr(void __percpu *ptr, unsigned int cpu);
+long ovs_rs_work_on_cpu(unsigned int cpu, long (*fn)(void *), void *arg);
 int ovs_rs_skb_mpls_push(struct sk_buff *skb, u32 lse, u16 ethertype,
 			 u16 mac_len, bool ethernet);
 int ovs_rs_skb_mpls_pop(struct sk_buff *skb, u16 ethertype, bool ethernet);

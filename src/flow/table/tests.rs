@@ -7,12 +7,11 @@
 #[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_flow_table))]
 #[cfg_attr(not(MODULE), cfg(test))]
 mod suite {
-    use core::sync::atomic::Ordering;
-
     use super::super::rebalance::{compare_mask_and_count, kernel_sort};
     use super::super::*;
     use crate::fallible::{self, AllocError, Arc, Vec};
     use crate::flow::key::{fields, FlowKey, Range};
+    use crate::percpu::on_cpu;
     use crate::rcu::wait_for_retired;
     use crate::slab::KmemCache;
     use crate::test_support::TestResult;
@@ -322,9 +321,10 @@ mod suite {
         let b = insert_keyed(&mut t, &k2, &narrow)?;
         let mut cache = [CacheEntry::default(); 8];
         // No hash, or no cache: a plain lookup, no cache hit counted.
-        let (f, c) = t.lookup_stats(&k2, 0, &mut cache);
+        let (f, c) = on_cpu(0, |bh| t.lookup_stats(bh, &k2, 0, &mut cache)).ok_or("cpu 0")?;
         assert!(f == Some(b) && c.n_mask_hit == 2 && c.n_cache_hit == 0);
-        let (f, c) = t.lookup_stats(&k2, 0x0302_0105, &mut []);
+        let (f, c) =
+            on_cpu(0, |bh| t.lookup_stats(bh, &k2, 0x0302_0105, &mut [])).ok_or("cpu 0")?;
         assert!(
             f == Some(b)
                 && c == LookupCounts {
@@ -333,7 +333,8 @@ mod suite {
                 }
         );
         // First packet: misses the cache, fills entry 5 (the low 8 bits).
-        let (f, c) = t.lookup_stats(&k2, 0x0302_0105, &mut cache);
+        let (f, c) =
+            on_cpu(0, |bh| t.lookup_stats(bh, &k2, 0x0302_0105, &mut cache)).ok_or("cpu 0")?;
         assert!(f == Some(b) && c.n_cache_hit == 0);
         assert!(
             cache[5]
@@ -343,7 +344,8 @@ mod suite {
                 }
         );
         // Second: the cached slot answers at once.
-        let (f, c) = t.lookup_stats(&k2, 0x0302_0105, &mut cache);
+        let (f, c) =
+            on_cpu(0, |bh| t.lookup_stats(bh, &k2, 0x0302_0105, &mut cache)).ok_or("cpu 0")?;
         assert!(
             f == Some(b)
                 && c == LookupCounts {
@@ -354,17 +356,14 @@ mod suite {
         // A recirculated packet's hash is mixed with its recirc_id.
         let mut k3 = k2.clone();
         k3.set_u32(fields::RECIRC_ID, 9);
-        let _ = t.lookup_stats(&k3, 0x0302_0105, &mut cache);
+        let _ = on_cpu(0, |bh| t.lookup_stats(bh, &k3, 0x0302_0105, &mut cache)).ok_or("cpu 0")?;
         let mixed = jhash_1word(0x0302_0105, 9);
         assert!(cache.iter().any(|e| e.skb_hash == mixed));
         // k2's mask (slot 1) was used more than slot 0's: it goes first.
         assert!(t.lookup(&k1) == Some(a));
         t.rebalance();
         assert!(t.masks.first().map(|s| s.entry.mask.range) == Some(narrow.range));
-        assert!(t
-            .masks
-            .iter()
-            .all(|s| s.entry.usage.load(Ordering::Relaxed) == 0));
+        assert!(t.masks.iter().all(|s| s.entry.usage.count() == 0));
         assert!(t.lookup(&k1) == Some(a) && t.lookup(&k2) == Some(b));
         // Now k1's mask is used more: back again.
         for _ in 0..3 {

@@ -4,13 +4,14 @@
 //! flushing flows, growing the index, and the UFID index.
 
 use core::cell::Cell;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use super::flows::{key_range, Actions, Flow, FlowStats, Ident, Mask, MaskEntry, Ufid};
 use super::lookup::{hash_masked, CacheEntry, FlowIndex, LookupCounts, MaskArray, TableShared};
 use super::staged::Staged;
 use crate::fallible::{self, AllocError, Arc, Vec};
 use crate::flow::key::{FlowKey, Range};
+use crate::percpu::BhOff;
 use crate::rcu::{read_lock, ChainLink};
 use crate::slab::{CacheArc, KmemCache};
 
@@ -217,13 +218,14 @@ impl FlowTable {
     /// [`TableShared::lookup_stats`], for tests of the writer's half.
     pub fn lookup_stats(
         &self,
+        bh: &BhOff,
         key: &FlowKey,
         skb_hash: u32,
         cache: &mut [CacheEntry],
     ) -> (Option<FlowRef>, LookupCounts) {
         let guard = read_lock();
         let cache = Cell::from_mut(cache).as_slice_of_cells();
-        let (flow, counts) = self.shared.lookup_stats(&guard, key, skb_hash, cache);
+        let (flow, counts) = self.shared.lookup_stats(&guard, bh, key, skb_hash, cache);
         (flow.and_then(|f| self.handle(f)), counts)
     }
 
@@ -271,10 +273,7 @@ impl FlowTable {
         let (mask, new_mask) = match existing.and_then(|i| self.masks.get(i)) {
             Some(m) => (m.entry.clone(), None),
             None => {
-                let entry = fallible::arc(MaskEntry {
-                    mask: new.mask,
-                    usage: AtomicU64::new(0),
-                })?;
+                let entry = fallible::arc(MaskEntry::new(new.mask)?)?;
                 fallible::reserve(&mut self.masks, 1)?;
                 let array = mask_array(&self.masks, Some(&entry))?;
                 (entry.clone(), Some((entry, array)))
