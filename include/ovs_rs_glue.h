@@ -119,6 +119,8 @@ u64 ovs_rs_monotonic_ms_at(unsigned long then);
 bool ovs_rs_genl_must_notify(const struct genl_info *info, unsigned int group);
 struct net *ovs_rs_skb_sock_net(const struct sk_buff *skb);
 unsigned int ovs_rs_nr_cpu_ids(void);
+/* Process context: nothing forbids sleeping but locks the caller holds. */
+bool ovs_rs_in_task(void);
 bool ovs_rs_tc_skb_ext_available(void);
 void ovs_rs_tc_skb_ext_enable(bool on);
 void ovs_rs_kfree_skb(struct sk_buff *skb);
@@ -251,6 +253,7 @@ void __percpu *ovs_rs_percpu_alloc(size_t size, size_t align);
 void ovs_rs_percpu_free(void __percpu *ptr);
 void *ovs_rs_percpu_this(void __percpu *ptr);
 void *ovs_rs_percpu_ptr(void __percpu *ptr, unsigned int cpu);
+long ovs_rs_work_on_cpu(unsigned int cpu, long (*fn)(void *), void *arg);
 int ovs_rs_skb_mpls_push(struct sk_buff *skb, u32 lse, u16 ethertype,
 			 u16 mac_len, bool ethernet);
 int ovs_rs_skb_mpls_pop(struct sk_buff *skb, u16 ethertype, bool ethernet);

@@ -8,7 +8,7 @@
 //! which every command takes, as in C. What the packet path reads
 //! lock-free is in [`DpShared`].
 
-use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 
 use kernel::{
     new_mutex,
@@ -20,13 +20,15 @@ use kernel::{
 use crate::dp_config::{self, ConfigError, DpStats, MegaflowStats, MASKS_CACHE_DEFAULT};
 use crate::flow::key::FlowKey;
 use crate::flow::table::{CacheEntry, Flow, FlowTable, LookupCounts, TableShared};
+use crate::kapi::counters::PerCpuCounters;
 use crate::kapi::genl::{Dump, Family, Request};
 use crate::kapi::netdev::{self, name_bytes, DevRef, InternalDev, NetHandle, NetNs};
 use crate::kapi::nlmsg::{Msg, MsgWriter};
-use crate::kapi::percpu::PerCpuArray;
+use crate::kapi::percpu::{self, PerCpuArray};
 use crate::kapi::rcu::{Guard, RcuBox, RcuCell};
 use crate::kapi::skb::BhOff;
 use crate::ovs_header::{ovs_header, OvsHeader};
+use crate::slab::KmemCache;
 
 /// The per-CPU mask cache (`struct mask_cache`).
 type MaskCache = PerCpuArray<CacheEntry>;
@@ -53,13 +55,17 @@ pub(crate) struct Datapaths {
     /// `ovs_mutex`: taken before rtnl, never after.
     #[pin]
     registry: Mutex<Registry>,
+    /// Where every datapath's flows are allocated (C's `flow_cache`).
+    flow_cache: Arc<KmemCache<Flow>>,
 }
 
 impl Datapaths {
     pub(crate) fn new() -> Result<Arc<Self>> {
+        let flow_cache = KmemCache::new(c"ovs_rs_flow")?;
         Arc::pin_init(
             pin_init!(Datapaths {
                 registry <- new_mutex!(Registry::new(), "ovs_mutex"),
+                flow_cache,
             }),
             GFP_KERNEL,
         )
@@ -96,11 +102,10 @@ pub(crate) struct DpShared {
     ports: RcuCell<PortMap>,
     /// `OVS_DP_ATTR_PER_CPU_PIDS`, as the packet path reads them.
     per_cpu_pids: RcuCell<KVec<u32>>,
-    pub(crate) n_hit: AtomicU64,
-    pub(crate) n_missed: AtomicU64,
-    pub(crate) n_lost: AtomicU64,
-    n_mask_hit: AtomicU64,
-    n_cache_hit: AtomicU64,
+    /// `dp->stats_percpu`: each CPU counts its packets in its own group
+    /// of `struct dp_stats_percpu`'s counters (`n_hit`, `n_missed`,
+    /// `n_lost`, `n_mask_hit`, `n_cache_hit`), which readers sum.
+    stats: PerCpuCounters<5>,
 }
 
 /// A port as the packet path reaches it by number: its device held for
@@ -131,11 +136,7 @@ impl DpShared {
                 mask_cache: RcuCell::new(cache),
                 ports: RcuCell::empty(),
                 per_cpu_pids: RcuCell::empty(),
-                n_hit: AtomicU64::new(0),
-                n_missed: AtomicU64::new(0),
-                n_lost: AtomicU64::new(0),
-                n_mask_hit: AtomicU64::new(0),
-                n_cache_hit: AtomicU64::new(0),
+                stats: PerCpuCounters::new()?,
             },
             GFP_KERNEL,
         )?)
@@ -154,7 +155,7 @@ impl DpShared {
             .mask_cache
             .read(guard)
             .map_or(&[][..], |c| c.this_cpu(bh));
-        self.table.lookup_stats(guard, key, skb_hash, cache)
+        self.table.lookup_stats(guard, bh, key, skb_hash, cache)
     }
 
     /// `ovs_vport_rcu()`: port `port_no`, if the datapath has it.
@@ -175,19 +176,38 @@ impl DpShared {
         self.ifindex.load(Ordering::Relaxed)
     }
 
-    /// A lookup's mask probes and cache hits (`OVS_DP_ATTR_MEGAFLOW_STATS`).
-    pub(crate) fn count_lookup(&self, n_mask_hit: u64, n_cache_hit: u64) {
-        self.n_mask_hit.fetch_add(n_mask_hit, Ordering::Relaxed);
-        self.n_cache_hit.fetch_add(n_cache_hit, Ordering::Relaxed);
+    /// A processed packet, which found its flow (`hit`) or went to
+    /// userspace, with what its lookup counted: one update of this CPU's
+    /// counters, as in `ovs_dp_process_packet()`.
+    pub(crate) fn count_packet(&self, bh: &BhOff, hit: bool, lookup: LookupCounts) {
+        let (hit, missed) = (u64::from(hit), u64::from(!hit));
+        let mask_hit = lookup.n_mask_hit.into();
+        let cache_hit = lookup.n_cache_hit.into();
+        self.stats.add(bh, [hit, missed, 0, mask_hit, cache_hit]);
     }
 
-    fn stats(&self) -> DpStats {
-        DpStats {
-            n_hit: self.n_hit.load(Ordering::Relaxed),
-            n_missed: self.n_missed.load(Ordering::Relaxed),
-            n_lost: self.n_lost.load(Ordering::Relaxed),
-            n_flows: 0,
-        }
+    /// A failed upcall (`ovs_dp_upcall()`'s `n_lost`).
+    pub(crate) fn count_lost(&self, bh: &BhOff) {
+        self.stats.add(bh, [0, 0, 1, 0, 0]);
+    }
+
+    /// `get_dp_stats()`: every CPU's counters summed; the writer fills in
+    /// the flow and mask counts.
+    fn stats(&self) -> (DpStats, MegaflowStats) {
+        let [n_hit, n_missed, n_lost, n_mask_hit, n_cache_hit] = self.stats.sum();
+        (
+            DpStats {
+                n_hit,
+                n_missed,
+                n_lost,
+                n_flows: 0,
+            },
+            MegaflowStats {
+                n_mask_hit,
+                n_masks: 0,
+                n_cache_hit,
+            },
+        )
     }
 
     pub(crate) fn user_features(&self) -> u32 {
@@ -370,14 +390,10 @@ impl Datapath {
             dp_attr::NAME,
             CStr::from_bytes_until_nul(&name).map_err(|_| EINVAL)?,
         )?;
-        let mut stats = self.shared.stats();
+        let (mut stats, mut megaflow) = self.shared.stats();
         stats.n_flows = self.flows.n_flows() as u64;
         msg.put_bytes_64bit(dp_attr::STATS, &stats.to_ne_bytes(), dp_attr::PAD)?;
-        let megaflow = MegaflowStats {
-            n_mask_hit: self.shared.n_mask_hit.load(Ordering::Relaxed),
-            n_masks: self.flows.n_masks() as u32,
-            n_cache_hit: self.shared.n_cache_hit.load(Ordering::Relaxed),
-        };
+        megaflow.n_masks = self.flows.n_masks() as u32;
         msg.put_bytes_64bit(
             dp_attr::MEGAFLOW_STATS,
             &megaflow.to_ne_bytes(),
@@ -388,7 +404,7 @@ impl Datapath {
         msg.put_u32(dp_attr::MASKS_CACHE_SIZE, self.masks_cache_size)?;
         if let Some(pids) = &self.per_cpu_pids {
             if features & OVS_DP_F_DISPATCH_UPCALL_PER_CPU != 0 {
-                let n = pids.len().min(netdev::nr_cpu_ids() as usize);
+                let n = pids.len().min(percpu::nr_cpu_ids() as usize);
                 msg.put_u32_array(
                     dp_attr::PER_CPU_PIDS,
                     pids.get(..n).unwrap_or(pids.as_slice()),
@@ -543,7 +559,7 @@ impl Registry {
 }
 
 fn new_reply() -> Result<Msg> {
-    Msg::new(dp_config::dp_msg_size(netdev::nr_cpu_ids() as usize))
+    Msg::new(dp_config::dp_msg_size(percpu::nr_cpu_ids() as usize))
 }
 
 /// `OVS_DP_CMD_NEW`.
@@ -566,7 +582,7 @@ pub(crate) fn cmd_new(dps: &Datapaths, req: &Request<'_>) -> Result {
     let change = Change::parse(req, MASKS_CACHE_DEFAULT)?;
     let upcall_portids = crate::vport::upcall_portids(req, pid_attr.payload())?;
 
-    let flows = FlowTable::new().map_err(|_| ENOMEM)?;
+    let flows = FlowTable::new(&dps.flow_cache).map_err(|_| ENOMEM)?;
     let shared = DpShared::new(net, flows.shared())?;
     let vport = Vport::new(OVSP_LOCAL, shared.clone(), &upcall_portids)?;
 

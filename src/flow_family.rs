@@ -182,12 +182,7 @@ struct Header {
 /// `ovs_flow_cmd_fill_info()`: one message about `flow`. In a dump, the
 /// first message of a buffer leaves out actions that do not fit rather
 /// than fail; any other that does not fit is cancelled (`EMSGSIZE`).
-fn fill_info(
-    out: &mut MsgWriter<'_>,
-    flow: &Flow,
-    h: &Header,
-    ufid_flags: u32,
-) -> Result {
+fn fill_info(out: &mut MsgWriter<'_>, flow: &Flow, h: &Header, ufid_flags: u32) -> Result {
     let first_in_buffer = out.len() == 0;
     out.put_header(
         &flow_family()?,

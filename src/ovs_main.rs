@@ -45,9 +45,25 @@ mod netlink;
 #[cfg(CONFIG_KUNIT = "y")]
 #[allow(unreachable_pub)]
 mod test_support;
+/// What pure code counts per CPU with (the host simulates the CPUs).
+mod percpu {
+    pub(crate) use crate::kapi::counters::PerCpuCounters;
+    pub(crate) use crate::kapi::cpu_slots::CpuSlots;
+    #[cfg(CONFIG_KUNIT = "y")]
+    pub(crate) use crate::kapi::percpu::on_cpu;
+    pub(crate) use crate::kapi::seqcount::Snapshot;
+    pub(crate) use crate::kapi::skb::BhOff;
+}
+/// Where pure code allocates its many same-sized objects (the host has a
+/// stand-in).
+mod slab {
+    pub(crate) use crate::kapi::slab::{CacheArc, KmemCache};
+}
 /// What pure code publishes through RCU with (the host has a stand-in).
 mod rcu {
-    pub(crate) use crate::kapi::rcu::{read_lock, ChainLink, Guard, RcuBox, RcuCell, RcuChains};
+    pub(crate) use crate::kapi::rcu::{
+        read_lock, wait_for_retired, ChainLink, Guard, RcuBox, RcuCell, RcuChains,
+    };
 }
 // The UAPI constants are listed whole, used or not yet.
 #[allow(unreachable_pub, dead_code)]

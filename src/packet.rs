@@ -4,8 +4,6 @@
 //! `OVS_CB(skb)`, the flow lookup (`ovs_dp_process_packet()`), and the
 //! entry from a port (`ovs_vport_receive()`).
 
-use core::sync::atomic::Ordering;
-
 use kernel::prelude::*;
 
 use crate::actions::Exec;
@@ -182,7 +180,6 @@ pub(crate) fn process<'a>(
     let dp = exec.dp();
     let hash = pkt.skb.hash();
     let (flow, counts) = dp.lookup(exec.bh(), guard, key, hash);
-    dp.count_lookup(counts.n_mask_hit.into(), counts.n_cache_hit.into());
     let Some(flow) = flow else {
         let portid = if pkt.cb.upcall_pid != 0 {
             pkt.cb.upcall_pid
@@ -197,19 +194,23 @@ pub(crate) fn process<'a>(
             mru: pkt.cb.mru,
             egress: None,
         };
-        match upcall::send(dp, &mut pkt, key, &info, u32::MAX) {
+        match upcall::send(dp, exec.bh(), &mut pkt, key, &info, u32::MAX) {
             Ok(()) => pkt.skb.consume(),
             Err(e) if e == EAGAIN || e == ERESTARTSYS || e == EINTR => pkt.skb.consume(),
             Err(_) => pkt.skb.tx_error(),
         }
-        dp.n_missed.fetch_add(1, Ordering::Relaxed);
+        dp.count_packet(exec.bh(), false, counts);
         return;
     };
     // Stats count the accelerated VLAN tag as bytes of the packet.
     let st = pkt.skb.state();
     let len = u64::from(st.len) + if st.vlan.is_some() { 4 } else { 0 };
-    flow.stats
-        .add(len, key.get_be16(fields::TP_FLAGS), time::jiffies());
+    flow.stats.add(
+        exec.bh(),
+        len,
+        key.get_be16(fields::TP_FLAGS),
+        time::jiffies(),
+    );
     if let Some(acts) = flow.actions(guard) {
         if let Err(e) = exec.execute_actions(pkt, acts, key) {
             if time::net_ratelimit() {
@@ -217,7 +218,7 @@ pub(crate) fn process<'a>(
             }
         }
     }
-    dp.n_hit.fetch_add(1, Ordering::Relaxed);
+    dp.count_packet(exec.bh(), true, counts);
 }
 
 /// The key's `mac_proto` without the "invalid" bit.

@@ -4,8 +4,6 @@
 //! or `OVS_PACKET_CMD_ACTION` (a userspace action), as `ovs_dp_upcall()`
 //! and `queue_userspace_packet()` build them.
 
-use core::sync::atomic::Ordering;
-
 use kernel::prelude::*;
 
 use crate::datapath::DpShared;
@@ -103,6 +101,7 @@ pub(crate) fn cpu_portid(dp: &DpShared, guard: &Guard, bh: &BhOff) -> u32 {
 /// to userspace; a failure counts as lost. `cutlen` truncates the copy.
 pub(crate) fn send(
     dp: &DpShared,
+    bh: &BhOff,
     pkt: &mut Packet<'_>,
     key: &FlowKey,
     info: &UpcallInfo<'_>,
@@ -117,12 +116,12 @@ pub(crate) fn send(
             queue(dp, &mut pkt.skb, pkt.cb.acts_origlen, key, info, cutlen)
         };
         if info.cmd == uapi::packet_cmd::MISS || info.cmd == uapi::packet_cmd::ACTION {
-            pkt.cb.input.count_upcall(result.is_ok());
+            pkt.cb.input.count_upcall(bh, result.is_ok());
         }
         result
     };
     if result.is_err() {
-        dp.n_lost.fetch_add(1, Ordering::Relaxed);
+        dp.count_lost(bh);
     }
     result
 }

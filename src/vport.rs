@@ -8,18 +8,19 @@
 //! configuration side, under `ovs_mutex`, as a [`Port`].
 
 use core::ffi::CStr as CoreCStr;
-use core::sync::atomic::{AtomicU64, Ordering};
 
 use kernel::{prelude::*, sync::Arc};
 
 use crate::datapath::Datapaths;
 use crate::datapath::{collect_port_ids, Datapath, DpShared, PortIdsError, Registry};
 use crate::dp_config::{nla_total_size, nla_total_size_64bit};
+use crate::kapi::counters::PerCpuCounters;
 use crate::kapi::genl::{Dump, Family, Request};
 use crate::kapi::netdev::{
     self, name_bytes, AttachedDevice, InternalDev, NetDevice, NetNs, PortOps, SkBuff,
 };
 use crate::kapi::nlmsg::{multicast_error, Msg, MsgWriter};
+use crate::kapi::percpu;
 use crate::kapi::rcu::{Guard, RcuBox, RcuCell};
 use crate::kapi::skb::BhOff;
 use crate::ovs_header::{ovs_header, OvsHeader};
@@ -34,8 +35,9 @@ pub(crate) struct Vport {
     dp: Arc<DpShared>,
     /// `OVS_VPORT_ATTR_UPCALL_PID`, as the packet path reads them.
     upcall_portids: RcuCell<KVec<u32>>,
-    upcall_success: AtomicU64,
-    upcall_fail: AtomicU64,
+    /// `upcall_stats`: each CPU's upcalls that succeeded, and that
+    /// failed.
+    upcall_stats: PerCpuCounters<2>,
 }
 
 impl Vport {
@@ -50,8 +52,7 @@ impl Vport {
                 port_no,
                 dp,
                 upcall_portids: RcuCell::empty(),
-                upcall_success: AtomicU64::new(0),
-                upcall_fail: AtomicU64::new(0),
+                upcall_stats: PerCpuCounters::new()?,
             },
             GFP_KERNEL,
         )?;
@@ -76,14 +77,9 @@ impl Vport {
         self.upcall_portids.read(guard).map(|v| v.as_slice())
     }
 
-    /// `ovs_vport_update_upcall_stats()`.
-    pub(crate) fn count_upcall(&self, ok: bool) {
-        let counter = if ok {
-            &self.upcall_success
-        } else {
-            &self.upcall_fail
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+    /// `ovs_vport_update_upcall_stats()`: on this CPU's counters.
+    pub(crate) fn count_upcall(&self, bh: &BhOff, ok: bool) {
+        self.upcall_stats.add(bh, [u64::from(ok), u64::from(!ok)]);
     }
 }
 
@@ -176,7 +172,7 @@ pub(crate) fn upcall_portids(req: &Request<'_>, bytes: &[u8]) -> Result<KVec<u32
         }
         PortIdsError::NoMemory => ENOMEM,
     })?;
-    if ids.len() > netdev::nr_cpu_ids() as usize {
+    if ids.len() > percpu::nr_cpu_ids() as usize {
         req.set_err_msg(c"More upcall port ids than CPUs");
         return Err(EINVAL);
     }
@@ -193,7 +189,7 @@ fn msg_size() -> usize {
         + nla_total_size(4) // NETNSID
         + nla_total_size_64bit(64) // STATS
         + nla_total_size(2 * nla_total_size_64bit(8)) // UPCALL_STATS
-        + nla_total_size(4 * netdev::nr_cpu_ids() as usize) // UPCALL_PID
+        + nla_total_size(4 * percpu::nr_cpu_ids() as usize) // UPCALL_PID
 }
 
 /// `ovs_vport_cmd_fill_info()`; `net` is the namespace of whoever reads
@@ -229,17 +225,9 @@ fn fill_info(
     }
     msg.put_bytes_64bit(vport_attr::STATS, &stats, vport_attr::PAD)?;
     let nest = msg.nest_start(vport_attr::UPCALL_STATS)?;
-    let vport = &port.vport;
-    msg.put_u64_64bit(
-        vport_attr::UPCALL_SUCCESS,
-        vport.upcall_success.load(Ordering::Relaxed),
-        vport_attr::PAD,
-    )?;
-    msg.put_u64_64bit(
-        vport_attr::UPCALL_FAIL,
-        vport.upcall_fail.load(Ordering::Relaxed),
-        vport_attr::PAD,
-    )?;
+    let [success, fail] = port.vport.upcall_stats.sum();
+    msg.put_u64_64bit(vport_attr::UPCALL_SUCCESS, success, vport_attr::PAD)?;
+    msg.put_u64_64bit(vport_attr::UPCALL_FAIL, fail, vport_attr::PAD)?;
     msg.nest_end(nest)?;
     if dp.shared_features() & OVS_DP_F_VPORT_PIDS != 0 {
         msg.put_u32_array(vport_attr::UPCALL_PID, &port.upcall_portids)?;

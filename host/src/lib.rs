@@ -16,9 +16,20 @@ pub mod dp_config;
 pub mod fallible;
 #[path = "../../src/flow/mod.rs"]
 pub mod flow;
+pub mod kapi;
 #[path = "../../src/netlink/mod.rs"]
 pub mod netlink;
+/// What pure code counts per CPU with, as in the module.
+pub mod percpu {
+    pub(crate) use crate::kapi::counters::PerCpuCounters;
+    pub(crate) use crate::kapi::cpu_slots::CpuSlots;
+    #[cfg(test)]
+    pub(crate) use crate::kapi::percpu::on_cpu;
+    pub(crate) use crate::kapi::seqcount::Snapshot;
+    pub(crate) use crate::kapi::skb::BhOff;
+}
 pub mod rcu;
+pub mod slab;
 #[cfg(test)]
 #[path = "../../src/test_support.rs"]
 pub mod test_support;

@@ -496,7 +496,7 @@ impl<'a> Exec<'a> {
                 _ => {}
             }
         }
-        upcall::send(self.dp, pkt, key, &info, cutlen)
+        upcall::send(self.dp, self.bh, pkt, key, &info, cutlen)
     }
 
     /// The egress tunnel info of an upcall (`dev_fill_metadata_dst()` on

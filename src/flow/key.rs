@@ -276,15 +276,17 @@ impl FlowKey {
             .map(|c| u64::from_ne_bytes(c.try_into().unwrap_or([0; 8])))
     }
 
-    /// The bytes of whole words the range covers: the unit masks are
-    /// applied and compared in. Slicing once lets the loops below run
-    /// without a bounds check per word.
+    /// The words the range covers: the unit masks are applied and
+    /// compared in. Taking them once as 8-byte arrays lets the loops
+    /// below run without a bounds check per word.
     #[inline]
-    fn span(&self, range: Range) -> &[u8] {
+    fn span(&self, range: Range) -> &[[u8; 8]] {
         let words = range.words();
-        self.bytes
+        let bytes = self
+            .bytes
             .get(words.start * 8..words.end * 8)
-            .unwrap_or(&[])
+            .unwrap_or(&[]);
+        bytes.as_chunks::<8>().0
     }
 
     /// `self & mask` over `range`, zero elsewhere (`ovs_flow_mask_key()`).
@@ -292,11 +294,9 @@ impl FlowKey {
         let mut out = FlowKey::default();
         let words = range.words();
         if let Some(dst) = out.bytes.get_mut(words.start * 8..words.end * 8) {
-            for (d, (k, m)) in dst
-                .iter_mut()
-                .zip(self.span(range).iter().zip(mask.span(range)))
-            {
-                *d = k & m;
+            let src = self.span(range).iter().zip(mask.span(range));
+            for (d, (k, m)) in dst.as_chunks_mut::<8>().0.iter_mut().zip(src) {
+                *d = (u64::from_ne_bytes(*k) & u64::from_ne_bytes(*m)).to_ne_bytes();
             }
         }
         out
@@ -308,10 +308,9 @@ impl FlowKey {
     pub fn matches(&self, mask: &FlowKey, range: Range, masked: &FlowKey) -> bool {
         let (k, m, f) = (self.span(range), mask.span(range), masked.span(range));
         k.len() == f.len()
-            && k.chunks_exact(8)
-                .zip(m.chunks_exact(8))
-                .zip(f.chunks_exact(8))
-                .all(|((k, m), f)| word(k) & word(m) == word(f))
+            && k.iter().zip(m).zip(f).all(|((k, m), f)| {
+                u64::from_ne_bytes(*k) & u64::from_ne_bytes(*m) == u64::from_ne_bytes(*f)
+            })
     }
 
     /// The words of `self & mask` over `range`, in order.
@@ -322,9 +321,9 @@ impl FlowKey {
         range: Range,
     ) -> impl Iterator<Item = u64> + 'k {
         self.span(range)
-            .chunks_exact(8)
-            .zip(mask.span(range).chunks_exact(8))
-            .map(|(k, m)| word(k) & word(m))
+            .iter()
+            .zip(mask.span(range))
+            .map(|(k, m)| u64::from_ne_bytes(*k) & u64::from_ne_bytes(*m))
     }
 
     /// Whether the two are equal over `range`.
@@ -332,12 +331,6 @@ impl FlowKey {
     pub fn equal_in(&self, other: &FlowKey, range: Range) -> bool {
         self.span(range) == other.span(range)
     }
-}
-
-/// An 8-byte chunk as a native-endian word.
-#[inline]
-fn word(chunk: &[u8]) -> u64 {
-    u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8]))
 }
 
 #[path = "key/tests.rs"]

@@ -283,6 +283,11 @@ unsigned int ovs_rs_nr_cpu_ids(void)
 	return nr_cpu_ids;
 }
 
+bool ovs_rs_in_task(void)
+{
+	return in_task();
+}
+
 bool ovs_rs_tc_skb_ext_available(void)
 {
 	return IS_ENABLED(CONFIG_NET_TC_SKB_EXT);

@@ -16,6 +16,7 @@
 #include <linux/openvswitch.h>
 #include <linux/percpu.h>
 #include <linux/skbuff.h>
+#include <linux/workqueue.h>
 #include <net/dropreason.h>
 #include <net/dst.h>
 #include <net/dst_metadata.h>
@@ -638,6 +639,16 @@ void *ovs_rs_percpu_ptr(void __percpu *ptr, unsigned int cpu)
 	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
 		return NULL;
 	return per_cpu_ptr(ptr, cpu);
+}
+
+/* Runs @fn(@arg) on @cpu in process context and waits for it (the KUnit
+ * suites' per-CPU tests); -ENODEV if @cpu is not online.
+ */
+long ovs_rs_work_on_cpu(unsigned int cpu, long (*fn)(void *), void *arg)
+{
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu))
+		return -ENODEV;
+	return work_on_cpu(cpu, fn, arg);
 }
 
 /* MPLS and Ethernet header push/pop; big-endian values as in the actions. */

@@ -563,12 +563,6 @@ impl<T: DevicesDetached> Drop for NetdevNotifier<T> {
     }
 }
 
-/// `nr_cpu_ids`.
-pub(crate) fn nr_cpu_ids() -> u32 {
-    // SAFETY: no preconditions.
-    unsafe { glue::ovs_rs_nr_cpu_ids() }
-}
-
 /// Whether the kernel has TC skb extensions (`OVS_DP_F_TC_RECIRC_SHARING`).
 pub(crate) fn tc_skb_ext_available() -> bool {
     // SAFETY: no preconditions.

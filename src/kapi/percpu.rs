@@ -11,6 +11,56 @@ use kernel::{ffi::c_void, prelude::*};
 use super::glue;
 use super::skb::BhOff;
 
+/// `nr_cpu_ids`: CPU numbers are below it.
+pub(crate) fn nr_cpu_ids() -> u32 {
+    // SAFETY: no preconditions.
+    unsafe { glue::ovs_rs_nr_cpu_ids() }
+}
+
+/// Runs `f` on CPU `cpu` with bottom halves off there, and waits for it
+/// (`work_on_cpu()`): how the KUnit suites write per-CPU state from
+/// several CPUs. `None` if `cpu` is not online.
+#[cfg(CONFIG_KUNIT = "y")]
+pub(crate) fn on_cpu<R: Send, F: FnOnce(&BhOff) -> R + Send>(cpu: u32, f: F) -> Option<R> {
+    struct Call<F, R> {
+        f: Option<F>,
+        out: Option<R>,
+    }
+    /// # Safety
+    ///
+    /// `arg` is the `Call<F, R>` of the `on_cpu` waiting for this call.
+    unsafe extern "C" fn trampoline<F: FnOnce(&BhOff) -> R, R>(
+        arg: *mut c_void,
+    ) -> kernel::ffi::c_long {
+        // SAFETY: per the caller, a `Call` nothing else touches until the
+        // call returns.
+        let call = unsafe { &mut *arg.cast::<Call<F, R>>() };
+        if let Some(f) = call.f.take() {
+            let bh = super::skb::BhDisabled::new();
+            call.out = Some(f(bh.token()));
+        }
+        0
+    }
+    let mut call = Call {
+        f: Some(f),
+        out: None,
+    };
+    // SAFETY: `work_on_cpu()` returns only once the trampoline has run, so
+    // `call` outlives its use there; `F` and `R` are `Send`, as they
+    // cross to the worker and back.
+    let rc = unsafe {
+        glue::ovs_rs_work_on_cpu(
+            cpu,
+            Some(trampoline::<F, R>),
+            core::ptr::addr_of_mut!(call).cast(),
+        )
+    };
+    if rc < 0 {
+        return None;
+    }
+    call.out
+}
+
 /// A per-CPU array of `len` `T`s (none for 0).
 ///
 /// # Invariants

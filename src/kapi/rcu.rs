@@ -63,7 +63,7 @@ unsafe extern "C" fn free_node<T: Send + Sync + 'static>(head: *mut bindings::ca
     // has passed, so no reader refers to it, and it is freed once.
     drop(unsafe { KBox::from_raw(head.cast::<Node<T>>()) });
     // After the drop: whatever it retired is counted already.
-    RETIRED.fetch_sub(1, Ordering::AcqRel);
+    retired_done();
 }
 
 /// Hands a node to `call_rcu()`.
@@ -75,10 +75,33 @@ unsafe fn retire<T: Send + Sync + 'static>(node: *mut Node<T>) {
     if node.is_null() {
         return;
     }
-    RETIRED.fetch_add(1, Ordering::AcqRel);
     // SAFETY: the node is valid (per the caller) and stays allocated until
-    // the callback frees it; nothing else uses its `head`.
-    unsafe { bindings::call_rcu(ptr::addr_of_mut!((*node).head), Some(free_node::<T>)) };
+    // the callback frees it; nothing else uses its `head`; the callback
+    // ends with `retired_done()`.
+    unsafe { call_rcu_counted(ptr::addr_of_mut!((*node).head), free_node::<T>) };
+}
+
+/// `call_rcu()` for another of this layer's retirements, counted with
+/// the cells' so that unloading waits for it too.
+///
+/// # Safety
+///
+/// `head` is valid and unused until `free` is called with it; `free` may
+/// be called with it once a grace period has passed, and ends with
+/// [`retired_done`].
+pub(super) unsafe fn call_rcu_counted(
+    head: *mut bindings::callback_head,
+    free: unsafe extern "C" fn(*mut bindings::callback_head),
+) {
+    RETIRED.fetch_add(1, Ordering::AcqRel);
+    // SAFETY: per the caller.
+    unsafe { bindings::call_rcu(head, Some(free)) };
+}
+
+/// The end of a callback of [`call_rcu_counted`]: after whatever it
+/// retired in turn is counted.
+pub(super) fn retired_done() {
+    RETIRED.fetch_sub(1, Ordering::AcqRel);
 }
 
 /// A value allocated for publication in an [`RcuCell`], so that

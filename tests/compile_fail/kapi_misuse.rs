@@ -62,6 +62,25 @@ fn cf_percpu_outlives_bh(cache: &crate::kapi::percpu::PerCpuArray<u32>) {
     let _ = entries.len();
 }
 
+// Per-CPU counters are written only by their own CPU, with bottom
+// halves off: adding needs the proof.
+// expect: E0061
+fn cf_counters_add_without_bh(counters: &crate::kapi::counters::PerCpuCounters<1>) {
+    counters.add([1]);
+}
+
+// expect: E0061
+fn cf_cpu_slots_update_without_bh(slots: &crate::kapi::cpu_slots::CpuSlots<1>) {
+    slots.update(|s: &mut crate::kapi::seqcount::Snapshot<1>| s.narrow = 1);
+}
+
+// Which CPU may write a counter group is the per-CPU containers' to
+// decide: writing one directly is theirs only.
+// expect: E0624
+fn cf_seqgroup_write_outside_kapi(group: &crate::kapi::seqcount::SeqGroup<1>) {
+    group.write_exclusive(|s| s.narrow = 1);
+}
+
 // A namespace borrowed from its holder cannot outlive it.
 // expect: E0515
 fn cf_netns_outlives_handle(

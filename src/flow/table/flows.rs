@@ -3,11 +3,12 @@
 //! What the table holds: flows, their identifiers, actions and
 //! counters, and the masks they are matched under.
 
-use core::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::fallible::{Arc, Box, Vec};
+use crate::fallible::{AllocError, Arc, Box, Vec};
 use crate::flow::key::{fields, FlowKey, Range};
-use crate::rcu::{Guard, RcuCell};
+use crate::percpu::{BhOff, CpuSlots, PerCpuCounters, Snapshot};
+use crate::rcu::{read_lock, Guard, RcuCell};
 
 /// `MAX_UFID_LENGTH`.
 pub const UFID_MAX: usize = 16;
@@ -78,39 +79,57 @@ pub struct Stats {
     pub tcp_flags: u16,
 }
 
-/// A flow's counters, which the packet path bumps without a lock.
+/// A flow's counters: a group per CPU that hit the flow (C's
+/// `flow->stats[cpu]`), so a packet writes only its own CPU's, without a
+/// lock or an atomic read-modify-write. The first CPU's group is inline;
+/// others are allocated on their first packet. `wide` holds the packets,
+/// bytes and `used`, `narrow` the TCP flags.
 #[derive(Default)]
 pub struct FlowStats {
-    packets: AtomicU64,
-    bytes: AtomicU64,
-    used: AtomicU64,
-    tcp_flags: AtomicU16,
+    per_cpu: CpuSlots<3>,
+}
+
+const PACKETS: usize = 0;
+const BYTES: usize = 1;
+const USED: usize = 2;
+
+/// `time_after(a, b)`: jiffies `a` is later than `b`, across a wrap.
+fn time_after(a: u64, b: u64) -> bool {
+    (b.wrapping_sub(a) as i64) < 0
 }
 
 impl FlowStats {
+    /// `ovs_flow_stats_get()`: every CPU's counters added up, each CPU's
+    /// as one packet's update left them; `used` is the latest.
     pub fn get(&self) -> Stats {
-        Stats {
-            packets: self.packets.load(Ordering::Relaxed),
-            bytes: self.bytes.load(Ordering::Relaxed),
-            used: self.used.load(Ordering::Relaxed),
-            tcp_flags: self.tcp_flags.load(Ordering::Relaxed),
-        }
+        let guard = read_lock();
+        let mut total = Stats::default();
+        self.per_cpu.for_each(&guard, |s: Snapshot<3>| {
+            let [packets, bytes, used] = s.wide;
+            if total.used == 0 || time_after(used, total.used) {
+                total.used = used;
+            }
+            total.tcp_flags |= s.narrow as u16;
+            total.packets = total.packets.wrapping_add(packets);
+            total.bytes = total.bytes.wrapping_add(bytes);
+        });
+        total
     }
 
-    /// `ovs_flow_stats_clear()`.
+    /// `ovs_flow_stats_clear()`: every CPU's counters.
     pub fn clear(&self) {
-        self.packets.store(0, Ordering::Relaxed);
-        self.bytes.store(0, Ordering::Relaxed);
-        self.used.store(0, Ordering::Relaxed);
-        self.tcp_flags.store(0, Ordering::Relaxed);
+        self.per_cpu.clear();
     }
 
-    /// One packet of `len` bytes at `now` (jiffies).
-    pub fn add(&self, len: u64, tcp_flags: u16, now: u64) {
-        self.packets.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(len, Ordering::Relaxed);
-        self.used.store(now, Ordering::Relaxed);
-        self.tcp_flags.fetch_or(tcp_flags, Ordering::Relaxed);
+    /// `ovs_flow_stats_update()`: one packet of `len` bytes at `now`
+    /// (jiffies), counted on this CPU (bottom halves are off: the token).
+    pub fn add(&self, bh: &BhOff, len: u64, tcp_flags: u16, now: u64) {
+        self.per_cpu.update(bh, |s| {
+            s.wide[PACKETS] = s.wide[PACKETS].wrapping_add(1);
+            s.wide[BYTES] = s.wide[BYTES].wrapping_add(len);
+            s.wide[USED] = now;
+            s.narrow |= u32::from(tcp_flags);
+        });
     }
 }
 
@@ -181,9 +200,73 @@ pub(super) fn key_range(key: &FlowKey, range: Range) -> Range {
     }
 }
 
-/// A mask as readers see it, with its usage counter (C keeps one per
-/// CPU; their sum is what rebalancing reads).
+/// A mask as readers see it, with its usage counter.
 pub struct MaskEntry {
     pub mask: Mask,
-    pub(super) usage: AtomicU64,
+    pub(super) usage: MaskUsage,
 }
+
+impl MaskEntry {
+    pub fn new(mask: Mask) -> Result<Self, AllocError> {
+        Ok(MaskEntry {
+            mask,
+            usage: MaskUsage::new()?,
+        })
+    }
+}
+
+/// How often a mask answered lookups since the last reset: C's per-CPU
+/// `masks_usage_stats` counter. The packet path counts on its CPU; the
+/// writer, which never writes another CPU's counter, restarts the count
+/// by remembering the sum (C's `masks_usage_zero_cntr`).
+pub(super) struct MaskUsage {
+    per_cpu: PerCpuCounters<1>,
+    /// The sum at the last reset, less the writer's own lookups since
+    /// (wrapping): the count is the sum less this. Only the writer
+    /// changes it, under `ovs_mutex`.
+    zero: AtomicU64,
+}
+
+impl MaskUsage {
+    fn new() -> Result<Self, AllocError> {
+        Ok(MaskUsage {
+            per_cpu: PerCpuCounters::new().map_err(|_| AllocError)?,
+            zero: AtomicU64::new(0),
+        })
+    }
+
+    fn sum(&self) -> u64 {
+        let [n] = self.per_cpu.sum();
+        n
+    }
+
+    /// A packet's lookup on this CPU found a flow under the mask.
+    pub(super) fn hit(&self, bh: &BhOff) {
+        self.per_cpu.add(bh, [1]);
+    }
+
+    /// A lookup of the writer's (NEW's duplicate check, which C counts
+    /// too) found a flow under the mask: counted without per-CPU state.
+    pub(super) fn writer_hit(&self) {
+        self.zero.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Uses since the last reset.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(super) fn count(&self) -> u64 {
+        self.sum().wrapping_sub(self.zero.load(Ordering::Relaxed))
+    }
+
+    /// Uses since the last reset, and a reset.
+    pub(super) fn take(&self) -> u64 {
+        let sum = self.sum();
+        sum.wrapping_sub(self.zero.swap(sum, Ordering::Relaxed))
+    }
+
+    /// Counts from zero again.
+    pub(super) fn reset(&self) {
+        self.zero.store(self.sum(), Ordering::Relaxed);
+    }
+}
+
+mod tests;

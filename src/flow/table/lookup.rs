@@ -4,12 +4,13 @@
 //! the lookups over it, through the per-CPU mask cache or not.
 
 use core::cell::Cell;
-use core::sync::atomic::Ordering;
 
 use super::flows::{Flow, Mask, MaskEntry};
 use crate::fallible::{Arc, Vec};
 use crate::flow::key::{fields, FlowKey};
+use crate::percpu::BhOff;
 use crate::rcu::{read_lock, Guard, RcuCell, RcuChains};
+use crate::slab::CacheArc;
 
 /// `MC_HASH_SEGS`, `MC_HASH_SHIFT`: a packet hash picks among 4 cache
 /// entries, 8 bits of it each.
@@ -29,6 +30,15 @@ pub struct CacheEntry {
 pub struct LookupCounts {
     pub n_mask_hit: u32,
     pub n_cache_hit: u32,
+}
+
+/// Who counts the use of the mask that answers a lookup.
+#[derive(Clone, Copy)]
+enum CountUse<'a> {
+    /// The packet path, on its CPU's counter.
+    Cpu(&'a BhOff),
+    /// The writer, under `ovs_mutex` (see `MaskUsage::writer_hit`).
+    Writer,
 }
 
 /// `jhash_1word()`.
@@ -58,7 +68,7 @@ pub(super) struct MaskArray {
 
 /// The hash index of flows by masked key: chains readers walk while the
 /// writer links and unlinks flows; replaced whole when it grows.
-pub(super) type FlowIndex = RcuChains<Arc<Flow>>;
+pub(super) type FlowIndex = RcuChains<CacheArc<Flow>>;
 
 /// What the packet path reads: lock-free, under `rcu_read_lock()`.
 pub struct TableShared {
@@ -96,13 +106,17 @@ impl TableShared {
         key: &FlowKey,
         hint: &mut u32,
         counts: &mut LookupCounts,
+        count_use: CountUse<'_>,
     ) -> Option<&'a Flow> {
         let masks = self.masks.read(guard)?;
         let index = self.index.read(guard)?;
         let probe = |entry: &MaskEntry, counts: &mut LookupCounts| {
             counts.n_mask_hit = counts.n_mask_hit.wrapping_add(1);
             let f = Self::lookup_under(index, guard, key, entry)?;
-            entry.usage.fetch_add(1, Ordering::Relaxed);
+            match count_use {
+                CountUse::Cpu(bh) => entry.usage.hit(bh),
+                CountUse::Writer => entry.usage.writer_hit(),
+            }
             Some(f)
         };
         if let Some(entry) = masks.slots.get(*hint as usize) {
@@ -124,29 +138,32 @@ impl TableShared {
     }
 
     /// `ovs_flow_tbl_lookup()`: the flow a packet of key `key` would hit
-    /// (NEW's duplicate check). Like C, it counts a use of the mask that
-    /// answers.
+    /// (NEW's duplicate check, under `ovs_mutex`). Like C, it counts a use
+    /// of the mask that answers.
     pub fn lookup<'a>(&'a self, guard: &'a Guard, key: &FlowKey) -> Option<&'a Flow> {
         let mut counts = LookupCounts::default();
-        self.flow_lookup(guard, key, &mut 0, &mut counts)
+        self.flow_lookup(guard, key, &mut 0, &mut counts, CountUse::Writer)
     }
 
     /// `ovs_flow_tbl_lookup_stats()`: a packet's lookup through this CPU's
     /// mask cache `cache` (a power-of-2 number of entries, or none), with
     /// what it counted for `OVS_DP_ATTR_MEGAFLOW_STATS`. The entries are
     /// `Cell`s: per-CPU memory is shared with whatever else runs on the
-    /// CPU, so it is read and written whole, never borrowed.
+    /// CPU, so it is read and written whole, never borrowed. Mask uses
+    /// count on this CPU (bottom halves are off: the token).
     pub fn lookup_stats<'a>(
         &'a self,
         guard: &'a Guard,
+        bh: &BhOff,
         key: &FlowKey,
         skb_hash: u32,
         cache: &[Cell<CacheEntry>],
     ) -> (Option<&'a Flow>, LookupCounts) {
+        let count_use = CountUse::Cpu(bh);
         let mut counts = LookupCounts::default();
         if skb_hash == 0 || cache.is_empty() {
             let mut discarded = LookupCounts::default();
-            let f = self.flow_lookup(guard, key, &mut 0, &mut discarded);
+            let f = self.flow_lookup(guard, key, &mut 0, &mut discarded, count_use);
             counts.n_mask_hit = discarded.n_mask_hit;
             return (f, counts);
         }
@@ -166,7 +183,7 @@ impl TableShared {
             let Some(cell) = cache.get(at) else { break };
             let mut e = cell.get();
             if e.skb_hash == skb_hash {
-                let f = self.flow_lookup(guard, key, &mut e.mask_index, &mut counts);
+                let f = self.flow_lookup(guard, key, &mut e.mask_index, &mut counts, count_use);
                 if f.is_none() {
                     e.skb_hash = 0;
                 }
@@ -186,7 +203,7 @@ impl TableShared {
             return (None, counts);
         };
         let mut ce = cell.get();
-        let f = self.flow_lookup(guard, key, &mut ce.mask_index, &mut counts);
+        let f = self.flow_lookup(guard, key, &mut ce.mask_index, &mut counts, count_use);
         if f.is_some() {
             ce.skb_hash = skb_hash;
         }
@@ -195,13 +212,13 @@ impl TableShared {
         (f, counts)
     }
 
-    /// Zeroes every mask's usage counter (C does on every change of the
-    /// mask array).
+    /// Restarts every mask's usage count (C does on every change of the
+    /// mask array), without writing any CPU's counter.
     pub(super) fn reset_usage(&self) {
         let guard = read_lock();
         if let Some(masks) = self.masks.read(&guard) {
             for entry in masks.slots.iter() {
-                entry.usage.store(0, Ordering::Relaxed);
+                entry.usage.reset();
             }
         }
     }

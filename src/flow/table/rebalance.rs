@@ -3,8 +3,6 @@
 //! Rebalancing by use: every 4 s the masks most used since the last
 //! time go first, in the order C's heapsort gives.
 
-use core::sync::atomic::Ordering;
-
 use super::writer::{mask_array, FlowTable, WriterMask};
 use crate::fallible::{self, AllocError, Vec};
 
@@ -90,7 +88,7 @@ impl FlowTable {
     fn try_rebalance(&mut self) -> Result<(), AllocError> {
         let mut counts: Vec<(usize, u64)> = fallible::with_capacity(self.masks.len())?;
         for (i, m) in self.masks.iter().enumerate() {
-            let used = m.entry.usage.swap(0, Ordering::Relaxed);
+            let used = m.entry.usage.take();
             fallible::push(&mut counts, (i, used))?;
         }
         kernel_sort(&mut counts, compare_mask_and_count);

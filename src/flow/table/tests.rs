@@ -7,12 +7,13 @@
 #[cfg_attr(MODULE, kernel::prelude::kunit_tests(ovs_rs_flow_table))]
 #[cfg_attr(not(MODULE), cfg(test))]
 mod suite {
-    use core::sync::atomic::Ordering;
-
     use super::super::rebalance::{compare_mask_and_count, kernel_sort};
     use super::super::*;
     use crate::fallible::{self, AllocError, Arc, Vec};
     use crate::flow::key::{fields, FlowKey, Range};
+    use crate::percpu::on_cpu;
+    use crate::rcu::wait_for_retired;
+    use crate::slab::KmemCache;
     use crate::test_support::TestResult;
 
     /// A key with in_port and IPv4 addresses set, and a mask over the
@@ -47,6 +48,37 @@ mod suite {
         Mask { key: m, range }
     }
 
+    /// A flow table with a cache of its own, which must outlive every
+    /// flow: dropping it frees the flows and waits for the RCU callbacks
+    /// that do, before the table lets go of the cache.
+    struct TestTable(FlowTable);
+
+    impl core::ops::Deref for TestTable {
+        type Target = FlowTable;
+
+        fn deref(&self) -> &FlowTable {
+            &self.0
+        }
+    }
+
+    impl core::ops::DerefMut for TestTable {
+        fn deref_mut(&mut self) -> &mut FlowTable {
+            &mut self.0
+        }
+    }
+
+    impl Drop for TestTable {
+        fn drop(&mut self) {
+            let _ = self.0.flush();
+            wait_for_retired();
+        }
+    }
+
+    fn table() -> Result<TestTable, AllocError> {
+        let cache = KmemCache::new(c"ovs_rs_test_flow").map_err(|_| AllocError)?;
+        Ok(TestTable(FlowTable::new(&cache)?))
+    }
+
     fn new_flow(k: &FlowKey, m: &Mask, id: Ident) -> Result<NewFlow, AllocError> {
         let mut attrs = Vec::new();
         fallible::extend_from_slice(&mut attrs, &[4, 0, 24, 0])?;
@@ -71,7 +103,7 @@ mod suite {
 
     #[test]
     fn lookup_under_masks_follows_mask_order() -> TestResult {
-        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let mut t = table().map_err(|_| "alloc")?;
         let k = key(1, [10, 0, 0, 5], [10, 0, 1, 1]);
         let wide = mask(8, false);
         let narrow = mask(32, true);
@@ -95,7 +127,7 @@ mod suite {
 
     #[test]
     fn equal_masks_are_shared() -> TestResult {
-        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let mut t = table().map_err(|_| "alloc")?;
         let m = mask(24, false);
         let mut refs = [FlowRef(0); 3];
         for (i, r) in refs.iter_mut().enumerate() {
@@ -118,7 +150,7 @@ mod suite {
 
     #[test]
     fn exact_and_ufid_lookups() -> TestResult {
-        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let mut t = table().map_err(|_| "alloc")?;
         let m = mask(32, true);
         let k1 = key(1, [1, 2, 3, 4], [5, 6, 7, 8]);
         let k2 = key(2, [1, 2, 3, 4], [5, 6, 7, 8]);
@@ -148,7 +180,7 @@ mod suite {
     /// creations.
     #[test]
     fn a_new_mask_never_aliases_a_live_one() -> TestResult {
-        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let mut t = table().map_err(|_| "alloc")?;
         // Same range, so flows under both hash alike when their masked
         // keys agree.
         let old = mask(8, false);
@@ -189,7 +221,7 @@ mod suite {
         for (prefix, dst) in [(8, false), (24, false), (32, true), (0, true)] {
             fallible::push(&mut masks, mask(prefix, dst)).map_err(|_| "alloc")?;
         }
-        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let mut t = table().map_err(|_| "alloc")?;
         // (mask index, masked key, ref); masks in C's order.
         let mut flows: Vec<(usize, FlowKey, FlowRef)> = Vec::new();
         let mut order: Vec<usize> = Vec::new();
@@ -280,7 +312,7 @@ mod suite {
     /// cache hit; a rebalance puts the most used mask first.
     #[test]
     fn mask_cache_and_rebalance() -> TestResult {
-        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let mut t = table().map_err(|_| "alloc")?;
         let wide = mask(8, false);
         let narrow = mask(32, true);
         let k1 = key(1, [10, 0, 0, 1], [1, 1, 1, 1]);
@@ -289,9 +321,10 @@ mod suite {
         let b = insert_keyed(&mut t, &k2, &narrow)?;
         let mut cache = [CacheEntry::default(); 8];
         // No hash, or no cache: a plain lookup, no cache hit counted.
-        let (f, c) = t.lookup_stats(&k2, 0, &mut cache);
+        let (f, c) = on_cpu(0, |bh| t.lookup_stats(bh, &k2, 0, &mut cache)).ok_or("cpu 0")?;
         assert!(f == Some(b) && c.n_mask_hit == 2 && c.n_cache_hit == 0);
-        let (f, c) = t.lookup_stats(&k2, 0x0302_0105, &mut []);
+        let (f, c) =
+            on_cpu(0, |bh| t.lookup_stats(bh, &k2, 0x0302_0105, &mut [])).ok_or("cpu 0")?;
         assert!(
             f == Some(b)
                 && c == LookupCounts {
@@ -300,7 +333,8 @@ mod suite {
                 }
         );
         // First packet: misses the cache, fills entry 5 (the low 8 bits).
-        let (f, c) = t.lookup_stats(&k2, 0x0302_0105, &mut cache);
+        let (f, c) =
+            on_cpu(0, |bh| t.lookup_stats(bh, &k2, 0x0302_0105, &mut cache)).ok_or("cpu 0")?;
         assert!(f == Some(b) && c.n_cache_hit == 0);
         assert!(
             cache[5]
@@ -310,7 +344,8 @@ mod suite {
                 }
         );
         // Second: the cached slot answers at once.
-        let (f, c) = t.lookup_stats(&k2, 0x0302_0105, &mut cache);
+        let (f, c) =
+            on_cpu(0, |bh| t.lookup_stats(bh, &k2, 0x0302_0105, &mut cache)).ok_or("cpu 0")?;
         assert!(
             f == Some(b)
                 && c == LookupCounts {
@@ -321,17 +356,14 @@ mod suite {
         // A recirculated packet's hash is mixed with its recirc_id.
         let mut k3 = k2.clone();
         k3.set_u32(fields::RECIRC_ID, 9);
-        let _ = t.lookup_stats(&k3, 0x0302_0105, &mut cache);
+        let _ = on_cpu(0, |bh| t.lookup_stats(bh, &k3, 0x0302_0105, &mut cache)).ok_or("cpu 0")?;
         let mixed = jhash_1word(0x0302_0105, 9);
         assert!(cache.iter().any(|e| e.skb_hash == mixed));
         // k2's mask (slot 1) was used more than slot 0's: it goes first.
         assert!(t.lookup(&k1) == Some(a));
         t.rebalance();
         assert!(t.masks.first().map(|s| s.entry.mask.range) == Some(narrow.range));
-        assert!(t
-            .masks
-            .iter()
-            .all(|s| s.entry.usage.load(Ordering::Relaxed) == 0));
+        assert!(t.masks.iter().all(|s| s.entry.usage.count() == 0));
         assert!(t.lookup(&k1) == Some(a) && t.lookup(&k2) == Some(b));
         // Now k1's mask is used more: back again.
         for _ in 0..3 {
@@ -346,7 +378,7 @@ mod suite {
     /// the same order, each mask with its own reference count.
     #[test]
     fn rebalance_keeps_writer_and_readers_in_step() -> TestResult {
-        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let mut t = table().map_err(|_| "alloc")?;
         let mut masks: Vec<Mask> = Vec::new();
         for (prefix, dst) in [
             (8, false),
@@ -418,7 +450,7 @@ mod suite {
 
     #[test]
     fn rehash_keeps_every_flow() -> TestResult {
-        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let mut t = table().map_err(|_| "alloc")?;
         let m = mask(32, true);
         let n: u32 = 3000;
         for i in 0..n {
@@ -457,7 +489,7 @@ mod suite {
     /// from the middle of chains, and reused slots join new ones.
     #[test]
     fn ufid_chains_survive_removal_and_slot_reuse() -> TestResult {
-        let mut t = FlowTable::new().map_err(|_| "alloc")?;
+        let mut t = table().map_err(|_| "alloc")?;
         let m = mask(32, true);
         let ufid = |i: u32| Ufid::new(&i.to_be_bytes()).ok_or("ufid");
         let insert = |t: &mut FlowTable, i: u32| -> Result<FlowRef, &'static str> {

@@ -4,14 +4,16 @@
 //! flushing flows, growing the index, and the UFID index.
 
 use core::cell::Cell;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use super::flows::{key_range, Actions, Flow, FlowStats, Ident, Mask, MaskEntry, Ufid};
 use super::lookup::{hash_masked, CacheEntry, FlowIndex, LookupCounts, MaskArray, TableShared};
 use super::staged::Staged;
 use crate::fallible::{self, AllocError, Arc, Vec};
 use crate::flow::key::{FlowKey, Range};
+use crate::percpu::BhOff;
 use crate::rcu::{read_lock, ChainLink};
+use crate::slab::{CacheArc, KmemCache};
 
 /// `TBL_MIN_BUCKETS`.
 const MIN_BUCKETS: usize = 1024;
@@ -151,7 +153,10 @@ pub struct FlowTable {
     pub(super) shared: Arc<TableShared>,
     /// The published masks, in the same order, with reference counts.
     pub(super) masks: Vec<WriterMask>,
-    flows: Vec<Option<Arc<Flow>>>,
+    /// Where flows are allocated: sized for them (a `kmalloc()` size
+    /// class would take half as much again).
+    cache: Arc<KmemCache<Flow>>,
+    flows: Vec<Option<CacheArc<Flow>>>,
     free: Vec<u32>,
     by_ufid: UfidIndex,
     n_flows: usize,
@@ -159,13 +164,15 @@ pub struct FlowTable {
 }
 
 impl FlowTable {
-    pub fn new() -> Result<Self, AllocError> {
+    /// An empty table whose flows `cache` allocates.
+    pub fn new(cache: &Arc<KmemCache<Flow>>) -> Result<Self, AllocError> {
         let shared = fallible::arc(TableShared {
             masks: mask_array(&[], None)?.into_cell(),
             index: Staged::new(FlowIndex::new(MIN_BUCKETS)?)?.into_cell(),
         })?;
         Ok(FlowTable {
             shared,
+            cache: cache.clone(),
             masks: Vec::new(),
             flows: Vec::new(),
             free: Vec::new(),
@@ -211,13 +218,14 @@ impl FlowTable {
     /// [`TableShared::lookup_stats`], for tests of the writer's half.
     pub fn lookup_stats(
         &self,
+        bh: &BhOff,
         key: &FlowKey,
         skb_hash: u32,
         cache: &mut [CacheEntry],
     ) -> (Option<FlowRef>, LookupCounts) {
         let guard = read_lock();
         let cache = Cell::from_mut(cache).as_slice_of_cells();
-        let (flow, counts) = self.shared.lookup_stats(&guard, key, skb_hash, cache);
+        let (flow, counts) = self.shared.lookup_stats(&guard, bh, key, skb_hash, cache);
         (flow.and_then(|f| self.handle(f)), counts)
     }
 
@@ -265,10 +273,7 @@ impl FlowTable {
         let (mask, new_mask) = match existing.and_then(|i| self.masks.get(i)) {
             Some(m) => (m.entry.clone(), None),
             None => {
-                let entry = fallible::arc(MaskEntry {
-                    mask: new.mask,
-                    usage: AtomicU64::new(0),
-                })?;
+                let entry = fallible::arc(MaskEntry::new(new.mask)?)?;
                 fallible::reserve(&mut self.masks, 1)?;
                 let array = mask_array(&self.masks, Some(&entry))?;
                 (entry.clone(), Some((entry, array)))
@@ -281,16 +286,19 @@ impl FlowTable {
         let at = self.free.last().copied().unwrap_or(self.flows.len() as u32);
         self.by_ufid.reserve(at)?;
         let actions = Staged::new(new.actions)?.into_cell();
-        let flow = fallible::arc(Flow {
-            key: new.key,
-            id: new.id,
-            actions,
-            stats: FlowStats::default(),
-            mask,
-            hash,
-            at,
-            dead: AtomicBool::new(false),
-        })?;
+        let flow = CacheArc::new(
+            &self.cache,
+            Flow {
+                key: new.key,
+                id: new.id,
+                actions,
+                stats: FlowStats::default(),
+                mask,
+                hash,
+                at,
+                dead: AtomicBool::new(false),
+            },
+        )?;
         let link = ChainLink::new(flow.clone())?;
 
         // Publish: the mask first, so no reader finds a flow without it.
@@ -380,11 +388,11 @@ impl FlowTable {
 
     /// `ovs_flow_tbl_remove()`: takes the flow out; readers that already
     /// found it may finish with it.
-    pub fn remove(&mut self, f: FlowRef) -> Option<Arc<Flow>> {
+    pub fn remove(&mut self, f: FlowRef) -> Option<CacheArc<Flow>> {
         let flow = self.flows.get_mut(f.0 as usize)?.take()?;
         flow.dead.store(true, Ordering::Relaxed);
         self.index(|index| {
-            index.remove(flow.hash, |f| Arc::ptr_eq(f, &flow));
+            index.remove(flow.hash, |f| CacheArc::ptr_eq(f, &flow));
         });
         if let Some(u) = flow.ufid() {
             self.by_ufid.remove(f.0, hash_ufid(u));

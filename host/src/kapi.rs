@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The host's view of `src/kapi`: the generic per-CPU containers, built
+//! from the module's own files (their allocations and CPU numbers have a
+//! host stand-in inside each), over stand-ins for the little they take
+//! from the rest of the layer: the bottom-halves token, which here names
+//! a simulated CPU, and the RCU read lock.
+
+#[path = "../../src/kapi/counters.rs"]
+pub mod counters;
+#[path = "../../src/kapi/cpu_slots.rs"]
+pub mod cpu_slots;
+#[path = "../../src/kapi/seqcount.rs"]
+pub mod seqcount;
+
+pub use crate::fallible::AllocError;
+pub use crate::rcu;
+
+/// The bottom-halves token.
+pub mod skb {
+    use std::marker::PhantomData;
+
+    /// Bottom halves off on simulated CPU `cpu`: only [`super::percpu::on_cpu`]
+    /// makes one.
+    pub struct BhOff {
+        cpu: u32,
+        _not_send: PhantomData<*mut ()>,
+    }
+
+    impl BhOff {
+        pub(crate) fn cpu(&self) -> u32 {
+            self.cpu
+        }
+    }
+
+    pub(super) fn on(cpu: u32) -> BhOff {
+        BhOff {
+            cpu,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+/// Simulated CPUs.
+pub mod percpu {
+    use super::skb::{self, BhOff};
+
+    /// How many CPUs the host simulates.
+    pub const HOST_CPUS: u32 = 4;
+
+    pub fn nr_cpu_ids() -> u32 {
+        HOST_CPUS
+    }
+
+    /// Runs `f` as simulated CPU `cpu` with bottom halves off; `None` for
+    /// a CPU that does not exist.
+    pub fn on_cpu<R>(cpu: u32, f: impl FnOnce(&BhOff) -> R) -> Option<R> {
+        (cpu < HOST_CPUS).then(|| f(&skb::on(cpu)))
+    }
+}
