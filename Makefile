@@ -24,7 +24,8 @@ ifeq ($(origin LIBCLANG_PATH), undefined)
   endif
 endif
 
-.PHONY: all module setup kernel modules_install clean check host-test vm-test demo fuzz lint selftests help
+.PHONY: all module setup kernel modules_install clean check host-test vm-test demo fuzz lint selftests help \
+	bench bench-smoke bench-profile bench-tools
 
 all: module
 
@@ -40,6 +41,10 @@ help:
 	@echo "make fuzz             fuzz the netlink parsers on the host (FUZZ_SECONDS per target, default 600)"
 	@echo "make demo             boot the VM, load the module, start ovs-vswitchd, pass traffic"
 	@echo "make modules_install  install into /lib/modules (or INSTALL_MOD_PATH)"
+	@echo "make bench            openvswitch.ko vs openvswitch_rs, alternately in one VM: table,"
+	@echo "                      build/bench/bench.json and bench.png (BENCH_ROUNDS, BENCH_SECONDS)"
+	@echo "make bench-smoke      the same, one short round, checked (the bench_smoke VM test)"
+	@echo "make bench-profile    perf profiles of both modules into build/bench/profile-*.txt"
 
 setup:
 	scripts/setup
@@ -84,6 +89,25 @@ check:
 
 demo:
 	scripts/demo
+
+# Benchmarks (Documentation/bench.md). The C tools are built on the host;
+# the guest runs them from the shared root.
+BENCH_TOOLS := build/bench/flowbench build/bench/upcall_drain
+
+bench-tools: $(BENCH_TOOLS)
+
+build/bench/%: bench/%.c
+	@mkdir -p build/bench
+	gcc -O2 -Wall -Wextra -o $@ $<
+
+bench: module bench-tools
+	scripts/bench
+
+bench-smoke: module bench-tools
+	scripts/bench --smoke
+
+bench-profile: module bench-tools
+	scripts/bench --profile
 
 clean:
 	rm -rf build host/target host/fuzz/target

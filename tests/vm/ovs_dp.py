@@ -19,6 +19,12 @@ since Python in the test VM is slow.
                             it (NET_DM packet alert mode): OVS_DROP_EXPLICIT
                             while the openvswitch drop-reason subsystem is
                             registered, NOT_SPECIFIED if it is not
+    ovs_dp.py upcall-sink NAME hold|drain SECONDS DRAIN
+                            make a socket of its own every CPU's upcall
+                            port of NAME (per-CPU dispatch), print "ready",
+                            then hold it unread for SECONDS, or exec the
+                            program DRAIN with the socket's descriptor and
+                            SECONDS as arguments (bench/upcall_drain.c)
 
 Exits 1 with the kernel's errno and extack on failure.
 """
@@ -363,6 +369,28 @@ def dp_del(sock, name):
                  [ovs_header(), g.pack_str_attr(OVS_DP_ATTR_NAME, name)], flags=NLM_F_ACK)
 
 
+def upcall_sink(sock, name, mode, seconds, drain):
+    """Point every CPU's upcall port id of datapath NAME at SOCK, then hold
+    SOCK unread or hand it to the program DRAIN (never returns)."""
+    portid = sock.sock.getsockname()[0]
+    pids = struct.pack("=%dI" % os.cpu_count(), *[portid] * os.cpu_count())
+    sock.request(family_id(sock, "ovs_datapath"), OVS_DP_CMD_SET, [
+        ovs_header(), g.pack_str_attr(OVS_DP_ATTR_NAME, name),
+        g.pack_u32_attr(OVS_DP_ATTR_USER_FEATURES,
+                        OVS_DP_F_UNALIGNED | OVS_DP_F_DISPATCH_UPCALL_PER_CPU),
+        a(OVS_DP_ATTR_PER_CPU_PIDS, pids)], flags=NLM_F_ACK)
+    print("ready", flush=True)
+    if mode == "hold":
+        time.sleep(seconds)
+        sys.exit(0)
+    # Room for bursts: the drain should see the kernel's rate, not the
+    # default socket buffer's.
+    sock.sock.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)    # SO_RCVBUFFORCE
+    fd = sock.sock.fileno()
+    os.set_inheritable(fd, True)
+    os.execv(drain, [drain, str(fd), str(seconds)])
+
+
 def dp_list(sock):
     hdr = ovs_header()
     return [g.decode_str(g.attrs_dict(payload[len(hdr):])[OVS_DP_ATTR_NAME])
@@ -384,6 +412,8 @@ def main(argv):
             if reason is None:
                 sys.exit("ovs_dp.py: no drop monitor alert for the dropped frame")
             print(reason)
+        elif argv[:1] == ["upcall-sink"] and len(argv) == 5 and argv[2] in ("hold", "drain"):
+            upcall_sink(sock, argv[1], argv[2], int(argv[3]), argv[4])
         else:
             sys.exit(__doc__)
 
