@@ -162,17 +162,32 @@ static void transact(struct msg *m, void (*each)(struct nlmsghdr *, void *),
 	wait_for(m->nlh->nlmsg_seq, each, arg);
 }
 
-static void family_id_of(struct nlmsghdr *h, void *arg)
+/*
+ * The payload of the last top-level attribute @type of reply @h, whose
+ * family header takes @hdrlen bytes after the genetlink header; NULL if
+ * there is none.
+ */
+static void *attr_of(struct nlmsghdr *h, int hdrlen, uint16_t type)
 {
-	struct genlmsghdr *g = NLMSG_DATA(h);
-	struct nlattr *a = (struct nlattr *)((char *)g + GENL_HDRLEN);
-	int len = h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+	int off = GENL_HDRLEN + NLMSG_ALIGN(hdrlen);
+	struct nlattr *a = (struct nlattr *)((char *)NLMSG_DATA(h) + off);
+	int len = h->nlmsg_len - NLMSG_LENGTH(off);
+	void *found = NULL;
 
 	for (; len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= len;
 	     len -= NLA_ALIGN(a->nla_len),
 	     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
-		if (a->nla_type == CTRL_ATTR_FAMILY_ID)
-			*(uint16_t *)arg = *(uint16_t *)((char *)a + NLA_HDRLEN);
+		if (a->nla_type == type)
+			found = (char *)a + NLA_HDRLEN;
+	return found;
+}
+
+static void family_id_of(struct nlmsghdr *h, void *arg)
+{
+	uint16_t *id = attr_of(h, 0, CTRL_ATTR_FAMILY_ID);
+
+	if (id)
+		*(uint16_t *)arg = *id;
 }
 
 static uint16_t family(const char *name)
@@ -316,16 +331,11 @@ static void dump(const char *dp, int terse)
 
 static void flow_count(struct nlmsghdr *h, void *arg)
 {
-	struct genlmsghdr *g = NLMSG_DATA(h);
-	int off = GENL_HDRLEN + NLMSG_ALIGN(sizeof(struct ovs_header));
-	struct nlattr *a = (struct nlattr *)((char *)g + off);
-	int len = h->nlmsg_len - NLMSG_LENGTH(off);
+	struct ovs_dp_stats *stats = attr_of(h, sizeof(struct ovs_header),
+					     OVS_DP_ATTR_STATS);
 
-	for (; len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= len;
-	     len -= NLA_ALIGN(a->nla_len),
-	     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
-		if (a->nla_type == OVS_DP_ATTR_STATS)
-			*(uint64_t *)arg = ((struct ovs_dp_stats *)((char *)a + NLA_HDRLEN))->n_flows;
+	if (stats)
+		*(uint64_t *)arg = stats->n_flows;
 }
 
 static void flush(const char *dp)
