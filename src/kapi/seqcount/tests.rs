@@ -11,7 +11,7 @@ mod suite {
     use super::super::*;
 
     /// One packet of `len` bytes, as the flow stats count it.
-    fn packet(s: &mut Snapshot<3>, len: u64, flags: u32) {
+    pub(super) fn packet(s: &mut Snapshot<3>, len: u64, flags: u32) {
         s.wide[0] += 1;
         s.wide[1] += len;
         s.wide[2] = s.wide[0];
@@ -50,15 +50,8 @@ mod suite {
 #[cfg(all(test, not(MODULE)))]
 mod threads {
     use super::super::*;
+    use super::suite::packet;
     use std::sync::atomic::{AtomicBool, Ordering};
-
-    /// One packet of `len` bytes, as the flow stats count it.
-    fn packet(s: &mut Snapshot<3>, len: u64, flags: u32) {
-        s.wide[0] += 1;
-        s.wide[1] += len;
-        s.wide[2] = s.wide[0];
-        s.narrow |= flags;
-    }
 
     /// A reader racing one writer only ever sees complete updates: the
     /// writer keeps `bytes == 64 * packets` and `used == packets`.
