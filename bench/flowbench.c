@@ -220,6 +220,16 @@ static int dp_index(const char *dp, int create)
 	return ifindex;
 }
 
+/* The ifindex of datapath @dp, which must exist. */
+static int existing_dp(const char *dp)
+{
+	int ifindex = dp_index(dp, 0);
+
+	if (!ifindex)
+		die(dp, ENODEV);
+	return ifindex;
+}
+
 static uint32_t prefix(unsigned int len)
 {
 	return len ? htonl(~0u << (32 - len)) : 0;
@@ -309,13 +319,11 @@ static void count(struct nlmsghdr *h, void *arg)
 
 static void dump(const char *dp, int terse)
 {
-	int ifindex = dp_index(dp, 0);
+	int ifindex = existing_dp(dp);
 	uint64_t flows = 0;
 	struct msg m;
 	double t;
 
-	if (!ifindex)
-		die(dp, ENODEV);
 	msg_init(&m, family(OVS_FLOW_FAMILY), NLM_F_DUMP, OVS_FLOW_CMD_GET, ifindex);
 	if (terse)
 		put_u32(&m, OVS_FLOW_ATTR_UFID_FLAGS,
@@ -340,13 +348,11 @@ static void flow_count(struct nlmsghdr *h, void *arg)
 
 static void flush(const char *dp)
 {
-	int ifindex = dp_index(dp, 0);
+	int ifindex = existing_dp(dp);
 	uint64_t flows = 0;
 	struct msg m;
 	double t;
 
-	if (!ifindex)
-		die(dp, ENODEV);
 	msg_init(&m, family(OVS_DATAPATH_FAMILY), 0, OVS_DP_CMD_GET, ifindex);
 	transact(&m, flow_count, &flows);
 	msg_init(&m, family(OVS_FLOW_FAMILY), 0, OVS_FLOW_CMD_DEL, ifindex);
@@ -359,11 +365,9 @@ static void flush(const char *dp)
 
 static void del(const char *dp)
 {
-	int ifindex = dp_index(dp, 0);
+	int ifindex = existing_dp(dp);
 	struct msg m;
 
-	if (!ifindex)
-		die(dp, ENODEV);
 	msg_init(&m, family(OVS_DATAPATH_FAMILY), 0, OVS_DP_CMD_DEL, ifindex);
 	transact(&m, NULL, NULL);
 	printf("{\"op\":\"del\"}\n");
