@@ -21,13 +21,15 @@ mod suite {
         }
     }
 
-    fn chain_of(c: &RcuChains<Counted>, hash: u32) -> KVec<u32> {
+    /// The values of `hash`'s chain (at most 8). The room is allocated
+    /// before the read-side section, which may not sleep.
+    fn chain_of(c: &RcuChains<Counted>, hash: u32) -> Result<KVec<u32>> {
+        let mut v = KVec::with_capacity(8, GFP_KERNEL)?;
         let guard = read_lock();
-        let mut v = KVec::new();
         for x in c.chain(&guard, hash) {
-            let _ = v.push(x.0, GFP_KERNEL);
+            v.push_within_capacity(x.0).map_err(|_| EINVAL)?;
         }
-        v
+        Ok(v)
     }
 
     #[test]
@@ -42,14 +44,14 @@ mod suite {
                 ChainLink::new(Counted(i, dropped.clone()))?,
             );
         }
-        assert_eq!(&chain_of(&c, 1)[..], &[5, 4, 3, 2, 1, 0]);
-        assert!(chain_of(&c, 2).is_empty());
+        assert_eq!(&chain_of(&c, 1)?[..], &[5, 4, 3, 2, 1, 0]);
+        assert!(chain_of(&c, 2)?.is_empty());
         // Middle, first and last.
         assert!(c.remove(1, |x| x.0 == 2));
         assert!(c.remove(5, |x| x.0 == 5));
         assert!(c.remove(1, |x| x.0 == 0));
         assert!(!c.remove(1, |x| x.0 == 2));
-        assert_eq!(&chain_of(&c, 1)[..], &[4, 3, 1]);
+        assert_eq!(&chain_of(&c, 1)?[..], &[4, 3, 1]);
         wait_for_retired();
         assert_eq!(dropped.load(Ordering::Relaxed), 3);
         {
