@@ -40,8 +40,13 @@ impl UfidIndex {
         })
     }
 
+    /// The head of `hash`'s chain among `n` (a power of 2).
+    fn slot(hash: u32, n: usize) -> usize {
+        hash as usize & n.wrapping_sub(1)
+    }
+
     fn head(&self, hash: u32) -> u32 {
-        let b = hash as usize & self.heads.len().wrapping_sub(1);
+        let b = Self::slot(hash, self.heads.len());
         self.heads.get(b).copied().unwrap_or(NONE)
     }
 
@@ -69,7 +74,7 @@ impl UfidIndex {
                 return;
             }
         }
-        let b = hash as usize & self.heads.len().wrapping_sub(1);
+        let b = Self::slot(hash, self.heads.len());
         let (Some(head), Some(next)) = (self.heads.get_mut(b), self.next.get_mut(at as usize))
         else {
             return;
@@ -87,7 +92,7 @@ impl UfidIndex {
         let mut heads = filled(n, NONE)?;
         for (at, next) in self.next.iter_mut().enumerate() {
             if let Some(hash) = hash_of(at as u32) {
-                if let Some(head) = heads.get_mut(hash as usize & (n - 1)) {
+                if let Some(head) = heads.get_mut(Self::slot(hash, n)) {
                     *next = *head;
                     *head = at as u32;
                 }
@@ -99,7 +104,7 @@ impl UfidIndex {
 
     fn remove(&mut self, at: u32, hash: u32) {
         let after = self.next.get(at as usize).copied().unwrap_or(NONE);
-        let b = hash as usize & self.heads.len().wrapping_sub(1);
+        let b = Self::slot(hash, self.heads.len());
         let before = self.chain(hash).take_while(|&x| x != at).last();
         let link = match before {
             None => self.heads.get_mut(b),
