@@ -272,8 +272,11 @@ void ovs_rs_drop_reasons_unregister(void);
 void ovs_rs_kfree_skb_reason(struct sk_buff *skb, u32 index);
 bool ovs_rs_skb_tunnel_info(const struct sk_buff *skb, void *key, u8 *proto,
 			    u8 *opts, u8 *opts_len);
-int ovs_rs_skb_set_tunnel(struct sk_buff *skb, const void *tun_key, u8 tun_proto,
-			  const u8 *opts, u8 opts_len);
+struct dst_entry;
+struct dst_entry *ovs_rs_tunnel_dst_new(const void *tun_key, u8 tun_proto,
+					const u8 *opts, u8 opts_len);
+void ovs_rs_tunnel_dst_release(struct dst_entry *tun_dst);
+void ovs_rs_skb_set_tunnel_dst(struct sk_buff *skb, struct dst_entry *tun_dst);
 bool ovs_rs_egress_tunnel_info(struct net_device *dev, struct sk_buff *skb,
 			       void *key, u8 *proto, u8 *opts, u8 *opts_len,
 			       u8 *mode);

@@ -17,6 +17,7 @@ use crate::fallible::AllocError;
 use crate::flow::actions_nl::{copy_actions, ActionError};
 use crate::flow::key_put::{key_attr_size, put_key};
 use crate::flow::match_nl::{get_match, CtSupport, Match};
+use crate::flow::program::{CompileError, Program};
 use crate::flow::table::{Actions, Flow, FlowRef, FlowTable, Ident, Mask, NewFlow, Ufid};
 use crate::kapi::genl::{Dump, Family, Request};
 use crate::kapi::nlmsg::{self, Msg, MsgWriter};
@@ -126,7 +127,7 @@ fn parse_actions(
     });
     match copied {
         Ok(()) => Ok(Actions {
-            attrs: sink.into_vec(),
+            program: Program::compile(sink.into_vec()).map_err(compile_error)?,
             orig_len: list.len(),
         }),
         Err(e) => {
@@ -246,7 +247,7 @@ fn fill_attrs(
     }
     if ufid_flags & ufid_flags::OMIT_ACTIONS == 0 {
         let guard = rcu::read_lock();
-        let attrs = flow.actions(&guard).map_or(&[][..], |a| &a.attrs[..]);
+        let attrs = flow.actions(&guard).map_or(&[][..], |a| a.program.attrs());
         match out.put_bytes(flow_attr::ACTIONS, attrs) {
             Ok(()) => {}
             // Action lists can outgrow a dump buffer: the first flow of
@@ -294,6 +295,12 @@ fn table_of<'r>(reg: &'r mut Registry, req: &Request<'_>) -> Result<&'r mut Flow
             Err(ENODEV)
         }
     }
+}
+
+/// A validated list that did not compile: out of memory, or (a bug,
+/// warned about) malformed.
+pub(crate) fn compile_error(e: CompileError) -> Error {
+    Error::from_errno(-e.errno())
 }
 
 fn no_memory(_: AllocError) -> Error {

@@ -11,7 +11,8 @@ use crate::flow::actions_nl::copy_actions;
 use crate::flow::extract::{self, SkbState};
 use crate::flow::key::fields;
 use crate::flow::match_nl::get_metadata;
-use crate::flow_family::{nlerr, CT};
+use crate::flow::program::Program;
+use crate::flow_family::{compile_error, nlerr, CT};
 use crate::kapi::genl::Request;
 use crate::kapi::skb::{BhDisabled, SkBuff};
 use crate::netlink::build::VecSink;
@@ -78,7 +79,7 @@ pub(crate) fn cmd_execute(dps: &Datapaths, req: &Request<'_>) -> Result {
         req.set_err_msg(c"Invalid actions");
         Error::from_errno(-e.errno())
     })?;
-    let actions = sink.into_vec();
+    let program = Program::compile(sink.into_vec()).map_err(compile_error)?;
     skb.set_meta(
         key.get_u32(fields::PHY_PRIORITY),
         key.get_u32(fields::PHY_SKB_MARK),
@@ -108,5 +109,5 @@ pub(crate) fn cmd_execute(dps: &Datapaths, req: &Request<'_>) -> Result {
     let pkt = Packet { skb, cb };
     let bh = BhDisabled::new();
     let mut exec = Exec::new(&dp, &guard, bh.token());
-    exec.execute_list(pkt, &actions, acts_attr.payload().len(), &mut key)
+    exec.execute_list(pkt, &program, acts_attr.payload().len(), &mut key)
 }

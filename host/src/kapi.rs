@@ -4,7 +4,8 @@
 //! from the module's own files (their allocations and CPU numbers have a
 //! host stand-in inside each), over stand-ins for the little they take
 //! from the rest of the layer: the bottom-halves token, which here names
-//! a simulated CPU, and the RCU read lock.
+//! a simulated CPU, and the RCU read lock; and a stand-in for tunnel
+//! metadata dsts.
 
 #[path = "../../src/kapi/counters.rs"]
 pub mod counters;
@@ -56,5 +57,30 @@ pub mod percpu {
     /// a CPU that does not exist.
     pub fn on_cpu<R>(cpu: u32, f: impl FnOnce(&BhOff) -> R) -> Option<R> {
         (cpu < HOST_CPUS).then(|| f(&skb::on(cpu)))
+    }
+}
+
+/// Tunnel metadata made at install: here its contents, for tests to read.
+pub mod tunnel_dst {
+    /// What the module's `TunnelDst` hands the kernel.
+    #[derive(Debug)]
+    pub struct TunnelDst {
+        pub key: [u8; 64],
+        pub proto: u8,
+        pub opts: Vec<u8>,
+    }
+
+    impl TunnelDst {
+        pub fn new(
+            key: &[u8; 64],
+            proto: u8,
+            opts: &[u8],
+        ) -> Result<Self, crate::fallible::AllocError> {
+            Ok(TunnelDst {
+                key: *key,
+                proto,
+                opts: opts.to_vec(),
+            })
+        }
     }
 }

@@ -2,11 +2,10 @@
 
 //! Executing a flow's actions on a packet (`net/openvswitch/actions.c`).
 //!
-//! Action lists are stored as replies show them (see
-//! [`crate::flow::actions_nl`]), so the nested forms are the userspace ones
-//! (a sample's PROBABILITY and ACTIONS, a clone's bare list); what C
-//! precomputes at install time ("exec" flags) is computed here as C
-//! computes it then.
+//! The executor runs the typed form compiled at install
+//! ([`crate::flow::program`]): it never walks netlink, and what C
+//! precomputes at install time (a tunnel's metadata dst, the "exec"
+//! flags of nested lists) was computed then.
 //!
 //! Nesting follows C: nested lists run with a copy of the key for at most
 //! [`DEFERRED_ACTION_THRESHOLD`] levels, deeper ones are deferred to a
@@ -18,9 +17,9 @@ pub mod edit;
 
 use kernel::prelude::*;
 
-use crate::bytes;
 use crate::datapath::DpShared;
 use crate::flow::key::{fields, FlowKey};
+use crate::flow::program::{Branch, List, Meta, Op, Program, Span, Userspace};
 use crate::flow::table::{jhash_1word, Actions};
 use crate::kapi::rcu::Guard;
 use crate::kapi::skb::{
@@ -28,13 +27,10 @@ use crate::kapi::skb::{
     IP_TUNNEL_INFO_BRIDGE,
 };
 use crate::kapi::time;
-use crate::netlink::attr::{Attr, Attrs};
 use crate::packet::{self, Packet};
-use crate::uapi::proto::ETH_P_TEB;
+use crate::uapi::proto::{ETH_P_TEB, NSH_HDR_MAX_LEN};
 use crate::uapi::{
-    action, check_pkt_len_attr, key_attr, packet_cmd, psample_attr, sample_attr, userspace_attr,
-    MAC_PROTO_ETHERNET, MAC_PROTO_NONE, OVS_DEC_TTL_ATTR_ACTION, OVS_HASH_ALG_L4,
-    OVS_HASH_ALG_SYM_L4,
+    key_attr, packet_cmd, MAC_PROTO_ETHERNET, MAC_PROTO_NONE, OVS_HASH_ALG_L4, OVS_HASH_ALG_SYM_L4,
 };
 use crate::upcall::{self, EgressTunnel, UpcallInfo};
 
@@ -77,12 +73,15 @@ fn edit_head(st: &SkState) -> usize {
     }
 }
 
+/// A list of a program, to run.
+type Run<'a> = (&'a Program, List);
+
 /// A list deferred for when the outermost list is done.
 struct Deferred<'a> {
     pkt: Packet<'a>,
     key: KBox<FlowKey>,
     /// `None`: a recirculation (look the packet up again).
-    actions: Option<&'a [u8]>,
+    actions: Option<Run<'a>>,
 }
 
 /// One execution from a port or from userspace: the datapath, the RCU
@@ -138,7 +137,8 @@ impl<'a> Exec<'a> {
             return Err(ENETDOWN);
         }
         pkt.cb.acts_origlen = acts.orig_len;
-        self.run(pkt, key, &acts.attrs)
+        let program = &acts.program;
+        self.run(pkt, key, program, program.top())
     }
 
     /// An action list userspace sent with a packet
@@ -146,7 +146,7 @@ impl<'a> Exec<'a> {
     pub(crate) fn execute_list(
         &mut self,
         mut pkt: Packet<'a>,
-        acts: &'a [u8],
+        program: &'a Program,
         orig_len: usize,
         key: &mut FlowKey,
     ) -> Result {
@@ -156,7 +156,7 @@ impl<'a> Exec<'a> {
             return Err(ENETDOWN);
         }
         pkt.cb.acts_origlen = orig_len;
-        let r = self.run(pkt, key, acts);
+        let r = self.run(pkt, key, program, program.top());
         drop(level);
         self.run_deferred();
         r
@@ -175,8 +175,8 @@ impl<'a> Exec<'a> {
                 actions,
             } = d;
             match actions {
-                Some(list) => {
-                    let _ = self.run(pkt, &mut key, list);
+                Some((program, list)) => {
+                    let _ = self.run(pkt, &mut key, program, list);
                 }
                 None => {
                     let guard = self.guard;
@@ -187,7 +187,7 @@ impl<'a> Exec<'a> {
     }
 
     /// `add_deferred_actions()`: `false` when the FIFO is full.
-    fn defer(&mut self, pkt: Packet<'a>, key: &FlowKey, actions: Option<&'a [u8]>) -> bool {
+    fn defer(&mut self, pkt: Packet<'a>, key: &FlowKey, actions: Option<Run<'a>>) -> bool {
         if self.deferred.len() >= FIFO_SIZE - 1 {
             pkt.skb.drop_for(DropReason::DeferredLimit);
             return false;
@@ -200,33 +200,37 @@ impl<'a> Exec<'a> {
             .is_ok()
     }
 
-    /// `do_execute_actions()`: consumes the packet.
-    fn run(&mut self, pkt: Packet<'a>, key: &mut FlowKey, list: &'a [u8]) -> Result {
+    /// `do_execute_actions()` of `list` of `program`: consumes the packet.
+    fn run(
+        &mut self,
+        pkt: Packet<'a>,
+        key: &mut FlowKey,
+        program: &'a Program,
+        list: List,
+    ) -> Result {
         let mut pkt = pkt;
-        let mut it = Attrs::new(list).peekable();
-        while let Some(a) = it.next() {
-            let last = it.peek().is_none();
-            let kind = a.kind();
-            let result = match kind {
-                action::OUTPUT => {
-                    let port = a.get_u32().unwrap_or(u32::MAX);
+        let ops = program.ops(list);
+        for (i, op) in ops.iter().enumerate() {
+            let last = i + 1 == ops.len();
+            let result = match op {
+                Op::Output(port) => {
                     if last {
-                        self.output(pkt, port, key);
+                        self.output(pkt, *port, key);
                         return Ok(());
                     }
                     if let Some(clone) = pkt.clone_atomic() {
-                        self.output(clone, port, key);
+                        self.output(clone, *port, key);
                     }
                     pkt.cb.cutlen = u32::MAX;
                     Ok(())
                 }
-                action::TRUNC => {
-                    pkt.cb.cutlen = a.get_u32().unwrap_or(u32::MAX);
+                Op::Trunc(len) => {
+                    pkt.cb.cutlen = *len;
                     Ok(())
                 }
-                action::USERSPACE => {
+                Op::Userspace(u) => {
                     let cutlen = pkt.cb.cutlen;
-                    let _ = self.userspace(&mut pkt, key, a, list, cutlen);
+                    let _ = self.userspace(&mut pkt, key, u, program, list, cutlen);
                     pkt.cb.cutlen = u32::MAX;
                     if last {
                         pkt.skb.consume();
@@ -234,56 +238,44 @@ impl<'a> Exec<'a> {
                     }
                     Ok(())
                 }
-                action::HASH => self.hash(&mut pkt, key, a),
-                action::PUSH_VLAN => push_vlan(&mut pkt.skb, key, a.payload()),
-                action::PUSH_MPLS => {
-                    let p = a.payload();
-                    let mac_len = pkt.skb.state().mac_len;
-                    let (lse, ethertype) = (stored(bytes::ne32(p, 0))?, stored(bytes::ne16(p, 4))?);
-                    push_mpls(&mut pkt.skb, key, lse, ethertype, mac_len)
+                Op::Hash { alg, basis } => {
+                    hash(&mut pkt, key, *alg, *basis);
+                    Ok(())
                 }
-                action::ADD_MPLS => {
-                    let p = a.payload();
-                    // OVS_MPLS_L3_TUNNEL_FLAG_MASK: keep the MAC header.
-                    let mac_len = if stored(bytes::ne16(p, 6))? & 1 != 0 {
+                Op::PushVlan { tpid, tci } => push_vlan(&mut pkt.skb, key, *tpid, *tci),
+                Op::PushMpls {
+                    lse,
+                    ethertype,
+                    keep_mac,
+                } => {
+                    let mac_len = if *keep_mac {
                         pkt.skb.state().mac_len
                     } else {
                         0
                     };
-                    let (lse, ethertype) = (stored(bytes::ne32(p, 0))?, stored(bytes::ne16(p, 4))?);
-                    push_mpls(&mut pkt.skb, key, lse, ethertype, mac_len)
+                    push_mpls(&mut pkt.skb, key, *lse, *ethertype, mac_len)
                 }
-                action::POP_MPLS => {
-                    let ethertype = stored(bytes::ne16(a.payload(), 0))?;
+                Op::PopMpls { ethertype } => {
                     let ethernet = packet::key_mac_proto(key) == MAC_PROTO_ETHERNET;
-                    let r = pkt.skb.mpls_pop(ethertype, ethernet);
+                    let r = pkt.skb.mpls_pop(*ethertype, ethernet);
                     if r.is_ok() {
-                        if u16::from_be(ethertype) == ETH_P_TEB {
+                        if u16::from_be(*ethertype) == ETH_P_TEB {
                             set_mac_proto(key, MAC_PROTO_ETHERNET);
                         }
                         invalidate(key);
                     }
                     r
                 }
-                action::PUSH_ETH => {
-                    let p = a.payload();
-                    let src: [u8; 6] = p
-                        .get(0..6)
-                        .and_then(|b| b.try_into().ok())
-                        .unwrap_or([0; 6]);
-                    let dst: [u8; 6] = p
-                        .get(6..12)
-                        .and_then(|b| b.try_into().ok())
-                        .unwrap_or([0; 6]);
-                    let r = pkt.skb.eth_push(&dst, &src);
+                Op::PushEth { src, dst } => {
+                    let r = pkt.skb.eth_push(dst, src);
                     if r.is_ok() {
                         set_mac_proto(key, MAC_PROTO_ETHERNET);
                         invalidate(key);
                     }
                     r
                 }
-                action::PUSH_NSH => push_nsh(&mut pkt.skb, key, a.payload()),
-                action::POP_NSH => {
+                Op::PushNsh(hdr) => push_nsh(&mut pkt.skb, key, hdr),
+                Op::PopNsh => {
                     let r = pkt.skb.nsh_pop();
                     if r.is_ok() {
                         let proto = if pkt.skb.state().protocol == ETH_P_TEB {
@@ -296,7 +288,7 @@ impl<'a> Exec<'a> {
                     }
                     r
                 }
-                action::POP_ETH => {
+                Op::PopEth => {
                     let r = pkt.skb.eth_pop();
                     if r.is_ok() {
                         set_mac_proto(key, MAC_PROTO_NONE);
@@ -304,9 +296,8 @@ impl<'a> Exec<'a> {
                     }
                     r
                 }
-                action::POP_VLAN => pop_vlan(&mut pkt.skb, key),
-                action::RECIRC => {
-                    let id = stored(a.get_u32().ok())?;
+                Op::PopVlan => pop_vlan(&mut pkt.skb, key),
+                Op::Recirc(id) => {
                     if !key_valid(key) {
                         if let Err(e) = packet::key_update(&mut pkt.skb, key) {
                             pkt.skb.drop_for(DropReason::ActionError);
@@ -314,91 +305,92 @@ impl<'a> Exec<'a> {
                         }
                     }
                     if last {
-                        return self.nested(pkt, key, id, None, true);
+                        return self.nested(pkt, key, *id, None, true);
                     }
                     match pkt.clone_atomic() {
-                        Some(copy) => self.nested(copy, key, id, None, true),
+                        Some(copy) => self.nested(copy, key, *id, None, true),
                         None => Ok(()),
                     }
                 }
-                action::SET => match a.nested().next() {
-                    Some(k) if k.kind() == key_attr::TUNNEL => {
-                        set_tunnel(&mut pkt.skb, k.payload())
-                    }
-                    Some(k) => set_action(&mut pkt.skb, key, k.kind(), k.payload(), None),
-                    None => Err(EINVAL),
-                },
-                action::SET_MASKED => {
-                    let inner = a.nested().next();
-                    match inner {
-                        Some(k) => {
-                            let p = k.payload();
-                            let half = p.len() / 2;
-                            let (value, mask) = p.split_at(half);
-                            set_action(&mut pkt.skb, key, k.kind(), value, Some(mask))
-                        }
-                        None => Err(EINVAL),
-                    }
+                Op::SetTunnel(dst) => {
+                    pkt.skb.set_tunnel_dst(dst);
+                    Ok(())
                 }
-                action::SAMPLE => {
-                    let (probability, actions) = sample_args(a);
-                    if !sample_taken(probability) {
+                Op::SetMeta { field, value, mask } => {
+                    set_meta(&mut pkt.skb, key, *field, *value, *mask);
+                    Ok(())
+                }
+                Op::SetHeaders { kind, value, mask } => {
+                    set_headers(&mut pkt.skb, key, program, *kind, *value, *mask)
+                }
+                // C's execute_masked_set_action() refuses the conntrack
+                // fields when a packet meets them.
+                Op::SetRefused => Err(EINVAL),
+                Op::Sample {
+                    probability,
+                    branch,
+                } => {
+                    if !sample_taken(*probability) {
                         if last {
                             pkt.skb.drop_for(DropReason::LastAction);
                             return Ok(());
                         }
                         Ok(())
+                    } else if last {
+                        pkt.cb.probability = *probability;
+                        return self.branch(pkt, key, program, branch);
                     } else {
-                        let exec = last || !may_change_flow(actions);
-                        if last {
-                            pkt.cb.probability = probability;
-                            return self.nested(pkt, key, 0, Some(actions), !exec);
-                        }
                         match pkt.clone_atomic() {
                             Some(mut copy) => {
-                                copy.cb.probability = probability;
-                                self.nested(copy, key, 0, Some(actions), !exec)
+                                copy.cb.probability = *probability;
+                                self.branch(copy, key, program, branch)
                             }
                             None => Ok(()),
                         }
                     }
                 }
-                action::CLONE => {
-                    let nested = a.payload();
-                    let exec = last || !may_change_flow(nested);
+                Op::Clone(branch) => {
                     if last {
-                        return self.nested(pkt, key, 0, Some(nested), !exec);
+                        return self.branch(pkt, key, program, branch);
                     }
                     match pkt.clone_atomic() {
-                        Some(copy) => self.nested(copy, key, 0, Some(nested), !exec),
+                        Some(copy) => self.branch(copy, key, program, branch),
                         None => Ok(()),
                     }
                 }
-                action::CHECK_PKT_LEN => {
-                    let (actions, exec) = check_pkt_len(&pkt, a, last);
+                Op::CheckPktLen {
+                    max_len,
+                    less_equal,
+                    greater,
+                } => {
+                    let branch = if fits(&pkt, *max_len) {
+                        less_equal
+                    } else {
+                        greater
+                    };
                     if last {
-                        return self.nested(pkt, key, 0, Some(actions), !exec);
+                        return self.branch(pkt, key, program, branch);
                     }
                     match pkt.clone_atomic() {
-                        Some(copy) => self.nested(copy, key, 0, Some(actions), !exec),
+                        Some(copy) => self.branch(copy, key, program, branch),
                         None => Ok(()),
                     }
                 }
-                action::DEC_TTL => match dec_ttl(&mut pkt.skb, key) {
+                Op::DecTtl(exception) => match dec_ttl(&mut pkt.skb, key) {
                     Ok(true) => Ok(()),
-                    Ok(false) => return self.dec_ttl_exception(pkt, key, a),
+                    Ok(false) => return self.dec_ttl_exception(pkt, key, program, *exception),
                     Err(e) => Err(e),
                 },
                 // No meter can exist here (meters come later), and C
                 // lets a packet through a meter it does not find.
-                action::METER => Ok(()),
-                action::CT_CLEAR => {
+                Op::Meter(_) => Ok(()),
+                Op::CtClear => {
                     pkt.skb.ct_clear();
                     ct_clear_key(key);
                     Ok(())
                 }
-                action::DROP => {
-                    let reason = if stored(a.get_u32().ok())? != 0 {
+                Op::Drop { with_error } => {
+                    let reason = if *with_error {
                         DropReason::ExplicitWithError
                     } else {
                         DropReason::Explicit
@@ -406,26 +398,14 @@ impl<'a> Exec<'a> {
                     pkt.skb.drop_for(reason);
                     return Ok(());
                 }
-                action::PSAMPLE => {
-                    self.psample(&pkt, a);
+                Op::Psample { group, cookie } => {
+                    self.psample(&pkt, *group, program.bytes(*cookie));
                     pkt.cb.cutlen = u32::MAX;
                     if last {
                         pkt.skb.consume();
                         return Ok(());
                     }
                     Ok(())
-                }
-                _ => {
-                    // Validated at install time but not executable here:
-                    // only CT, which is refused at install until conntrack
-                    // lands. The packet is dropped, and said so.
-                    if time::net_ratelimit() {
-                        pr_warn!(
-                            "openvswitch_rs: action {} not supported yet, packet dropped\n",
-                            kind
-                        );
-                    }
-                    Err(EOPNOTSUPP)
                 }
             };
             if let Err(e) = result {
@@ -436,6 +416,18 @@ impl<'a> Exec<'a> {
         // A list that does not end in an output.
         pkt.skb.drop_for(DropReason::LastAction);
         Ok(())
+    }
+
+    /// A nested list run on `pkt` (a clone, or the packet itself when
+    /// last), with a copy of the key where the list needs one.
+    fn branch(
+        &mut self,
+        pkt: Packet<'a>,
+        key: &mut FlowKey,
+        program: &'a Program,
+        branch: &Branch,
+    ) -> Result {
+        self.nested(pkt, key, 0, Some((program, branch.list)), branch.clone_key)
     }
 
     /// `do_output()`: a missing port is a silent drop.
@@ -455,47 +447,33 @@ impl<'a> Exec<'a> {
             .output(self.dp.net.get(), &port.dev, port.internal, &how);
     }
 
-    /// `output_userspace()`.
+    /// `output_userspace()`; `list` is the list the action is in.
     #[inline(never)]
     fn userspace(
         &mut self,
         pkt: &mut Packet<'a>,
         key: &FlowKey,
-        a: Attr<'a>,
-        list: &'a [u8],
+        u: &Userspace,
+        program: &'a Program,
+        list: List,
         cutlen: u32,
     ) -> Result {
-        let egress = a
-            .nested()
-            .find(|n| n.kind() == userspace_attr::EGRESS_TUN_PORT)
-            .and_then(|n| self.egress_tunnel(pkt, n.get_u32().unwrap_or(u32::MAX)));
-        let mut info = UpcallInfo {
+        let egress = u.egress_port.and_then(|port| self.egress_tunnel(pkt, port));
+        let portid = if pkt.cb.upcall_pid != 0 {
+            pkt.cb.upcall_pid
+        } else if self.dp.user_features() & crate::uapi::OVS_DP_F_DISPATCH_UPCALL_PER_CPU != 0 {
+            upcall::cpu_portid(self.dp, self.guard, self.bh)
+        } else {
+            u.pid
+        };
+        let info = UpcallInfo {
             cmd: packet_cmd::ACTION,
-            portid: 0,
-            userdata: None,
-            actions: None,
+            portid,
+            userdata: u.userdata.map(|s| program.bytes(s)),
+            actions: u.with_actions.then(|| program.list_bytes(list)),
             mru: pkt.cb.mru,
             egress: egress.as_deref(),
         };
-        for n in a.nested() {
-            match n.kind() {
-                userspace_attr::USERDATA => info.userdata = Some(n.payload()),
-                userspace_attr::PID => {
-                    info.portid = if pkt.cb.upcall_pid != 0 {
-                        pkt.cb.upcall_pid
-                    } else if self.dp.user_features()
-                        & crate::uapi::OVS_DP_F_DISPATCH_UPCALL_PER_CPU
-                        != 0
-                    {
-                        upcall::cpu_portid(self.dp, self.guard, self.bh)
-                    } else {
-                        stored(n.get_u32().ok())?
-                    };
-                }
-                userspace_attr::ACTIONS => info.actions = Some(list),
-                _ => {}
-            }
-        }
         upcall::send(self.dp, self.bh, pkt, key, &info, cutlen)
     }
 
@@ -519,16 +497,7 @@ impl<'a> Exec<'a> {
 
     /// `execute_psample()`.
     #[inline(never)]
-    fn psample(&self, pkt: &Packet<'a>, a: Attr<'a>) {
-        let mut group = 0;
-        let mut cookie: &[u8] = &[];
-        for n in a.nested() {
-            match n.kind() {
-                psample_attr::GROUP => group = n.get_u32().unwrap_or(0),
-                psample_attr::COOKIE => cookie = n.payload(),
-                _ => {}
-            }
-        }
+    fn psample(&self, pkt: &Packet<'a>, group: u32, cookie: &[u8]) {
         let in_ifindex = self
             .dp
             .port(self.guard, pkt.cb.input.port_no())
@@ -543,37 +512,21 @@ impl<'a> Exec<'a> {
         );
     }
 
-    /// `execute_hash()`.
+    /// `dec_ttl_exception_handler()`: the exception list, or a drop
+    /// without one.
     #[inline(never)]
-    fn hash(&mut self, pkt: &mut Packet<'a>, key: &mut FlowKey, a: Attr<'a>) -> Result {
-        let p = a.payload();
-        let alg = stored(bytes::ne32(p, 0))?;
-        let basis = stored(bytes::ne32(p, 4))?;
-        let hash = match alg {
-            OVS_HASH_ALG_L4 => pkt.skb.hash(),
-            OVS_HASH_ALG_SYM_L4 => pkt.skb.hash_symmetric(),
-            _ => 0,
-        };
-        let mut hash = jhash_1word(hash, basis);
-        if hash == 0 {
-            hash = 1;
-        }
-        key.set_u32(fields::OVS_FLOW_HASH, hash);
-        Ok(())
-    }
-
-    /// `dec_ttl_exception_handler()`.
-    #[inline(never)]
-    fn dec_ttl_exception(&mut self, pkt: Packet<'a>, key: &mut FlowKey, a: Attr<'a>) -> Result {
-        let actions = a
-            .nested()
-            .find(|n| n.kind() == OVS_DEC_TTL_ATTR_ACTION)
-            .map_or(&[][..], |n| n.payload());
-        if actions.is_empty() {
+    fn dec_ttl_exception(
+        &mut self,
+        pkt: Packet<'a>,
+        key: &mut FlowKey,
+        program: &'a Program,
+        exception: List,
+    ) -> Result {
+        if program.ops(exception).is_empty() {
             pkt.skb.drop_for(DropReason::IpTtl);
             return Ok(());
         }
-        self.nested(pkt, key, 0, Some(actions), false)
+        self.nested(pkt, key, 0, Some((program, exception)), false)
     }
 
     /// `clone_execute()` past the cloning: runs `actions` on `pkt` (or
@@ -585,12 +538,12 @@ impl<'a> Exec<'a> {
         pkt: Packet<'a>,
         key: &mut FlowKey,
         recirc_id: u32,
-        actions: Option<&'a [u8]>,
+        actions: Option<Run<'a>>,
         clone_key: bool,
     ) -> Result {
         if !clone_key {
             return match actions {
-                Some(list) => self.run(pkt, key, list),
+                Some((program, list)) => self.run(pkt, key, program, list),
                 None => {
                     key.set_u32(fields::RECIRC_ID, recirc_id);
                     let guard = self.guard;
@@ -607,9 +560,9 @@ impl<'a> Exec<'a> {
                 return Ok(());
             };
             return match actions {
-                Some(list) => {
+                Some((program, list)) => {
                     let _nested = ExecLevel::enter(self.bh);
-                    self.run(pkt, &mut copy, list)
+                    self.run(pkt, &mut copy, program, list)
                 }
                 None => {
                     copy.set_u32(fields::RECIRC_ID, recirc_id);
@@ -631,7 +584,7 @@ impl<'a> Exec<'a> {
         pkt: Packet<'a>,
         key: &FlowKey,
         recirc_id: u32,
-        actions: Option<&'a [u8]>,
+        actions: Option<Run<'a>>,
     ) {
         let mut dkey = key.clone();
         if actions.is_none() {
@@ -649,18 +602,18 @@ impl<'a> Exec<'a> {
     }
 }
 
-/// A sample action's probability and list.
-fn sample_args(a: Attr<'_>) -> (u32, &[u8]) {
-    let mut probability = u32::MAX;
-    let mut actions: &[u8] = &[];
-    for n in a.nested() {
-        match n.kind() {
-            sample_attr::PROBABILITY => probability = n.get_u32().unwrap_or(0),
-            sample_attr::ACTIONS => actions = n.payload(),
-            _ => {}
-        }
+/// `execute_hash()`.
+fn hash(pkt: &mut Packet<'_>, key: &mut FlowKey, alg: u32, basis: u32) {
+    let hash = match alg {
+        OVS_HASH_ALG_L4 => pkt.skb.hash(),
+        OVS_HASH_ALG_SYM_L4 => pkt.skb.hash_symmetric(),
+        _ => 0,
+    };
+    let mut hash = jhash_1word(hash, basis);
+    if hash == 0 {
+        hash = 1;
     }
-    (probability, actions)
+    key.set_u32(fields::OVS_FLOW_HASH, hash);
 }
 
 /// `sample()`'s draw: `u32::MAX` always samples, 0 never.
@@ -668,21 +621,9 @@ fn sample_taken(probability: u32) -> bool {
     probability == u32::MAX || (probability != 0 && crate::kapi::skb::random_u32() <= probability)
 }
 
-/// `execute_check_pkt_len()`'s choice: the list to run and its "exec"
-/// flag.
-#[inline(never)]
-fn check_pkt_len<'a>(pkt: &Packet<'_>, a: Attr<'a>, last: bool) -> (&'a [u8], bool) {
-    let mut max_len = 0u16;
-    let mut le: &'a [u8] = &[];
-    let mut gt: &'a [u8] = &[];
-    for n in a.nested() {
-        match n.kind() {
-            check_pkt_len_attr::PKT_LEN => max_len = n.u16().unwrap_or(0),
-            check_pkt_len_attr::ACTIONS_IF_LESS_EQUAL => le = n.payload(),
-            check_pkt_len_attr::ACTIONS_IF_GREATER => gt = n.payload(),
-            _ => {}
-        }
-    }
+/// `execute_check_pkt_len()`'s test: whether the packet (its MRU when
+/// reassembled) fits `max_len`.
+fn fits(pkt: &Packet<'_>, max_len: u16) -> bool {
     let st = pkt.skb.state();
     let len = if pkt.cb.mru != 0 {
         usize::from(pkt.cb.mru) + usize::from(st.mac_len)
@@ -691,12 +632,7 @@ fn check_pkt_len<'a>(pkt: &Packet<'_>, a: Attr<'a>, last: bool) -> (&'a [u8], bo
     };
     // C also takes the lesser branch for a GSO packet whose segments fit
     // (skb_gso_validate_mac_len()); segments are taken to fit here.
-    let actions = if len <= usize::from(max_len) || st.gso {
-        le
-    } else {
-        gt
-    };
-    (actions, last || !may_change_flow(actions))
+    len <= usize::from(max_len) || st.gso
 }
 
 /// A heap copy of `key`, out of line: keys are large for the recursive
@@ -704,21 +640,6 @@ fn check_pkt_len<'a>(pkt: &Packet<'_>, a: Attr<'a>, last: bool) -> (&'a [u8], bo
 #[inline(never)]
 fn boxed_key(key: &FlowKey) -> Option<KBox<FlowKey>> {
     KBox::new(key.clone(), GFP_ATOMIC).ok()
-}
-
-/// `actions_may_change_flow()`.
-fn may_change_flow(list: &[u8]) -> bool {
-    Attrs::new(list).any(|a| {
-        !matches!(
-            a.kind(),
-            action::OUTPUT
-                | action::RECIRC
-                | action::TRUNC
-                | action::USERSPACE
-                | action::DROP
-                | action::PSAMPLE
-        )
-    })
 }
 
 fn key_valid(key: &FlowKey) -> bool {
@@ -729,16 +650,6 @@ fn key_valid(key: &FlowKey) -> bool {
 fn invalidate(key: &mut FlowKey) {
     let m = key.get_u8(fields::MAC_PROTO);
     key.set_u8(fields::MAC_PROTO, m | crate::uapi::SW_FLOW_KEY_INVALID);
-}
-
-/// A field of a stored action. Validation checked every action's length
-/// at install, so a short one is a bug: warn, and fail the action rather
-/// than act on a made-up value.
-fn stored<T>(field: Option<T>) -> Result<T> {
-    field.ok_or_else(|| {
-        kernel::warn_on!(true);
-        EINVAL
-    })
 }
 
 /// Sets the key's `mac_proto` (before [`invalidate`], which C always
@@ -756,16 +667,10 @@ fn ct_clear_key(key: &mut FlowKey) {
     key.set_u8(fields::CT_ORIG_PROTO, 0);
 }
 
-/// `push_nsh()`: the header from the action's key nest, then the push.
+/// `push_nsh()` of the header built at install.
 #[inline(never)]
-fn push_nsh(skb: &mut SkBuff, key: &mut FlowKey, payload: &[u8]) -> Result {
-    let nest = Attrs::new(payload).next().map_or(&[][..], |a| a.payload());
-    let mut hdr = [0u8; crate::uapi::proto::NSH_HDR_MAX_LEN];
-    edit::nsh_header(nest, &mut hdr).map_err(|e| match e {
-        EditError::Truncated => ENOBUFS,
-        EditError::Invalid => EINVAL,
-    })?;
-    skb.nsh_push(&hdr)?;
+fn push_nsh(skb: &mut SkBuff, key: &mut FlowKey, hdr: &[u8; NSH_HDR_MAX_LEN]) -> Result {
+    skb.nsh_push(hdr)?;
     set_mac_proto(key, MAC_PROTO_NONE);
     invalidate(key);
     Ok(())
@@ -790,9 +695,7 @@ fn push_mpls(
 
 /// `push_vlan()`.
 #[inline(never)]
-fn push_vlan(skb: &mut SkBuff, key: &mut FlowKey, p: &[u8]) -> Result {
-    let tpid = stored(bytes::be16(p, 0))?;
-    let tci = stored(bytes::be16(p, 2))?;
+fn push_vlan(skb: &mut SkBuff, key: &mut FlowKey, tpid: u16, tci: u16) -> Result {
     if skb.state().vlan.is_some() {
         invalidate(key);
     } else {
@@ -824,82 +727,70 @@ fn ip_summed(v: u8) -> IpSummed {
     }
 }
 
-fn masked_u32(old: u32, value: &[u8], mask: Option<&[u8]>) -> Result<u32> {
-    let v = stored(bytes::ne32(value, 0))?;
-    let m = match mask {
-        Some(m) => stored(bytes::ne32(m, 0))?,
-        None => u32::MAX,
-    };
-    Ok(v | (old & !m))
-}
-
-/// `execute_masked_set_action()` (a plain SET is one with a full mask).
-#[inline(never)]
-fn set_action(
-    skb: &mut SkBuff,
-    key: &mut FlowKey,
-    kind: u16,
-    value: &[u8],
-    mask: Option<&[u8]>,
-) -> Result {
-    match kind {
-        key_attr::PRIORITY => {
-            let st = skb.state();
-            let prio = masked_u32(st.priority, value, mask)?;
+/// `execute_masked_set_action()` of `skb->priority` or `skb->mark` (a
+/// plain SET is one with a full mask).
+fn set_meta(skb: &mut SkBuff, key: &mut FlowKey, field: Meta, value: u32, mask: u32) {
+    let st = skb.state();
+    let masked = |old: u32| value | (old & !mask);
+    match field {
+        Meta::Priority => {
+            let prio = masked(st.priority);
             skb.set_meta(prio, st.mark);
             key.set_u32(fields::PHY_PRIORITY, prio);
-            Ok(())
         }
-        key_attr::SKB_MARK => {
-            let st = skb.state();
-            let mark = masked_u32(st.mark, value, mask)?;
+        Meta::Mark => {
+            let mark = masked(st.mark);
             skb.set_meta(st.priority, mark);
             key.set_u32(fields::PHY_SKB_MARK, mark);
-            Ok(())
         }
-        key_attr::ETHERNET
-        | key_attr::IPV4
-        | key_attr::IPV6
-        | key_attr::TCP
-        | key_attr::UDP
-        | key_attr::SCTP
-        | key_attr::MPLS => {
-            // A plain set is a masked one with every bit set but, as C
-            // converts it, the IPv6 flow label's top 12 bits.
-            let mut ones = [0xffu8; 64];
+    }
+}
+
+/// `execute_masked_set_action()` of packet headers: key attribute `kind`,
+/// its `value` and `mask` (`None`: a plain SET) in `program`'s list.
+#[inline(never)]
+fn set_headers(
+    skb: &mut SkBuff,
+    key: &mut FlowKey,
+    program: &Program,
+    kind: u16,
+    value: Span,
+    mask: Option<Span>,
+) -> Result {
+    let value = program.bytes(value);
+    // A plain set is a masked one with every bit set but, as C converts
+    // it, the IPv6 flow label's top 12 bits.
+    let mut ones = [0xffu8; 64];
+    let mask = match mask {
+        Some(m) => program.bytes(m),
+        None => {
             if kind == key_attr::IPV6 {
                 if let Some(label) = ones.get_mut(32..34) {
                     label.copy_from_slice(&[0x00, 0x0f]);
                 }
             }
-            let mask = match mask {
-                Some(m) => m,
-                None => ones.get(..value.len()).ok_or(EINVAL)?,
-            };
-            if kind == key_attr::SCTP {
-                skb.linearize()?;
-            }
-            let st = skb.state();
-            let head = if kind == key_attr::SCTP {
-                st.len as usize
-            } else {
-                edit_head(&st)
-            };
-            let effects = edit_packet(skb, &st, head, |p| {
-                edit::set_masked(kind, value, mask, p, key)
-            })?;
-            if effects.clear_hash {
-                skb.clear_hash();
-            }
-            if effects.ct_clear {
-                skb.ct_clear();
-            }
-            Ok(())
+            ones.get(..value.len()).ok_or(EINVAL)?
         }
-        // C's execute_masked_set_action() refuses the rest (NSH and the
-        // conntrack fields) when the packet meets it.
-        _ => Err(EINVAL),
+    };
+    if kind == key_attr::SCTP {
+        skb.linearize()?;
     }
+    let st = skb.state();
+    let head = if kind == key_attr::SCTP {
+        st.len as usize
+    } else {
+        edit_head(&st)
+    };
+    let effects = edit_packet(skb, &st, head, |p| {
+        edit::set_masked(kind, value, mask, p, key)
+    })?;
+    if effects.clear_hash {
+        skb.clear_hash();
+    }
+    if effects.ct_clear {
+        skb.ct_clear();
+    }
+    Ok(())
 }
 
 /// Runs an [`edit`] on the first `head` bytes of the packet (made
@@ -930,21 +821,6 @@ fn edit_packet<R>(
         skb.set_csum(csum);
     }
     Ok(r)
-}
-
-/// `execute_set_action()` of a tunnel: the metadata a tunnel device
-/// encapsulates the packet with (validated at install, parsed again
-/// here).
-#[inline(never)]
-fn set_tunnel(skb: &mut SkBuff, nest: &[u8]) -> Result {
-    let key = crate::flow::match_nl::set_tunnel_key(nest).map_err(|_| EINVAL)?;
-    let tun_key: [u8; 64] = key.get(fields::TUN_KEY).try_into().map_err(|_| EINVAL)?;
-    let opts_len = usize::from(key.get_u8(fields::TUN_OPTS_LEN));
-    let opts = key.get(fields::TUN_OPTS);
-    let opts = opts
-        .get(opts.len().saturating_sub(opts_len)..)
-        .unwrap_or(&[]);
-    skb.set_tunnel(&tun_key, key.get_u8(fields::TUN_PROTO), opts)
 }
 
 /// `execute_dec_ttl()`: `Ok(false)` when the TTL ran out.

@@ -11,5 +11,6 @@ pub mod key_attrs;
 pub mod key_put;
 pub mod match_nl;
 mod nsh_nl;
+pub mod program;
 pub mod table;
 mod tunnel_nl;

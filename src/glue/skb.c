@@ -845,12 +845,13 @@ bool ovs_rs_skb_tunnel_info(const struct sk_buff *skb, void *key, u8 *proto,
 }
 
 /*
- * A set(tunnel) action: the packet leaves a tunnel device with this
- * metadata (validate_and_copy_set_tun() and execute_set_action(); C
- * builds the metadata dst once per flow, here once per packet).
+ * A set(tunnel) action's metadata, built once when the flow is installed
+ * (validate_and_copy_set_tun()): the packet leaves a tunnel device with
+ * it. The dst cache lets the tunnel device keep its route across packets.
+ * Returns its dst, NULL when out of memory.
  */
-int ovs_rs_skb_set_tunnel(struct sk_buff *skb, const void *tun_key, u8 tun_proto,
-			  const u8 *opts, u8 opts_len)
+struct dst_entry *ovs_rs_tunnel_dst_new(const void *tun_key, u8 tun_proto,
+					const u8 *opts, u8 opts_len)
 {
 	IP_TUNNEL_DECLARE_FLAGS(dst_opt_type) = { };
 	const struct ip_tunnel_key *key = tun_key;
@@ -866,9 +867,13 @@ int ovs_rs_skb_set_tunnel(struct sk_buff *skb, const void *tun_key, u8 tun_proto
 			__set_bit(IP_TUNNEL_ERSPAN_OPT_BIT, dst_opt_type);
 	}
 
-	tun_dst = metadata_dst_alloc(opts_len, METADATA_IP_TUNNEL, GFP_ATOMIC);
+	tun_dst = metadata_dst_alloc(opts_len, METADATA_IP_TUNNEL, GFP_KERNEL);
 	if (!tun_dst)
-		return -ENOMEM;
+		return NULL;
+	if (dst_cache_init(&tun_dst->u.tun_info.dst_cache, GFP_KERNEL)) {
+		metadata_dst_free(tun_dst);
+		return NULL;
+	}
 	tun_info = &tun_dst->u.tun_info;
 	tun_info->mode = IP_TUNNEL_INFO_TX;
 	if (tun_proto == AF_INET6)
@@ -877,10 +882,21 @@ int ovs_rs_skb_set_tunnel(struct sk_buff *skb, const void *tun_key, u8 tun_proto
 		tun_info->mode |= IP_TUNNEL_INFO_BRIDGE;
 	tun_info->key = *key;
 	ip_tunnel_info_opts_set(tun_info, opts, opts_len, dst_opt_type);
+	return &tun_dst->dst;
+}
 
+/* The flow's reference goes; packets still holding the dst keep it. */
+void ovs_rs_tunnel_dst_release(struct dst_entry *tun_dst)
+{
+	dst_release(tun_dst);
+}
+
+/* execute_set_action() of a tunnel: the packet takes a reference. */
+void ovs_rs_skb_set_tunnel_dst(struct sk_buff *skb, struct dst_entry *tun_dst)
+{
 	skb_dst_drop(skb);
-	skb_dst_set(skb, &tun_dst->dst);
-	return 0;
+	dst_hold(tun_dst);
+	skb_dst_set(skb, tun_dst);
 }
 
 /*

@@ -17,3 +17,4 @@ pub(crate) mod seqcount;
 pub(crate) mod skb;
 pub(crate) mod slab;
 pub(crate) mod time;
+pub(crate) mod tunnel_dst;

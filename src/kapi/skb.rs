@@ -389,24 +389,6 @@ impl SkBuff {
         some.then_some(t)
     }
 
-    /// Attaches transmit tunnel metadata for the next output to a tunnel
-    /// device (`set(tunnel(...))`).
-    pub(crate) fn set_tunnel(&mut self, key: &[u8; 64], proto: u8, opts: &[u8]) -> Result {
-        let len = u8::try_from(opts.len()).map_err(|_| EINVAL)?;
-        // SAFETY: valid skb, which we own; `key` is a `struct
-        // ip_tunnel_key`'s bytes (the flow key's layout, checked against
-        // C), `opts` readable for its length.
-        to_result(unsafe {
-            glue::ovs_rs_skb_set_tunnel(
-                self.as_ptr(),
-                key.as_ptr().cast::<c_void>(),
-                proto,
-                opts.as_ptr(),
-                len,
-            )
-        })
-    }
-
     /// `nsh_push()` of `hdr`, an NSH header; `EINVAL` unless `hdr` holds
     /// the length its header claims (`nsh_hdr_len()`), which is what
     /// `nsh_push()` copies.

@@ -5,8 +5,9 @@
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::fallible::{AllocError, Arc, Box, Vec};
+use crate::fallible::{AllocError, Arc, Box};
 use crate::flow::key::{fields, FlowKey, Range};
+use crate::flow::program::Program;
 use crate::percpu::{BhOff, CpuSlots, PerCpuCounters, Snapshot};
 use crate::rcu::{read_lock, Guard, RcuCell};
 
@@ -61,10 +62,11 @@ impl Mask {
     }
 }
 
-/// A validated action list, in the form replies show
-/// (`OVS_FLOW_ATTR_ACTIONS`' payload).
+/// A validated action list: compiled for the executor, and the form
+/// replies show (`OVS_FLOW_ATTR_ACTIONS`' payload,
+/// [`Program::attrs`]).
 pub struct Actions {
-    pub attrs: Vec<u8>,
+    pub program: Program,
     /// The length userspace sent, which sizes replies as in C.
     pub orig_len: usize,
 }

@@ -11,6 +11,7 @@ mod suite {
     use super::super::*;
     use crate::fallible::{self, AllocError, Arc, Vec};
     use crate::flow::key::{fields, FlowKey, Range};
+    use crate::flow::program::Program;
     use crate::percpu::on_cpu;
     use crate::rcu::wait_for_retired;
     use crate::slab::KmemCache;
@@ -80,13 +81,18 @@ mod suite {
     }
 
     fn new_flow(k: &FlowKey, m: &Mask, id: Ident) -> Result<NewFlow, AllocError> {
+        // output(1).
         let mut attrs = Vec::new();
-        fallible::extend_from_slice(&mut attrs, &[4, 0, 24, 0])?;
+        fallible::extend_from_slice(&mut attrs, &[8, 0, 1, 0, 1, 0, 0, 0])?;
+        let program = Program::compile(attrs).map_err(|_| AllocError)?;
         Ok(NewFlow {
             key: k.masked(&m.key, m.range),
             mask: m.clone(),
             id,
-            actions: Actions { attrs, orig_len: 4 },
+            actions: Actions {
+                program,
+                orig_len: 8,
+            },
         })
     }
 
