@@ -24,7 +24,7 @@ use crate::kapi::counters::PerCpuCounters;
 use crate::kapi::genl::{Dump, Family, Request};
 use crate::kapi::netdev::{self, name_bytes, DevRef, InternalDev, NetHandle, NetNs};
 use crate::kapi::nlmsg::{Msg, MsgWriter};
-use crate::kapi::percpu::{self, PerCpuArray};
+use crate::kapi::percpu::{self, PerCpuArray, PerCpuStack};
 use crate::kapi::rcu::{Guard, RcuBox, RcuCell};
 use crate::kapi::skb::BhOff;
 use crate::ovs_header::{ovs_header, OvsHeader};
@@ -106,6 +106,9 @@ pub(crate) struct DpShared {
     /// of `struct dp_stats_percpu`'s counters (`n_hit`, `n_missed`,
     /// `n_lost`, `n_mask_hit`, `n_cache_hit`), which readers sum.
     stats: PerCpuCounters<5>,
+    /// Per CPU, the flow keys of nested action lists that may change
+    /// theirs (C's `ovs_pcpu_storage.flow_keys`).
+    pub(crate) nested_keys: PerCpuStack<FlowKey, { crate::actions::NESTED_KEYS }>,
 }
 
 /// A port as the packet path reaches it by number: its device held for
@@ -137,6 +140,7 @@ impl DpShared {
                 ports: RcuCell::empty(),
                 per_cpu_pids: RcuCell::empty(),
                 stats: PerCpuCounters::new()?,
+                nested_keys: PerCpuStack::new()?,
             },
             GFP_KERNEL,
         )?)

@@ -59,6 +59,8 @@ impl From<DropReason> for SubsysDropReason {
 const RECURSION_LIMIT: i32 = 5;
 /// `OVS_DEFERRED_ACTION_THRESHOLD`: nesting levels that get a key copy.
 const DEFERRED_ACTION_THRESHOLD: i32 = RECURSION_LIMIT - 2;
+/// The per-CPU keys of those levels.
+pub(crate) const NESTED_KEYS: usize = DEFERRED_ACTION_THRESHOLD as usize;
 /// `DEFERRED_ACTION_FIFO_SIZE`; C keeps one slot free.
 const FIFO_SIZE: usize = 10;
 
@@ -552,13 +554,15 @@ impl<'a> Exec<'a> {
                 }
             };
         }
-        if crate::kapi::skb::exec_level(self.bh) <= DEFERRED_ACTION_THRESHOLD {
-            // C copies into per-CPU storage; a heap copy keeps the kernel
-            // stack small on this recursive path.
-            let Some(mut copy) = boxed_key(key) else {
-                drop(pkt);
-                return Ok(());
-            };
+        let slot = if crate::kapi::skb::exec_level(self.bh) <= DEFERRED_ACTION_THRESHOLD {
+            self.dp.nested_keys.enter(self.bh)
+        } else {
+            None
+        };
+        if let Some(mut copy) = slot {
+            // This CPU's key for the level (C's `flow_keys`): no copy on
+            // the kernel stack of this recursive path, no allocation.
+            copy.clone_from(key);
             return match actions {
                 Some((program, list)) => {
                     let _nested = ExecLevel::enter(self.bh);

@@ -96,3 +96,22 @@ fn cf_nethandle_is_not_copy(handle: crate::kapi::netdev::NetHandle) {
     let second = handle;
     drop((first, second));
 }
+
+// A per-CPU stack slot cannot outlive the section that keeps the CPU.
+// expect: E0597
+fn cf_stack_slot_outlives_bh(stack: &crate::kapi::percpu::PerCpuStack<u32, 2>) {
+    let slot;
+    {
+        let bh = BhDisabled::new();
+        slot = stack.enter(bh.token());
+    }
+    drop(slot);
+}
+
+// Nor is it handed to another CPU.
+// expect: E0277
+fn cf_stack_slot_is_not_send(stack: &crate::kapi::percpu::PerCpuStack<u32, 2>) {
+    fn send<T: Send>(_: T) {}
+    let bh = BhDisabled::new();
+    send(stack.enter(bh.token()));
+}
