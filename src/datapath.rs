@@ -320,7 +320,7 @@ impl Datapath {
         if let Some(e) = add {
             entries.push(e, GFP_KERNEL)?;
         }
-        entries.sort_unstable_by_key(|e| e.port_no);
+        crate::sort::sort_by_key(&mut entries, |e| e.port_no);
         Ok(RcuBox::new(PortMap { entries })?)
     }
 

@@ -65,6 +65,8 @@ mod rcu {
         read_lock, wait_for_retired, ChainLink, Guard, RcuBox, RcuCell, RcuChains,
     };
 }
+#[allow(unreachable_pub)]
+mod sort;
 // The UAPI constants are listed whole, used or not yet.
 #[allow(unreachable_pub, dead_code)]
 mod uapi;

@@ -22,7 +22,7 @@ pub fn bucket_of(port_no: u32) -> u32 {
 /// or `None` when every number below [`DP_MAX_PORTS`] is taken. Sorts
 /// `used`.
 pub fn lowest_free(used: &mut [u32]) -> Option<u32> {
-    used.sort_unstable();
+    crate::sort::sort_by_key(used, |n| *n);
     lowest_free_sorted(used.iter().copied())
 }
 

@@ -30,6 +30,8 @@ pub mod percpu {
 }
 pub mod rcu;
 pub mod slab;
+#[path = "../../src/sort.rs"]
+pub mod sort;
 #[cfg(test)]
 #[path = "../../src/test_support.rs"]
 pub mod test_support;
