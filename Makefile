@@ -15,17 +15,37 @@ else
 endif
 MODULE_SRCS := Kbuild $(shell find src include -type f)
 
+# dkms, sudo and a kernel upgrade's hooks run make with a PATH that lacks
+# rustup's directory; the scripts look there first (scripts/env.sh).
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
 # Kbuild runs bindgen over include/ovs_rs_glue.h, which needs libclang:
 # the one scripts/setup installs, unless the caller set LIBCLANG_PATH.
+# The same for the core library source `make rustavailable` looks for.
 OVSRS_LIBCLANG_DIR := $(shell bash -c '. scripts/env.sh && echo "$$OVSRS_LIBCLANG_DIR"')
+OVSRS_RUST_LIB_SRC := $(shell bash -c '. scripts/env.sh && ovsrs_rust_lib_src' 2>/dev/null)
 ifeq ($(origin LIBCLANG_PATH), undefined)
   ifneq ($(wildcard $(OVSRS_LIBCLANG_DIR)/libclang.so),)
     export LIBCLANG_PATH := $(OVSRS_LIBCLANG_DIR)
   endif
 endif
+ifeq ($(origin RUST_LIB_SRC), undefined)
+  ifneq ($(wildcard $(OVSRS_RUST_LIB_SRC)/core),)
+    export RUST_LIB_SRC := $(OVSRS_RUST_LIB_SRC)
+  endif
+endif
+
+# DKMS (dkms.conf): the module's source tree as dkms builds it.
+DKMS_NAME := openvswitch_rs
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+DKMS_SOURCES := Makefile Kbuild dkms.conf src include scripts/env.sh scripts/check-toolchain dist
+DKMS_SRC_DIR ?= /usr/src/$(DKMS_NAME)-$(DKMS_VERSION)
+MODPROBE_CONF := /etc/modprobe.d/openvswitch_rs.conf
+# dkms runs make itself, without our make's flags and jobserver.
+DKMS := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dkms
 
 .PHONY: all module setup kernel modules_install clean check host-test vm-test demo fuzz lint selftests help \
-	bench bench-smoke bench-profile bench-tools
+	bench bench-smoke bench-profile bench-tools dkms-src dkms-install dkms-uninstall dkms-test-build
 
 all: module
 
@@ -41,6 +61,9 @@ help:
 	@echo "make fuzz             fuzz the netlink parsers on the host (FUZZ_SECONDS per target, default 600)"
 	@echo "make demo             boot the VM, load the module, start ovs-vswitchd, pass traffic"
 	@echo "make modules_install  install into /lib/modules (or INSTALL_MOD_PATH)"
+	@echo "make dkms-install     switch this machine to openvswitch_rs: dkms add/build/install for the"
+	@echo "                      running kernel (and each later one), and $(MODPROBE_CONF)"
+	@echo "make dkms-uninstall   switch back to openvswitch.ko (Documentation/networking/openvswitch_rs.rst)"
 	@echo "make bench            openvswitch.ko vs openvswitch_rs, alternately in one VM: table,"
 	@echo "                      build/bench/bench.json and bench.png (BENCH_ROUNDS, BENCH_SECONDS)"
 	@echo "make bench-smoke      the same, one short round, checked (the bench_smoke VM test)"
@@ -57,7 +80,7 @@ kernel:
 module: $(BUILD_DIR)/openvswitch_rs.ko
 
 $(BUILD_DIR)/openvswitch_rs.ko: $(MODULE_SRCS)
-	@test -f "$(KDIR)/Makefile" || { echo "KDIR=$(KDIR) is not a kernel build tree"; exit 1; }
+	@scripts/check-toolchain "$(KDIR)"
 	mkdir -p $(BUILD_DIR)
 	rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
 		--exclude '*.mod*' --exclude 'modules.order' --exclude 'Module.symvers' \
@@ -67,6 +90,46 @@ $(BUILD_DIR)/openvswitch_rs.ko: $(MODULE_SRCS)
 
 modules_install: module
 	$(MAKE) -C $(KDIR) M=$(abspath $(BUILD_DIR)) LLVM= modules_install
+
+# The source tree dkms builds from (DKMS_SRC_DIR, /usr/src/NAME-VERSION).
+dkms-src:
+	rm -rf $(DKMS_SRC_DIR)
+	mkdir -p $(DKMS_SRC_DIR)
+	cp -a --parents $(DKMS_SOURCES) $(DKMS_SRC_DIR)/
+
+# As root: the module for the running kernel, rebuilt by dkms for each
+# kernel installed later, and the modprobe.d file that makes it serve
+# "modprobe openvswitch". A version already in dkms is replaced.
+dkms-install:
+	@command -v dkms >/dev/null || { echo "dkms not found: apt-get install dkms"; exit 1; }
+	! $(DKMS) status -m $(DKMS_NAME) -v $(DKMS_VERSION) | grep -q . || $(DKMS) remove $(DKMS_NAME)/$(DKMS_VERSION) --all
+	$(MAKE) dkms-src
+	$(DKMS) add $(DKMS_NAME)/$(DKMS_VERSION)
+	$(DKMS) install $(DKMS_NAME)/$(DKMS_VERSION)
+	install -m 0644 dist/modprobe.d/openvswitch_rs.conf $(MODPROBE_CONF)
+
+# Back to openvswitch.ko: the modprobe.d file, the module from every kernel
+# and its source go. (A loaded openvswitch_rs stays until modprobe -r.)
+dkms-uninstall:
+	rm -f $(MODPROBE_CONF)
+	! $(DKMS) status -m $(DKMS_NAME) -v $(DKMS_VERSION) | grep -q . || $(DKMS) remove $(DKMS_NAME)/$(DKMS_VERSION) --all
+	rm -rf $(DKMS_SRC_DIR)
+
+# For tests/vm/test_dkms.sh: dkms add and build against KDIR in a private
+# dkms tree under BUILD_DIR (nothing written to /var/lib/dkms or /usr/src),
+# packed by dkms mktarball for the guest's dkms ldtarball and install.
+DKMS_TEST_DIR = $(abspath $(BUILD_DIR))/dkms
+DKMS_TEST = $(DKMS) --dkmstree $(DKMS_TEST_DIR)/tree --sourcetree $(DKMS_TEST_DIR)/src
+dkms-test-build:
+	@test -f "$(KDIR)/include/config/kernel.release" || { echo "KDIR=$(KDIR) is not a kernel build tree"; exit 1; }
+	rm -rf $(DKMS_TEST_DIR)
+	mkdir -p $(DKMS_TEST_DIR)/tree
+	$(MAKE) dkms-src DKMS_SRC_DIR=$(DKMS_TEST_DIR)/src/$(DKMS_NAME)-$(DKMS_VERSION)
+	$(DKMS_TEST) add $(DKMS_NAME)/$(DKMS_VERSION)
+	$(DKMS_TEST) build $(DKMS_NAME)/$(DKMS_VERSION) -k "$$(cat $(KDIR)/include/config/kernel.release)" \
+		--kernelsourcedir $(KDIR)
+	$(DKMS_TEST) mktarball $(DKMS_NAME)/$(DKMS_VERSION) -k "$$(cat $(KDIR)/include/config/kernel.release)" \
+		--archive $(DKMS_TEST_DIR)/$(DKMS_NAME)-$(DKMS_VERSION).dkms.tar.gz
 
 host-test:
 	cd host && cargo test

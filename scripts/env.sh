@@ -32,6 +32,19 @@ ovsrs_export_toolchain() {
 	export LIBCLANG_PATH="$OVSRS_LIBCLANG_DIR"
 }
 
+# The same, only where the caller has not chosen its own and setup's is
+# there (what the Makefile does too).
+ovsrs_default_toolchain() {
+	if [ -z "${LIBCLANG_PATH:-}" ] && [ -f "$OVSRS_LIBCLANG_DIR/libclang.so" ]; then
+		export LIBCLANG_PATH="$OVSRS_LIBCLANG_DIR"
+	fi
+	local src
+	src=$(ovsrs_rust_lib_src 2>/dev/null) || return 0
+	if [ -z "${RUST_LIB_SRC:-}" ] && [ -d "$src/core" ]; then
+		export RUST_LIB_SRC="$src"
+	fi
+}
+
 ovsrs_require_toolchain() {
 	local missing=()
 	[ -f "$OVSRS_KSRC_LINK/Makefile" ] || missing+=("kernel source ($OVSRS_KSRC_LINK)")

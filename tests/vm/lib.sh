@@ -87,6 +87,17 @@ unload_datapath_modules() {
 	assert_datapath_module none
 }
 
+# writable_copy DIR: a writable tmpfs over DIR holding the host's content
+# of it, for a test that writes where a real machine would (guest-init
+# does this for /etc/modprobe.d and /etc/openvswitch). The host's DIR stays
+# readable under guest-init's bind of the shared root.
+GUEST_HOSTROOT=/run/ovsrs/hostroot
+writable_copy() {
+	[ -d "$GUEST_HOSTROOT$1" ] || fail "$1 is not on the host"
+	mount -t tmpfs -o "mode=$(stat -c %a "$1")" tmpfs "$1"
+	cp -a "$GUEST_HOSTROOT$1/." "$1/"
+}
+
 # --- A/B runs -------------------------------------------------------------------
 
 # run_against MODULE CMD...: CMD with MODULE (and only it) loaded; its exit
@@ -320,7 +331,6 @@ check_lookups() {
 	local show hit missed lost
 	show=$(timeout 20 ovs-dpctl show 2>&1 || true)
 	printf '%s\n' "$show" >"$OVSRS_OUT/$OUT_TAG-$MOD-dpctl-show-end.txt"
-	# (No process substitution: the guest has no /dev/fd.)
 	read -r hit missed lost <<<"$(sed -n 's/^ *lookups: hit:\([0-9]*\) missed:\([0-9]*\) lost:\([0-9]*\).*/\1 \2 \3/p' <<<"$show")" || true
 	if [ "${hit:-0}" -gt 0 ] && [ "${missed:-0}" -gt 0 ] && [ "${lost:-x}" = 0 ]; then
 		ok "datapath lookups: hit:$hit missed:$missed lost:0"

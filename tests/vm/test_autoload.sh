@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# With openvswitch_rs installed (make modules_install) and openvswitch.ko
-# blacklisted, resolving each OVS family from userspace autoloads
-# openvswitch_rs through its net-pf-16-proto-16-family-* aliases.
+# With openvswitch_rs installed (make modules_install) and the shipped
+# dist/modprobe.d/openvswitch_rs.conf in /etc/modprobe.d, resolving each
+# OVS family from userspace autoloads openvswitch_rs through its
+# net-pf-16-proto-16-family-* aliases (openvswitch.ko, which has the same
+# aliases, is blacklisted), and modprobe openvswitch / modprobe -r
+# openvswitch (what ovs-ctl runs) load and remove openvswitch_rs.
 # flavours: default
 . "$(dirname "$0")/lib.sh"
 
@@ -10,7 +13,7 @@ staged="$OVSRS_TOP/build/$OVSRS_FLAVOUR/staging/lib/modules/$KVER"
 cp -a "$staged/updates" "/lib/modules/$KVER/"
 depmod -a
 modinfo -F filename openvswitch_rs
-block_c_module
+install -m 0644 "$OVSRS_TOP/dist/modprobe.d/openvswitch_rs.conf" /etc/modprobe.d/
 
 for f in "${OVS_FAMILIES[@]}"; do
 	unload_datapath_modules
@@ -19,5 +22,9 @@ for f in "${OVS_FAMILIES[@]}"; do
 	pass "resolving $f autoloaded openvswitch_rs"
 done
 unload_datapath_modules
-if modprobe openvswitch 2>/dev/null; then fail "blacklist did not hold"; fi
+modprobe openvswitch
+assert_datapath_module openvswitch_rs
+pass "modprobe openvswitch loaded openvswitch_rs"
+modprobe -r openvswitch
 assert_datapath_module none
+pass "modprobe -r openvswitch removed it"

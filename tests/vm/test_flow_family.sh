@@ -65,7 +65,6 @@ sequence_run() {
 
 # extack_kept C_NOTES RS_NOTES: every extack message of openvswitch.ko's
 # run is in openvswitch_rs's, at the same step.
-# (The guest has no /dev/fd: no process substitution.)
 extack_kept() {
 	local missing
 	grep ' msg: ' "$1" | sort >"$1.msgs" || true
