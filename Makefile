@@ -44,7 +44,7 @@ MODPROBE_CONF := /etc/modprobe.d/openvswitch_rs.conf
 # dkms runs make itself, without our make's flags and jobserver.
 DKMS := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dkms
 
-.PHONY: all module setup kernel modules_install clean check host-test vm-test demo fuzz lint selftests help \
+.PHONY: all module setup kernel modules_install clean check check-debug host-test vm-test demo fuzz lint selftests help \
 	bench bench-smoke bench-profile bench-tools dkms-src dkms-install dkms-uninstall dkms-test-build
 
 all: module
@@ -54,6 +54,7 @@ help:
 	@echo "make [module]         build $(BUILD_DIR)/openvswitch_rs.ko (FLAVOUR=debug, or KDIR=/your/kernel/build)"
 	@echo "make kernel           build the cached test kernel (FLAVOUR=default|debug)"
 	@echo "make check            everything CI runs: build, KUnit + VM tests, host tests"
+	@echo "make check-debug      every VM test on the debug kernel (CI: the lifecycle subset)"
 	@echo "make vm-test T=name   one VM test from tests/vm/ (e.g. T=families)"
 	@echo "make host-test        cargo test of the pure logic"
 	@echo "make lint             rustfmt, clippy (CLIPPY=1) and checkpatch, all clean"
@@ -149,6 +150,11 @@ vm-test:
 
 check:
 	scripts/check
+
+# Every VM test on the lockdep/kmemleak/KFENCE kernel (CI runs only the
+# lifecycle and leak subset there).
+check-debug:
+	scripts/check --no-host --all-on debug
 
 demo:
 	scripts/demo

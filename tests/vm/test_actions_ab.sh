@@ -29,7 +29,7 @@
 # OVSRS_T_ACTIONS_DEADLINE=SECONDS: the limit of one run (default 400).
 # On the debug kernel lockdep, KFENCE, atomic-sleep checks and kmemleak
 # watch the whole run.
-# flavours: default debug
+# flavours: default
 . "$(dirname "$0")/lib.sh"
 
 AB="$OVSRS_TOP/tests/vm/actions_ab.py"

@@ -5,7 +5,7 @@
 # (tests/vm/ovs_dp_transcript.py) runs against each module and the two
 # transcripts must be identical. Extack messages are not compared: they go
 # to the *.notes.txt files next to the transcripts.
-# flavours: default debug
+# flavours: default
 . "$(dirname "$0")/lib.sh"
 
 DP_TRANSCRIPT="$OVSRS_TOP/tests/vm/ovs_dp_transcript.py"

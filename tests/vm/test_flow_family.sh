@@ -29,7 +29,7 @@
 # (default 200; 0: no pause).
 # On the debug kernel lockdep (RCU usage included), KFENCE, atomic-sleep
 # checks and kmemleak watch the whole run.
-# flavours: default debug
+# flavours: default
 . "$(dirname "$0")/lib.sh"
 
 kmemleak_start

@@ -33,7 +33,7 @@
 # kmemleak watches the whole test.
 #
 # OVSRS_T_C_ONLY=1: the openvswitch.ko half alone (for work on the corpus).
-# flavours: default debug
+# flavours: default
 . "$(dirname "$0")/lib.sh"
 
 AB="$OVSRS_TOP/tests/vm/malformed_ab.py"
