@@ -126,8 +126,10 @@ pub(crate) fn receive(
 ) -> Result {
     // Another namespace's packet keeps only its mark, and no tunnel.
     let tunnel = !skb.scrub_foreign(dp.net.get()) && netdev;
-    pull_headers(&mut skb)?;
+    // One read of the skb's state: pulling headers into the head changes
+    // none of what is read here.
     let st = skb.state();
+    skb.pull(if st.gso { HEAD_PULL } else { st.len as usize })?;
     let Some(mac_proto) = extract::mac_proto_for_device(st.dev_type, st.protocol) else {
         if time::net_ratelimit() {
             pr_warn!("openvswitch_rs: unsupported device type {}\n", st.dev_type);
