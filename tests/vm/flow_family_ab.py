@@ -156,7 +156,16 @@ def attr_line(atype, raw):
 # --- the requester ----------------------------------------------------------
 
 class Flows:
-    """One request socket, one multicast listener, the transcript."""
+    """One request socket, one multicast listener, the transcript.
+
+    `flow_fam` and `flow_group` are the family under test and its group:
+    meter_ab.py's subclass points them at ovs_meter, with its own names
+    (`cmd_names`, `attr_line`)."""
+
+    cmd_names = CMD_NAMES
+
+    def attr_line(self, atype, raw):
+        return attr_line(atype, raw)
 
     def __init__(self, out_path, notes_path, deadline, pause_every=0):
         self.pause_every = pause_every
@@ -243,12 +252,12 @@ class Flows:
         cmd, version, reserved = struct.unpack_from("=BBH", payload, 0)
         (ifindex,) = struct.unpack_from("=i", payload, 4)
         head = "  %s %s v%d%s flags=%s seq=%s pid=%s dp=%s" % (
-            label, CMD_NAMES.get(cmd, "cmd%d" % cmd), version,
+            label, self.cmd_names.get(cmd, "cmd%d" % cmd), version,
             " reserved=%d" % reserved if reserved else "", flags_str(mflags),
             "req" if mseq == seq else str(mseq),
             pid_word if mpid == self.portid else ("0" if mpid == 0 else "other"),
             self.dp_names.get(ifindex, str(ifindex)))
-        return [head] + [attr_line(t, raw) for t, raw in raw_attrs(payload[8:])]
+        return [head] + [self.attr_line(t, raw) for t, raw in raw_attrs(payload[8:])]
 
     def step(self, desc, cmd, attrs=(), flags=NLM_F_ECHO, hdr="dp", dump=False,
              listen=False, family=None, **kw):
@@ -301,7 +310,7 @@ class Flows:
             if not notes:
                 lines.append("  (no notification)")
         self.out.write("\n".join(lines) + "\n")
-        self.count("%s %s" % (CMD_NAMES.get(cmd, cmd) if fam == self.flow_fam else "DP",
+        self.count("%s %s" % (self.cmd_names.get(cmd, cmd) if fam == self.flow_fam else "DP",
                               "dump " + result if dump else result))
         return result
 
