@@ -796,8 +796,12 @@ def run(f):
            flags=0)
 
 
-def main(argv):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv, requester=None, sequence=None, prog="flow_family_ab.py", doc=__doc__):
+    """The command line; meter_ab.py runs its own REQUESTER class and
+    SEQUENCE through it."""
+    requester = requester or Flows
+    sequence = sequence or run
+    p = argparse.ArgumentParser(prog=prog, description=doc.split("\n\n")[0])
     p.add_argument("out")
     p.add_argument("--notes")
     p.add_argument("--deadline", type=float, default=400.0,
@@ -806,10 +810,10 @@ def main(argv):
                    help="sleep %g s before every N-th step, so that the masks get "
                    "rebalanced mid-sequence: the transcript must not change" % PAUSE)
     args = p.parse_args(argv)
-    f = Flows(args.out, args.notes or args.out + ".notes", args.deadline, args.pause_every)
+    f = requester(args.out, args.notes or args.out + ".notes", args.deadline, args.pause_every)
     start = time.monotonic()
     try:
-        run(f)
+        sequence(f)
     finally:
         for name in list(f.live):
             try:
@@ -819,8 +823,8 @@ def main(argv):
         counts = " ".join("%s=%d" % (k.replace(" ", ":"), v) for k, v in sorted(f.counts.items()))
         f.out.write("\n# summary: %d steps; %s\n" % (f.n, counts))
         f.close()
-    print("flow_family_ab.py: %d steps in %.1f s%s" % (f.n, time.monotonic() - start,
-                                                     ", past the deadline" if f.stopped else ""))
+    print("%s: %d steps in %.1f s%s" % (prog, f.n, time.monotonic() - start,
+                                      ", past the deadline" if f.stopped else ""))
     return 1 if f.stopped else 0
 
 

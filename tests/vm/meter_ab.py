@@ -2,7 +2,7 @@
 """Scripted ovs_meter genetlink conversation, as a transcript that does not
 depend on the run.
 
-    meter_ab.py OUT [--notes NOTES] [--deadline SECONDS]
+    meter_ab.py OUT [--notes NOTES] [--deadline SECONDS] [--pause-every N]
 
 Runs inside the test VM as root with one datapath module loaded (the
 caller, tests/vm/test_meter_family.sh, loads it and checks which): the
@@ -34,14 +34,13 @@ The transcript format is flow_family_ab.py's (this reuses its requester):
 USED, the meters' last-use time in ms, is the one run-dependent value and
 is written <used> (its presence and length are kept).
 """
-import argparse
 import os
 import struct
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import genl_families as g  # noqa: E402
+import flow_family_ab  # noqa: E402
 from flow_family_ab import NLA_F_NESTED, NO_DP, NO_IFINDEX, Flows  # noqa: E402
 from ovs_dp import a, errno_name, family, u32  # noqa: E402
 
@@ -292,30 +291,5 @@ def run(m):
     m.dp_delete(DP)
 
 
-def main(argv):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("out")
-    p.add_argument("--notes")
-    p.add_argument("--deadline", type=float, default=400.0,
-                   help="seconds after which the remaining steps are recorded as not run")
-    args = p.parse_args(argv)
-    m = Meters(args.out, args.notes or args.out + ".notes", args.deadline)
-    start = time.monotonic()
-    try:
-        run(m)
-    finally:
-        for name in list(m.live):
-            try:
-                m.dp_delete(name)
-            except (OSError, g.ParseError):
-                pass
-        counts = " ".join("%s=%d" % (k.replace(" ", ":"), v) for k, v in sorted(m.counts.items()))
-        m.out.write("\n# summary: %d steps; %s\n" % (m.n, counts))
-        m.close()
-    print("meter_ab.py: %d steps in %.1f s%s" % (m.n, time.monotonic() - start,
-                                               ", past the deadline" if m.stopped else ""))
-    return 1 if m.stopped else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(flow_family_ab.main(sys.argv[1:], Meters, run, "meter_ab.py", __doc__))
