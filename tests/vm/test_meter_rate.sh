@@ -6,7 +6,8 @@
 # mrout" for each band below, and what leaves through mrout per second must
 # be what openvswitch.ko lets through, within 5 % (see the rounds below). The meter's own stats
 # (`ovs-ofctl meter-stats`: packets in less the band's drops) must agree
-# with what mrout sent, on both modules.
+# with what mrout sent, on both modules. Each module's half ends with its
+# datapath deleted while a flood runs through a meter.
 #
 # Under TCG, C itself falls short of a kbps rate with a small burst (the
 # bucket refills for at most max_delta_t = burst/rate ms at a time, and
@@ -133,8 +134,21 @@ run_module() {
 		IFS='|' read -r name size args <<<"$c"
 		meter_case "$mod" "$name" "$size" "$args"
 	done
-	pg kpktgend_0 rem_device_all
+	# Last, the datapath goes while a flood runs through a meter: the
+	# daemons stop (the kernel flow and meter stay), then del-dp.
+	ofctl add-meter br0 "meter=1,pktps,burst,stats,bands=type=drop,rate=1000,burst_size=10"
+	ofctl add-flow br0 "in_port=$IN,actions=meter:1,output:$OUT"
+	echo start >"$PG/pgctrl" &
+	local starter=$!
+	sleep 1
 	cp "$OVS_LOG" "$OVSRS_OUT/meter-rate-$mod.ovs-vswitchd.log"
+	stop_ovs
+	timeout 20 ovs-dpctl del-dp ovs-system || fail "$mod: del-dp under traffic failed"
+	sleep 1
+	echo stop >"$PG/pgctrl"
+	wait "$starter" || true
+	assert_datapath_module "$mod"
+	pg kpktgend_0 rem_device_all
 	cleanup
 	unload_datapath_modules
 }
