@@ -11,9 +11,9 @@
 #
 # The sequence first runs twice against openvswitch.ko: should those two
 # transcripts differ, the normalisation misses something run-dependent.
-# On the debug kernel lockdep, KFENCE, atomic-sleep checks and kmemleak
+# On the debug kernel (make check-debug) lockdep, KFENCE, atomic-sleep checks and kmemleak
 # watch the whole run.
-# flavours: default debug
+# flavours: default
 . "$(dirname "$0")/lib.sh"
 
 kmemleak_start
