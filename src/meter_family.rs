@@ -13,7 +13,7 @@ use kernel::{
     sync::{Arc, SpinLock},
 };
 
-use crate::datapath::Datapaths;
+use crate::datapath::{Datapaths, Registry};
 use crate::kapi::genl::{Family, Request};
 use crate::kapi::mem;
 use crate::kapi::nlmsg::{Msg, MsgWriter};
@@ -138,12 +138,25 @@ fn table_errno(e: TableError) -> Error {
     }
 }
 
+/// The meter id GET and DEL require (`OVS_METER_ATTR_ID`).
+fn required_id(req: &Request<'_>) -> Result<u32> {
+    req.attr(meter_attr::ID)
+        .ok_or(EINVAL)?
+        .get_u32()
+        .map_err(|_| EINVAL)
+}
+
+/// `get_dp()`: the request's datapath, by its `dp_ifindex`.
+fn dp_of(reg: &Registry, req: &Request<'_>) -> Result<usize> {
+    reg.find_by_ifindex(req.net()?, req.dp_ifindex())
+        .ok_or(ENODEV)
+}
+
 /// `OVS_METER_CMD_FEATURES`.
 pub(crate) fn cmd_features(dps: &Datapaths, req: &Request<'_>) -> Result {
     let mut reply = reply_start(req, meter_cmd::FEATURES)?;
-    let net = req.net()?;
     let reg = dps.lock();
-    let i = reg.find_by_ifindex(net, req.dp_ifindex()).ok_or(ENODEV)?;
+    let i = dp_of(&reg, req)?;
     let max = reg.dps.get(i).ok_or(ENODEV)?.meters.max_allowed();
     drop(reg);
     reply.put_u32(meter_attr::MAX_METERS, max)?;
@@ -174,9 +187,8 @@ pub(crate) fn cmd_set(dps: &Datapaths, req: &Request<'_>) -> Result {
     })?;
     let meter = Meter::new(&spec)?;
     let mut reply = reply_start(req, meter_cmd::SET)?;
-    let net = req.net()?;
     let mut reg = dps.lock();
-    let i = reg.find_by_ifindex(net, req.dp_ifindex()).ok_or(ENODEV)?;
+    let i = dp_of(&reg, req)?;
     let dp = reg.dps.get_mut(i).ok_or(ENODEV)?;
     let shared = dp.shared();
     let old = dp
@@ -200,15 +212,10 @@ pub(crate) fn cmd_set(dps: &Datapaths, req: &Request<'_>) -> Result {
 
 /// `OVS_METER_CMD_GET`.
 pub(crate) fn cmd_get(dps: &Datapaths, req: &Request<'_>) -> Result {
-    let id = req
-        .attr(meter_attr::ID)
-        .ok_or(EINVAL)?
-        .get_u32()
-        .map_err(|_| EINVAL)?;
+    let id = required_id(req)?;
     let mut reply = reply_start(req, meter_cmd::GET)?;
-    let net = req.net()?;
     let reg = dps.lock();
-    let i = reg.find_by_ifindex(net, req.dp_ifindex()).ok_or(ENODEV)?;
+    let i = dp_of(&reg, req)?;
     let dp = reg.dps.get(i).ok_or(ENODEV)?;
     let meter = dp.meters.lookup(id).ok_or(ENOENT)?;
     put_stats(&mut reply, id, &meter.config, &meter.snapshot())?;
@@ -220,15 +227,10 @@ pub(crate) fn cmd_get(dps: &Datapaths, req: &Request<'_>) -> Result {
 /// `OVS_METER_CMD_DEL`: an absent meter is no error, and gets an empty
 /// reply.
 pub(crate) fn cmd_del(dps: &Datapaths, req: &Request<'_>) -> Result {
-    let id = req
-        .attr(meter_attr::ID)
-        .ok_or(EINVAL)?
-        .get_u32()
-        .map_err(|_| EINVAL)?;
+    let id = required_id(req)?;
     let mut reply = reply_start(req, meter_cmd::DEL)?;
-    let net = req.net()?;
     let mut reg = dps.lock();
-    let i = reg.find_by_ifindex(net, req.dp_ifindex()).ok_or(ENODEV)?;
+    let i = dp_of(&reg, req)?;
     let dp = reg.dps.get_mut(i).ok_or(ENODEV)?;
     if let Some(meter) = dp.meters.lookup(id) {
         let r = put_stats(&mut reply, id, &meter.config, &meter.snapshot());
