@@ -160,6 +160,14 @@ for round in $(seq "$ROUNDS"); do
 done
 OVS_LOG=
 
+# The debug kernel (make check-debug) slows the packet path enough that
+# the guest's stalls, not the meters, decide the small-burst figures: there
+# the run checks the meters' stats and the teardown under traffic only.
+if [ "${OVSRS_FLAVOUR:-default}" = debug ]; then
+	pass "debug kernel: stats and del-dp under traffic checked, rates not compared"
+	exit 0
+fi
+
 # figures MODULE CASE: the case's figures over the rounds, lowest first.
 figures() { sed -n "s/^$1 $2 pps=\([0-9]*\) .*/\1/p" "$RESULTS" | sort -n; }
 
