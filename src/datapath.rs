@@ -27,6 +27,8 @@ use crate::kapi::nlmsg::{Msg, MsgWriter};
 use crate::kapi::percpu::{self, PerCpuArray, PerCpuStack};
 use crate::kapi::rcu::{Guard, RcuBox, RcuCell};
 use crate::kapi::skb::BhOff;
+use crate::meter::{MeterIndex, MeterTable};
+use crate::meter_family::{self, Meter};
 use crate::ovs_header::{ovs_header, OvsHeader};
 use crate::slab::KmemCache;
 
@@ -109,6 +111,8 @@ pub(crate) struct DpShared {
     /// Per CPU, the flow keys of nested action lists that may change
     /// theirs (C's `ovs_pcpu_storage.flow_keys`).
     pub(crate) nested_keys: PerCpuStack<FlowKey, { crate::actions::NESTED_KEYS }>,
+    /// The meters as the METER action finds them.
+    pub(crate) meters: MeterIndex<Meter>,
 }
 
 /// A port as the packet path reaches it by number: its device held for
@@ -128,7 +132,11 @@ pub(crate) struct PortMap {
 }
 
 impl DpShared {
-    fn new(net: NetNs<'_>, table: Arc<TableShared>) -> Result<Arc<Self>> {
+    fn new(
+        net: NetNs<'_>,
+        table: Arc<TableShared>,
+        meters: MeterIndex<Meter>,
+    ) -> Result<Arc<Self>> {
         let cache = RcuBox::new(MaskCache::new(MASKS_CACHE_DEFAULT as usize)?)?;
         Ok(Arc::new(
             DpShared {
@@ -141,6 +149,7 @@ impl DpShared {
                 per_cpu_pids: RcuCell::empty(),
                 stats: PerCpuCounters::new()?,
                 nested_keys: PerCpuStack::new()?,
+                meters,
             },
             GFP_KERNEL,
         )?)
@@ -239,6 +248,8 @@ pub(crate) struct Datapath {
     /// port's device reserves for received packets (`max_headroom`).
     max_headroom: u32,
     pub(crate) flows: FlowTable,
+    /// The meters, as `ovs_mutex` holders change them.
+    pub(crate) meters: MeterTable<Meter>,
 }
 
 impl Datapath {
@@ -587,7 +598,13 @@ pub(crate) fn cmd_new(dps: &Datapaths, req: &Request<'_>) -> Result {
     let upcall_portids = crate::vport::upcall_portids(req, pid_attr.payload())?;
 
     let flows = FlowTable::new(&dps.flow_cache).map_err(|_| ENOMEM)?;
-    let shared = DpShared::new(net, flows.shared())?;
+    // `ovs_meters_init()`: no room for a meter refuses the datapath.
+    let max_meters = meter_family::max_meters_allowed();
+    if max_meters == 0 {
+        return Err(ENOMEM);
+    }
+    let (meters, meter_index) = MeterTable::new(max_meters).map_err(|_| ENOMEM)?;
+    let shared = DpShared::new(net, flows.shared(), meter_index)?;
     let vport = Vport::new(OVSP_LOCAL, shared.clone(), &upcall_portids)?;
 
     let mut reg = dps.lock();
@@ -599,6 +616,7 @@ pub(crate) fn cmd_new(dps: &Datapaths, req: &Request<'_>) -> Result {
         per_cpu_pids: None,
         max_headroom: 0,
         flows,
+        meters,
     };
     dp.apply(change);
     let dev = match InternalDev::create(net, name, ifindex, true, vport.clone()) {

@@ -14,7 +14,7 @@ use crate::kapi::nlmsg::MsgWriter;
 use crate::kapi::skb::{Deps, DropReasons};
 use crate::kapi::time::{Periodic, PeriodicWork};
 use crate::uapi::{self, ct_limit_cmd, dp_cmd, flow_cmd, meter_cmd, packet_cmd, vport_cmd};
-use crate::{flow_family, packet_family, vport};
+use crate::{flow_family, meter_family, packet_family, vport};
 
 /// `DP_MASKS_REBALANCE_INTERVAL`: how often masks are reordered by use.
 const MASKS_REBALANCE_MS: u32 = 4000;
@@ -161,10 +161,10 @@ family_handler!(PacketFamily, doit: {
 }, dumpit: None);
 
 family_handler!(MeterFamily, doit: {
-    meter_cmd::FEATURES => |_, req| not_implemented(req),
-    meter_cmd::SET => |_, req| not_implemented(req),
-    meter_cmd::GET => |_, req| not_implemented(req),
-    meter_cmd::DEL => |_, req| not_implemented(req),
+    meter_cmd::FEATURES => meter_family::cmd_features,
+    meter_cmd::SET => meter_family::cmd_set,
+    meter_cmd::GET => meter_family::cmd_get,
+    meter_cmd::DEL => meter_family::cmd_del,
 }, dumpit: None);
 
 family_handler!(CtLimitFamily, doit: {

@@ -22,6 +22,7 @@ mod actions;
 mod datapath;
 mod entry;
 mod flow_family;
+mod meter_family;
 mod ovs_header;
 mod packet;
 mod packet_family;
@@ -40,6 +41,8 @@ mod fallible;
 // family is built from. Parts serve only the packet path, still to come.
 #[allow(unreachable_pub, dead_code)]
 mod flow;
+#[allow(unreachable_pub)]
+mod meter;
 #[allow(unreachable_pub)]
 mod netlink;
 #[cfg(CONFIG_KUNIT = "y")]

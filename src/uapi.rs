@@ -435,6 +435,35 @@ pub mod meter_cmd {
     pub const GET: u8 = 4;
 }
 
+/// `enum ovs_meter_attr`.
+pub mod meter_attr {
+    pub const ID: u16 = 1;
+    pub const KBPS: u16 = 2;
+    /// `struct ovs_flow_stats`.
+    pub const STATS: u16 = 3;
+    pub const BANDS: u16 = 4;
+    pub const USED: u16 = 5;
+    pub const CLEAR: u16 = 6;
+    pub const MAX_METERS: u16 = 7;
+    pub const MAX_BANDS: u16 = 8;
+    pub const PAD: u16 = 9;
+}
+
+/// `enum ovs_band_attr`.
+pub mod band_attr {
+    pub const UNSPEC: u16 = 0;
+    pub const TYPE: u16 = 1;
+    pub const RATE: u16 = 2;
+    pub const BURST: u16 = 3;
+    /// `struct ovs_flow_stats`.
+    pub const STATS: u16 = 4;
+    /// `OVS_BAND_ATTR_MAX`.
+    pub const MAX: u16 = 4;
+}
+
+/// `OVS_METER_BAND_TYPE_DROP`.
+pub const OVS_METER_BAND_TYPE_DROP: u32 = 1;
+
 /// `enum ovs_ct_limit_cmd`.
 pub mod ct_limit_cmd {
     pub const SET: u8 = 1;

@@ -17,6 +17,8 @@ pub mod fallible;
 #[path = "../../src/flow/mod.rs"]
 pub mod flow;
 pub mod kapi;
+#[path = "../../src/meter.rs"]
+pub mod meter;
 #[path = "../../src/netlink/mod.rs"]
 pub mod netlink;
 /// What pure code counts per CPU with, as in the module.

@@ -44,6 +44,7 @@ enum DropReason {
     ActionError = 2,
     Explicit = 3,
     ExplicitWithError = 4,
+    Meter = 5,
     RecursionLimit = 6,
     DeferredLimit = 7,
     IpTtl = 11,
@@ -383,9 +384,17 @@ impl<'a> Exec<'a> {
                     Ok(false) => return self.dec_ttl_exception(pkt, key, program, *exception),
                     Err(e) => Err(e),
                 },
-                // No meter can exist here (meters come later), and C
-                // lets a packet through a meter it does not find.
-                Op::Meter(_) => Ok(()),
+                Op::Meter(id) => {
+                    if self
+                        .dp
+                        .meters
+                        .execute(self.guard, self.bh, *id, pkt.skb.len())
+                    {
+                        pkt.skb.drop_for(DropReason::Meter);
+                        return Ok(());
+                    }
+                    Ok(())
+                }
                 Op::CtClear => {
                     pkt.skb.ct_clear();
                     ct_clear_key(key);

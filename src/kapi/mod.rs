@@ -9,6 +9,7 @@ pub(crate) mod counters;
 pub(crate) mod cpu_slots;
 pub(crate) mod genl;
 mod glue;
+pub(crate) mod mem;
 pub(crate) mod netdev;
 pub(crate) mod nlmsg;
 pub(crate) mod percpu;

@@ -13,6 +13,12 @@ pub(crate) fn monotonic_ms_at(then: u64) -> u64 {
     unsafe { glue::ovs_rs_monotonic_ms_at(then as kernel::ffi::c_ulong) }
 }
 
+/// `ktime_get_ns()`: nanoseconds of the monotonic clock.
+pub(crate) fn monotonic_ns() -> u64 {
+    // SAFETY: reads the clock only; callable from any context.
+    unsafe { kernel::bindings::ktime_get() as u64 }
+}
+
 /// `jiffies`, the clock flow stats record last use in.
 pub(crate) fn jiffies() -> u64 {
     // SAFETY: a plain read of the kernel's tick counter.

@@ -156,7 +156,16 @@ def attr_line(atype, raw):
 # --- the requester ----------------------------------------------------------
 
 class Flows:
-    """One request socket, one multicast listener, the transcript."""
+    """One request socket, one multicast listener, the transcript.
+
+    `flow_fam` and `flow_group` are the family under test and its group:
+    meter_ab.py's subclass points them at ovs_meter, with its own names
+    (`cmd_names`, `attr_line`)."""
+
+    cmd_names = CMD_NAMES
+
+    def attr_line(self, atype, raw):
+        return attr_line(atype, raw)
 
     def __init__(self, out_path, notes_path, deadline, pause_every=0):
         self.pause_every = pause_every
@@ -243,12 +252,12 @@ class Flows:
         cmd, version, reserved = struct.unpack_from("=BBH", payload, 0)
         (ifindex,) = struct.unpack_from("=i", payload, 4)
         head = "  %s %s v%d%s flags=%s seq=%s pid=%s dp=%s" % (
-            label, CMD_NAMES.get(cmd, "cmd%d" % cmd), version,
+            label, self.cmd_names.get(cmd, "cmd%d" % cmd), version,
             " reserved=%d" % reserved if reserved else "", flags_str(mflags),
             "req" if mseq == seq else str(mseq),
             pid_word if mpid == self.portid else ("0" if mpid == 0 else "other"),
             self.dp_names.get(ifindex, str(ifindex)))
-        return [head] + [attr_line(t, raw) for t, raw in raw_attrs(payload[8:])]
+        return [head] + [self.attr_line(t, raw) for t, raw in raw_attrs(payload[8:])]
 
     def step(self, desc, cmd, attrs=(), flags=NLM_F_ECHO, hdr="dp", dump=False,
              listen=False, family=None, **kw):
@@ -301,7 +310,7 @@ class Flows:
             if not notes:
                 lines.append("  (no notification)")
         self.out.write("\n".join(lines) + "\n")
-        self.count("%s %s" % (CMD_NAMES.get(cmd, cmd) if fam == self.flow_fam else "DP",
+        self.count("%s %s" % (self.cmd_names.get(cmd, cmd) if fam == self.flow_fam else "DP",
                               "dump " + result if dump else result))
         return result
 
@@ -787,8 +796,12 @@ def run(f):
            flags=0)
 
 
-def main(argv):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv, requester=None, sequence=None, prog="flow_family_ab.py", doc=__doc__):
+    """The command line; meter_ab.py runs its own REQUESTER class and
+    SEQUENCE through it."""
+    requester = requester or Flows
+    sequence = sequence or run
+    p = argparse.ArgumentParser(prog=prog, description=doc.split("\n\n")[0])
     p.add_argument("out")
     p.add_argument("--notes")
     p.add_argument("--deadline", type=float, default=400.0,
@@ -797,10 +810,10 @@ def main(argv):
                    help="sleep %g s before every N-th step, so that the masks get "
                    "rebalanced mid-sequence: the transcript must not change" % PAUSE)
     args = p.parse_args(argv)
-    f = Flows(args.out, args.notes or args.out + ".notes", args.deadline, args.pause_every)
+    f = requester(args.out, args.notes or args.out + ".notes", args.deadline, args.pause_every)
     start = time.monotonic()
     try:
-        run(f)
+        sequence(f)
     finally:
         for name in list(f.live):
             try:
@@ -810,8 +823,8 @@ def main(argv):
         counts = " ".join("%s=%d" % (k.replace(" ", ":"), v) for k, v in sorted(f.counts.items()))
         f.out.write("\n# summary: %d steps; %s\n" % (f.n, counts))
         f.close()
-    print("flow_family_ab.py: %d steps in %.1f s%s" % (f.n, time.monotonic() - start,
-                                                     ", past the deadline" if f.stopped else ""))
+    print("%s: %d steps in %.1f s%s" % (prog, f.n, time.monotonic() - start,
+                                      ", past the deadline" if f.stopped else ""))
     return 1 if f.stopped else 0
 
 

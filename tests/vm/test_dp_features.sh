@@ -32,7 +32,9 @@ ALLOWED_DIFF=(
 	"CT orig tuple for IPv6"
 )
 # There is no meter line in Open vSwitch 3.1's show-dp-features: meters
-# are probed (and logged) separately, so none is listed.
+# are probed (and logged) separately, so none is listed. They are compared
+# apart: `ovs-ofctl -O OpenFlow13 meter-features br0` must print the same
+# on both modules, and neither log may say the kernel's meters are broken.
 
 C_OUT="$OVSRS_OUT/dp-features-openvswitch.txt"
 RS_OUT="$OVSRS_OUT/dp-features-openvswitch_rs.txt"
@@ -57,6 +59,12 @@ features_of() {
 	assert_datapath_module "$1"
 	cat "$2"
 	[ "$(wc -l <"$2")" -ge 10 ] || fail "$1: show-dp-features printed only $(wc -l <"$2") lines"
+	ovs-ofctl --timeout=20 -O OpenFlow13 meter-features br0 >"$2.meter-features" ||
+		fail "$1: ovs-ofctl meter-features failed"
+	cat "$2.meter-features"
+	if grep -i 'meter' "$OVS_LOG" | grep -iE 'broken|not supported|fail'; then
+		fail "$1: ovs-vswitchd's log says the datapath's meters do not work (line above)"
+	fi
 	ovs-vsctl --timeout=30 del-br br0
 	cleanup
 	unload_datapath_modules
@@ -66,6 +74,12 @@ features_of openvswitch "$C_OUT"
 features_of openvswitch_rs "$RS_OUT"
 # ovs-vswitchd is gone: fail() need not show its log (both are saved).
 OVS_LOG=
+
+grep -qE '^max_meter:[1-9][0-9]* max_bands:1 ' "$C_OUT.meter-features" ||
+	fail "openvswitch.ko's meter features are not the expected ones: see $C_OUT.meter-features"
+diff -u --label openvswitch.ko --label openvswitch_rs "$C_OUT.meter-features" "$RS_OUT.meter-features" ||
+	fail "ovs-ofctl meter-features differ between openvswitch.ko and openvswitch_rs (diff above)"
+pass "ovs-ofctl meter-features identical: $(sed -n 2p "$RS_OUT.meter-features")"
 
 # Every allowed name must be a line of the reference output, so a renamed
 # line cannot pass as allowed.
