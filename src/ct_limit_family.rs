@@ -95,12 +95,25 @@ fn log_unknown_bytes(what: &str, left: usize) {
     }
 }
 
+/// What SET and DEL start with: the reply's headers, the request's zone
+/// limit records (`EINVAL` without any), the requester's namespace.
+fn change_start<'r>(req: &'r Request<'_>, cmd: u8) -> Result<(Msg, &'r [u8], NetNs<'r>)> {
+    let reply = reply_start(req, cmd)?;
+    let attr = req.attr(ct_limit_attr::ZONE_LIMIT).ok_or(EINVAL)?;
+    Ok((reply, attr.payload(), req.net()?))
+}
+
+/// What SET and DEL end with: C's log line for leftover bytes, the reply.
+fn change_end(req: &Request<'_>, mut reply: Msg, what: &str, left: usize) -> Result {
+    log_unknown_bytes(what, left);
+    reply.end();
+    reply.reply(req)
+}
+
 /// `OVS_CT_LIMIT_CMD_SET`.
 pub(crate) fn cmd_set(dps: &Datapaths, req: &Request<'_>) -> Result {
-    let mut reply = reply_start(req, ct_limit_cmd::SET)?;
-    let attr = req.attr(ct_limit_attr::ZONE_LIMIT).ok_or(EINVAL)?;
-    let net = req.net()?;
-    let (records, left) = ct_limit::records(attr.payload());
+    let (reply, payload, net) = change_start(req, ct_limit_cmd::SET)?;
+    let (records, left) = ct_limit::records(payload);
     let mut reg = dps.lock();
     let info = find_or_create(&mut reg.ct_limits, net)?;
     for record in records {
@@ -113,18 +126,14 @@ pub(crate) fn cmd_set(dps: &Datapaths, req: &Request<'_>) -> Result {
         }
     }
     drop(reg);
-    log_unknown_bytes("set", left);
-    reply.end();
-    reply.reply(req)
+    change_end(req, reply, "set", left)
 }
 
 /// `OVS_CT_LIMIT_CMD_DEL`. A namespace without limits has nothing to
 /// delete, and its default is already the default.
 pub(crate) fn cmd_del(dps: &Datapaths, req: &Request<'_>) -> Result {
-    let mut reply = reply_start(req, ct_limit_cmd::DEL)?;
-    let attr = req.attr(ct_limit_attr::ZONE_LIMIT).ok_or(EINVAL)?;
-    let net = req.net()?;
-    let (records, left) = ct_limit::records(attr.payload());
+    let (reply, payload, net) = change_start(req, ct_limit_cmd::DEL)?;
+    let (records, left) = ct_limit::records(payload);
     let mut reg = dps.lock();
     let mut info = reg.ct_limits.iter_mut().find(|i| i.net.is(net));
     for record in records {
@@ -136,9 +145,7 @@ pub(crate) fn cmd_del(dps: &Datapaths, req: &Request<'_>) -> Result {
         }
     }
     drop(reg);
-    log_unknown_bytes("del", left);
-    reply.end();
-    reply.reply(req)
+    change_end(req, reply, "del", left)
 }
 
 /// One `struct ovs_zone_limit` of a GET reply: a zone, its limit and how
