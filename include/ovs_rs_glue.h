@@ -286,6 +286,14 @@ void ovs_rs_vport_output(struct net *net, struct net_device *dev, bool internal,
 
 /* Conntrack (src/glue/conntrack.c). */
 
+/* An nf_conn, opaque to Rust. */
+struct ovs_rs_nf_conn;
+
+/* A confirmed template for @zone_id (nf_ct_tmpl_alloc()), or NULL. */
+struct ovs_rs_nf_conn *ovs_rs_ct_tmpl_alloc(struct net *net, u16 zone_id);
+void ovs_rs_ct_tmpl_free(struct ovs_rs_nf_conn *tmpl);
+u16 ovs_rs_ct_zone_id(const struct ovs_rs_nf_conn *ct);
+
 /* An nf_conncount_data, opaque to Rust. */
 struct ovs_rs_conncount;
 

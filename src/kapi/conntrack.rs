@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Netfilter connection tracking, as far as a switch uses it so far:
-//! counting connections per key (`nf_conncount`).
+//! zone templates, and counting connections per key (`nf_conncount`).
 //!
 //! Netfilter has no Rust bindings; the calls go through
 //! `src/glue/conntrack.c`. Each type here owns what the kernel handed
@@ -13,6 +13,55 @@ use kernel::{error::to_result, prelude::*};
 
 use super::glue;
 use super::netdev::{NetHandle, NetNs};
+
+/// A conntrack template for one zone (`nf_ct_tmpl_alloc()`), confirmed so
+/// it never enters the table itself: what a `ct()` action attaches to a
+/// packet before the lookup, so the lookup happens in its zone. Freed when
+/// dropped (`nf_ct_tmpl_free()`), which its owner must defer until no
+/// packet can still be using it (after an RCU grace period, as C frees
+/// an action's).
+///
+/// # Invariants
+///
+/// `ct` came from `nf_ct_tmpl_alloc()` and is freed only by the drop.
+pub(crate) struct ZoneTemplate {
+    ct: NonNull<glue::ovs_rs_nf_conn>,
+}
+
+// SAFETY: a template is not tied to a thread; after its setup here it is
+// only read (and reference-counted atomically by the packets that carry
+// it), and it may be freed from any process or RCU callback context.
+unsafe impl Send for ZoneTemplate {}
+// SAFETY: as above: `&ZoneTemplate` only reads it.
+unsafe impl Sync for ZoneTemplate {}
+
+impl ZoneTemplate {
+    /// A template for `zone` in `net` (`ENOMEM` if none).
+    // Used by `ct()` once it lands; KUnit tests it now.
+    #[allow(dead_code)]
+    pub(crate) fn new(net: NetNs<'_>, zone: u16) -> Result<Self> {
+        // SAFETY: `net` is alive (its type); process context.
+        let ct = unsafe { glue::ovs_rs_ct_tmpl_alloc(net.as_ptr(), zone) };
+        // INVARIANT: from `nf_ct_tmpl_alloc()`, just now.
+        Ok(ZoneTemplate {
+            ct: NonNull::new(ct).ok_or(ENOMEM)?,
+        })
+    }
+
+    /// The zone the template tracks in (`nf_ct_zone_id()`).
+    #[allow(dead_code)]
+    pub(crate) fn zone(&self) -> u16 {
+        // SAFETY: a live template (type invariant).
+        unsafe { glue::ovs_rs_ct_zone_id(self.ct.as_ptr()) }
+    }
+}
+
+impl Drop for ZoneTemplate {
+    fn drop(&mut self) {
+        // SAFETY: a live template, freed only here (type invariant).
+        unsafe { glue::ovs_rs_ct_tmpl_free(self.ct.as_ptr()) }
+    }
+}
 
 /// `MAX_KEYLEN` of `nf_conncount`, in `u32`s.
 const MAX_KEY_WORDS: usize = 5;
@@ -72,5 +121,35 @@ impl<const N: usize> Drop for ConnCount<N> {
         // SAFETY: `data` is live for `net` and destroyed only here (type
         // invariant); dropping runs in process context.
         unsafe { glue::ovs_rs_conncount_destroy(self.net.get().as_ptr(), self.data.as_ptr()) }
+    }
+}
+
+#[kunit_tests(ovs_rs_conntrack)]
+mod tests {
+    use super::*;
+
+    type TestResult = core::result::Result<(), &'static str>;
+
+    /// Templates carry their zone and free themselves.
+    #[test]
+    fn zone_templates() -> TestResult {
+        let net = NetNs::init_net().ok_or("no init_net")?;
+        for zone in [0, 1, 513, u16::MAX] {
+            let tmpl = ZoneTemplate::new(net, zone).map_err(|_| "alloc")?;
+            assert_eq!(tmpl.zone(), zone);
+        }
+        Ok(())
+    }
+
+    /// Fresh counts are zero for any key; several live side by side.
+    #[test]
+    fn conncount_starts_empty() -> TestResult {
+        let net = NetNs::init_net().ok_or("no init_net")?;
+        let one = ConnCount::<1>::new(net).map_err(|_| "conncount")?;
+        let five = ConnCount::<5>::new(net).map_err(|_| "conncount")?;
+        assert_eq!(one.count(&[0]), 0);
+        assert_eq!(one.count(&[u32::MAX]), 0);
+        assert_eq!(five.count(&[1, 2, 3, 4, 5]), 0);
+        Ok(())
     }
 }
