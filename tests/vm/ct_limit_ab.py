@@ -3,8 +3,9 @@
 depend on the run or on the module.
 
     ct_limit_ab.py run OUT          the whole sequence below, into OUT
-    ct_limit_ab.py set ZONE LIMIT   one SET (for namespaces: ip netns exec)
-    ct_limit_ab.py get              one GET of every limit, decoded
+    ct_limit_ab.py set-get ZONE LIMIT
+                                    one SET, then a GET of every limit,
+                                    decoded (for namespaces: ip netns exec)
 
 `run` (inside the test VM, as root, with one datapath module loaded)
 sends a fixed sequence of OVS_CT_LIMIT_CMD_SET/DEL/GET requests: well
@@ -201,11 +202,10 @@ def main(argv):
         return
     with g.GenlSocket() as sock:
         fam = o.family_id(sock, OVS_CT_LIMIT_FAMILY)
-        if argv[:1] == ["set"] and len(argv) == 3:
+        if argv[:1] == ["set-get"] and len(argv) == 3:
             lines = exchange(sock, fam, OVS_CT_LIMIT_CMD_SET,
                              [o.ovs_header(), zone_attr(zl(int(argv[1]), int(argv[2])))])
-        elif argv == ["get"]:
-            lines = exchange(sock, fam, OVS_CT_LIMIT_CMD_GET, [o.ovs_header()])
+            lines += exchange(sock, fam, OVS_CT_LIMIT_CMD_GET, [o.ovs_header()])
         else:
             sys.exit(__doc__)
     print("\n".join(line for line in lines if not line.lstrip().startswith("hex ")))

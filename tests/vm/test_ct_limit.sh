@@ -5,8 +5,9 @@
 # ct-get-limits / ct-del-limits with good and bad arguments; limits per
 # namespace, a namespace deleted with limits set, and the module unloaded
 # with limits set in two namespaces) runs against each module, and the two
-# transcripts must be identical. The script first runs twice against
-# openvswitch.ko, so that a difference cannot come from the run itself.
+# transcripts must be identical. On the default kernel the script also
+# runs a second time against openvswitch.ko, so that a difference cannot
+# come from the run itself.
 # On the debug kernel, lockdep, KFENCE and kmemleak watch the teardown.
 # flavours: default debug
 . "$(dirname "$0")/lib.sh"
@@ -43,13 +44,17 @@ run_transcript openvswitch_rs "$RS_OUT"
 cleanup
 kmemleak_check
 
-run_transcript openvswitch "$C2_OUT"
-cleanup
-if ! diff -u "$C_OUT" "$C2_OUT" >"$DIFF_OUT"; then
-	cat "$DIFF_OUT"
-	fail "two runs against openvswitch.ko differ: the transcript depends on the run"
+# The debug kernel is slow and its question is the teardown: the default
+# kernel alone checks the transcript does not depend on the run.
+if [ "$OVSRS_FLAVOUR" = default ]; then
+	run_transcript openvswitch "$C2_OUT"
+	cleanup
+	if ! diff -u "$C_OUT" "$C2_OUT" >"$DIFF_OUT"; then
+		cat "$DIFF_OUT"
+		fail "two runs against openvswitch.ko differ: the transcript depends on the run"
+	fi
+	pass "openvswitch.ko transcript is the same on a second run"
 fi
-pass "openvswitch.ko transcript is the same on a second run"
 
 if ! diff -u "$C_OUT" "$RS_OUT" >"$DIFF_OUT"; then
 	cat "$DIFF_OUT"
