@@ -48,14 +48,11 @@ fn find_or_create<'a>(
     all: &'a mut KVec<CtLimitInfo>,
     net: NetNs<'_>,
 ) -> Result<&'a mut CtLimitInfo> {
-    let i = match all.iter().position(|i| i.net.is(net)) {
-        Some(i) => i,
-        None => {
-            all.push(CtLimitInfo::new(net)?, GFP_KERNEL)?;
-            all.len() - 1
-        }
-    };
-    all.get_mut(i).ok_or(ENOENT)
+    if let Some(i) = all.iter().position(|i| i.net.is(net)) {
+        return all.get_mut(i).ok_or(ENOENT);
+    }
+    all.push(CtLimitInfo::new(net)?, GFP_KERNEL)?;
+    all.last_mut().ok_or(ENOENT)
 }
 
 /// A namespace is going away: its limits and connection counts go too.
