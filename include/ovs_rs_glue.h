@@ -284,4 +284,25 @@ void ovs_rs_vport_output(struct net *net, struct net_device *dev, bool internal,
 			 struct sk_buff *skb, u8 mac_proto, u16 eth_type, u16 mru,
 			 u32 cutlen, unsigned int min_len);
 
+/* Conntrack (src/glue/conntrack.c). */
+
+/* An nf_conn, opaque to Rust. */
+struct ovs_rs_nf_conn;
+
+/* A confirmed template for @zone_id (nf_ct_tmpl_alloc()), or NULL. */
+struct ovs_rs_nf_conn *ovs_rs_ct_tmpl_alloc(struct net *net, u16 zone_id);
+void ovs_rs_ct_tmpl_free(struct ovs_rs_nf_conn *tmpl);
+u16 ovs_rs_ct_zone_id(const struct ovs_rs_nf_conn *ct);
+
+/* An nf_conncount_data, opaque to Rust. */
+struct ovs_rs_conncount;
+
+/* nf_conncount_init(): 0 and *@out, or -errno (-EOPNOTSUPP without it). */
+int ovs_rs_conncount_init(struct net *net, unsigned int keylen,
+			  struct ovs_rs_conncount **out);
+void ovs_rs_conncount_destroy(struct net *net, struct ovs_rs_conncount *data);
+unsigned int ovs_rs_conncount_count(struct net *net,
+				    struct ovs_rs_conncount *data,
+				    const u32 *key);
+
 #endif /* OVS_RS_GLUE_H */

@@ -17,6 +17,7 @@ use kernel::{
     sync::{Arc, Mutex, MutexGuard},
 };
 
+use crate::ct_limit_family::CtLimitInfo;
 use crate::dp_config::{self, ConfigError, DpStats, MegaflowStats, MASKS_CACHE_DEFAULT};
 use crate::flow::key::FlowKey;
 use crate::flow::table::{CacheEntry, Flow, FlowTable, LookupCounts, TableShared};
@@ -42,11 +43,16 @@ use crate::vport::{Port, PortDevice, Vport};
 /// Every datapath of every namespace, in creation order.
 pub(crate) struct Registry {
     pub(crate) dps: KVec<Datapath>,
+    /// Each namespace's conntrack limits (C's `ovs_net->ct_limit_info`).
+    pub(crate) ct_limits: KVec<CtLimitInfo>,
 }
 
 impl Registry {
     pub(crate) const fn new() -> Self {
-        Registry { dps: KVec::new() }
+        Registry {
+            dps: KVec::new(),
+            ct_limits: KVec::new(),
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use crate::kapi::nlmsg::MsgWriter;
 use crate::kapi::skb::{Deps, DropReasons};
 use crate::kapi::time::{Periodic, PeriodicWork};
 use crate::uapi::{self, ct_limit_cmd, dp_cmd, flow_cmd, meter_cmd, packet_cmd, vport_cmd};
-use crate::{flow_family, meter_family, packet_family, vport};
+use crate::{ct_limit_family, flow_family, meter_family, packet_family, vport};
 
 /// `DP_MASKS_REBALANCE_INTERVAL`: how often masks are reordered by use.
 const MASKS_REBALANCE_MS: u32 = 4000;
@@ -79,6 +79,7 @@ impl Drop for ReleaseAll {
 impl NetExit for Datapaths {
     fn net_exit(&self, net: NetNs<'_>) {
         datapath::net_exit(self, net);
+        ct_limit_family::net_exit(self, net);
     }
 }
 
@@ -168,9 +169,9 @@ family_handler!(MeterFamily, doit: {
 }, dumpit: None);
 
 family_handler!(CtLimitFamily, doit: {
-    ct_limit_cmd::SET => |_, req| not_implemented(req),
-    ct_limit_cmd::DEL => |_, req| not_implemented(req),
-    ct_limit_cmd::GET => |_, req| not_implemented(req),
+    ct_limit_cmd::SET => ct_limit_family::cmd_set,
+    ct_limit_cmd::DEL => ct_limit_family::cmd_del,
+    ct_limit_cmd::GET => ct_limit_family::cmd_get,
 }, dumpit: None);
 
 /// The six families, registered in C's order; each unregistered when

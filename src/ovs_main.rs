@@ -19,6 +19,7 @@ use kernel::prelude::*;
 mod kapi;
 
 mod actions;
+mod ct_limit_family;
 mod datapath;
 mod entry;
 mod flow_family;
@@ -33,6 +34,8 @@ mod vport;
 // its library; in the module nothing outside the crate sees them.
 #[allow(unreachable_pub)]
 mod bytes;
+#[allow(unreachable_pub)]
+mod ct_limit;
 #[allow(unreachable_pub)]
 mod dp_config;
 #[allow(unreachable_pub)]

@@ -470,3 +470,17 @@ pub mod ct_limit_cmd {
     pub const DEL: u8 = 2;
     pub const GET: u8 = 3;
 }
+
+/// `enum ovs_ct_limit_attr`.
+pub mod ct_limit_attr {
+    /// A run of `struct ovs_zone_limit`.
+    pub const ZONE_LIMIT: u16 = 1;
+}
+
+/// `OVS_ZONE_LIMIT_DEFAULT_ZONE`: the `zone_id` that names the default
+/// limit.
+pub const OVS_ZONE_LIMIT_DEFAULT_ZONE: i32 = -1;
+
+/// `sizeof(struct ovs_zone_limit)`: `zone_id` (i32), `limit`, `count`
+/// (u32s), host order.
+pub const OVS_ZONE_LIMIT_LEN: usize = 12;

@@ -10,6 +10,8 @@
 pub mod actions;
 #[path = "../../src/bytes.rs"]
 pub mod bytes;
+#[path = "../../src/ct_limit.rs"]
+pub mod ct_limit;
 #[path = "../../src/dp_config.rs"]
 pub mod dp_config;
 #[path = "../../src/fallible.rs"]

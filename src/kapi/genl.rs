@@ -32,7 +32,7 @@ use crate::netlink::attr::{nla_align, Attr, NLA_HDRLEN};
 /// `NLMSG_HDRLEN`: the netlink header, padded (a C macro).
 const NLMSG_HDRLEN: usize = nla_align(core::mem::size_of::<bindings::nlmsghdr>());
 /// `GENL_HDRLEN`: the generic netlink header, padded (a C macro).
-const GENL_HDRLEN: usize = nla_align(core::mem::size_of::<bindings::genlmsghdr>());
+pub(super) const GENL_HDRLEN: usize = nla_align(core::mem::size_of::<bindings::genlmsghdr>());
 
 /// One of the C glue's static families.
 ///

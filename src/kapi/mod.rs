@@ -5,6 +5,7 @@
 //! Every `unsafe` block of the module lives below this directory, each with
 //! a `// SAFETY:` comment. The datapath code above it is safe Rust.
 
+pub(crate) mod conntrack;
 pub(crate) mod counters;
 pub(crate) mod cpu_slots;
 pub(crate) mod genl;

@@ -57,6 +57,16 @@ impl<'a> NetNs<'a> {
         })
     }
 
+    /// The initial namespace, which lives as long as the kernel.
+    #[cfg(CONFIG_KUNIT = "y")]
+    pub(super) fn init_net() -> Option<NetNs<'static>> {
+        // INVARIANT: `init_net` is never freed.
+        NonNull::new(&raw mut bindings::init_net).map(|net| NetNs {
+            net,
+            _alive: PhantomData,
+        })
+    }
+
     pub(super) fn as_ptr(self) -> *mut bindings::net {
         self.net.as_ptr()
     }

@@ -19,7 +19,7 @@ use kernel::{
     prelude::*,
 };
 
-use super::genl::{Family, Request};
+use super::genl::{Family, Request, GENL_HDRLEN};
 use super::glue;
 use super::netdev::NetNs;
 use crate::netlink::attr::NLA_HDRLEN;
@@ -112,6 +112,16 @@ impl<'a> MsgWriter<'a> {
                 len,
                 payload.as_ptr().cast(),
             )
+        })
+    }
+
+    /// `payload` without an attribute header, padded (`nla_put_nohdr()`).
+    pub(crate) fn put_nohdr(&mut self, payload: &[u8]) -> Result {
+        let len = c_int::try_from(payload.len()).map_err(|_| EMSGSIZE)?;
+        // SAFETY: valid skb (type invariant); `payload` is readable for
+        // `len` bytes, which `nla_put_nohdr()` copies.
+        to_result(unsafe {
+            bindings::nla_put_nohdr(self.skb.as_ptr(), len, payload.as_ptr().cast())
         })
     }
 
@@ -260,6 +270,10 @@ pub(crate) struct Nest {
     offset: usize,
     generation: u64,
 }
+
+/// `NLMSG_DEFAULT_SIZE`: the payload of a netlink message that fits a
+/// page-sized skb (`bindings` has only the genl one, `GENL_HDRLEN` less).
+pub(crate) const NLMSG_DEFAULT_SIZE: usize = bindings::GENLMSG_DEFAULT_SIZE + GENL_HDRLEN;
 
 /// An owned generic netlink message, freed unless sent.
 pub(crate) struct Msg {

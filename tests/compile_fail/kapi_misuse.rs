@@ -115,3 +115,18 @@ fn cf_stack_slot_is_not_send(stack: &crate::kapi::percpu::PerCpuStack<u32, 2>) {
     let bh = BhDisabled::new();
     send(stack.enter(bh.token()));
 }
+
+// A conntrack template is freed once, by its one owner.
+// expect: E0382
+fn cf_zone_template_is_not_copy(tmpl: crate::kapi::conntrack::ZoneTemplate) {
+    let first = tmpl;
+    let second = tmpl;
+    drop((first, second));
+}
+
+// Connections are counted by a key as long as the one the counter was
+// made for.
+// expect: E0308
+fn cf_conncount_key_length(conns: &crate::kapi::conntrack::ConnCount<1>) -> u32 {
+    conns.count(&[1, 2])
+}

@@ -70,9 +70,24 @@ load_c_module() {
 	assert_datapath_module openvswitch
 }
 
+# The modules openvswitch_rs links against (nf_conncount, and through it
+# nf_conntrack), as openvswitch.ko does: insmod does not load them, but
+# modprobe of an installed module would.
+load_rust_deps() {
+	local deps
+	deps=$(modinfo -F depends "$OVSRS_KO")
+	[ -z "$deps" ] || modprobe -a ${deps//,/ }
+}
+
+# insmod_rust_module [insmod args]: the module file, its dependencies first.
+insmod_rust_module() {
+	load_rust_deps
+	insmod "$OVSRS_KO" "$@"
+}
+
 load_rust_module() {
 	block_c_module
-	insmod "$OVSRS_KO"
+	insmod_rust_module
 	assert_datapath_module openvswitch_rs
 }
 

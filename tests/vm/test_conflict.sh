@@ -23,7 +23,7 @@ reason=$(reason_of_explicit_drop) || fail "no drop monitor alert for the dropped
 pass "openvswitch.ko's explicit drop reads $reason in the drop monitor"
 dump_families "$OVSRS_OUT/before.json"
 dmesg -C
-if insmod "$OVSRS_KO" 2>"$OVSRS_OUT/insmod.err"; then
+if insmod_rust_module 2>"$OVSRS_OUT/insmod.err"; then
 	fail "openvswitch_rs loaded alongside openvswitch.ko"
 fi
 cat "$OVSRS_OUT/insmod.err"

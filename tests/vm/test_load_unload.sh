@@ -8,7 +8,7 @@ kmemleak_start
 
 block_c_module
 for i in $(seq 1 20); do
-	insmod "$OVSRS_KO"
+	insmod_rust_module
 	assert_datapath_module openvswitch_rs
 	for f in "${OVS_FAMILIES[@]}"; do
 		family_exists "$f" || fail "round $i: $f missing while loaded"
