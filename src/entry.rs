@@ -102,13 +102,6 @@ fn unknown_command(cmd: u8) -> Result {
     Err(EOPNOTSUPP)
 }
 
-/// Commands whose handlers have not landed yet answer like a kernel that
-/// lacks the operation, with a message saying so.
-fn not_implemented(req: &Request<'_>) -> Result {
-    req.set_err_msg(c"openvswitch_rs: this command is not implemented yet");
-    Err(EOPNOTSUPP)
-}
-
 /// One family's handler: the datapaths every command works on.
 macro_rules! family_handler {
     ($name:ident, doit: { $($cmd:path => $doit:expr),* $(,)? }, dumpit: $dump:expr) => {
