@@ -18,7 +18,6 @@ use crate::kapi::conntrack::ConnCount;
 use crate::kapi::genl::{Family, Request};
 use crate::kapi::netdev::{NetHandle, NetNs};
 use crate::kapi::nlmsg::{Msg, MsgWriter, NLMSG_DEFAULT_SIZE};
-use crate::ovs_header::{ovs_header, OvsHeader};
 use crate::uapi::{self, ct_limit_attr, ct_limit_cmd, OVS_ZONE_LIMIT_DEFAULT_ZONE};
 
 /// One namespace's limits (`struct ovs_ct_limit_info`).
@@ -67,16 +66,7 @@ fn ct_limit_family() -> Result<Family> {
 /// `ovs_ct_limit_cmd_reply_start()`: the reply's headers, the request's
 /// `dp_ifindex` echoed.
 fn reply_start(req: &Request<'_>, cmd: u8) -> Result<Msg> {
-    let mut reply = Msg::new(NLMSG_DEFAULT_SIZE)?;
-    reply.put_header(
-        &ct_limit_family()?,
-        req.snd_portid(),
-        req.snd_seq(),
-        0,
-        cmd,
-        &ovs_header(req.dp_ifindex()),
-    )?;
-    Ok(reply)
+    crate::ovs_header::reply_start(&ct_limit_family()?, NLMSG_DEFAULT_SIZE, req, cmd)
 }
 
 fn log_out_of_range() {

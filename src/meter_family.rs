@@ -24,7 +24,7 @@ use crate::meter::{
     self, MeterConfig, MeterId, MeterIndex, MeterSpec, MeterState, SetAttrs, SpecError, TableError,
     MAX_BANDS,
 };
-use crate::ovs_header::{ovs_header, OvsHeader};
+use crate::ovs_header::OvsHeader;
 use crate::uapi::{self, band_attr, meter_attr, meter_cmd, OVS_METER_BAND_TYPE_DROP};
 
 /// A meter (`struct dp_meter`): what SET made it, and its buckets and
@@ -104,16 +104,7 @@ const REPLY_SIZE: usize = 3800;
 
 /// `ovs_meter_cmd_reply_start()`: a reply to `req` naming its datapath.
 fn reply_start(req: &Request<'_>, cmd: u8) -> Result<Msg> {
-    let mut reply = Msg::new(REPLY_SIZE)?;
-    reply.put_header(
-        &meter_family()?,
-        req.snd_portid(),
-        req.snd_seq(),
-        0,
-        cmd,
-        &ovs_header(req.dp_ifindex()),
-    )?;
-    Ok(reply)
+    crate::ovs_header::reply_start(&meter_family()?, REPLY_SIZE, req, cmd)
 }
 
 /// `ovs_meter_cmd_reply_stats()`.

@@ -3,7 +3,10 @@
 //! `struct ovs_header`: the family header of every OVS generic netlink
 //! message, which names the datapath by its local port's ifindex.
 
-use crate::kapi::genl::{Dump, Request};
+use kernel::prelude::*;
+
+use crate::kapi::genl::{Dump, Family, Request};
+use crate::kapi::nlmsg::Msg;
 use crate::uapi::OVS_HEADER_SIZE;
 
 /// `ovs_header->dp_ifindex` of a request.
@@ -38,4 +41,20 @@ fn dp_ifindex(hdr: &[u8]) -> i32 {
 /// The `ovs_header` of a message about datapath `dp_ifindex`.
 pub(crate) fn ovs_header(dp_ifindex: i32) -> [u8; OVS_HEADER_SIZE] {
     dp_ifindex.to_ne_bytes()
+}
+
+/// A reply of `size` bytes to `req`, from `family`, whose header names the
+/// request's datapath (the meter and ct_limit families'
+/// `*_cmd_reply_start()`).
+pub(crate) fn reply_start(family: &Family, size: usize, req: &Request<'_>, cmd: u8) -> Result<Msg> {
+    let mut reply = Msg::new(size)?;
+    reply.put_header(
+        family,
+        req.snd_portid(),
+        req.snd_seq(),
+        0,
+        cmd,
+        &ovs_header(req.dp_ifindex()),
+    )?;
+    Ok(reply)
 }
