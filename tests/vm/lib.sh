@@ -145,6 +145,17 @@ run_against() {
 # The kernel log since the marker line $1, checked for the splats
 # scripts/vm looks for (its SPLAT_PATTERNS).
 SPLAT_RE='BUG:|Oops|WARNING:|Kernel panic|general protection fault|Call Trace:|possible (circular|recursive) locking|suspicious RCU usage|inconsistent lock state|sleeping function called from invalid context|KFENCE:|list_(add|del) corruption|UBSAN:|refcount_t:|rust_panic|panicked at'
+# transcript_shows FILE MODE PATTERN...: openvswitch.ko's transcript FILE
+# holds every PATTERN (grep MODE: -F, -G or -E), so the A/B comparison that
+# follows is not hollow.
+transcript_shows() {
+	local file=$1 mode=$2 want
+	shift 2
+	for want in "$@"; do
+		grep -q "$mode" -- "$want" "$file" || fail "openvswitch.ko transcript lacks '$want': see $file"
+	done
+}
+
 no_splat_since() {
 	local log
 	log=$(dmesg | sed -n "/$1/,\$p")

@@ -30,12 +30,10 @@ run_transcript() {
 
 run_transcript openvswitch "$C_OUT"
 # The C transcript must show the sequence ran for real.
-for want in '      zone=-1 limit=10 count=0' '      zone=513 limit=6 count=0' \
+transcript_shows "$C_OUT" -F '      zone=-1 limit=10 count=0' '      zone=513 limit=6 count=0' \
 	'  error EINVAL' '  error EPERM' '  error EMSGSIZE' \
 	'  out| default limit=5' '  out| zone=1,limit=3,count=0' \
-	'  out| zone=7,limit=70,count=0' '  out|     zone=4 limit=40 count=0'; do
-	grep -qF -- "$want" "$C_OUT" || fail "openvswitch.ko transcript lacks '$want': see $C_OUT"
-done
+	'  out| zone=7,limit=70,count=0' '  out|     zone=4 limit=40 count=0'
 pass "openvswitch.ko transcript: $(grep -c '^\[' "$C_OUT") steps"
 cleanup
 
