@@ -246,8 +246,10 @@ forwarding() {
 			# one. The probes per packet show it. openvswitch_rs's flow
 			# cache (its flow_cache parameter, on) answers these frames
 			# without a walk whatever the mask cache: its probes per packet
-			# are near 0, and there is no walk to check.
-			if [ $cache = off ] && [ "$n" -gt 1 ] && [ "$MOD" = openvswitch ]; then
+			# are near 0, and there is no walk to check (unless it was
+			# loaded with OVSRS_T_RS_PARAMS=flow_cache=0).
+			if [ $cache = off ] && [ "$n" -gt 1 ] &&
+				{ [ "$MOD" = openvswitch ] || [[ " ${OVSRS_T_RS_PARAMS:-} " == *" flow_cache=0 "* ]]; }; then
 				measure forward "masks=$n,cache=$cache" "$SECONDS_PER_CASE" "$n"
 			else
 				measure forward "masks=$n,cache=$cache" "$SECONDS_PER_CASE"

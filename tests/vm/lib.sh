@@ -79,10 +79,12 @@ load_rust_deps() {
 	[ -z "$deps" ] || modprobe -a ${deps//,/ }
 }
 
-# insmod_rust_module [insmod args]: the module file, its dependencies first.
+# insmod_rust_module [insmod args]: the module file, its dependencies first,
+# with the module parameters in OVSRS_T_RS_PARAMS (e.g. flow_cache=0).
 insmod_rust_module() {
 	load_rust_deps
-	insmod "$OVSRS_KO" "$@"
+	# shellcheck disable=SC2086 # a list of parameters
+	insmod "$OVSRS_KO" ${OVSRS_T_RS_PARAMS:-} "$@"
 }
 
 load_rust_module() {
