@@ -177,20 +177,25 @@ differing_steps() {
 
 # compare_transcripts WHAT DIFF C_OUT RS_OUT C2_OUT RERUN...: openvswitch_rs's
 # transcript RS_OUT is the same as openvswitch.ko's C_OUT, or the test fails
-# with the diff (into DIFF) and the steps that differ. Then, and only then,
-# RERUN C2_OUT runs openvswitch.ko once more, to tell a difference of the
-# modules from a run-dependent line the normalisation missed (such a line
-# can only make the comparison fail, never pass).
+# with the diff (into DIFF) and the steps that differ (or what the test's
+# show_difference C_OUT RS_OUT prints, if it defines one). Then, and only
+# then, RERUN C2_OUT runs openvswitch.ko once more, to tell a difference of
+# the modules from a run-dependent line the normalisation missed (such a
+# line can only make the comparison fail, never pass).
 compare_transcripts() {
 	local what=$1 diff=$2 c=$3 rs=$4 c2=$5
 	shift 5
 	diff -u "$c" "$rs" >"$diff" && return 0
-	cat "$diff"
-	echo "--- steps that differ ($(differing_steps "$c" "$rs" | wc -l) of $(grep -c '^\[' "$c")):"
-	differing_steps "$c" "$rs"
+	if declare -F show_difference >/dev/null; then
+		show_difference "$c" "$rs"
+	else
+		cat "$diff"
+		echo "--- steps that differ ($(differing_steps "$c" "$rs" | wc -l) of $(grep -c '^\[' "$c")):"
+		differing_steps "$c" "$rs"
+	fi
 	"$@" "$c2"
 	if ! diff -u "$c" "$c2" >"$diff.run2"; then
-		cat "$diff.run2"
+		head -n 200 "$diff.run2"
 		fail "$what: two runs against openvswitch.ko differ too: the transcript depends on the run (see $diff.run2)"
 	fi
 	fail "$what: openvswitch_rs (+) answers differently from openvswitch.ko (-): see $diff"
