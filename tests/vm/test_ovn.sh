@@ -54,7 +54,6 @@ FLOOD_SECONDS=5 FLOOD_PER_SECOND=100
 ACL_NAME=drop-udp-5002
 CENTRAL=/tmp/ovn/central
 TUN_DEV=genev_sys_6081     # the device ovs-vswitchd makes for Geneve
-OUT_TAG=ovn
 PING_W=2 PING_DEADLINE=10  # the first ping waits for flows on two hypervisors
 
 # Commands against a hypervisor's daemons or the central databases,
