@@ -44,7 +44,7 @@ MODPROBE_CONF := /etc/modprobe.d/openvswitch_rs.conf
 # dkms runs make itself, without our make's flags and jobserver.
 DKMS := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dkms
 
-.PHONY: all module setup kernel modules_install clean check check-debug host-test vm-test demo fuzz lint selftests help \
+.PHONY: all module setup kernel modules_install clean check check-debug host-test vm-test demo fuzz lint selftests meter-rate ovn-test help \
 	bench bench-smoke bench-profile bench-tools dkms-src dkms-install dkms-uninstall dkms-test-build
 
 all: module
@@ -59,6 +59,9 @@ help:
 	@echo "make host-test        cargo test of the pure logic"
 	@echo "make lint             rustfmt, clippy (CLIPPY=1) and checkpatch, all clean"
 	@echo "make selftests        every kernel openvswitch selftest case, openvswitch.ko vs openvswitch_rs"
+	@echo "make meter-rate       the meter_rate VM test in full (CI runs one short round)"
+	@echo "make ovn-test         OVN on two hypervisors (Geneve, router, ACL with a logging meter),"
+	@echo "                      both modules (OVSRS_T_OVN_MODULES=openvswitch: the C one alone)"
 	@echo "make fuzz             fuzz the netlink parsers on the host (FUZZ_SECONDS per target, default 600)"
 	@echo "make demo             boot the VM, load the module, start ovs-vswitchd, pass traffic"
 	@echo "make modules_install  install into /lib/modules (or INSTALL_MOD_PATH)"
@@ -137,6 +140,15 @@ host-test:
 
 lint:
 	scripts/lint
+
+# The meter_rate VM test in full: 2 rounds of 10 s windows (CI: 1 of 3 s).
+meter-rate: module
+	OVSRS_T_METER_ROUNDS=2 OVSRS_T_METER_SECONDS=10 OVSRS_VM_TIMEOUT=1800 scripts/check --only meter_rate --flavour default
+
+# OVN on two hypervisors (tests/vm/test_ovn.sh), on both modules, or on
+# the ones OVSRS_T_OVN_MODULES names; ~2 min per module.
+ovn-test: module
+	scripts/check --only ovn --flavour default
 
 # Every case of the kernel's openvswitch selftests, on both modules.
 selftests: module

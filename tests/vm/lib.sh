@@ -147,14 +147,14 @@ run_against() {
 # The kernel log since the marker line $1, checked for the splats
 # scripts/vm looks for (its SPLAT_PATTERNS).
 SPLAT_RE='BUG:|Oops|WARNING:|Kernel panic|general protection fault|Call Trace:|possible (circular|recursive) locking|suspicious RCU usage|inconsistent lock state|sleeping function called from invalid context|KFENCE:|list_(add|del) corruption|UBSAN:|refcount_t:|rust_panic|panicked at'
-# transcript_shows FILE MODE PATTERN...: openvswitch.ko's transcript FILE
-# holds every PATTERN (grep MODE: -F, -G or -E), so the A/B comparison that
-# follows is not hollow.
+# transcript_shows FILE MODE PATTERN...: the transcript FILE (openvswitch.ko's,
+# or one checked against its landmarks) holds every PATTERN (grep MODE: -F,
+# -G or -E), so the A/B comparison that follows is not hollow.
 transcript_shows() {
 	local file=$1 mode=$2 want
 	shift 2
 	for want in "$@"; do
-		grep -q "$mode" -- "$want" "$file" || fail "openvswitch.ko transcript lacks '$want': see $file"
+		grep -q "$mode" -- "$want" "$file" || fail "transcript $file lacks '$want'"
 	done
 }
 
@@ -175,6 +175,32 @@ differing_steps() {
 		/^(###|#)/ { k = ""; next }
 		k != "" { blk[f, k] = blk[f, k] $0 "\n" }
 		END { for (k in cmd) if (blk[1, k] != blk[2, k]) print cmd[k] }' "$1" "$2" | sort
+}
+
+# compare_transcripts WHAT DIFF C_OUT RS_OUT C2_OUT RERUN...: openvswitch_rs's
+# transcript RS_OUT is the same as openvswitch.ko's C_OUT, or the test fails
+# with the diff (into DIFF) and the steps that differ (or what the test's
+# show_difference C_OUT RS_OUT prints, if it defines one). Then, and only
+# then, RERUN C2_OUT runs openvswitch.ko once more, to tell a difference of
+# the modules from a run-dependent line the normalisation missed (such a
+# line can only make the comparison fail, never pass).
+compare_transcripts() {
+	local what=$1 diff=$2 c=$3 rs=$4 c2=$5
+	shift 5
+	diff -u "$c" "$rs" >"$diff" && return 0
+	if declare -F show_difference >/dev/null; then
+		show_difference "$c" "$rs"
+	else
+		cat "$diff"
+		echo "--- steps that differ ($(differing_steps "$c" "$rs" | wc -l) of $(grep -c '^\[' "$c")):"
+		differing_steps "$c" "$rs"
+	fi
+	"$@" "$c2"
+	if ! diff -u "$c" "$c2" >"$diff.run2"; then
+		head -n 200 "$diff.run2"
+		fail "$what: two runs against openvswitch.ko differ too: the transcript depends on the run (see $diff.run2)"
+	fi
+	fail "$what: openvswitch_rs (+) answers differently from openvswitch.ko (-): see $diff"
 }
 
 # no_ipv6 DEV...: IPv6 off on each DEV (before it is up: no link-local
