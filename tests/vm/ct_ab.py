@@ -52,7 +52,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ovs_dp import DST, SRC, a, be16, be32, eth, inet_csum, ones_sum, raw_attrs, u32  # noqa: E402
 from actions_build import (  # noqa: E402
     K_CT_LABELS, K_CT_MARK, K_CT_STATE, K_CT_ZONE, K_RECIRC_ID, NLA_F_NESTED, PKT_KEY,
-    PKT_MRU, PKT_UPCALL_PID, Frame, ipv4, ipv6, out, pseudo4, pseudo6, raw_acts, seq, tcp_seg, udp_seg)
+    PKT_MRU, PKT_UPCALL_PID, Frame, ipv4, ipv6, out, pseudo4, pseudo6, raw_acts, seq, tcp_seg,
+    udp_seg)
 from actions_corpus import Case  # noqa: E402
 import actions_ab  # noqa: E402
 
@@ -499,7 +500,10 @@ def scenario(up):
             ("ipv4()", "ct(commit,zone=30,mark=0x5/0xff),2"),
             ("ipv4()", "ct(commit,helper=tftp),2"),
             ("ipv4(proto=17),udp()", "ct(commit,zone=34,helper=tftp),2"),
-            ("ipv4(proto=6),tcp()", "ct(commit,zone=35,helper=ftp,nat(src=10.99.0.1)),2"),
+            ("ipv4(proto=6),tcp()", "ct(commit,zone=35,helper=ftp),2"),
+            ("ipv4(proto=6),tcp(),tcp_flags(0/0)",
+             "ct(commit,zone=35,helper=ftp,nat(src=10.99.0.1)),2"),
+            ("ipv4()", "ct(commit,zone=36,label=0x1/0xff),2"),
             ("ipv4()", "ct(commit,zone=31,nat(src=10.99.0.1-10.99.0.9:1000-2000,persistent,"
              "random)),2"),
             ("ipv4()", "ct(commit,nat(dst=10.1.0.2:80,hash)),2"),

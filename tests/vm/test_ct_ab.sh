@@ -26,20 +26,9 @@ RS_OUT="$OVSRS_OUT/ct_ab-openvswitch_rs.txt"
 DIFF_OUT="$OVSRS_OUT/ct_ab.diff"
 DEADLINE=${OVSRS_T_CT_AB_DEADLINE:-240}
 
-# Three veth pairs as test_actions_ab.sh has them: taN is datapath port N,
-# tcN its captured peer; fixed MACs, no IPv6 on them (no stray frames).
+# Datapath ports taN, captured on their peers tcN (lib.sh).
 net_up() {
-	local n
-	no_ipv6 default
-	no_ipv6 all
-	for n in 1 2 3; do
-		ip link add "ta$n" address "02:00:00:00:0$n:0a" type veth peer name "tc$n" \
-			address "02:00:00:00:0$n:0c"
-		no_ipv6 "ta$n"
-		no_ipv6 "tc$n"
-		ip link set "ta$n" up
-		ip link set "tc$n" up
-	done
+	capture_veths
 	# ovs-dpctl dump-conntrack / flush-conntrack talk ctnetlink.
 	modprobe nf_conntrack_netlink
 }
@@ -61,21 +50,7 @@ run_scenario() {
 	[ "$run_rc" = 0 ] || fail "ct_ab.py against $1 exited with status $run_rc (transcript: $2)"
 }
 
-# case_block PATTERN: the lines of the openvswitch.ko transcript's step
-# whose header matches PATTERN (ERE, after "[NNNN] ").
-case_block() {
-	awk -v re="^\\\\[[0-9]+\\\\] ($1)\$" '
-		/^\[[0-9]+\] / { on = ($0 ~ re); if (on) n++ }
-		/^$|^#/ { on = 0 }
-		on { print }
-		END { if (!n) exit 1 }' "$C_OUT"
-}
-expect_case() {
-	local block
-	block=$(case_block "$1") || fail "openvswitch.ko transcript: no step /$1/"
-	grep -qE -- "$2" <<<"$block" || fail "openvswitch.ko: step /$1/ lacks /$2/: $(head -c 2000 <<<"$block")"
-}
-
+# case_block, expect_case (lib.sh) read $C_OUT.
 kmemleak_start
 run_scenario openvswitch "$C_OUT"
 
@@ -147,6 +122,8 @@ expect_case '\$ ovs-dpctl dump-flows' 'ct_state\(\+est-rpl\+trk\).* packets:2, .
 expect_case '\$ ovs-dpctl dump-flows' 'actions:ct\(commit,zone=30,mark=0x5/0xff\),2$'
 expect_case '\$ ovs-dpctl dump-flows' 'nat\(src=10.99.0.1-10.99.0.9:1000-2000,persistent,random\)'
 expect_case '\$ ovs-dpctl dump-flows' 'ipv4\(proto=17\).*actions:ct\(commit,zone=34,helper=tftp\),2$'
+expect_case '\$ ovs-dpctl dump-flows' 'actions:ct\(commit,zone=35,helper=ftp,nat\(src=10.99.0.1\)\),2$'
+expect_case '\$ ovs-dpctl dump-flows' 'actions:ct\(commit,zone=36,label=0x1/0xff\),2$'
 # Malformed actions are refused.
 expect_case 'udp A>B \| ct: nat src and dst' '^  errno ERANGE$'
 expect_case 'udp A>B \| ct: mark mask 0' '^  errno EINVAL$'
