@@ -23,7 +23,11 @@ upcall's KEY is recorded raw, and its conntrack part also decoded on a
 "CT" line: ct_state bits, zone, mark, labels, the original tuple. Every
 frame that leaves a port is recorded with its checksums checked
 (actions_ab.checksums: a NATed frame or ICMP error whose checksum NAT
-broke shows "bad").
+broke shows "bad"; a frame the ftp NAT helper mangled leaves with
+CHECKSUM_PARTIAL, and its TCP checksum field must then hold the
+pseudo-header sum: "tcp=partial-ok"). Every EXECUTE names our socket in
+OVS_PACKET_ATTR_UPCALL_PID, as ovs-vswitchd's do: that is where the
+recirculated packet's MISS upcall goes.
 
 Sections: TCP (handshake, data, an invalid segment, mark and labels set
 on commit), UDP and zones kept apart, ICMP echo, related ICMP errors,
