@@ -44,7 +44,6 @@ malformed ct() actions (the errno of each), and the conntrack table
 sections that leave connections. Commands' lines are "[NNNN] $ cmd",
 "  exit N", "  out| ...", "  err| ...".
 """
-import argparse
 import os
 import re
 import struct
@@ -676,26 +675,8 @@ class CtRun(actions_ab.Run):
 
 
 def main(argv):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    sub = p.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("run")
-    r.add_argument("out")
-    r.add_argument("--ports", required=True, help="the datapath side of the veths: P1,P2,P3")
-    r.add_argument("--caps", required=True, help="their peers: C1,C2,C3")
-    r.add_argument("--deadline", type=float, default=300.0)
-    cp = sub.add_parser("compare")
-    cp.add_argument("c_out")
-    cp.add_argument("rs_out")
-    cp.add_argument("--limit", type=int, default=6)
-    args = p.parse_args(argv)
-    if args.cmd == "compare":
-        return actions_ab.compare(args.c_out, args.rs_out, args.limit)
-    args.vxlan = args.underlay = None
-    run = CtRun(args)
-    try:
-        return run.main()
-    finally:
-        run.teardown()
+    p, _ = actions_ab.arg_parser(__doc__.split("\n\n")[0], tunnel=False, deadline=300.0)
+    return actions_ab.run_or_compare(p.parse_args(argv), CtRun)
 
 
 if __name__ == "__main__":
