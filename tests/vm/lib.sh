@@ -158,6 +158,47 @@ transcript_shows() {
 	done
 }
 
+# For the transcripts whose steps start "[NNNN] name" (actions_ab.py,
+# ct_ab.py), read from openvswitch.ko's transcript $C_OUT:
+# case_block PATTERN: the lines of the step whose header matches PATTERN
+# (ERE, after "[NNNN] ").
+case_block() {
+	awk -v re="^\\\\[[0-9]+\\\\] ($1)\$" '
+		/^\[[0-9]+\] / { on = ($0 ~ re); if (on) n++ }
+		/^$|^#/ { on = 0 }
+		on { print }
+		END { if (!n) exit 1 }' "$C_OUT"
+}
+# expect_case PATTERN ERE / expect_no PATTERN ERE: that step has (has no)
+# a line matching ERE.
+expect_case() {
+	local block
+	block=$(case_block "$1") || fail "openvswitch.ko transcript: no case /$1/"
+	grep -qE -- "$2" <<<"$block" || fail "openvswitch.ko: case /$1/ lacks /$2/: $(head -c 2000 <<<"$block")"
+}
+expect_no() {
+	local block
+	block=$(case_block "$1") || fail "openvswitch.ko transcript: no case /$1/"
+	! grep -qE -- "$2" <<<"$block" || fail "openvswitch.ko: case /$1/ has /$2/: $(head -c 2000 <<<"$block")"
+}
+
+# capture_veths: three veth pairs, taN (a datapath port) and tcN (its peer,
+# where the frames are captured), fixed MACs so that packet types do not
+# vary, IPv6 off everywhere (no stray frames).
+capture_veths() {
+	local n
+	no_ipv6 default
+	no_ipv6 all
+	for n in 1 2 3; do
+		ip link add "ta$n" address "02:00:00:00:0$n:0a" type veth peer name "tc$n" \
+			address "02:00:00:00:0$n:0c"
+		no_ipv6 "ta$n"
+		no_ipv6 "tc$n"
+		ip link set "ta$n" up
+		ip link set "tc$n" up
+	done
+}
+
 no_splat_since() {
 	local log
 	log=$(dmesg | sed -n "/$1/,\$p")

@@ -57,18 +57,8 @@ RUN_TIMEOUT=$((DEADLINE + 60))
 # lookup picks.
 UL_OPTS=(--vxlan vxtest --underlay ulc)
 net_up() {
-	local n
 	echo "$(date +%T.%N) module loaded"
-	no_ipv6 default
-	no_ipv6 all
-	for n in 1 2 3; do
-		ip link add "ta$n" address "02:00:00:00:0$n:0a" type veth peer name "tc$n" \
-			address "02:00:00:00:0$n:0c"
-		no_ipv6 "ta$n"
-		no_ipv6 "tc$n"
-		ip link set "ta$n" up
-		ip link set "tc$n" up
-	done
+	capture_veths
 	modprobe vxlan 2>/dev/null || true
 	ip link add vxtest address 02:00:00:00:04:0a type vxlan external dstport 4789 ||
 		fail "cannot create a collect-metadata vxlan device (CONFIG_VXLAN?)"
@@ -113,26 +103,7 @@ run_corpus() {
 	[ "$run_rc" = 0 ] || fail "actions_ab.py against $1 exited with status $run_rc (transcript: $2)"
 }
 
-# case_block PATTERN: the lines of the openvswitch.ko transcript's case
-# whose header matches PATTERN (ERE, after "[NNNN] ").
-case_block() {
-	awk -v re="^\\\\[[0-9]+\\\\] ($1)\$" '
-		/^\[[0-9]+\] / { on = ($0 ~ re); if (on) n++ }
-		/^$|^#/ { on = 0 }
-		on { print }
-		END { if (!n) exit 1 }' "$C_OUT"
-}
-expect_case() {
-	local block
-	block=$(case_block "$1") || fail "openvswitch.ko transcript: no case /$1/"
-	grep -qE -- "$2" <<<"$block" || fail "openvswitch.ko: case /$1/ lacks /$2/: $(head -c 1500 <<<"$block")"
-}
-expect_no() {
-	local block
-	block=$(case_block "$1") || fail "openvswitch.ko transcript: no case /$1/"
-	! grep -qE -- "$2" <<<"$block" || fail "openvswitch.ko: case /$1/ has /$2/: $(head -c 1500 <<<"$block")"
-}
-
+# case_block, expect_case, expect_no (lib.sh) read $C_OUT.
 kmemleak_start
 run_corpus openvswitch "$C_OUT"
 
