@@ -3,7 +3,8 @@
  * ovsfuzz failnth: systematic allocation failure. For every command of
  * every family, fail the 1st, 2nd, ... slab allocation of the calling task
  * (/proc/thread-self/fail-nth, with failslab's ignore-gfp-wait off) until
- * the call no longer reaches the nth one (--step K: every Kth). Each
+ * the call no longer reaches the nth one (--step K: every Kth in the
+ * requests that make or remove a device, which allocate hundreds). Each
  * failed call must leave the state a later GET sees as it was, and the
  * identical request must then succeed; its errno is listed. A call that succeeds
  * despite its failed allocation (a notification that could not be sent)
@@ -35,6 +36,8 @@ struct snap {
 	uint64_t part[P_COUNT];
 };
 
+#define COUNT_ONLY 0xffff /* part(): a dump's order is the table's */
+
 static uint64_t mix(uint64_t h, const void *p, size_t n)
 {
 	const uint8_t *b = p;
@@ -54,7 +57,7 @@ static uint64_t part(int err, uint16_t type)
 
 	h = mix(h, &err, sizeof(err));
 	h = mix(h, &r.nmsgs, sizeof(r.nmsgs));
-	if (err || r.nmsgs != 1 || !r.first)
+	if (err || r.nmsgs != 1 || !r.first || type == COUNT_ONLY)
 		return h;
 	if (!type)
 		return mix(h, r.first + NLMSG_HDRLEN, r.first_len - NLMSG_HDRLEN);
@@ -62,24 +65,53 @@ static uint64_t part(int err, uint16_t type)
 	return a ? mix(h, a, a->nla_len) : h;
 }
 
+/* GET by name or UFID, answered in r (common.h's helpers answer in their
+ * own reply). */
+static int get_named(enum fam f, uint16_t attr, int dp, const char *name)
+{
+	start(f, f == F_DP ? OVS_DP_CMD_GET : OVS_VPORT_CMD_GET, dp, 0);
+	put_str(&m, attr, name);
+	return go();
+}
+
+static int get_ufid(const uint8_t *ufid)
+{
+	start(F_FLOW, OVS_FLOW_CMD_GET, dp1, 0);
+	put(&m, OVS_FLOW_ATTR_UFID, ufid, 16);
+	return go();
+}
+
+/* The limits of zones 3 and 4 (the recipes' zones), by name: a GET of all
+ * zones lists them in the module's hash order. */
+static int get_limits(void)
+{
+	struct ovs_zone_limit z3 = { .zone_id = 3 }, z4 = { .zone_id = 4 };
+	size_t n;
+
+	start(F_CTLIMIT, OVS_CT_LIMIT_CMD_GET, 0, 0);
+	n = nest(&m, OVS_CT_LIMIT_ATTR_ZONE_LIMIT);
+	put(&m, 0, &z3, sizeof(z3));
+	put(&m, 0, &z4, sizeof(z4));
+	nest_end(&m, n);
+	return go();
+}
+
 static void snapshot(struct snap *sn)
 {
-	sn->part[P_DP2] = part(get_dp(rq, "fn-dp2", NULL), OVS_DP_ATTR_NAME);
-	start(F_DP, OVS_DP_CMD_GET, 0, 0);
-	put_str(&m, OVS_DP_ATTR_NAME, "fn-dp");
-	sn->part[P_DP] = part(go(), OVS_DP_ATTR_USER_FEATURES);
-	sn->part[P_PORTS] = part(dump(F_VPORT, OVS_VPORT_CMD_GET, dp1), OVS_VPORT_ATTR_NAME);
-	start(F_VPORT, OVS_VPORT_CMD_GET, dp1, 0);
-	put_str(&m, OVS_VPORT_ATTR_NAME, "fnp1");
-	sn->part[P_PORT1] = part(go(), OVS_VPORT_ATTR_UPCALL_PID);
-	sn->part[P_PORT2] = part(get_vport(rq, dp1, "fnp2", NULL), OVS_VPORT_ATTR_PORT_NO);
-	sn->part[P_FLOWS] = part(dump(F_FLOW, OVS_FLOW_CMD_GET, dp1), OVS_FLOW_ATTR_UFID);
-	sn->part[P_FLOWA] = part(get_flow(rq, dp1, ufid_a), OVS_FLOW_ATTR_ACTIONS);
-	sn->part[P_FLOWB] = part(get_flow(rq, dp1, ufid_b), OVS_FLOW_ATTR_ACTIONS);
+	sn->part[P_DP2] = part(get_named(F_DP, OVS_DP_ATTR_NAME, 0, "fn-dp2"), OVS_DP_ATTR_NAME);
+	sn->part[P_DP] = part(get_named(F_DP, OVS_DP_ATTR_NAME, 0, "fn-dp"),
+			      OVS_DP_ATTR_USER_FEATURES);
+	sn->part[P_PORTS] = part(dump(F_VPORT, OVS_VPORT_CMD_GET, dp1), COUNT_ONLY);
+	sn->part[P_PORT1] = part(get_named(F_VPORT, OVS_VPORT_ATTR_NAME, dp1, "fnp1"),
+				 OVS_VPORT_ATTR_UPCALL_PID);
+	sn->part[P_PORT2] = part(get_named(F_VPORT, OVS_VPORT_ATTR_NAME, dp1, "fnp2"),
+				 OVS_VPORT_ATTR_PORT_NO);
+	sn->part[P_FLOWS] = part(dump(F_FLOW, OVS_FLOW_CMD_GET, dp1), COUNT_ONLY);
+	sn->part[P_FLOWA] = part(get_ufid(ufid_a), OVS_FLOW_ATTR_ACTIONS);
+	sn->part[P_FLOWB] = part(get_ufid(ufid_b), OVS_FLOW_ATTR_ACTIONS);
 	sn->part[P_METER1] = part(meter_cmd(OVS_METER_CMD_GET, 1), OVS_METER_ATTR_BANDS);
 	sn->part[P_METER2] = part(meter_cmd(OVS_METER_CMD_GET, 2), OVS_METER_ATTR_BANDS);
-	start(F_CTLIMIT, OVS_CT_LIMIT_CMD_GET, 0, 0);
-	sn->part[P_CTLIMIT] = part(go(), 0);
+	sn->part[P_CTLIMIT] = part(get_limits(), 0);
 }
 
 /* The parts that differ, named, into buf; 0 if none. */
@@ -103,25 +135,40 @@ struct recipe {
 	int (*run)(void);
 	int (*setup)(void); /* makes the state the run starts from */
 	int (*undo)(void);  /* back to the base state after a success */
+	int heavy; /* makes or removes a device: hundreds of allocations */
 };
 
-static int r_dp_new(void) { return new_dp(rq, "fn-dp2", &dp2); }
-static int r_dp_del(void) { return del_dp(rq, "fn-dp2"); }
+/* A recipe's run is one request answered in r (r.lost_answer is read). */
+static int r_dp_new(void)
+{
+	start(F_DP, OVS_DP_CMD_NEW, 0, 0);
+	put_str(&m, OVS_DP_ATTR_NAME, "fn-dp2");
+	put_u32(&m, OVS_DP_ATTR_UPCALL_PID, 0);
+	return go();
+}
+
+static int r_dp_del(void)
+{
+	start(F_DP, OVS_DP_CMD_DEL, 0, 0);
+	put_str(&m, OVS_DP_ATTR_NAME, "fn-dp2");
+	return go();
+}
+
 static int r_dp_set(void) { return dp_set("fn-dp", 1); }
 static int r_dp_set_undo(void) { return dp_set("fn-dp", 0); }
-static int r_dp_get(void) { return get_dp(rq, "fn-dp", NULL); }
+static int r_dp_get(void) { return get_named(F_DP, OVS_DP_ATTR_NAME, 0, "fn-dp"); }
 static int r_dp_dump(void) { return dump(F_DP, OVS_DP_CMD_GET, 0); }
 static int r_vp_new(void) { return port_new(dp1, "fnp2"); }
 static int r_vp_del(void) { return port_del(dp1, "fnp2"); }
 static int r_vp_set(void) { return port_set(77); }
 static int r_vp_set_undo(void) { return port_set(0); }
-static int r_vp_get(void) { return get_vport(rq, dp1, "fnp1", NULL); }
+static int r_vp_get(void) { return get_named(F_VPORT, OVS_VPORT_ATTR_NAME, dp1, "fnp1"); }
 static int r_vp_dump(void) { return dump(F_VPORT, OVS_VPORT_CMD_GET, dp1); }
 static int r_fl_new(void) { return flow_new(ufid_b, 0xb); }
 static int r_fl_del(void) { return flow_del(ufid_b); }
 static int r_fl_set(void) { return flow_set(1); }
 static int r_fl_set_undo(void) { return flow_set(0); }
-static int r_fl_get(void) { return get_flow(rq, dp1, ufid_a); }
+static int r_fl_get(void) { return get_ufid(ufid_a); }
 static int r_fl_dump(void) { return dump(F_FLOW, OVS_FLOW_CMD_GET, dp1); }
 static int r_fl_flush(void) { return flow_del(NULL); }
 static int r_fl_readd(void)
@@ -144,31 +191,31 @@ static int r_ct_set3(void) { return ct_limit(OVS_CT_LIMIT_CMD_SET, 3, 10); }
 static int r_ct_get(void) { return ct_limit(OVS_CT_LIMIT_CMD_GET, 3, 0); }
 
 static const struct recipe recipes[] = {
-	{ "ovs_datapath NEW", r_dp_new, NULL, r_dp_del },
-	{ "ovs_datapath DEL", r_dp_del, dp2_new, dp2_new },
-	{ "ovs_datapath SET", r_dp_set, NULL, r_dp_set_undo },
-	{ "ovs_datapath GET", r_dp_get, NULL, NULL },
-	{ "ovs_datapath dump", r_dp_dump, NULL, NULL },
-	{ "ovs_vport NEW", r_vp_new, NULL, r_vp_del },
-	{ "ovs_vport DEL", r_vp_del, r_vp_new, r_vp_new },
-	{ "ovs_vport SET", r_vp_set, NULL, r_vp_set_undo },
-	{ "ovs_vport GET", r_vp_get, NULL, NULL },
-	{ "ovs_vport dump", r_vp_dump, NULL, NULL },
-	{ "ovs_flow NEW", r_fl_new, NULL, r_fl_del },
-	{ "ovs_flow DEL", r_fl_del, r_fl_new, r_fl_new },
-	{ "ovs_flow SET", r_fl_set, NULL, r_fl_set_undo },
-	{ "ovs_flow GET", r_fl_get, NULL, NULL },
-	{ "ovs_flow dump", r_fl_dump, NULL, NULL },
-	{ "ovs_flow DEL (flush)", r_fl_flush, NULL, r_fl_readd },
-	{ "ovs_packet EXECUTE", r_pk_exec, NULL, NULL },
-	{ "ovs_meter FEATURES", r_me_feat, NULL, NULL },
-	{ "ovs_meter SET (new)", r_me_new, NULL, r_me_del },
-	{ "ovs_meter SET (replace)", r_me_set, NULL, r_me_set_undo },
-	{ "ovs_meter GET", r_me_get, NULL, NULL },
-	{ "ovs_meter DEL", r_me_del, r_me_new, r_me_new },
-	{ "ovs_ct_limit SET", r_ct_set, NULL, r_ct_del4 },
-	{ "ovs_ct_limit GET", r_ct_get, NULL, NULL },
-	{ "ovs_ct_limit DEL", r_ct_del3, NULL, r_ct_set3 },
+	{ "ovs_datapath NEW", r_dp_new, NULL, r_dp_del, 1 },
+	{ "ovs_datapath DEL", r_dp_del, dp2_new, dp2_new, 1 },
+	{ "ovs_datapath SET", r_dp_set, NULL, r_dp_set_undo, 0 },
+	{ "ovs_datapath GET", r_dp_get, NULL, NULL, 0 },
+	{ "ovs_datapath dump", r_dp_dump, NULL, NULL, 0 },
+	{ "ovs_vport NEW", r_vp_new, NULL, r_vp_del, 1 },
+	{ "ovs_vport DEL", r_vp_del, r_vp_new, r_vp_new, 1 },
+	{ "ovs_vport SET", r_vp_set, NULL, r_vp_set_undo, 0 },
+	{ "ovs_vport GET", r_vp_get, NULL, NULL, 0 },
+	{ "ovs_vport dump", r_vp_dump, NULL, NULL, 0 },
+	{ "ovs_flow NEW", r_fl_new, NULL, r_fl_del, 0 },
+	{ "ovs_flow DEL", r_fl_del, r_fl_new, r_fl_new, 0 },
+	{ "ovs_flow SET", r_fl_set, NULL, r_fl_set_undo, 0 },
+	{ "ovs_flow GET", r_fl_get, NULL, NULL, 0 },
+	{ "ovs_flow dump", r_fl_dump, NULL, NULL, 0 },
+	{ "ovs_flow DEL (flush)", r_fl_flush, NULL, r_fl_readd, 0 },
+	{ "ovs_packet EXECUTE", r_pk_exec, NULL, NULL, 0 },
+	{ "ovs_meter FEATURES", r_me_feat, NULL, NULL, 0 },
+	{ "ovs_meter SET (new)", r_me_new, NULL, r_me_del, 0 },
+	{ "ovs_meter SET (replace)", r_me_set, NULL, r_me_set_undo, 0 },
+	{ "ovs_meter GET", r_me_get, NULL, NULL, 0 },
+	{ "ovs_meter DEL", r_me_del, r_me_new, r_me_new, 0 },
+	{ "ovs_ct_limit SET", r_ct_set, NULL, r_ct_del4, 0 },
+	{ "ovs_ct_limit GET", r_ct_get, NULL, NULL, 0 },
+	{ "ovs_ct_limit DEL", r_ct_del3, NULL, r_ct_set3, 0 },
 };
 
 static int fail_fd = -1;
@@ -247,13 +294,19 @@ static void one(const struct recipe *rc, unsigned int max, unsigned int step)
 		e = rc->run();
 		left = get_nth();
 		set_nth(0);
-		if (left) /* the call made fewer than n allocations */
+		if (left) { /* fewer than n allocations: a clean success */
+			if (e)
+				problem("%s: fails with no failed allocation: %s", rc->name,
+					errno_name(e));
+			else if (rc->undo && (e = rc->undo()))
+				problem("%s: undo failed: %s", rc->name, errno_name(e));
 			break;
+		}
 		points++;
 		injections++;
-		snapshot(&now);
 		/* ENOBUFS from recv(): the request ran, its answer was lost. */
 		ran = !e || (e == -ENOBUFS && r.lost_answer);
+		snapshot(&now);
 		if (e) {
 			failed_calls++;
 			note_errno(errnos, sizeof(errnos), e);
@@ -329,7 +382,7 @@ int mode_failnth(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(recipes) / sizeof(recipes[0]); i++)
 		if (!only || strstr(recipes[i].name, only))
-			one(&recipes[i], max, step);
+			one(&recipes[i], max, recipes[i].heavy ? step : 1);
 	del_dp(rq, "fn-dp");
 	del_dp(rq, "fn-dp2");
 	ct_limit(OVS_CT_LIMIT_CMD_DEL, 3, 0);

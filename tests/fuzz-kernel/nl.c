@@ -3,6 +3,7 @@
 #include "nl.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -241,20 +242,19 @@ const struct nlattr *reply_attr(const struct reply *r, uint16_t type)
 	return NULL;
 }
 
-static uint16_t resolve_one(struct nlsock *s, const char *name)
+static uint16_t resolve_one(struct nlsock *s, const char *name, struct msg *m,
+			    struct reply *r)
 {
-	static struct msg m;
-	static struct reply r;
 	const struct nlattr *a;
 
-	msg_start(&m, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY, 1, 0, 0);
-	put_str(&m, CTRL_ATTR_FAMILY_NAME, name);
-	msg_finish(&m);
-	if (nl_transact(s, &m, &r, 0) || !r.first)
+	msg_start(m, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY, 1, 0, 0);
+	put_str(m, CTRL_ATTR_FAMILY_NAME, name);
+	msg_finish(m);
+	if (nl_transact(s, m, r, 0) || !r->first)
 		return 0;
 	/* The controller's replies have no ovs_header: walk by hand. */
 	{
-		const struct nlmsghdr *h = (const void *)r.first;
+		const struct nlmsghdr *h = (const void *)r->first;
 		const uint8_t *p = (const uint8_t *)h + NLMSG_HDRLEN + GENL_HDRLEN;
 		int rem = h->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
 
@@ -273,10 +273,16 @@ static uint16_t resolve_one(struct nlsock *s, const char *name)
 
 int nl_resolve(struct nlsock *s)
 {
-	for (int f = 0; f < F_COUNT; f++) {
-		s->fam_id[f] = resolve_one(s, fam_name[f]);
+	struct msg *m = malloc(sizeof(*m));
+	struct reply *r = malloc(sizeof(*r));
+	int err = m && r ? 0 : -ENOMEM;
+
+	for (int f = 0; f < F_COUNT && !err; f++) {
+		s->fam_id[f] = resolve_one(s, fam_name[f], m, r);
 		if (!s->fam_id[f])
-			return -ENOENT;
+			err = -ENOENT;
 	}
-	return 0;
+	free(m);
+	free(r);
+	return err;
 }
