@@ -13,6 +13,9 @@
  *   ct_limit_netns         ct limits and a datapath in a namespace that dies
  *   nested_depth           clone/sample/check_pkt_len/dec_ttl nested 1..40
  *   xmit_unregistering     EXECUTE output to a port whose device is deleted
+ *   ct_orig_mismatch       EXECUTE whose key has a conntrack original tuple of
+ *                          another protocol than its packet's (C refuses:
+ *                          the tuple would overlap other key fields)
  */
 #include "requests.h"
 
@@ -333,6 +336,44 @@ static void xmit_unregistering(void)
 	say("xmit_unregistering", "6 devices deleted under EXECUTE output", bad ? -EIO : 0);
 }
 
+static void ct_orig_mismatch(void)
+{
+	uint8_t v4[60] = { 0, 1, 2, 3, 4, 0xee, 0, 1, 2, 3, 4, 0xb, 8, 0, 0x45, 0, 0, 46,
+			   0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2 };
+	uint8_t other[60] = { 0, 1, 2, 3, 4, 0xee, 0, 1, 2, 3, 4, 0xb, 0x12, 0x34 };
+	const struct {
+		const char *what;
+		uint8_t *frame;
+		uint16_t tuple;
+		size_t len;
+	} c[] = {
+		{ "IPv4 packet, IPv4 tuple", v4, OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4,
+		  sizeof(struct ovs_key_ct_tuple_ipv4) },
+		{ "IPv4 packet, IPv6 tuple", v4, OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6,
+		  sizeof(struct ovs_key_ct_tuple_ipv6) },
+		{ "0x1234 packet, IPv4 tuple", other, OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4,
+		  sizeof(struct ovs_key_ct_tuple_ipv4) },
+		{ "0x1234 packet, IPv6 tuple", other, OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6,
+		  sizeof(struct ovs_key_ct_tuple_ipv6) },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		uint8_t tuple[64] = { 10, 0, 0, 1, 10, 0, 0, 2 };
+		size_t k, a;
+
+		start(F_PACKET, OVS_PACKET_CMD_EXECUTE, dp1, 0);
+		put(&m, OVS_PACKET_ATTR_PACKET, c[i].frame, 60);
+		k = nest(&m, OVS_PACKET_ATTR_KEY);
+		put_u32(&m, OVS_KEY_ATTR_IN_PORT, 1);
+		put(&m, c[i].tuple, tuple, c[i].len);
+		nest_end(&m, k);
+		a = nest(&m, OVS_PACKET_ATTR_ACTIONS);
+		put_u32(&m, OVS_ACTION_ATTR_OUTPUT, 1);
+		nest_end(&m, a);
+		say("ct_orig_mismatch", c[i].what, go());
+	}
+}
+
 static const struct {
 	const char *name;
 	void (*run)(void);
@@ -344,6 +385,7 @@ static const struct {
 	{ "ct_limit_netns", ct_limit_netns },
 	{ "nested_depth", nested_depth },
 	{ "xmit_unregistering", xmit_unregistering },
+	{ "ct_orig_mismatch", ct_orig_mismatch },
 };
 
 int mode_regress(int argc, char **argv)
