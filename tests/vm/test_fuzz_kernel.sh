@@ -103,7 +103,7 @@ transcript_shows "$OVSRS_OUT/regress-openvswitch.txt" -E '^nested_depth: FLOW NE
 	'^xmit_unregistering: .*: 0$'
 
 # Every line of each pair must match, but for the listed differences
-# (whole lines of the openvswitch_rs output, "# why" comments).
+# (EREs for whole lines of the openvswitch_rs output, "# why" comments).
 diffs=0
 for pair in perm regress diff; do
 	ext=txt; [ $pair != diff ] || ext=log
@@ -112,7 +112,7 @@ for pair in perm regress diff; do
 	paste -d '\n' "$a" "$b" | awk 'NR % 2 { c = $0; next } c != $0 { print "  C: " c; print "  rs: " $0 }' \
 		>"$OVSRS_OUT/$pair.differences" || true
 	unlisted=$(grep '^  rs: ' "$OVSRS_OUT/$pair.differences" | sed 's/^  rs: //' |
-		grep -vxF -f <(grep -v '^#' "$KNOWN" | grep .) || true)
+		grep -vxE -f <(grep -v '^#' "$KNOWN" | grep .) || true)
 	n=$(grep -c '^  rs: ' "$OVSRS_OUT/$pair.differences" || true)
 	echo "$pair: $n differing lines vs openvswitch.ko"
 	if [ -n "$unlisted" ]; then
