@@ -530,6 +530,8 @@ size_t gen_frame(struct gen *g, uint8_t *b, size_t max)
 
 	if (max < 128)
 		return 0;
+	/* (The random tail past the headers is zeros: the same every run.) */
+	memset(b, 0, max);
 	fill(g, b, 12);
 	b[0] &= 0xfe;
 	if (et == 0x8100 || et == 0x88a8) {

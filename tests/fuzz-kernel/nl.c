@@ -200,11 +200,9 @@ int nl_transact(struct nlsock *s, struct msg *m, struct reply *r,
 	}
 }
 
-const struct nlattr *attr_in(const struct nlattr *n, uint16_t type)
+/* The first attribute TYPE in rem bytes from p (as nla_find()). */
+static const struct nlattr *find(const uint8_t *p, int rem, uint16_t type)
 {
-	const uint8_t *p = (const uint8_t *)n + NLA_HDRLEN;
-	int rem = n->nla_len - NLA_HDRLEN;
-
 	while (rem >= NLA_HDRLEN) {
 		const struct nlattr *a = (const void *)p;
 
@@ -218,28 +216,24 @@ const struct nlattr *attr_in(const struct nlattr *n, uint16_t type)
 	return NULL;
 }
 
-const struct nlattr *reply_attr(const struct reply *r, uint16_t type)
+const struct nlattr *attr_in(const struct nlattr *n, uint16_t type)
+{
+	return find((const uint8_t *)n + NLA_HDRLEN, n->nla_len - NLA_HDRLEN, type);
+}
+
+/* TYPE in the first reply message, after its headers (hdr bytes). */
+static const struct nlattr *msg_attr(const struct reply *r, size_t hdr, uint16_t type)
 {
 	const struct nlmsghdr *h = (const void *)r->first;
-	size_t hdr = NLMSG_HDRLEN + GENL_HDRLEN + sizeof(struct ovs_header);
-	const uint8_t *p;
-	int rem;
 
 	if (!h || h->nlmsg_len > r->first_len || h->nlmsg_len < hdr)
 		return NULL;
-	p = (const uint8_t *)h + hdr;
-	rem = h->nlmsg_len - hdr;
-	while (rem >= NLA_HDRLEN) {
-		const struct nlattr *a = (const void *)p;
+	return find((const uint8_t *)h + hdr, h->nlmsg_len - hdr, type);
+}
 
-		if (a->nla_len < NLA_HDRLEN || a->nla_len > rem)
-			break;
-		if ((a->nla_type & NLA_TYPE_MASK) == type)
-			return a;
-		rem -= NLA_ALIGN(a->nla_len);
-		p += NLA_ALIGN(a->nla_len);
-	}
-	return NULL;
+const struct nlattr *reply_attr(const struct reply *r, uint16_t type)
+{
+	return msg_attr(r, NLMSG_HDRLEN + GENL_HDRLEN + sizeof(struct ovs_header), type);
 }
 
 static uint16_t resolve_one(struct nlsock *s, const char *name, struct msg *m,
@@ -252,23 +246,9 @@ static uint16_t resolve_one(struct nlsock *s, const char *name, struct msg *m,
 	msg_finish(m);
 	if (nl_transact(s, m, r, 0) || !r->first)
 		return 0;
-	/* The controller's replies have no ovs_header: walk by hand. */
-	{
-		const struct nlmsghdr *h = (const void *)r->first;
-		const uint8_t *p = (const uint8_t *)h + NLMSG_HDRLEN + GENL_HDRLEN;
-		int rem = h->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
-
-		while (rem >= NLA_HDRLEN) {
-			a = (const void *)p;
-			if (a->nla_len < NLA_HDRLEN || a->nla_len > rem)
-				break;
-			if (a->nla_type == CTRL_ATTR_FAMILY_ID)
-				return *(const uint16_t *)((const uint8_t *)a + NLA_HDRLEN);
-			rem -= NLA_ALIGN(a->nla_len);
-			p += NLA_ALIGN(a->nla_len);
-		}
-	}
-	return 0;
+	/* The controller's replies have no ovs_header. */
+	a = msg_attr(r, NLMSG_HDRLEN + GENL_HDRLEN, CTRL_ATTR_FAMILY_ID);
+	return a ? *(const uint16_t *)((const uint8_t *)a + NLA_HDRLEN) : 0;
 }
 
 int nl_resolve(struct nlsock *s)

@@ -28,6 +28,15 @@
 
 static struct nlsock s;
 
+/* FLOW NEW of UFID B with the base key; the actions nest is open. */
+static size_t flow_b_start(void)
+{
+	start(F_FLOW, OVS_FLOW_CMD_NEW, dp1, 0);
+	put(&m, OVS_FLOW_ATTR_UFID, ufid_b, 16);
+	key(OVS_FLOW_ATTR_KEY, 0xb);
+	return nest(&m, OVS_FLOW_ATTR_ACTIONS);
+}
+
 static void say(const char *recipe, const char *what, int err)
 {
 	printf("%s: %s: %s\n", recipe, what, errno_name(err));
@@ -55,10 +64,7 @@ static void action_buffer_growth(void)
 		size_t n;
 		int e;
 
-		start(F_FLOW, OVS_FLOW_CMD_NEW, dp1, 0);
-		put(&m, OVS_FLOW_ATTR_UFID, ufid_b, 16);
-		key(OVS_FLOW_ATTR_KEY, 0xb);
-		n = nest(&m, OVS_FLOW_ATTR_ACTIONS);
+		n = flow_b_start();
 		for (int k = 0; k < counts[i]; k++) {
 			tunnel_set();
 			put_u32(&m, OVS_ACTION_ATTR_OUTPUT, 1);
@@ -85,10 +91,7 @@ static void set_short_nested_key(void)
 				size_t n, a;
 				struct nlattr *in;
 
-				start(F_FLOW, OVS_FLOW_CMD_NEW, dp1, 0);
-				put(&m, OVS_FLOW_ATTR_UFID, ufid_b, 16);
-				key(OVS_FLOW_ATTR_KEY, 0xb);
-				n = nest(&m, OVS_FLOW_ATTR_ACTIONS);
+				n = flow_b_start();
 				a = nest(&m, masked ? OVS_ACTION_ATTR_SET_MASKED : OVS_ACTION_ATTR_SET);
 				/* A nested header claiming len bytes, i.e. less
 				 * than its own 4-byte header. */
@@ -252,10 +255,7 @@ static void nested_depth(void)
 			size_t n;
 			int e;
 
-			start(F_FLOW, OVS_FLOW_CMD_NEW, dp1, 0);
-			put(&m, OVS_FLOW_ATTR_UFID, ufid_b, 16);
-			key(OVS_FLOW_ATTR_KEY, 0xb);
-			n = nest(&m, OVS_FLOW_ATTR_ACTIONS);
+			n = flow_b_start();
 			nest_to(depth, kind);
 			nest_end(&m, n);
 			e = go();
