@@ -244,6 +244,10 @@ static int base(void)
 {
 	int e;
 
+	/* Limits are per namespace: a fuzz run before may have left zone 4
+	 * one, which the SET recipe's undo (a DEL) would not give back. */
+	ct_limit(OVS_CT_LIMIT_CMD_DEL, 4, 0);
+
 	if ((e = new_dp(rq, "fn-dp", &dp1)) || (e = port_new(dp1, "fnp1")) ||
 	    (e = flow_new(ufid_a, 0xa)) || (e = meter_set(1, 1000)) ||
 	    (e = ct_limit(OVS_CT_LIMIT_CMD_SET, 3, 10)))
