@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -96,6 +97,8 @@ static int get_limits(void)
 	return go();
 }
 
+static uint64_t limits_part(int err);
+
 static void snapshot(struct snap *sn)
 {
 	sn->part[P_DP2] = part(get_named(F_DP, OVS_DP_ATTR_NAME, 0, "fn-dp2"), OVS_DP_ATTR_NAME);
@@ -111,7 +114,33 @@ static void snapshot(struct snap *sn)
 	sn->part[P_FLOWB] = part(get_ufid(ufid_b), OVS_FLOW_ATTR_ACTIONS);
 	sn->part[P_METER1] = part(meter_cmd(OVS_METER_CMD_GET, 1), OVS_METER_ATTR_BANDS);
 	sn->part[P_METER2] = part(meter_cmd(OVS_METER_CMD_GET, 2), OVS_METER_ATTR_BANDS);
-	sn->part[P_CTLIMIT] = part(get_limits(), 0);
+	sn->part[P_CTLIMIT] = limits_part(get_limits());
+}
+
+/* The zones' ids and limits, not their connection counts. */
+static uint64_t limits_part(int err)
+{
+	const struct nlattr *n = err ? NULL : reply_attr(&r, OVS_CT_LIMIT_ATTR_ZONE_LIMIT);
+	uint64_t h = mix(0xcbf29ce484222325ULL, &err, sizeof(err));
+	const uint8_t *p;
+	int rem;
+
+	if (!n)
+		return h;
+	p = (const uint8_t *)n + NLA_HDRLEN;
+	rem = n->nla_len - NLA_HDRLEN;
+	while (rem >= (int)(NLA_HDRLEN + sizeof(struct ovs_zone_limit))) {
+		const struct nlattr *a = (const void *)p;
+		const struct ovs_zone_limit *z = (const void *)(p + NLA_HDRLEN);
+
+		if (a->nla_len < NLA_HDRLEN + sizeof(*z) || a->nla_len > rem)
+			break;
+		h = mix(h, &z->zone_id, sizeof(z->zone_id));
+		h = mix(h, &z->limit, sizeof(z->limit));
+		rem -= NLA_ALIGN(a->nla_len);
+		p += NLA_ALIGN(a->nla_len);
+	}
+	return h;
 }
 
 /* The parts that differ, named, into buf; 0 if none. */
@@ -244,9 +273,11 @@ static int base(void)
 {
 	int e;
 
-	/* Limits are per namespace: a fuzz run before may have left zone 4
-	 * one, which the SET recipe's undo (a DEL) would not give back. */
+	/* Limits are per namespace: a fuzz run before may have left some
+	 * (zone 4's, the default) that the recipes' undos would not give
+	 * back. */
 	ct_limit(OVS_CT_LIMIT_CMD_DEL, 4, 0);
+	ct_limit(OVS_CT_LIMIT_CMD_DEL, OVS_ZONE_LIMIT_DEFAULT_ZONE, 0);
 
 	if ((e = new_dp(rq, "fn-dp", &dp1)) || (e = port_new(dp1, "fnp1")) ||
 	    (e = flow_new(ufid_a, 0xa)) || (e = meter_set(1, 1000)) ||
@@ -286,8 +317,10 @@ static void one(const struct recipe *rc, unsigned int max, unsigned int step)
 	if (rc->undo && (e = rc->undo()))
 		problem("%s: undo failed: %s", rc->name, errno_name(e));
 	snapshot(&now);
+	/* No injection yet: a harness limit (the undo is not the inverse
+	 * the recipe assumes), not a module failure. Said, not judged. */
 	if (differs(&now, &before, what, sizeof(what))) {
-		problem("%s: the undo does not restore %s; skipped", rc->name, what);
+		printf("  %-26s SKIPPED: its undo does not restore %s\n", rc->name, what);
 		return;
 	}
 	for (n = 1; n <= max; n += step) {
@@ -370,6 +403,12 @@ int mode_failnth(int argc, char **argv)
 	fail_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 	if (fail_fd < 0) {
 		perror("/proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION?)");
+		return 2;
+	}
+	/* A namespace of its own: ct limits are per namespace, and a fuzz
+	 * run before leaves some behind. */
+	if (unshare(CLONE_NEWNET)) {
+		perror("unshare(CLONE_NEWNET)");
 		return 2;
 	}
 	rq = &s;
