@@ -45,7 +45,7 @@ MODPROBE_CONF := /etc/modprobe.d/openvswitch_rs.conf
 DKMS := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dkms
 
 .PHONY: all module setup kernel modules_install clean check check-debug host-test vm-test demo fuzz lint selftests meter-rate ovn-test help \
-	bench bench-smoke bench-profile bench-tools dkms-src dkms-install dkms-uninstall dkms-test-build
+	fuzz-kernel fuzz-kernel-tools bench bench-smoke bench-profile bench-tools dkms-src dkms-install dkms-uninstall dkms-test-build
 
 all: module
 
@@ -63,6 +63,8 @@ help:
 	@echo "make ovn-test         OVN on two hypervisors (Geneve, router, ACL with a logging meter),"
 	@echo "                      both modules (OVSRS_T_OVN_MODULES=openvswitch: the C one alone)"
 	@echo "make fuzz             fuzz the netlink parsers on the host (FUZZ_SECONDS per target, default 600)"
+	@echo "make fuzz-kernel      the in-guest genetlink fuzzing campaign on the debug kernel (long;"
+	@echo "                      FUZZ_KERNEL_RUNS, FUZZ_KERNEL_STEPS; Documentation/fuzzing.md)"
 	@echo "make demo             boot the VM, load the module, start ovs-vswitchd, pass traffic"
 	@echo "make modules_install  install into /lib/modules (or INSTALL_MOD_PATH)"
 	@echo "make dkms-install     switch this machine to openvswitch_rs: dkms add/build/install for the"
@@ -156,6 +158,21 @@ selftests: module
 
 fuzz:
 	scripts/fuzz $(FUZZ_SECONDS)
+
+# The in-guest fuzzer (tests/fuzz-kernel/): a static binary built on the
+# host, run in the VM from the shared root like the bench tools.
+FUZZ_KERNEL_SRCS := $(wildcard tests/fuzz-kernel/*.c tests/fuzz-kernel/*.h)
+
+fuzz-kernel-tools: build/fuzz-kernel/ovsfuzz
+
+build/fuzz-kernel/ovsfuzz: $(FUZZ_KERNEL_SRCS)
+	@mkdir -p build/fuzz-kernel
+	gcc -O2 -g -Wall -Wextra -D_GNU_SOURCE -static -pthread -o $@ $(filter %.c,$^)
+
+fuzz-kernel:
+	$(MAKE) FLAVOUR=debug module
+	$(MAKE) fuzz-kernel-tools
+	scripts/fuzz-kernel
 
 vm-test:
 	scripts/check --only "$(T)"
