@@ -11,8 +11,9 @@ set -euo pipefail
 OVSRS_KO="$OVSRS_TOP/build/$OVSRS_FLAVOUR/openvswitch_rs.ko"
 GENL_FAMILIES="$OVSRS_TOP/tests/vm/genl_families.py"
 OVS_DP_PY="$OVSRS_TOP/tests/vm/ovs_dp.py"
-# The interpreter itself: a `python3` found on PATH may be a pyenv shim, a
-# bash script that costs 10-20 s per start under TCG (the Python is 3 s).
+# The interpreter itself, never a version manager's shim (a bash script
+# that costs seconds per start under TCG; scripts/vm also drops shims from
+# the guest's PATH).
 PYTHON=/usr/bin/python3
 [ -x "$PYTHON" ] || PYTHON=python3
 BLOCK_C_CONF=/etc/modprobe.d/ovsrs-block-openvswitch.conf
