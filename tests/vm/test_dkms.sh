@@ -76,8 +76,8 @@ t0=$SECONDS
 ovs_ctl_start || fail "ovs-ctl start failed"
 pass "ovs-ctl start in $((SECONDS - t0)) s"
 check_lsmod "ovs-ctl start"
-# ovs-vswitchd's first seconds under TCG (see start_ovs in lib.sh).
-sleep 10
+# ovs-vswitchd 3.1's first 10 s of guest uptime (see lib.sh).
+wait_ovs_cpu_count
 
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 ovs-vsctl --timeout=30 add-br br0

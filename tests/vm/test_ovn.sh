@@ -119,7 +119,7 @@ underlay_up() {
 }
 
 # ovsdb-server and ovs-vswitchd of each hypervisor, started together; then
-# lib.sh's wait (start_ovs: a bridge added in ovs-vswitchd's first seconds
+# lib.sh's wait_ovs_cpu_count (a bridge added in the guest's first 10 s
 # loses its upcalls), then br-int and ovn-controller.
 hypervisors_up() {
 	local hv d
@@ -135,7 +135,7 @@ hypervisors_up() {
 		wait_for_log "/tmp/ovn/$hv/ovs-vswitchd.log" 'ovs-vswitchd (Open vSwitch)' 60 ||
 			fail "$MOD: ovs-vswitchd of $hv did not start"
 	done
-	sleep 10
+	wait_ovs_cpu_count
 	for hv in "${HVS[@]}"; do
 		d=/tmp/ovn/$hv
 		vsctl "$hv" add-br br-int -- set bridge br-int fail-mode=secure \
