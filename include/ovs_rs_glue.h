@@ -293,6 +293,29 @@ struct ovs_rs_nf_conn;
 struct ovs_rs_nf_conn *ovs_rs_ct_tmpl_alloc(struct net *net, u16 zone_id);
 void ovs_rs_ct_tmpl_free(struct ovs_rs_nf_conn *tmpl);
 u16 ovs_rs_ct_zone_id(const struct ovs_rs_nf_conn *ct);
+/* A conntrack helper (struct nf_conntrack_helper), opaque to Rust. */
+struct ovs_rs_ct_helper;
+/* The template's CT action commits: mark it confirmed, as C does. */
+void ovs_rs_ct_tmpl_confirm(struct ovs_rs_nf_conn *tmpl);
+bool ovs_rs_ct_tmpl_confirmed(const struct ovs_rs_nf_conn *tmpl);
+/* nf_ct_set_timeout() on a template: 0 or -errno. */
+int ovs_rs_ct_tmpl_set_timeout(struct net *net, struct ovs_rs_nf_conn *tmpl,
+			       u8 family, u8 proto, const char *name);
+/* nf_ct_destroy_timeout(), whether or not one was attached. */
+void ovs_rs_ct_tmpl_destroy_timeout(struct ovs_rs_nf_conn *tmpl);
+/*
+ * nf_ct_add_helper(): the helper @name (its module loaded on demand, and
+ * its NAT half with @nat) attached to @tmpl; 0 and a reference in *@out,
+ * or -errno and no reference.
+ */
+int ovs_rs_ct_tmpl_add_helper(struct ovs_rs_nf_conn *tmpl, const char *name,
+			      u8 family, u8 proto, bool nat,
+			      struct ovs_rs_ct_helper **out);
+/* Puts what ovs_rs_ct_tmpl_add_helper() took (with @nat, the NAT half). */
+void ovs_rs_ct_helper_put(struct ovs_rs_ct_helper *helper, bool nat);
+/* The template's attached helper, NULL if none. */
+const struct ovs_rs_ct_helper *
+ovs_rs_ct_tmpl_helper(const struct ovs_rs_nf_conn *tmpl);
 
 /* An nf_conncount_data, opaque to Rust. */
 struct ovs_rs_conncount;

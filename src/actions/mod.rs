@@ -395,6 +395,10 @@ impl<'a> Exec<'a> {
                     }
                     Ok(())
                 }
+                // Pending (issue 13, step 2): ct() execution
+                // (ovs_ct_execute()); until it lands the packet is
+                // dropped as C drops one whose ct() fails.
+                Op::Ct(_) => Err(EOPNOTSUPP),
                 Op::CtClear => {
                     pkt.skb.ct_clear();
                     ct_clear_key(key);

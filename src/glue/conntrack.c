@@ -13,6 +13,8 @@
 #include <net/net_namespace.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_count.h>
+#include <net/netfilter/nf_conntrack_helper.h>
+#include <net/netfilter/nf_conntrack_timeout.h>
 #include <net/netfilter/nf_conntrack_zones.h>
 
 #include <ovs_rs_glue.h>
@@ -21,19 +23,72 @@
 
 /*
  * A template for connections tracked in @zone_id (both directions), as
- * ovs_ct_copy_action() makes one: confirmed, so that it is never inserted
- * into the table itself.
+ * ovs_ct_copy_action() makes one.
  */
 struct ovs_rs_nf_conn *ovs_rs_ct_tmpl_alloc(struct net *net, u16 zone_id)
 {
 	struct nf_conntrack_zone zone;
-	struct nf_conn *ct;
 
 	nf_ct_zone_init(&zone, zone_id, NF_CT_DEFAULT_ZONE_DIR, 0);
-	ct = nf_ct_tmpl_alloc(net, &zone, GFP_KERNEL);
-	if (ct)
-		__set_bit(IPS_CONFIRMED_BIT, &ct->status);
-	return (struct ovs_rs_nf_conn *)ct;
+	return (struct ovs_rs_nf_conn *)nf_ct_tmpl_alloc(net, &zone,
+							  GFP_KERNEL);
+}
+
+void ovs_rs_ct_tmpl_confirm(struct ovs_rs_nf_conn *tmpl)
+{
+	__set_bit(IPS_CONFIRMED_BIT, &((struct nf_conn *)tmpl)->status);
+}
+
+bool ovs_rs_ct_tmpl_confirmed(const struct ovs_rs_nf_conn *tmpl)
+{
+	return nf_ct_is_confirmed((const struct nf_conn *)tmpl);
+}
+
+int ovs_rs_ct_tmpl_set_timeout(struct net *net, struct ovs_rs_nf_conn *tmpl,
+			       u8 family, u8 proto, const char *name)
+{
+	return nf_ct_set_timeout(net, (struct nf_conn *)tmpl, family, proto,
+				 name);
+}
+
+void ovs_rs_ct_tmpl_destroy_timeout(struct ovs_rs_nf_conn *tmpl)
+{
+	nf_ct_destroy_timeout((struct nf_conn *)tmpl);
+}
+
+int ovs_rs_ct_tmpl_add_helper(struct ovs_rs_nf_conn *tmpl, const char *name,
+			      u8 family, u8 proto, bool nat,
+			      struct ovs_rs_ct_helper **out)
+{
+	struct nf_conntrack_helper *helper = NULL;
+	int err;
+
+	err = nf_ct_add_helper((struct nf_conn *)tmpl, name, family, proto,
+			       nat, &helper);
+	if (!err)
+		*out = (struct ovs_rs_ct_helper *)helper;
+	return err;
+}
+
+void ovs_rs_ct_helper_put(struct ovs_rs_ct_helper *helper, bool nat)
+{
+	struct nf_conntrack_helper *h = (struct nf_conntrack_helper *)helper;
+
+#if IS_ENABLED(CONFIG_NF_NAT)
+	if (nat)
+		nf_nat_helper_put(h);
+#endif
+	nf_conntrack_helper_put(h);
+}
+
+const struct ovs_rs_ct_helper *
+ovs_rs_ct_tmpl_helper(const struct ovs_rs_nf_conn *tmpl)
+{
+	const struct nf_conn_help *help = nfct_help((const struct nf_conn *)tmpl);
+
+	/* Only the template's owner writes it, before any packet reads it. */
+	return help ? (const struct ovs_rs_ct_helper *)
+		rcu_dereference_protected(help->helper, 1) : NULL;
 }
 
 void ovs_rs_ct_tmpl_free(struct ovs_rs_nf_conn *tmpl)
@@ -63,6 +118,47 @@ u16 ovs_rs_ct_zone_id(const struct ovs_rs_nf_conn *ct)
 {
 	WARN_ON_ONCE(1);
 	return 0;
+}
+
+void ovs_rs_ct_tmpl_confirm(struct ovs_rs_nf_conn *tmpl)
+{
+	WARN_ON_ONCE(1);
+}
+
+bool ovs_rs_ct_tmpl_confirmed(const struct ovs_rs_nf_conn *tmpl)
+{
+	WARN_ON_ONCE(1);
+	return false;
+}
+
+int ovs_rs_ct_tmpl_set_timeout(struct net *net, struct ovs_rs_nf_conn *tmpl,
+			       u8 family, u8 proto, const char *name)
+{
+	return -EOPNOTSUPP;
+}
+
+void ovs_rs_ct_tmpl_destroy_timeout(struct ovs_rs_nf_conn *tmpl)
+{
+	WARN_ON_ONCE(1);
+}
+
+int ovs_rs_ct_tmpl_add_helper(struct ovs_rs_nf_conn *tmpl, const char *name,
+			      u8 family, u8 proto, bool nat,
+			      struct ovs_rs_ct_helper **out)
+{
+	return -EOPNOTSUPP;
+}
+
+void ovs_rs_ct_helper_put(struct ovs_rs_ct_helper *helper, bool nat)
+{
+	WARN_ON_ONCE(1);
+}
+
+const struct ovs_rs_ct_helper *
+ovs_rs_ct_tmpl_helper(const struct ovs_rs_nf_conn *tmpl)
+{
+	WARN_ON_ONCE(1);
+	return NULL;
 }
 
 #endif

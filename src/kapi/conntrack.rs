@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Netfilter connection tracking, as far as a switch uses it so far:
-//! zone templates, and counting connections per key (`nf_conncount`).
+//! zone templates with their helpers and timeout policies, and counting
+//! connections per key (`nf_conncount`).
 //!
 //! Netfilter has no Rust bindings; the calls go through
 //! `src/glue/conntrack.c`. Each type here owns what the kernel handed
@@ -9,55 +10,146 @@
 
 use core::ptr::NonNull;
 
-use kernel::{error::to_result, prelude::*};
+use kernel::{error::to_result, prelude::*, str::CStr};
 
 use super::glue;
 use super::netdev::{NetHandle, NetNs};
 
-/// A conntrack template for one zone (`nf_ct_tmpl_alloc()`), confirmed so
-/// it never enters the table itself: what a `ct()` action attaches to a
-/// packet before the lookup, so the lookup happens in its zone. Freed when
-/// dropped (`nf_ct_tmpl_free()`), which its owner must defer until no
+/// A conntrack template for one zone (`nf_ct_tmpl_alloc()`): what a
+/// `ct()` action attaches to a packet before the lookup, so the lookup
+/// happens in its zone, with its helper and timeout policy. Dropping it
+/// puts the helper, the timeout policy and the template, as
+/// `__ovs_ct_free_action()` does; its owner must defer that until no
 /// packet can still be using it (after an RCU grace period, as C frees
 /// an action's).
 ///
 /// # Invariants
 ///
-/// `ct` came from `nf_ct_tmpl_alloc()` and is freed only by the drop.
+/// `ct` came from `nf_ct_tmpl_alloc()` and is freed only by the drop;
+/// `helper`, if any, is the reference `nf_ct_add_helper()` took for it
+/// (and, with `nat`, the NAT helper's), put only by the drop.
+/// `timeout` says a timeout policy was asked for (C then destroys it,
+/// attached or not).
 pub(crate) struct ZoneTemplate {
     ct: NonNull<glue::ovs_rs_nf_conn>,
+    helper: Option<(NonNull<glue::ovs_rs_ct_helper>, bool)>,
+    timeout: bool,
 }
 
-// SAFETY: a template is not tied to a thread; after its setup here it is
-// only read (and reference-counted atomically by the packets that carry
-// it), and it may be freed from any process or RCU callback context.
+// SAFETY: a template is not tied to a thread; after its setup here
+// (`&mut self`) it is only read (and reference-counted atomically by the
+// packets that carry it), and it may be freed from any process or RCU
+// callback context.
 unsafe impl Send for ZoneTemplate {}
 // SAFETY: as above: `&ZoneTemplate` only reads it.
 unsafe impl Sync for ZoneTemplate {}
 
 impl ZoneTemplate {
-    /// A template for `zone` in `net` (`ENOMEM` if none).
-    // Used by `ct()` once it lands; KUnit tests it now.
-    #[allow(dead_code)]
+    /// A template for `zone` in `net` (`ENOMEM` if none). Sleeps.
     pub(crate) fn new(net: NetNs<'_>, zone: u16) -> Result<Self> {
         // SAFETY: `net` is alive (its type); process context.
         let ct = unsafe { glue::ovs_rs_ct_tmpl_alloc(net.as_ptr(), zone) };
-        // INVARIANT: from `nf_ct_tmpl_alloc()`, just now.
+        // INVARIANT: from `nf_ct_tmpl_alloc()`, just now; nothing attached.
         Ok(ZoneTemplate {
             ct: NonNull::new(ct).ok_or(ENOMEM)?,
+            helper: None,
+            timeout: false,
         })
     }
 
     /// The zone the template tracks in (`nf_ct_zone_id()`).
-    #[allow(dead_code)]
     pub(crate) fn zone(&self) -> u16 {
         // SAFETY: a live template (type invariant).
         unsafe { glue::ovs_rs_ct_zone_id(self.ct.as_ptr()) }
+    }
+
+    /// Marks the template confirmed, as C does for a committing action.
+    pub(crate) fn confirm(&mut self) {
+        // SAFETY: a live template no packet uses yet (`&mut self`).
+        unsafe { glue::ovs_rs_ct_tmpl_confirm(self.ct.as_ptr()) }
+    }
+
+    /// Whether [`Self::confirm`] was called.
+    pub(crate) fn confirmed(&self) -> bool {
+        // SAFETY: a live template (type invariant).
+        unsafe { glue::ovs_rs_ct_tmpl_confirmed(self.ct.as_ptr()) }
+    }
+
+    /// `nf_ct_set_timeout()`: attaches the timeout policy `name` (with
+    /// its NUL) of `net` for protocols `family`/`proto`. The template
+    /// destroys it when dropped, even when this fails, as C does.
+    pub(crate) fn set_timeout(
+        &mut self,
+        net: NetNs<'_>,
+        family: u8,
+        proto: u8,
+        name: &[u8],
+    ) -> Result {
+        let name = CStr::from_bytes_with_nul(name).map_err(|_| EINVAL)?;
+        self.timeout = true;
+        // SAFETY: `net` is alive (its type), the template live and not
+        // yet used by packets (`&mut self`), `name` a C string; process
+        // context.
+        to_result(unsafe {
+            glue::ovs_rs_ct_tmpl_set_timeout(
+                net.as_ptr(),
+                self.ct.as_ptr(),
+                family,
+                proto,
+                name.as_char_ptr(),
+            )
+        })
+    }
+
+    /// `nf_ct_add_helper()`: attaches helper `name` (with its NUL) for
+    /// `family`/`proto`, loading its module if need be, and with `nat`
+    /// its NAT half. At most once.
+    pub(crate) fn add_helper(&mut self, name: &[u8], family: u8, proto: u8, nat: bool) -> Result {
+        let name = CStr::from_bytes_with_nul(name).map_err(|_| EINVAL)?;
+        if self.helper.is_some() {
+            return Err(EEXIST);
+        }
+        let mut out = core::ptr::null_mut();
+        // SAFETY: the template is live and not yet used by packets
+        // (`&mut self`), `name` a C string, `out` written on success;
+        // process context (the module load sleeps).
+        to_result(unsafe {
+            glue::ovs_rs_ct_tmpl_add_helper(
+                self.ct.as_ptr(),
+                name.as_char_ptr(),
+                family,
+                proto,
+                nat,
+                &mut out,
+            )
+        })?;
+        // INVARIANT: success took one reference (and one on the NAT
+        // helper with `nat`), put by the drop.
+        self.helper = Some((NonNull::new(out).ok_or(EINVAL)?, nat));
+        Ok(())
+    }
+
+    /// Whether the template carries the helper this value attached.
+    pub(crate) fn has_helper(&self) -> bool {
+        // SAFETY: a live template (type invariant).
+        let attached = unsafe { glue::ovs_rs_ct_tmpl_helper(self.ct.as_ptr()) };
+        self.helper
+            .is_some_and(|(h, _)| core::ptr::eq(attached, h.as_ptr()))
     }
 }
 
 impl Drop for ZoneTemplate {
     fn drop(&mut self) {
+        if let Some((helper, nat)) = self.helper {
+            // SAFETY: the reference(s) `add_helper()` took, put only here
+            // (type invariant).
+            unsafe { glue::ovs_rs_ct_helper_put(helper.as_ptr(), nat) }
+        }
+        if self.timeout {
+            // SAFETY: a live template; destroying a timeout that did not
+            // attach is a no-op.
+            unsafe { glue::ovs_rs_ct_tmpl_destroy_timeout(self.ct.as_ptr()) }
+        }
         // SAFETY: a live template, freed only here (type invariant).
         unsafe { glue::ovs_rs_ct_tmpl_free(self.ct.as_ptr()) }
     }
@@ -135,9 +227,28 @@ mod tests {
     fn zone_templates() -> TestResult {
         let net = NetNs::init_net().ok_or("no init_net")?;
         for zone in [0, 1, 513, u16::MAX] {
-            let tmpl = ZoneTemplate::new(net, zone).map_err(|_| "alloc")?;
+            let mut tmpl = ZoneTemplate::new(net, zone).map_err(|_| "alloc")?;
             assert_eq!(tmpl.zone(), zone);
+            assert!(!tmpl.confirmed());
+            tmpl.confirm();
+            assert!(tmpl.confirmed());
         }
+        Ok(())
+    }
+
+    /// A helper that does not exist is refused with `EINVAL` (as C's
+    /// `nf_ct_add_helper()` says) and leaves nothing to put; a timeout
+    /// policy that does not exist is refused, and destroyed on drop all
+    /// the same.
+    #[test]
+    fn unknown_helpers_and_timeouts() -> TestResult {
+        let net = NetNs::init_net().ok_or("no init_net")?;
+        let mut tmpl = ZoneTemplate::new(net, 7).map_err(|_| "alloc")?;
+        let e = tmpl.add_helper(b"no-such-helper\0", 2, 6, false);
+        assert!(e == Err(EINVAL));
+        assert!(!tmpl.has_helper());
+        assert!(tmpl.set_timeout(net, 2, 6, b"no-such-policy\0").is_err());
+        assert!(tmpl.add_helper(b"unterminated", 2, 6, false) == Err(EINVAL));
         Ok(())
     }
 
