@@ -36,6 +36,17 @@ pub struct CtSupport {
 }
 
 impl CtSupport {
+    /// Everything: a kernel with conntrack, zones, marks, labels, NAT and
+    /// timeout policies (the test kernel's).
+    pub const ALL: CtSupport = CtSupport {
+        state: true,
+        zone: true,
+        mark: true,
+        labels: true,
+        nat: true,
+        timeout: true,
+    };
+
     /// `CT_SUPPORTED_MASK`.
     fn state_mask(self) -> u32 {
         if self.state {

@@ -19,14 +19,7 @@ use openvswitch_rs_host::kapi::conntrack::ZoneTemplate;
 use openvswitch_rs_host::netlink::attr::Attrs;
 use openvswitch_rs_host::netlink::build::SliceSink;
 
-const CT: CtSupport = CtSupport {
-    state: true,
-    zone: true,
-    mark: true,
-    labels: true,
-    nat: true,
-    timeout: true,
-};
+const CT: CtSupport = CtSupport::ALL;
 
 /// Templates as the host stands them in.
 struct Templates(Option<Family>);

@@ -79,14 +79,7 @@ fn answer(key: &[u8], mask: Option<&[u8]>, acts: &[u8], ct: CtSupport) -> String
 fn main() {
     // openvswitch.ko of the test kernel has conntrack with zones, marks
     // and labels.
-    let ct = CtSupport {
-        state: true,
-        zone: true,
-        mark: true,
-        labels: true,
-        nat: true,
-        timeout: true,
-    };
+    let ct = CtSupport::ALL;
     let stdin = io::stdin();
     let mut out = io::stdout().lock();
     for line in stdin.lock().lines() {

@@ -13,14 +13,7 @@ mod suite {
     use crate::test_support::{stream, TestResult};
     use crate::uapi::action;
 
-    const ALL: CtSupport = CtSupport {
-        state: true,
-        zone: true,
-        mark: true,
-        labels: true,
-        nat: true,
-        timeout: true,
-    };
+    const ALL: CtSupport = CtSupport::ALL;
 
     fn key(eth_type: u16) -> FlowKey {
         let mut k = FlowKey::default();

@@ -325,14 +325,7 @@ mod ct {
     use crate::test_support::stream;
     use crate::uapi::{ct_attr, nat_attr};
 
-    const ALL: CtSupport = CtSupport {
-        state: true,
-        zone: true,
-        mark: true,
-        labels: true,
-        nat: true,
-        timeout: true,
-    };
+    const ALL: CtSupport = CtSupport::ALL;
 
     /// The kernel's half, as the host sees it: a helper named "bad" does
     /// not exist.
