@@ -317,6 +317,54 @@ void ovs_rs_ct_helper_put(struct ovs_rs_ct_helper *helper, bool nat);
 const struct ovs_rs_ct_helper *
 ovs_rs_ct_tmpl_helper(const struct ovs_rs_nf_conn *tmpl);
 
+#define OVS_RS_CT_LABELS_LEN 16
+
+/* What the flow key says of a packet's connection (ovs_ct_update_key()). */
+struct ovs_rs_ct_key {
+	u8 state;
+	/* NFPROTO_* of the (master) connection, 0 without one. */
+	u8 l3num;
+	/* The original tuple's protocol; ports as the key holds them. */
+	u8 orig_proto;
+	u16 zone;
+	u32 mark;
+	u8 labels[OVS_RS_CT_LABELS_LEN];
+	u8 orig_src[16];
+	u8 orig_dst[16];
+	u16 orig_tp_src; /* big-endian */
+	u16 orig_tp_dst; /* big-endian */
+};
+
+/* One ct() action's execution parameters, and the key's CT fields. */
+struct ovs_rs_ct_info {
+	const struct ovs_rs_nf_conn *tmpl;
+	u8 family;
+	bool commit;
+	bool force;
+	bool have_eventmask;
+	u32 eventmask;
+	u32 mark;
+	u32 mark_mask;
+	u8 labels[OVS_RS_CT_LABELS_LEN];
+	u8 labels_mask[OVS_RS_CT_LABELS_LEN];
+	u8 key_state;
+	u16 key_zone;
+};
+
+#define OVS_RS_CT_SET_MARK 1
+#define OVS_RS_CT_SET_LABELS 2
+
+void ovs_rs_ct_skb_key(const struct sk_buff *skb, bool post_ct, u16 zone_id,
+		       struct ovs_rs_ct_key *out);
+int ovs_rs_ct_enter_l3(struct sk_buff *skb, u8 family, unsigned int *nh_ofs);
+void ovs_rs_ct_leave_l3(struct sk_buff *skb, unsigned int nh_ofs);
+int ovs_rs_ct_lookup(struct net *net, struct sk_buff *skb,
+		     const struct ovs_rs_ct_info *info);
+void ovs_rs_ct_deliver_events(struct sk_buff *skb);
+bool ovs_rs_ct_skb_unconfirmed(const struct sk_buff *skb);
+int ovs_rs_ct_commit(struct sk_buff *skb, const struct ovs_rs_ct_info *info,
+		     struct ovs_rs_ct_key *key, u8 *set);
+
 /* An nf_conncount_data, opaque to Rust. */
 struct ovs_rs_conncount;
 

@@ -14,6 +14,7 @@ use kernel::{error::to_result, prelude::*, str::CStr};
 
 use super::glue;
 use super::netdev::{NetHandle, NetNs};
+use super::skb::SkBuff;
 
 /// A conntrack template for one zone (`nf_ct_tmpl_alloc()`): what a
 /// `ct()` action attaches to a packet before the lookup, so the lookup
@@ -152,6 +153,209 @@ impl Drop for ZoneTemplate {
         }
         // SAFETY: a live template, freed only here (type invariant).
         unsafe { glue::ovs_rs_ct_tmpl_free(self.ct.as_ptr()) }
+    }
+}
+
+/// `OVS_CT_LABELS_LEN`.
+pub(crate) const LABELS_LEN: usize = 16;
+/// `NFPROTO_IPV4`, `NFPROTO_IPV6`.
+const NFPROTO_IPV4: u8 = 2;
+const NFPROTO_IPV6: u8 = 10;
+/// `OVS_RS_CT_SET_MARK`, `OVS_RS_CT_SET_LABELS` of the glue.
+const SET_MARK: u8 = 1;
+const SET_LABELS: u8 = 2;
+
+/// What a packet's connection puts in the flow key (`ovs_ct_update_key()`
+/// with the NAT flags from the connection).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct CtKey {
+    pub(crate) state: u8,
+    pub(crate) zone: u16,
+    pub(crate) mark: u32,
+    pub(crate) labels: [u8; LABELS_LEN],
+    /// The (master) connection's original tuple, if it has one.
+    pub(crate) orig: Option<CtTuple>,
+}
+
+/// An original tuple: addresses (IPv4 in the first 4 bytes), protocol and
+/// ports as the flow key holds them (ICMP type and code as `htons()`).
+#[derive(Clone, Copy)]
+pub(crate) struct CtTuple {
+    pub(crate) v6: bool,
+    pub(crate) src: [u8; 16],
+    pub(crate) dst: [u8; 16],
+    pub(crate) proto: u8,
+    /// Big-endian values, as in the packet.
+    pub(crate) tp_src: u16,
+    pub(crate) tp_dst: u16,
+}
+
+impl CtKey {
+    fn from_glue(k: &glue::ovs_rs_ct_key) -> Self {
+        let orig = match k.l3num {
+            NFPROTO_IPV4 | NFPROTO_IPV6 => Some(CtTuple {
+                v6: k.l3num == NFPROTO_IPV6,
+                src: k.orig_src,
+                dst: k.orig_dst,
+                proto: k.orig_proto,
+                tp_src: u16::from_be(k.orig_tp_src),
+                tp_dst: u16::from_be(k.orig_tp_dst),
+            }),
+            _ => None,
+        };
+        CtKey {
+            state: k.state,
+            zone: k.zone,
+            mark: k.mark,
+            labels: k.labels,
+            orig,
+        }
+    }
+}
+
+/// One `ct()` execution's parameters (`struct ovs_conntrack_info` and the
+/// key's CT fields that `skb_nfct_cached()` reads).
+pub(crate) struct CtParams<'a> {
+    pub(crate) template: &'a ZoneTemplate,
+    pub(crate) family: u8,
+    pub(crate) commit: bool,
+    pub(crate) force: bool,
+    pub(crate) eventmask: Option<u32>,
+    /// Value and mask (mask 0: leave the mark).
+    pub(crate) mark: (u32, u32),
+    /// Value and mask (mask 0: leave the labels).
+    pub(crate) labels: ([u8; LABELS_LEN], [u8; LABELS_LEN]),
+    pub(crate) key_state: u8,
+    pub(crate) key_zone: u16,
+}
+
+impl CtParams<'_> {
+    fn to_glue(&self) -> glue::ovs_rs_ct_info {
+        glue::ovs_rs_ct_info {
+            tmpl: self.template.ct.as_ptr(),
+            family: self.family,
+            commit: self.commit,
+            force: self.force,
+            have_eventmask: self.eventmask.is_some(),
+            eventmask: self.eventmask.unwrap_or(0),
+            mark: self.mark.0,
+            mark_mask: self.mark.1,
+            labels: self.labels.0,
+            labels_mask: self.labels.1,
+            key_state: self.key_state,
+            key_zone: self.key_zone,
+        }
+    }
+}
+
+/// What a commit wrote into the connection (and so into the key).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct CtSet {
+    pub(crate) mark: Option<u32>,
+    pub(crate) labels: Option<[u8; LABELS_LEN]>,
+}
+
+impl SkBuff {
+    /// What the key says of the packet's connection; without one, zeros,
+    /// or with `post_ct` tracked and invalid in zone `zone`.
+    pub(crate) fn ct_key(&self, post_ct: bool, zone: u16) -> CtKey {
+        let mut out = glue::ovs_rs_ct_key::default();
+        // SAFETY: valid skb (its type); `out` is written.
+        unsafe { glue::ovs_rs_ct_skb_key(self.as_ptr(), post_ct, zone, &mut out) };
+        CtKey::from_glue(&out)
+    }
+}
+
+/// A packet pulled to its network header and trimmed to the network
+/// length, as conntrack works on it (`ovs_ct_execute()`), until
+/// [`Self::leave`] pushes the link layer back.
+pub(crate) struct L3Packet {
+    skb: SkBuff,
+    nh_ofs: u32,
+}
+
+/// The result of a conntrack step that may take the packet.
+pub(crate) enum Step<T> {
+    Done(L3Packet, T),
+    Failed(L3Packet, Error),
+    /// Conntrack kept the packet (`NF_STOLEN`).
+    Stolen,
+}
+
+impl L3Packet {
+    /// Pulls `skb` to L3 and trims it for `family` (`NFPROTO_*`); on a
+    /// failure, the packet (pulled) and why.
+    pub(crate) fn enter(skb: SkBuff, family: u8) -> core::result::Result<Self, (SkBuff, Error)> {
+        let mut nh_ofs = 0;
+        // SAFETY: valid skb we own; `nh_ofs` is written.
+        let r = unsafe { glue::ovs_rs_ct_enter_l3(skb.as_ptr(), family, &mut nh_ofs) };
+        match to_result(r) {
+            Ok(()) => Ok(L3Packet { skb, nh_ofs }),
+            Err(e) => Err((skb, e)),
+        }
+    }
+
+    /// Pushes the link layer back.
+    pub(crate) fn leave(self) -> SkBuff {
+        // SAFETY: valid skb we own, pulled by `nh_ofs` in `enter()`.
+        unsafe { glue::ovs_rs_ct_leave_l3(self.skb.as_ptr(), self.nh_ofs) };
+        self.skb
+    }
+
+    fn step<T>(self, r: i32, ok: T) -> Step<T> {
+        if r == EINPROGRESS.to_errno() {
+            // Conntrack owns the packet now (it queued or freed it).
+            let _ = self.skb.into_raw();
+            return Step::Stolen;
+        }
+        match to_result(r) {
+            Ok(()) => Step::Done(self, ok),
+            Err(e) => Step::Failed(self, e),
+        }
+    }
+
+    /// `__ovs_ct_lookup()` (without NAT) in `net`: `true` if the packet
+    /// went through `nf_conntrack_in()`, `false` if its connection was
+    /// cached.
+    pub(crate) fn lookup(self, net: NetNs<'_>, p: &CtParams<'_>) -> Step<bool> {
+        let info = p.to_glue();
+        // SAFETY: `net` alive (its type), valid skb we own at L3, `info`
+        // points to a live template (borrowed by `p`); under RCU (the
+        // datapath runs actions in a read section).
+        let r = unsafe { glue::ovs_rs_ct_lookup(net.as_ptr(), self.skb.as_ptr(), &info) };
+        if r > 0 {
+            return Step::Done(self, true);
+        }
+        self.step(r, false)
+    }
+
+    /// Queued events of the packet's connection (`ovs_ct_lookup()`).
+    pub(crate) fn deliver_events(&mut self) {
+        // SAFETY: valid skb we own.
+        unsafe { glue::ovs_rs_ct_deliver_events(self.skb.as_ptr()) }
+    }
+
+    /// What the key says of the packet's connection after `ct()`.
+    pub(crate) fn key(&self, zone: u16) -> CtKey {
+        self.skb.ct_key(true, zone)
+    }
+
+    /// `ovs_ct_commit()` after the lookup and the zone limit.
+    pub(crate) fn commit(self, p: &CtParams<'_>) -> Step<CtSet> {
+        let info = p.to_glue();
+        let mut key = glue::ovs_rs_ct_key::default();
+        let mut set = 0u8;
+        // SAFETY: valid skb we own at L3, `info` as in `lookup()`; `key`
+        // and `set` are written.
+        let r = unsafe { glue::ovs_rs_ct_commit(self.skb.as_ptr(), &info, &mut key, &mut set) };
+        let mut out = CtSet::default();
+        if set & SET_MARK != 0 {
+            out.mark = Some(key.mark);
+        }
+        if set & SET_LABELS != 0 {
+            out.labels = Some(key.labels);
+        }
+        self.step(r, out)
     }
 }
 
