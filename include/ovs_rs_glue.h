@@ -349,7 +349,36 @@ struct ovs_rs_ct_info {
 	u8 labels_mask[OVS_RS_CT_LABELS_LEN];
 	u8 key_state;
 	u16 key_zone;
+	/* The key's IP protocol (which transport header NAT rewrote). */
+	u8 key_proto;
+	/* OVS_RS_CT_NAT_* bits: 0 for no NAT. */
+	u8 nat;
+	/* struct nf_nat_range2: addresses in network order, ports host. */
+	u32 nat_flags;
+	u8 nat_min_addr[16];
+	u8 nat_max_addr[16];
+	u16 nat_min_proto;
+	u16 nat_max_proto;
 };
+
+#define OVS_RS_CT_NAT 1
+#define OVS_RS_CT_NAT_SRC 2
+#define OVS_RS_CT_NAT_DST 4
+
+/* What NAT rewrote, for the key (ovs_nat_update_key()). */
+struct ovs_rs_ct_nat_out {
+	/* OVS_RS_CT_NAT_SRC and _DST: which were done; with _HAS_PORT_*,
+	 * the port too.
+	 */
+	u8 done;
+	u8 src[16];
+	u8 dst[16];
+	u16 sport; /* big-endian */
+	u16 dport; /* big-endian */
+};
+
+#define OVS_RS_CT_NAT_SRC_PORT 8
+#define OVS_RS_CT_NAT_DST_PORT 16
 
 #define OVS_RS_CT_SET_MARK 1
 #define OVS_RS_CT_SET_LABELS 2
@@ -359,7 +388,8 @@ void ovs_rs_ct_skb_key(const struct sk_buff *skb, bool post_ct, u16 zone_id,
 int ovs_rs_ct_enter_l3(struct sk_buff *skb, u8 family, unsigned int *nh_ofs);
 void ovs_rs_ct_leave_l3(struct sk_buff *skb, unsigned int nh_ofs);
 int ovs_rs_ct_lookup(struct net *net, struct sk_buff *skb,
-		     const struct ovs_rs_ct_info *info);
+		     const struct ovs_rs_ct_info *info,
+		     struct ovs_rs_ct_nat_out *nat);
 void ovs_rs_ct_deliver_events(struct sk_buff *skb);
 bool ovs_rs_ct_skb_unconfirmed(const struct sk_buff *skb);
 int ovs_rs_ct_commit(struct sk_buff *skb, const struct ovs_rs_ct_info *info,

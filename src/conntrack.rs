@@ -6,15 +6,18 @@
 
 use kernel::prelude::*;
 
-use crate::flow::ct_nl::{CtAction, Family};
+use crate::flow::ct_nl::{CtAction, Family, NatKind};
 use crate::flow::extract::{fill_ct, CtMeta, CtOrig, CtOrigAddrs};
 use crate::flow::key::{fields, FlowKey};
 use crate::flow::match_nl::CtSupport;
 use crate::flow::program::{CompileError, CtOp, CtTemplates};
 use crate::flow_family::nlerr;
-use crate::kapi::conntrack::{CtKey, CtParams, L3Packet, Step, ZoneTemplate, LABELS_LEN};
+use crate::kapi::conntrack::{
+    CtKey, CtParams, L3Packet, NatDone, NatParams, Step, ZoneTemplate, LABELS_LEN,
+};
 use crate::kapi::netdev::NetNs;
 use crate::kapi::skb::SkBuff;
+use crate::uapi::proto::{ETH_P_IP, ETH_P_IPV6};
 
 /// Makes the zone templates of one flow's CT actions, in `net`, for the
 /// flow's masked key, logging as C logs (`log`: not a probe).
@@ -123,6 +126,7 @@ pub(crate) enum Outcome {
 
 /// `ovs_ct_execute()`: the packet looked up (and with `commit`
 /// committed) in the action's zone, and the key's CT fields updated.
+#[inline(never)]
 pub(crate) fn execute(net: NetNs<'_>, skb: SkBuff, key: &mut FlowKey, op: &CtOp) -> Outcome {
     let a = &op.action;
     if key.get_u8(fields::IP_FRAG) != 0 {
@@ -151,13 +155,23 @@ pub(crate) fn execute(net: NetNs<'_>, skb: SkBuff, key: &mut FlowKey, op: &CtOp)
         labels: (labels, labels_mask),
         key_state: key.get_u8(fields::CT_STATE),
         key_zone: u16::from_ne_bytes(key.array(fields::CT_ZONE)),
+        key_proto: key.get_u8(fields::IP_PROTO),
+        nat: a.nat.map(|n| NatParams {
+            src: n.kind == NatKind::Src,
+            dst: n.kind == NatKind::Dst,
+            flags: n.range.flags,
+            min_addr: n.range.min_addr,
+            max_addr: n.range.max_addr,
+            min_proto: n.range.min_proto,
+            max_proto: n.range.max_proto,
+        }),
     };
     let pkt = match L3Packet::enter(skb, params.family) {
         Ok(p) => p,
         Err((skb, e)) => return Outcome::Failed(skb, e),
     };
     let mut pkt = match pkt.lookup(net, &params) {
-        Step::Done(p, ran) => {
+        Step::Done(p, (ran, nat)) => {
             if ran {
                 // A fresh lookup: no NAT done yet in this zone, so the
                 // key keeps no NAT flags (C clears the state first).
@@ -165,6 +179,7 @@ pub(crate) fn execute(net: NetNs<'_>, skb: SkBuff, key: &mut FlowKey, op: &CtOp)
                 meta.state &= !CS_F_NAT_MASK;
                 fill_ct(key, &meta);
             }
+            nat_update_key(key, &nat);
             p
         }
         Step::Failed(p, e) => return Outcome::Failed(p.leave(), e),
@@ -188,4 +203,46 @@ pub(crate) fn execute(net: NetNs<'_>, skb: SkBuff, key: &mut FlowKey, op: &CtOp)
         pkt.deliver_events();
     }
     Outcome::Continue(pkt.leave())
+}
+
+/// `OVS_CS_F_SRC_NAT`, `OVS_CS_F_DST_NAT`.
+const CS_F_SRC_NAT: u8 = 0x40;
+const CS_F_DST_NAT: u8 = 0x80;
+
+/// `ovs_nat_update_key()`: the NAT flags, and the rewritten addresses and
+/// ports in the key.
+fn nat_update_key(key: &mut FlowKey, nat: &NatDone) {
+    let v4 = key.get_be16(fields::ETH_TYPE) == ETH_P_IP;
+    let v6 = key.get_be16(fields::ETH_TYPE) == ETH_P_IPV6;
+    let sides = [
+        (
+            nat.src,
+            CS_F_SRC_NAT,
+            fields::IPV4_SRC,
+            fields::IPV6_SRC,
+            fields::TP_SRC,
+        ),
+        (
+            nat.dst,
+            CS_F_DST_NAT,
+            fields::IPV4_DST,
+            fields::IPV6_DST,
+            fields::TP_DST,
+        ),
+    ];
+    for (side, flag, f4, f6, tp) in sides {
+        let Some(rw) = side else { continue };
+        let state = key.get_u8(fields::CT_STATE);
+        key.set_u8(fields::CT_STATE, state | flag);
+        if v4 {
+            key.set(f4, &[rw.addr[0], rw.addr[1], rw.addr[2], rw.addr[3]]);
+        } else if v6 {
+            key.set(f6, &rw.addr);
+        } else {
+            continue;
+        }
+        if let Some(port) = rw.port {
+            key.set_be16(tp, port);
+        }
+    }
 }

@@ -10,6 +10,7 @@
  */
 #include <linux/err.h>
 #include <linux/rcupdate.h>
+#include <linux/ip.h>
 #include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <linux/netfilter.h>
@@ -20,6 +21,8 @@
 #include <net/netfilter/nf_conntrack_ecache.h>
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_conntrack_l4proto.h>
+#include <net/netfilter/nf_conntrack_seqadj.h>
+#include <net/netfilter/nf_nat.h>
 #include <net/netfilter/nf_conntrack_labels.h>
 #include <net/netfilter/nf_conntrack_timeout.h>
 #include <net/netfilter/nf_conntrack_zones.h>
@@ -364,14 +367,90 @@ static bool ovs_rs_ct_cached(struct net *net, struct sk_buff *skb,
 	return executed;
 }
 
+#if IS_ENABLED(CONFIG_NF_NAT)
+/* ovs_nat_update_key()'s reads: the rewritten address and port. */
+static void ovs_rs_ct_nat_read(const struct sk_buff *skb, u8 family,
+			       u8 proto, bool src, struct ovs_rs_ct_nat_out *out)
+{
+	const void *ports;
+	__be16 port;
+
+	if (family == NFPROTO_IPV4) {
+		__be32 a = src ? ip_hdr(skb)->saddr : ip_hdr(skb)->daddr;
+
+		memcpy(src ? out->src : out->dst, &a, 4);
+	} else {
+		const struct in6_addr *a = src ? &ipv6_hdr(skb)->saddr :
+						 &ipv6_hdr(skb)->daddr;
+
+		memcpy(src ? out->src : out->dst, a, 16);
+	}
+	out->done |= src ? OVS_RS_CT_NAT_SRC : OVS_RS_CT_NAT_DST;
+	/* UDP, TCP and SCTP all start with the source then destination port. */
+	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP &&
+	    proto != IPPROTO_SCTP)
+		return;
+	ports = skb_transport_header(skb);
+	memcpy(&port, (const u8 *)ports + (src ? 0 : 2), 2);
+	if (src) {
+		out->sport = (__force u16)port;
+		out->done |= OVS_RS_CT_NAT_SRC_PORT;
+	} else {
+		out->dport = (__force u16)port;
+		out->done |= OVS_RS_CT_NAT_DST_PORT;
+	}
+}
+
+/* ovs_ct_nat(): NF_ACCEPT or the verdict. */
+static int ovs_rs_ct_nat(struct sk_buff *skb, struct nf_conn *ct,
+			 enum ip_conntrack_info ctinfo,
+			 const struct ovs_rs_ct_info *info,
+			 struct ovs_rs_ct_nat_out *out)
+{
+	struct nf_nat_range2 range = {};
+	int err, action = 0;
+
+	if (!(info->nat & OVS_RS_CT_NAT))
+		return NF_ACCEPT;
+	if (info->nat & OVS_RS_CT_NAT_SRC)
+		action |= BIT(NF_NAT_MANIP_SRC);
+	if (info->nat & OVS_RS_CT_NAT_DST)
+		action |= BIT(NF_NAT_MANIP_DST);
+	range.flags = info->nat_flags;
+	memcpy(&range.min_addr, info->nat_min_addr, sizeof(range.min_addr));
+	memcpy(&range.max_addr, info->nat_max_addr, sizeof(range.max_addr));
+	range.min_proto.all = htons(info->nat_min_proto);
+	range.max_proto.all = htons(info->nat_max_proto);
+	err = nf_ct_nat(skb, ct, ctinfo, &action, &range, info->commit);
+	if (err != NF_ACCEPT)
+		return err;
+	if (action & BIT(NF_NAT_MANIP_SRC))
+		ovs_rs_ct_nat_read(skb, info->family, info->key_proto, true, out);
+	if (action & BIT(NF_NAT_MANIP_DST))
+		ovs_rs_ct_nat_read(skb, info->family, info->key_proto, false, out);
+	return err;
+}
+#else
+static int ovs_rs_ct_nat(struct sk_buff *skb, struct nf_conn *ct,
+			 enum ip_conntrack_info ctinfo,
+			 const struct ovs_rs_ct_info *info,
+			 struct ovs_rs_ct_nat_out *out)
+{
+	return NF_ACCEPT;
+}
+#endif
+
 /*
- * __ovs_ct_lookup() without NAT: 1 if the packet went through
- * nf_conntrack_in() (its key must be read again), 0 if its cached
- * connection stood, -EINPROGRESS if conntrack took it, else -errno.
+ * __ovs_ct_lookup(): 1 if the packet went through nf_conntrack_in() (its
+ * key must be read again), 0 if its cached connection stood,
+ * -EINPROGRESS if conntrack took it, else -errno. What NAT did goes to
+ * @nat, for the key (after it is read again).
  */
 int ovs_rs_ct_lookup(struct net *net, struct sk_buff *skb,
-		     const struct ovs_rs_ct_info *info)
+		     const struct ovs_rs_ct_info *info,
+		     struct ovs_rs_ct_nat_out *nat)
 {
+	u8 key_nat = info->key_state & OVS_RS_CS_F_NAT_MASK;
 	bool cached = ovs_rs_ct_cached(net, skb, info);
 	struct nf_conn *tmpl = (struct nf_conn *)info->tmpl;
 	enum ip_conntrack_info ctinfo;
@@ -399,16 +478,35 @@ int ovs_rs_ct_lookup(struct net *net, struct sk_buff *skb,
 		err = ovs_rs_verdict_to_errno(nf_conntrack_in(skb, &state));
 		if (err)
 			return err;
+		/* The key is read again: no NAT done yet in this zone. */
+		key_nat = 0;
 	}
+	memset(nat, 0, sizeof(*nat));
 	ct = nf_ct_get(skb, &ctinfo);
 	if (ct) {
 		const struct nf_conn_help *tmpl_help = nfct_help(tmpl);
 
+		/*
+		 * A new connection is NATed (and its helper run) only by the
+		 * committing ct(), so that the helper knows about the NAT;
+		 * NAT once per packet per zone.
+		 */
+		if (info->nat && !key_nat &&
+		    (nf_ct_is_confirmed(ct) || info->commit)) {
+			err = ovs_rs_ct_nat(skb, ct, ctinfo, info, nat);
+			err = ovs_rs_verdict_to_errno(err);
+			if (err)
+				return err;
+		}
 		if (!nf_ct_is_confirmed(ct) && info->commit && tmpl_help &&
 		    rcu_access_pointer(tmpl_help->helper) && !nfct_help(ct)) {
 			err = __nf_ct_try_assign_helper(ct, tmpl, GFP_ATOMIC);
 			if (err)
 				return err;
+			/* A helper and NAT: sequence numbers may move. */
+			if (info->nat && !nfct_seqadj(ct) &&
+			    !nfct_seqadj_ext_add(ct))
+				return -EINVAL;
 		}
 		if (nf_ct_is_confirmed(ct) && !cached) {
 			err = nf_ct_helper(skb, ct, ctinfo, info->family);
@@ -625,7 +723,8 @@ void ovs_rs_ct_leave_l3(struct sk_buff *skb, unsigned int nh_ofs)
 }
 
 int ovs_rs_ct_lookup(struct net *net, struct sk_buff *skb,
-		     const struct ovs_rs_ct_info *info)
+		     const struct ovs_rs_ct_info *info,
+		     struct ovs_rs_ct_nat_out *nat)
 {
 	WARN_ON_ONCE(1);
 	return -EOPNOTSUPP;

@@ -227,7 +227,46 @@ pub(crate) struct CtParams<'a> {
     pub(crate) labels: ([u8; LABELS_LEN], [u8; LABELS_LEN]),
     pub(crate) key_state: u8,
     pub(crate) key_zone: u16,
+    /// The key's IP protocol.
+    pub(crate) key_proto: u8,
+    pub(crate) nat: Option<NatParams>,
 }
+
+/// What `nf_ct_nat()` is asked for: which manipulations (none: only what
+/// a connection already has) and `struct nf_nat_range2` (addresses in
+/// network order, IPv4 in the first 4 bytes; ports in host order).
+#[derive(Clone, Copy)]
+pub(crate) struct NatParams {
+    pub(crate) src: bool,
+    pub(crate) dst: bool,
+    pub(crate) flags: u32,
+    pub(crate) min_addr: [u8; 16],
+    pub(crate) max_addr: [u8; 16],
+    pub(crate) min_proto: u16,
+    pub(crate) max_proto: u16,
+}
+
+/// One side NAT rewrote: the new address (IPv4 in the first 4 bytes) and,
+/// for UDP, TCP and SCTP, the new port (its big-endian value).
+#[derive(Clone, Copy)]
+pub(crate) struct NatRewrite {
+    pub(crate) addr: [u8; 16],
+    pub(crate) port: Option<u16>,
+}
+
+/// What NAT rewrote in a lookup (`ovs_nat_update_key()`).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct NatDone {
+    pub(crate) src: Option<NatRewrite>,
+    pub(crate) dst: Option<NatRewrite>,
+}
+
+/// `OVS_RS_CT_NAT*` of the glue.
+const NAT: u8 = 1;
+const NAT_SRC: u8 = 2;
+const NAT_DST: u8 = 4;
+const NAT_SRC_PORT: u8 = 8;
+const NAT_DST_PORT: u8 = 16;
 
 impl CtParams<'_> {
     fn to_glue(&self) -> glue::ovs_rs_ct_info {
@@ -244,6 +283,15 @@ impl CtParams<'_> {
             labels_mask: self.labels.1,
             key_state: self.key_state,
             key_zone: self.key_zone,
+            key_proto: self.key_proto,
+            nat: self.nat.map_or(0, |n| {
+                NAT | if n.src { NAT_SRC } else { 0 } | if n.dst { NAT_DST } else { 0 }
+            }),
+            nat_flags: self.nat.map_or(0, |n| n.flags),
+            nat_min_addr: self.nat.map_or([0; 16], |n| n.min_addr),
+            nat_max_addr: self.nat.map_or([0; 16], |n| n.max_addr),
+            nat_min_proto: self.nat.map_or(0, |n| n.min_proto),
+            nat_max_proto: self.nat.map_or(0, |n| n.max_proto),
         }
     }
 }
@@ -314,19 +362,30 @@ impl L3Packet {
         }
     }
 
-    /// `__ovs_ct_lookup()` (without NAT) in `net`: `true` if the packet
-    /// went through `nf_conntrack_in()`, `false` if its connection was
-    /// cached.
-    pub(crate) fn lookup(self, net: NetNs<'_>, p: &CtParams<'_>) -> Step<bool> {
+    /// `__ovs_ct_lookup()` in `net`: whether the packet went through
+    /// `nf_conntrack_in()` (`false`: its connection was cached), and what
+    /// NAT rewrote.
+    pub(crate) fn lookup(self, net: NetNs<'_>, p: &CtParams<'_>) -> Step<(bool, NatDone)> {
         let info = p.to_glue();
+        let mut out = glue::ovs_rs_ct_nat_out::default();
         // SAFETY: `net` alive (its type), valid skb we own at L3, `info`
-        // points to a live template (borrowed by `p`); under RCU (the
-        // datapath runs actions in a read section).
-        let r = unsafe { glue::ovs_rs_ct_lookup(net.as_ptr(), self.skb.as_ptr(), &info) };
+        // points to a live template (borrowed by `p`), `out` is written;
+        // under RCU (the datapath runs actions in a read section).
+        let r = unsafe { glue::ovs_rs_ct_lookup(net.as_ptr(), self.skb.as_ptr(), &info, &mut out) };
+        let side = |done: u8, port_bit: u8, addr: [u8; 16], port: u16| NatRewrite {
+            addr,
+            port: (done & port_bit != 0).then(|| u16::from_be(port)),
+        };
+        let nat = NatDone {
+            src: (out.done & NAT_SRC != 0)
+                .then(|| side(out.done, NAT_SRC_PORT, out.src, out.sport)),
+            dst: (out.done & NAT_DST != 0)
+                .then(|| side(out.done, NAT_DST_PORT, out.dst, out.dport)),
+        };
         if r > 0 {
-            return Step::Done(self, true);
+            return Step::Done(self, (true, nat));
         }
-        self.step(r, false)
+        self.step(r, (false, nat))
     }
 
     /// Queued events of the packet's connection (`ovs_ct_lookup()`).
