@@ -246,3 +246,8 @@ fn nat_update_key(key: &mut FlowKey, nat: &NatDone) {
         }
     }
 }
+
+#[cfg_attr(MODULE, cfg(CONFIG_KUNIT = "y"))]
+#[cfg_attr(not(MODULE), cfg(test))]
+#[path = "conntrack/tests.rs"]
+mod tests;
