@@ -44,8 +44,8 @@ MODPROBE_CONF := /etc/modprobe.d/openvswitch_rs.conf
 # dkms runs make itself, without our make's flags and jobserver.
 DKMS := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dkms
 
-.PHONY: all module setup kernel modules_install clean check check-debug host-test vm-test demo fuzz lint selftests help \
-	bench bench-smoke bench-profile bench-tools dkms-src dkms-install dkms-uninstall dkms-test-build
+.PHONY: all module setup kernel modules_install clean check check-debug host-test vm-test demo fuzz lint selftests meter-rate ovn-test help \
+	fuzz-kernel fuzz-kernel-tools bench bench-smoke bench-profile bench-tools dkms-src dkms-install dkms-uninstall dkms-test-build
 
 all: module
 
@@ -59,7 +59,12 @@ help:
 	@echo "make host-test        cargo test of the pure logic"
 	@echo "make lint             rustfmt, clippy (CLIPPY=1) and checkpatch, all clean"
 	@echo "make selftests        every kernel openvswitch selftest case, openvswitch.ko vs openvswitch_rs"
+	@echo "make meter-rate       the meter_rate VM test in full (CI runs one short round)"
+	@echo "make ovn-test         OVN on two hypervisors (Geneve, router, ACL with a logging meter),"
+	@echo "                      both modules (OVSRS_T_OVN_MODULES=openvswitch: the C one alone)"
 	@echo "make fuzz             fuzz the netlink parsers on the host (FUZZ_SECONDS per target, default 600)"
+	@echo "make fuzz-kernel      the in-guest genetlink fuzzing campaign on the debug kernel (long;"
+	@echo "                      FUZZ_KERNEL_RUNS, FUZZ_KERNEL_STEPS; Documentation/fuzzing.md)"
 	@echo "make demo             boot the VM, load the module, start ovs-vswitchd, pass traffic"
 	@echo "make modules_install  install into /lib/modules (or INSTALL_MOD_PATH)"
 	@echo "make dkms-install     switch this machine to openvswitch_rs: dkms add/build/install for the"
@@ -138,12 +143,36 @@ host-test:
 lint:
 	scripts/lint
 
+# The meter_rate VM test in full: 2 rounds of 10 s windows (CI: 1 of 3 s).
+meter-rate: module
+	OVSRS_T_METER_ROUNDS=2 OVSRS_T_METER_SECONDS=10 OVSRS_VM_TIMEOUT=1800 scripts/check --only meter_rate --flavour default
+
+# OVN on two hypervisors (tests/vm/test_ovn.sh), on both modules, or on
+# the ones OVSRS_T_OVN_MODULES names; ~2 min per module.
+ovn-test: module
+	scripts/check --only ovn --flavour default
+
 # Every case of the kernel's openvswitch selftests, on both modules.
 selftests: module
 	OVSRS_T_SELFTESTS=all OVSRS_VM_TIMEOUT=3600 scripts/check --only selftests
 
 fuzz:
 	scripts/fuzz $(FUZZ_SECONDS)
+
+# The in-guest fuzzer (tests/fuzz-kernel/): a static binary built on the
+# host, run in the VM from the shared root like the bench tools.
+FUZZ_KERNEL_SRCS := $(wildcard tests/fuzz-kernel/*.c tests/fuzz-kernel/*.h)
+
+fuzz-kernel-tools: build/fuzz-kernel/ovsfuzz
+
+build/fuzz-kernel/ovsfuzz: $(FUZZ_KERNEL_SRCS)
+	@mkdir -p build/fuzz-kernel
+	gcc -O2 -g -Wall -Wextra -D_GNU_SOURCE -static -pthread -o $@ $(filter %.c,$^)
+
+fuzz-kernel:
+	$(MAKE) FLAVOUR=debug module
+	$(MAKE) fuzz-kernel-tools
+	scripts/fuzz-kernel
 
 vm-test:
 	scripts/check --only "$(T)"

@@ -270,8 +270,8 @@ int ovs_rs_skb_nsh_pop(struct sk_buff *skb);
 void ovs_rs_drop_reasons_register(void);
 void ovs_rs_drop_reasons_unregister(void);
 void ovs_rs_kfree_skb_reason(struct sk_buff *skb, u32 index);
-bool ovs_rs_skb_tunnel_info(const struct sk_buff *skb, void *key, u8 *proto,
-			    u8 *opts, u8 *opts_len);
+const void *ovs_rs_skb_tunnel_ref(const struct sk_buff *skb, u8 *proto,
+				  const u8 **opts, u8 *opts_len);
 struct dst_entry;
 struct dst_entry *ovs_rs_tunnel_dst_new(const void *tun_key, u8 tun_proto,
 					const u8 *opts, u8 opts_len);

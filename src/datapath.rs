@@ -20,7 +20,9 @@ use kernel::{
 use crate::ct_limit_family::CtLimitInfo;
 use crate::dp_config::{self, ConfigError, DpStats, MegaflowStats, MASKS_CACHE_DEFAULT};
 use crate::flow::key::FlowKey;
-use crate::flow::table::{CacheEntry, Flow, FlowTable, LookupCounts, TableShared};
+use crate::flow::table::{
+    CacheEntry, Flow, FlowCacheEntry, FlowTable, LookupCounts, TableShared, FLOW_CACHE_ENTRIES,
+};
 use crate::kapi::counters::PerCpuCounters;
 use crate::kapi::genl::{Dump, Family, Request};
 use crate::kapi::netdev::{self, name_bytes, DevRef, InternalDev, NetHandle, NetNs};
@@ -35,6 +37,8 @@ use crate::slab::KmemCache;
 
 /// The per-CPU mask cache (`struct mask_cache`).
 type MaskCache = PerCpuArray<CacheEntry>;
+/// The per-CPU flow cache, in front of the mask cache (not in C).
+type FlowCache = PerCpuArray<FlowCacheEntry>;
 use crate::uapi::OVSP_LOCAL;
 use crate::uapi::{self, dp_attr, dp_cmd, OVS_DP_VER_FEATURES};
 use crate::uapi::{OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_TC_RECIRC_SHARING};
@@ -107,6 +111,9 @@ pub(crate) struct DpShared {
     pub(crate) table: Arc<TableShared>,
     /// The per-CPU mask cache (`OVS_DP_ATTR_MASKS_CACHE_SIZE` entries).
     mask_cache: RcuCell<MaskCache>,
+    /// The per-CPU flow cache: empty when the `flow_cache` parameter is
+    /// off.
+    flow_cache: FlowCache,
     ports: RcuCell<PortMap>,
     /// `OVS_DP_ATTR_PER_CPU_PIDS`, as the packet path reads them.
     per_cpu_pids: RcuCell<KVec<u32>>,
@@ -144,6 +151,11 @@ impl DpShared {
         meters: MeterIndex<Meter>,
     ) -> Result<Arc<Self>> {
         let cache = RcuBox::new(MaskCache::new(MASKS_CACHE_DEFAULT as usize)?)?;
+        let flow_cache_entries = if crate::module_parameters::flow_cache.value() {
+            FLOW_CACHE_ENTRIES
+        } else {
+            0
+        };
         Ok(Arc::new(
             DpShared {
                 net: net.handle(),
@@ -151,6 +163,7 @@ impl DpShared {
                 ifindex: AtomicI32::new(0),
                 table,
                 mask_cache: RcuCell::new(cache),
+                flow_cache: FlowCache::new(flow_cache_entries)?,
                 ports: RcuCell::empty(),
                 per_cpu_pids: RcuCell::empty(),
                 stats: PerCpuCounters::new()?,
@@ -162,7 +175,7 @@ impl DpShared {
     }
 
     /// `ovs_flow_tbl_lookup_stats()`: the flow of a packet of key `key`
-    /// and hash `skb_hash`, through this CPU's mask cache.
+    /// and hash `skb_hash`, through this CPU's flow and mask caches.
     pub(crate) fn lookup<'a>(
         &'a self,
         bh: &BhOff,
@@ -174,7 +187,9 @@ impl DpShared {
             .mask_cache
             .read(guard)
             .map_or(&[][..], |c| c.this_cpu(bh));
-        self.table.lookup_stats(guard, bh, key, skb_hash, cache)
+        let flows = self.flow_cache.this_cpu(bh);
+        self.table
+            .lookup_stats(guard, bh, key, skb_hash, cache, flows)
     }
 
     /// `ovs_vport_rcu()`: port `port_no`, if the datapath has it.

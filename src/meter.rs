@@ -439,7 +439,24 @@ impl<M: MeterId + Send + Sync + 'static> MeterTable<M> {
     /// `attach_meter()`, C's checks in C's order: the limit, growth when
     /// full (which stays even if the slot then turns out taken), the slot.
     pub fn attach(&mut self, index: &MeterIndex<M>, meter: Arc<M>) -> Result<(), TableError> {
-        let published = RcuBox::new(meter.clone()).map_err(|_| TableError::NoMemory)?;
+        let published = Self::publish(&meter)?;
+        self.attach_published(index, meter, published)
+    }
+
+    /// The readers' copy of `meter`, for `attach_published()`: a caller
+    /// that replaces a meter allocates it before it detaches the old one,
+    /// as C's `attach_meter()` allocates nothing but on growth.
+    pub fn publish(meter: &Arc<M>) -> Result<RcuBox<Arc<M>>, TableError> {
+        RcuBox::new(meter.clone()).map_err(|_| TableError::NoMemory)
+    }
+
+    /// `attach()` with the readers' copy from `publish()`.
+    pub fn attach_published(
+        &mut self,
+        index: &MeterIndex<M>,
+        meter: Arc<M>,
+        published: RcuBox<Arc<M>>,
+    ) -> Result<(), TableError> {
         // Below max_allowed, itself at most NUM_MAX.
         let count = self.count.saturating_add(1);
         if count >= self.max_allowed {

@@ -21,8 +21,8 @@ use crate::kapi::rcu::Guard;
 use crate::kapi::skb::{BhDisabled, BhOff};
 use crate::kapi::time;
 use crate::meter::{
-    self, MeterConfig, MeterId, MeterIndex, MeterSpec, MeterState, SetAttrs, SpecError, TableError,
-    MAX_BANDS,
+    self, MeterConfig, MeterId, MeterIndex, MeterSpec, MeterState, MeterTable, SetAttrs, SpecError,
+    TableError, MAX_BANDS,
 };
 use crate::ovs_header::OvsHeader;
 use crate::uapi::{self, band_attr, meter_attr, meter_cmd, OVS_METER_BAND_TYPE_DROP};
@@ -178,6 +178,8 @@ pub(crate) fn cmd_set(dps: &Datapaths, req: &Request<'_>) -> Result {
     })?;
     let meter = Meter::new(&spec)?;
     let mut reply = reply_start(req, meter_cmd::SET)?;
+    // Before the old meter goes: a failure here must change nothing.
+    let published = MeterTable::publish(&meter).map_err(table_errno)?;
     let mut reg = dps.lock();
     let i = dp_of(&reg, req)?;
     let dp = reg.dps.get_mut(i).ok_or(ENODEV)?;
@@ -188,7 +190,7 @@ pub(crate) fn cmd_set(dps: &Datapaths, req: &Request<'_>) -> Result {
         .map_err(table_errno)?;
     // As in C, a refused attach loses the meter it replaces.
     dp.meters
-        .attach(&shared.meters, meter)
+        .attach_published(&shared.meters, meter, published)
         .map_err(table_errno)?;
     drop(reg);
     reply.put_u32(meter_attr::ID, spec.id)?;

@@ -69,7 +69,8 @@ mod slab {
 /// What pure code publishes through RCU with (the host has a stand-in).
 mod rcu {
     pub(crate) use crate::kapi::rcu::{
-        read_lock, wait_for_retired, ChainLink, Guard, RcuBox, RcuCell, RcuChains,
+        read_lock, wait_for_retired, ChainLink, Found, Guard, RcuBox, RcuCell, RcuChains,
+        Remembered,
     };
 }
 #[allow(unreachable_pub)]
@@ -94,4 +95,10 @@ module! {
         "net-pf-16-proto-16-family-ovs_meter",
         "net-pf-16-proto-16-family-ovs_ct_limit",
     ],
+    params: {
+        flow_cache: bool {
+            default: true,
+            description: "Per-CPU cache of the flow recent packets found, by the key words the masks cover: a hit skips the mask walk (default on)",
+        },
+    },
 }

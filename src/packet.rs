@@ -163,12 +163,11 @@ pub(crate) fn receive(
 }
 
 /// The tunnel part of a received packet's key (`ovs_flow_key_extract()`
-/// with `tun_info`); out of line for its buffers.
-#[inline(never)]
+/// with `tun_info`), copied straight from the packet's metadata.
 fn tunnel_key(skb: &SkBuff, key: &mut FlowKey) {
-    if let Some(t) = skb.tunnel_info() {
+    if let Some(t) = skb.tunnel() {
         // At most 255 bytes of options: always fits.
-        extract::set_tunnel(key, t.proto, &t.key, t.opts());
+        extract::set_tunnel(key, t.proto, t.key, t.opts);
     }
 }
 

@@ -10,17 +10,19 @@ use crate::conntrack::Templates;
 use crate::datapath::Datapaths;
 use crate::flow::actions_nl::copy_actions;
 use crate::flow::extract::{self, SkbState};
-use crate::flow::key::fields;
+use crate::flow::key::{fields, FlowKey};
 use crate::flow::match_nl::get_metadata;
 use crate::flow::program::Program;
 use crate::flow_family::{compile_error, nlerr, CT};
 use crate::kapi::genl::Request;
 use crate::kapi::skb::{BhDisabled, SkBuff};
+use crate::netlink::attr::Attrs;
 use crate::netlink::build::VecSink;
 use crate::ovs_header::OvsHeader;
 use crate::packet::{self, Cb, Packet};
-use crate::uapi::packet_attr;
+use crate::uapi::proto::{ETH_P_IP, ETH_P_IPV6};
 use crate::uapi::OVSP_LOCAL;
+use crate::uapi::{key_attr, packet_attr};
 
 /// `OVS_PACKET_CMD_EXECUTE`.
 pub(crate) fn cmd_execute(dps: &Datapaths, req: &Request<'_>) -> Result {
@@ -71,6 +73,9 @@ pub(crate) fn cmd_execute(dps: &Datapaths, req: &Request<'_>) -> Result {
         EINVAL
     })?;
     packet::apply_offsets(&mut skb, &off)?;
+    if !ct_orig_fits(key_attr.payload(), &key) {
+        return Err(EINVAL);
+    }
 
     let mut sink = VecSink::default();
     copy_actions(&mut sink, acts_attr.payload(), &key, CT).map_err(|e| {
@@ -112,4 +117,16 @@ pub(crate) fn cmd_execute(dps: &Datapaths, req: &Request<'_>) -> Result {
     let bh = BhDisabled::new();
     let mut exec = Exec::new(&dp, &guard, bh.token());
     exec.execute_list(pkt, &program, acts_attr.payload().len(), &mut key)
+}
+
+/// The end of `ovs_flow_key_extract_userspace()`: a conntrack original
+/// tuple only for a packet of its own protocol (IPv6 and not ND), or the
+/// tuple would overlap other fields of the key.
+fn ct_orig_fits(key_attrs: &[u8], key: &FlowKey) -> bool {
+    let eth_type = key.get_be16(fields::ETH_TYPE);
+    Attrs::new(key_attrs).all(|a| match a.kind() {
+        key_attr::CT_ORIG_TUPLE_IPV4 => eth_type == ETH_P_IP,
+        key_attr::CT_ORIG_TUPLE_IPV6 => eth_type == ETH_P_IPV6 && !extract::is_nd(key),
+        _ => true,
+    })
 }

@@ -301,8 +301,19 @@ fn lookup(reg: &Registry, net: NetNs<'_>, req: &Request<'_>) -> Result<(usize, u
 }
 
 /// A reply or notification about port `p` of datapath `d`, for `req`.
-fn reply_for(reg: &Registry, (d, p): (usize, usize), req: &Request<'_>, cmd: u8) -> Result<Msg> {
-    let mut reply = Msg::new(msg_size())?;
+fn reply_for(reg: &Registry, found: (usize, usize), req: &Request<'_>, cmd: u8) -> Result<Msg> {
+    fill_reply(reg, found, req, cmd, Msg::new(msg_size())?)
+}
+
+/// `reply_for()` into a message allocated before a change, so a failed
+/// allocation cannot follow a change it would then report as refused.
+fn fill_reply(
+    reg: &Registry,
+    (d, p): (usize, usize),
+    req: &Request<'_>,
+    cmd: u8,
+    mut reply: Msg,
+) -> Result<Msg> {
     let dp = reg.dps.get(d).ok_or(ENODEV)?;
     let port = dp.ports.get(p).ok_or(ENODEV)?;
     fill_info(
@@ -453,6 +464,8 @@ pub(crate) fn cmd_get(dps: &Datapaths, req: &Request<'_>) -> Result {
 /// `OVS_VPORT_CMD_SET`: the type must not change, no port type here takes
 /// options, and the upcall port ids may change.
 pub(crate) fn cmd_set(dps: &Datapaths, req: &Request<'_>) -> Result {
+    // As C: the reply first, then the change.
+    let reply = Msg::new(msg_size())?;
     let mut reg = dps.lock();
     let (d, p) = lookup(&reg, req.net()?, req)?;
     let port = reg
@@ -475,7 +488,7 @@ pub(crate) fn cmd_set(dps: &Datapaths, req: &Request<'_>) -> Result {
         port.vport.publish_portids(&ids)?;
         port.upcall_portids = ids;
     }
-    let reply = reply_for(&reg, (d, p), req, vport_cmd::SET)?;
+    let reply = fill_reply(&reg, (d, p), req, vport_cmd::SET, reply)?;
     drop(reg);
     reply.notify(&vport_family()?, req, 0);
     Ok(())

@@ -5,7 +5,7 @@
 //! dropped, so a reference a test still holds stays valid (the kernel
 //! frees it after a grace period instead).
 
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use crate::fallible::AllocError;
@@ -96,11 +96,65 @@ impl<T> ChainLink<T> {
     }
 }
 
+static NEXT_EPOCH: AtomicU64 = AtomicU64::new(1);
+
+fn next_epoch() -> u64 {
+    NEXT_EPOCH.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The module's `kapi::rcu::Remembered`.
+pub struct Remembered<T> {
+    value: *const T,
+    epoch: u64,
+}
+
+impl<T> Clone for Remembered<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Remembered<T> {}
+
+impl<T> Default for Remembered<T> {
+    fn default() -> Self {
+        Remembered {
+            value: std::ptr::null(),
+            epoch: 0,
+        }
+    }
+}
+
+// SAFETY (host test scaffolding): only `recall` dereferences it.
+unsafe impl<T> Send for Remembered<T> {}
+// SAFETY: as above.
+unsafe impl<T> Sync for Remembered<T> {}
+
+/// The module's `kapi::rcu::Found`.
+pub struct Found<'a, T> {
+    value: &'a T,
+    epoch: u64,
+}
+
+impl<'a, T> Found<'a, T> {
+    pub fn get(&self) -> &'a T {
+        self.value
+    }
+
+    pub fn remember(&self) -> Remembered<T> {
+        Remembered {
+            value: self.value,
+            epoch: self.epoch,
+        }
+    }
+}
+
 /// The module's `kapi::rcu::RcuChains`: unlinked values are kept until
 /// the chains are dropped.
 pub struct RcuChains<T> {
     heads: Vec<AtomicPtr<Link<T>>>,
     writer: Mutex<Vec<*mut Link<T>>>,
+    epoch: AtomicU64,
 }
 
 // SAFETY (host test scaffolding): values are only shared as `&T`.
@@ -116,7 +170,31 @@ impl<T> RcuChains<T> {
                 .map(|_| AtomicPtr::new(std::ptr::null_mut()))
                 .collect(),
             writer: Mutex::new(Vec::new()),
+            epoch: AtomicU64::new(next_epoch()),
         })
+    }
+
+    pub fn find<'a>(
+        &'a self,
+        guard: &'a Guard,
+        hash: u32,
+        mut pred: impl FnMut(&T) -> bool,
+    ) -> Option<Found<'a, T>> {
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let value = self.chain(guard, hash).find(|v| pred(v))?;
+        Some(Found { value, epoch })
+    }
+
+    pub fn recall<'a>(&'a self, _guard: &'a Guard, r: &Remembered<T>) -> Option<&'a T> {
+        if r.value.is_null() || r.epoch != self.epoch.load(Ordering::Acquire) {
+            return None;
+        }
+        // SAFETY: unchanged epoch: still linked, so alive.
+        Some(unsafe { &*r.value })
+    }
+
+    pub fn forget_remembered(&self) {
+        self.epoch.store(next_epoch(), Ordering::Release);
     }
 
     pub fn len(&self) -> usize {
@@ -161,6 +239,7 @@ impl<T> RcuChains<T> {
             };
             if pred(&cur.value) {
                 link.store(cur.next.load(Ordering::Relaxed), Ordering::Release);
+                self.forget_remembered();
                 retired.push(node);
                 return true;
             }

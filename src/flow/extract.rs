@@ -517,7 +517,7 @@ fn l3l4(
 }
 
 /// `sw_flow_key_is_nd()`.
-fn is_nd(key: &FlowKey) -> bool {
+pub(crate) fn is_nd(key: &FlowKey) -> bool {
     key.get_be16(fields::ETH_TYPE) == ETH_P_IPV6
         && key.get_u8(fields::IP_PROTO) == NEXTHDR_ICMP
         && key.get_be16(fields::TP_DST) == 0

@@ -269,6 +269,12 @@ impl FlowKey {
         self.set(field, &v.to_ne_bytes());
     }
 
+    /// Native-endian 64-bit word `i` (0 past the end).
+    #[inline]
+    pub fn word(&self, i: usize) -> u64 {
+        crate::bytes::array(&self.bytes, i * 8).map_or(0, u64::from_ne_bytes)
+    }
+
     /// The key as native-endian 64-bit words.
     pub fn words(&self) -> impl Iterator<Item = u64> + '_ {
         self.bytes

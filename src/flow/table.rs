@@ -20,16 +20,19 @@
 //! which readers skip, then its bucket republished without it).
 //!
 //! The files follow those roles: `flows` (what the table stores), `lookup`
-//! (the read side), `writer` (the changes), `staged` (allocate, then
-//! publish, for every change) and `rebalance` (reordering the masks by
-//! use).
+//! (the read side), `flow_cache` (the per-CPU cache of flows by the
+//! words the masks cover, in front of the lookup), `writer` (the
+//! changes), `staged` (allocate, then publish, for every change) and
+//! `rebalance` (reordering the masks by use).
 
+mod flow_cache;
 mod flows;
 mod lookup;
 mod rebalance;
 mod staged;
 mod writer;
 
+pub use flow_cache::{FlowCacheEntry, FLOW_CACHE_ENTRIES};
 pub use flows::{Actions, Flow, Ident, Mask, Ufid, UFID_MAX};
 pub use lookup::{jhash_1word, CacheEntry, LookupCounts, TableShared};
 pub use writer::{FlowRef, FlowTable, NewFlow};

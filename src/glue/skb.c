@@ -837,10 +837,23 @@ static bool ovs_rs_copy_tunnel_info(const struct ip_tunnel_info *info, void *key
 	return true;
 }
 
-bool ovs_rs_skb_tunnel_info(const struct sk_buff *skb, void *key, u8 *proto,
-			    u8 *opts, u8 *opts_len)
+/*
+ * The same, borrowed from the packet: its key (NULL without a tunnel),
+ * and in @proto, @opts and @opts_len its address family and options. They
+ * live in the packet's dst, which it keeps as long as it is not changed.
+ */
+const void *ovs_rs_skb_tunnel_ref(const struct sk_buff *skb, u8 *proto,
+				  const u8 **opts, u8 *opts_len)
 {
-	return ovs_rs_copy_tunnel_info(skb_tunnel_info(skb), key, proto, opts, opts_len);
+	const struct ip_tunnel_info *info = skb_tunnel_info(skb);
+
+	if (!info)
+		return NULL;
+	*proto = ip_tunnel_info_af(info);
+	/* ip_tunnel_info_opts(), which takes no const. */
+	*opts = (const u8 *)(info + 1);
+	*opts_len = info->options_len;
+	return &info->key;
 }
 
 /*

@@ -17,7 +17,7 @@ use kernel::{bindings, prelude::*};
 pub(crate) use kernel::sync::rcu::{read_lock, Guard};
 
 mod chains;
-pub(crate) use chains::{ChainLink, RcuChains};
+pub(crate) use chains::{ChainLink, Found, RcuChains, Remembered};
 
 /// The allocation behind a cell's value: `head` first, so the callback
 /// finds the node from the `callback_head` it is given.

@@ -62,7 +62,7 @@ pub(crate) struct SkState {
     pub(crate) gso_udp: bool,
 }
 
-/// A received packet's tunnel metadata.
+/// A packet's tunnel metadata, as it would leave by a device.
 pub(crate) struct TunnelInfo {
     pub(crate) key: [u8; 64],
     pub(crate) proto: u8,
@@ -70,6 +70,16 @@ pub(crate) struct TunnelInfo {
     pub(crate) opts_len: u8,
     /// `IP_TUNNEL_INFO_*` (transmit side only).
     pub(crate) mode: u8,
+}
+
+/// A received packet's tunnel metadata, borrowed from the packet.
+pub(crate) struct TunnelRef<'a> {
+    /// `struct ip_tunnel_key`, as bytes.
+    pub(crate) key: &'a [u8; 64],
+    /// `ip_tunnel_info_af()`.
+    pub(crate) proto: u8,
+    /// At most 255 bytes (a `u8` length).
+    pub(crate) opts: &'a [u8],
 }
 
 /// `IP_TUNNEL_INFO_BRIDGE`.
@@ -350,23 +360,30 @@ impl SkBuff {
         }
     }
 
-    /// The tunnel the packet came by (`skb_tunnel_info()`): its
-    /// `struct ip_tunnel_key` bytes, address family and options.
-    pub(crate) fn tunnel_info(&self) -> Option<TunnelInfo> {
-        let mut t = TunnelInfo::empty();
-        // SAFETY: valid skb; the buffers have the sizes the glue writes
-        // (64 bytes of key, checked by its static_assert; at most 255
-        // bytes of options, its u8 length).
-        let some = unsafe {
-            glue::ovs_rs_skb_tunnel_info(
-                self.as_ptr(),
-                t.key.as_mut_ptr().cast::<c_void>(),
-                &mut t.proto,
-                t.opts.as_mut_ptr(),
-                &mut t.opts_len,
+    /// The tunnel the packet came by (`skb_tunnel_info()`), borrowed
+    /// from it: nothing is copied for a packet without one.
+    pub(crate) fn tunnel(&self) -> Option<TunnelRef<'_>> {
+        let (mut proto, mut opts, mut opts_len) = (0u8, core::ptr::null::<u8>(), 0u8);
+        // SAFETY: valid skb; the glue writes the three outputs when it
+        // returns a key.
+        let key = unsafe {
+            glue::ovs_rs_skb_tunnel_ref(self.as_ptr(), &mut proto, &mut opts, &mut opts_len)
+        };
+        if key.is_null() || opts.is_null() {
+            return None;
+        }
+        // SAFETY: a `struct ip_tunnel_key` (64 bytes, the glue's
+        // static_assert) and `opts_len` bytes of options after the
+        // `struct ip_tunnel_info`, in the packet's dst: it keeps that as
+        // long as it is not changed, and the borrow of `self` forbids
+        // changes (they take `&mut`).
+        let (key, opts) = unsafe {
+            (
+                &*key.cast::<[u8; 64]>(),
+                core::slice::from_raw_parts(opts, usize::from(opts_len)),
             )
         };
-        some.then_some(t)
+        Some(TunnelRef { key, proto, opts })
     }
 
     /// The tunnel metadata `dev` would send the packet with

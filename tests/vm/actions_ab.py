@@ -768,33 +768,48 @@ def compare(c_path, rs_path, limit):
     return 1 if bad else 0
 
 
-def main(argv):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def arg_parser(description, tunnel=True, deadline=600.0):
+    """The "run" and "compare" commands, for Run and its subclasses (ct_ab.py);
+    tunnel: --vxlan and --underlay too (else both are None)."""
+    p = argparse.ArgumentParser(description=description)
     sub = p.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run")
     r.add_argument("out")
     r.add_argument("--ports", required=True, help="the datapath side of the veths: P1,P2,P3")
     r.add_argument("--caps", required=True, help="their peers: C1,C2,C3")
-    r.add_argument("--vxlan", help="a collect-metadata vxlan device: datapath port 4")
-    r.add_argument("--underlay", help="where the vxlan device's frames arrive: captured")
-    r.add_argument("--deadline", type=float, default=600.0)
+    if tunnel:
+        r.add_argument("--vxlan", help="a collect-metadata vxlan device: datapath port 4")
+        r.add_argument("--underlay", help="where the vxlan device's frames arrive: captured")
+    else:
+        r.set_defaults(vxlan=None, underlay=None)
+    r.add_argument("--deadline", type=float, default=deadline)
     cp = sub.add_parser("compare")
     cp.add_argument("c_out")
     cp.add_argument("rs_out")
     cp.add_argument("--limit", type=int, default=6)
-    sub.add_parser("corpus")
-    args = p.parse_args(argv)
+    return p, sub
+
+
+def run_or_compare(args, run_cls):
+    """The "run" command with run_cls, or "compare"."""
     if args.cmd == "compare":
         return compare(args.c_out, args.rs_out, args.limit)
-    if args.cmd == "corpus":
-        for i, c in enumerate(corpus(1, 2), 1):
-            print("[%04d] %s" % (i, c.name))
-        return 0
-    run = Run(args)
+    run = run_cls(args)
     try:
         return run.main()
     finally:
         run.teardown()
+
+
+def main(argv):
+    p, sub = arg_parser(__doc__.split("\n\n")[0])
+    sub.add_parser("corpus")
+    args = p.parse_args(argv)
+    if args.cmd == "corpus":
+        for i, c in enumerate(corpus(1, 2), 1):
+            print("[%04d] %s" % (i, c.name))
+        return 0
+    return run_or_compare(args, Run)
 
 
 if __name__ == "__main__":

@@ -114,8 +114,9 @@ def l4_with_csum(seg, csum_off, pseudo):
     return seg[:csum_off] + be16(c) + seg[csum_off + 2:]
 
 
-def tcp_seg(pseudo_fn, sport=40000, dport=80, flags=0x018, payload=b"GET / HTTP/1.0\r\n\r\n"):
-    seg = (be16(sport) + be16(dport) + be32(0x01020304) + be32(0x0a0b0c0d)
+def tcp_seg(pseudo_fn, sport=40000, dport=80, flags=0x018, payload=b"GET / HTTP/1.0\r\n\r\n",
+            seq=0x01020304, ack=0x0a0b0c0d):
+    seg = (be16(sport) + be16(dport) + be32(seq) + be32(ack)
            + bytes([5 << 4, flags]) + be16(64240) + b"\0\0" + b"\0\0" + payload)
     return l4_with_csum(seg, 16, pseudo_fn(6, len(seg)))
 
@@ -144,24 +145,25 @@ def icmp6_msg(typ=128, payload=bytes(range(32))):
     return l4_with_csum(msg, 2, pseudo6(IP6_A, IP6_B, 58, len(msg)))
 
 
-def ipv4(proto, l4fn, tos=0, ttl=64, frag=0x4000, options=b"", tot_len=None, cut=None):
+def ipv4(proto, l4fn, tos=0, ttl=64, frag=0x4000, options=b"", tot_len=None, cut=None,
+         src=IP_A, dst=IP_B, ident=0x1234):
     """An IPv4 packet; l4fn(pseudo) builds the transport part."""
-    pseudo = lambda p, n: pseudo4(IP_A, IP_B, p, n)  # noqa: E731
+    pseudo = lambda p, n: pseudo4(src, dst, p, n)  # noqa: E731
     body = l4fn(pseudo)
     ihl = 5 + len(options) // 4
     total = tot_len if tot_len is not None else ihl * 4 + len(body)
-    hdr = bytes([0x40 | ihl, tos]) + be16(total) + be16(0x1234) + be16(frag) \
-        + bytes([ttl, proto]) + b"\0\0" + IP_A + IP_B + options
+    hdr = bytes([0x40 | ihl, tos]) + be16(total) + be16(ident) + be16(frag) \
+        + bytes([ttl, proto]) + b"\0\0" + src + dst + options
     hdr = hdr[:10] + be16(inet_csum(hdr)) + hdr[12:]
     pkt = hdr + body
     return pkt if cut is None else pkt[:cut]
 
 
-def ipv6(nh, l4fn, tclass=0, label=0x12345, hlim=64):
-    pseudo = lambda p, n: pseudo6(IP6_A, IP6_B, p, n)  # noqa: E731
+def ipv6(nh, l4fn, tclass=0, label=0x12345, hlim=64, src=IP6_A, dst=IP6_B):
+    pseudo = lambda p, n: pseudo6(src, dst, p, n)  # noqa: E731
     body = l4fn(pseudo)
     first = (6 << 28) | (tclass << 20) | label
-    return be32(first) + be16(len(body)) + bytes([nh, hlim]) + IP6_A + IP6_B + body
+    return be32(first) + be16(len(body)) + bytes([nh, hlim]) + src + dst + body
 
 
 def lse(label, bos, ttl=64):

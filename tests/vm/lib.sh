@@ -79,10 +79,12 @@ load_rust_deps() {
 	[ -z "$deps" ] || modprobe -a ${deps//,/ }
 }
 
-# insmod_rust_module [insmod args]: the module file, its dependencies first.
+# insmod_rust_module [insmod args]: the module file, its dependencies first,
+# with the module parameters in OVSRS_T_RS_PARAMS (e.g. flow_cache=0).
 insmod_rust_module() {
 	load_rust_deps
-	insmod "$OVSRS_KO" "$@"
+	# shellcheck disable=SC2086 # a list of parameters
+	insmod "$OVSRS_KO" ${OVSRS_T_RS_PARAMS:-} "$@"
 }
 
 load_rust_module() {
@@ -145,14 +147,55 @@ run_against() {
 # The kernel log since the marker line $1, checked for the splats
 # scripts/vm looks for (its SPLAT_PATTERNS).
 SPLAT_RE='BUG:|Oops|WARNING:|Kernel panic|general protection fault|Call Trace:|possible (circular|recursive) locking|suspicious RCU usage|inconsistent lock state|sleeping function called from invalid context|KFENCE:|list_(add|del) corruption|UBSAN:|refcount_t:|rust_panic|panicked at'
-# transcript_shows FILE MODE PATTERN...: openvswitch.ko's transcript FILE
-# holds every PATTERN (grep MODE: -F, -G or -E), so the A/B comparison that
-# follows is not hollow.
+# transcript_shows FILE MODE PATTERN...: the transcript FILE (openvswitch.ko's,
+# or one checked against its landmarks) holds every PATTERN (grep MODE: -F,
+# -G or -E), so the A/B comparison that follows is not hollow.
 transcript_shows() {
 	local file=$1 mode=$2 want
 	shift 2
 	for want in "$@"; do
-		grep -q "$mode" -- "$want" "$file" || fail "openvswitch.ko transcript lacks '$want': see $file"
+		grep -q "$mode" -- "$want" "$file" || fail "transcript $file lacks '$want'"
+	done
+}
+
+# For the transcripts whose steps start "[NNNN] name" (actions_ab.py,
+# ct_ab.py), read from openvswitch.ko's transcript $C_OUT:
+# case_block PATTERN: the lines of the step whose header matches PATTERN
+# (ERE, after "[NNNN] ").
+case_block() {
+	awk -v re="^\\\\[[0-9]+\\\\] ($1)\$" '
+		/^\[[0-9]+\] / { on = ($0 ~ re); if (on) n++ }
+		/^$|^#/ { on = 0 }
+		on { print }
+		END { if (!n) exit 1 }' "$C_OUT"
+}
+# expect_case PATTERN ERE / expect_no PATTERN ERE: that step has (has no)
+# a line matching ERE.
+expect_case() {
+	local block
+	block=$(case_block "$1") || fail "openvswitch.ko transcript: no case /$1/"
+	grep -qE -- "$2" <<<"$block" || fail "openvswitch.ko: case /$1/ lacks /$2/: $(head -c 2000 <<<"$block")"
+}
+expect_no() {
+	local block
+	block=$(case_block "$1") || fail "openvswitch.ko transcript: no case /$1/"
+	! grep -qE -- "$2" <<<"$block" || fail "openvswitch.ko: case /$1/ has /$2/: $(head -c 2000 <<<"$block")"
+}
+
+# capture_veths: three veth pairs, taN (a datapath port) and tcN (its peer,
+# where the frames are captured), fixed MACs so that packet types do not
+# vary, IPv6 off everywhere (no stray frames).
+capture_veths() {
+	local n
+	no_ipv6 default
+	no_ipv6 all
+	for n in 1 2 3; do
+		ip link add "ta$n" address "02:00:00:00:0$n:0a" type veth peer name "tc$n" \
+			address "02:00:00:00:0$n:0c"
+		no_ipv6 "ta$n"
+		no_ipv6 "tc$n"
+		ip link set "ta$n" up
+		ip link set "tc$n" up
 	done
 }
 
@@ -173,6 +216,32 @@ differing_steps() {
 		/^(###|#)/ { k = ""; next }
 		k != "" { blk[f, k] = blk[f, k] $0 "\n" }
 		END { for (k in cmd) if (blk[1, k] != blk[2, k]) print cmd[k] }' "$1" "$2" | sort
+}
+
+# compare_transcripts WHAT DIFF C_OUT RS_OUT C2_OUT RERUN...: openvswitch_rs's
+# transcript RS_OUT is the same as openvswitch.ko's C_OUT, or the test fails
+# with the diff (into DIFF) and the steps that differ (or what the test's
+# show_difference C_OUT RS_OUT prints, if it defines one). Then, and only
+# then, RERUN C2_OUT runs openvswitch.ko once more, to tell a difference of
+# the modules from a run-dependent line the normalisation missed (such a
+# line can only make the comparison fail, never pass).
+compare_transcripts() {
+	local what=$1 diff=$2 c=$3 rs=$4 c2=$5
+	shift 5
+	diff -u "$c" "$rs" >"$diff" && return 0
+	if declare -F show_difference >/dev/null; then
+		show_difference "$c" "$rs"
+	else
+		cat "$diff"
+		echo "--- steps that differ ($(differing_steps "$c" "$rs" | wc -l) of $(grep -c '^\[' "$c")):"
+		differing_steps "$c" "$rs"
+	fi
+	"$@" "$c2"
+	if ! diff -u "$c" "$c2" >"$diff.run2"; then
+		head -n 200 "$diff.run2"
+		fail "$what: two runs against openvswitch.ko differ too: the transcript depends on the run (see $diff.run2)"
+	fi
+	fail "$what: openvswitch_rs (+) answers differently from openvswitch.ko (-): see $diff"
 }
 
 # no_ipv6 DEV...: IPv6 off on each DEV (before it is up: no link-local

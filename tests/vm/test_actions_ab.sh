@@ -21,11 +21,12 @@
 # input had right and a delivered frame has wrong is flagged CSUM-BROKEN
 # even when both modules agree).
 #
-# The corpus first runs twice against openvswitch.ko: should those two
-# transcripts differ, something run-dependent is recorded and a
-# C-vs-Rust difference would mean nothing.
+# Should the transcripts differ, the corpus runs once more against
+# openvswitch.ko: if that one differs too, something run-dependent is
+# recorded and the C-vs-Rust difference means nothing.
 #
-# OVSRS_T_C_ONLY=1 runs the openvswitch.ko half alone (for work on the corpus).
+# OVSRS_T_C_ONLY=1 runs the openvswitch.ko half alone, twice, and compares
+# the two runs (for work on the corpus).
 # OVSRS_T_ACTIONS_DEADLINE=SECONDS: the limit of one run (default 400).
 # On the debug kernel lockdep, KFENCE, atomic-sleep checks and kmemleak
 # watch the whole run.
@@ -56,18 +57,8 @@ RUN_TIMEOUT=$((DEADLINE + 60))
 # lookup picks.
 UL_OPTS=(--vxlan vxtest --underlay ulc)
 net_up() {
-	local n
 	echo "$(date +%T.%N) module loaded"
-	no_ipv6 default
-	no_ipv6 all
-	for n in 1 2 3; do
-		ip link add "ta$n" address "02:00:00:00:0$n:0a" type veth peer name "tc$n" \
-			address "02:00:00:00:0$n:0c"
-		no_ipv6 "ta$n"
-		no_ipv6 "tc$n"
-		ip link set "ta$n" up
-		ip link set "tc$n" up
-	done
+	capture_veths
 	modprobe vxlan 2>/dev/null || true
 	ip link add vxtest address 02:00:00:00:04:0a type vxlan external dstport 4789 ||
 		fail "cannot create a collect-metadata vxlan device (CONFIG_VXLAN?)"
@@ -112,26 +103,7 @@ run_corpus() {
 	[ "$run_rc" = 0 ] || fail "actions_ab.py against $1 exited with status $run_rc (transcript: $2)"
 }
 
-# case_block PATTERN: the lines of the openvswitch.ko transcript's case
-# whose header matches PATTERN (ERE, after "[NNNN] ").
-case_block() {
-	awk -v re="^\\\\[[0-9]+\\\\] ($1)\$" '
-		/^\[[0-9]+\] / { on = ($0 ~ re); if (on) n++ }
-		/^$|^#/ { on = 0 }
-		on { print }
-		END { if (!n) exit 1 }' "$C_OUT"
-}
-expect_case() {
-	local block
-	block=$(case_block "$1") || fail "openvswitch.ko transcript: no case /$1/"
-	grep -qE -- "$2" <<<"$block" || fail "openvswitch.ko: case /$1/ lacks /$2/: $(head -c 1500 <<<"$block")"
-}
-expect_no() {
-	local block
-	block=$(case_block "$1") || fail "openvswitch.ko transcript: no case /$1/"
-	! grep -qE -- "$2" <<<"$block" || fail "openvswitch.ko: case /$1/ has /$2/: $(head -c 1500 <<<"$block")"
-}
-
+# case_block, expect_case, expect_no (lib.sh) read $C_OUT.
 kmemleak_start
 run_corpus openvswitch "$C_OUT"
 
@@ -186,28 +158,21 @@ if grep -q 'CSUM-BROKEN' "$C_OUT"; then
 	awk '/^\[[0-9]+\] / { h = $0 } /CSUM-BROKEN/ { print "  " h ": " $0 }' "$C_OUT" | head -n 40
 fi
 
-run_corpus openvswitch "$C2_OUT"
-if ! diff -u "$C_OUT" "$C2_OUT" >"$DIFF_OUT"; then
-	head -n 100 "$DIFF_OUT"
-	python3 "$AB" compare "$C_OUT" "$C2_OUT" --limit 3 | tail -n 60
-	fail "two runs against openvswitch.ko differ: something run-dependent is recorded (see $DIFF_OUT)"
-fi
-pass "openvswitch.ko transcript is the same on a second run"
-
 if [ "${OVSRS_T_C_ONLY:-0}" = 1 ]; then
-	pass "OVSRS_T_C_ONLY=1: openvswitch_rs not run"
+	run_corpus openvswitch "$C2_OUT"
+	if ! diff -u "$C_OUT" "$C2_OUT" >"$DIFF_OUT"; then
+		head -n 100 "$DIFF_OUT"
+		python3 "$AB" compare "$C_OUT" "$C2_OUT" --limit 3 | tail -n 60
+		fail "two runs against openvswitch.ko differ: something run-dependent is recorded (see $DIFF_OUT)"
+	fi
+	pass "OVSRS_T_C_ONLY=1: the openvswitch.ko transcript is the same on a second run; openvswitch_rs not run"
 	exit 0
 fi
 
 run_corpus openvswitch_rs "$RS_OUT"
-same=1
-diff -u "$C_OUT" "$RS_OUT" >"$DIFF_OUT" || same=0
 # Leaks are checked whatever the comparison says (both runs are over).
 kmemleak_check
-if [ $same = 0 ]; then
-	python3 "$AB" compare "$C_OUT" "$RS_OUT" --limit 6 | head -n 400
-	fail "EXECUTE gives different results on openvswitch_rs (+) than on openvswitch.ko (-):" \
-		"see $DIFF_OUT"
-fi
+show_difference() { python3 "$AB" compare "$1" "$2" --limit 6 | head -n 400; }
+compare_transcripts EXECUTE "$DIFF_OUT" "$C_OUT" "$RS_OUT" "$C2_OUT" run_corpus openvswitch
 pass "EXECUTE transcript of openvswitch_rs identical to openvswitch.ko's" \
 	"($(grep -c '^\[' "$C_OUT") cases, $frames frames, $upcalls upcalls)"

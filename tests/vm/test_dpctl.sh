@@ -10,9 +10,11 @@
 # `ip -d link`/sysfs view of the ports) runs against each module, and the
 # two transcripts must be identical.
 #
-# The script first runs twice against openvswitch.ko: should those two
-# transcripts differ, the normalisation misses something run-dependent and
-# a C-vs-Rust difference would mean nothing.
+# Should the transcripts differ, the script runs a second time against
+# openvswitch.ko: if that one differs too, the normalisation misses
+# something run-dependent and the C-vs-Rust difference means nothing.
+# (A run-dependent line cannot make the comparison pass, only fail: the
+# second run is the diagnosis, needed only then.)
 # flavours: default
 . "$(dirname "$0")/lib.sh"
 
@@ -43,18 +45,6 @@ if grep -qE '^  (exit 124|not run)' "$C_OUT"; then
 fi
 pass "openvswitch.ko transcript: $(grep -c '^\[' "$C_OUT") steps"
 
-run_transcript openvswitch "$C2_OUT"
-if ! diff -u "$C_OUT" "$C2_OUT" >"$DIFF_OUT"; then
-	cat "$DIFF_OUT"
-	fail "two runs against openvswitch.ko differ: the normalisation misses something"
-fi
-pass "openvswitch.ko transcript is the same on a second run"
-
 run_transcript openvswitch_rs "$RS_OUT"
-if ! diff -u "$C_OUT" "$RS_OUT" >"$DIFF_OUT"; then
-	cat "$DIFF_OUT"
-	echo "--- steps that differ ($(differing_steps "$C_OUT" "$RS_OUT" | wc -l) of $(grep -c '^\[' "$C_OUT")):"
-	differing_steps "$C_OUT" "$RS_OUT"
-	fail "ovs-dpctl gets different answers from openvswitch_rs (+) than from openvswitch.ko (-): see $DIFF_OUT"
-fi
+compare_transcripts ovs-dpctl "$DIFF_OUT" "$C_OUT" "$RS_OUT" "$C2_OUT" run_transcript openvswitch
 pass "ovs-dpctl transcript of openvswitch_rs identical to openvswitch.ko's"

@@ -16,18 +16,19 @@
 #
 # The host's other load stalls the guest now and then; a stall longer than
 # a band's max_delta_t loses that much refill (on both modules: C's
-# arithmetic), so the modules run alternately for a few rounds and
+# arithmetic), so with several rounds the modules run alternately and
 # openvswitch_rs's best figure must lie within the range of
 # openvswitch.ko's figures, widened by 5 %.
 #
-# OVSRS_T_METER_SECONDS: measured seconds per case (default 3; the issue's
-# figure is 10: `make vm-test T=meter_rate OVSRS_T_METER_SECONDS=10`).
-# OVSRS_T_METER_ROUNDS: rounds (default 2).
+# CI runs one short round (every band, both modules, 3 s windows: the
+# smoke); `make meter-rate` the full one (2 rounds of the issue's 10 s).
+# OVSRS_T_METER_SECONDS: measured seconds per case (default 3).
+# OVSRS_T_METER_ROUNDS: rounds (default 1).
 # flavours: default
 . "$(dirname "$0")/lib.sh"
 
 SECS=${OVSRS_T_METER_SECONDS:-3}
-ROUNDS=${OVSRS_T_METER_ROUNDS:-2}
+ROUNDS=${OVSRS_T_METER_ROUNDS:-1}
 WARMUP=2          # seconds of flood before the window: the flow is installed
 TOLERANCE=5       # percent
 # name|frame size|add-meter arguments. The kbps cases send 1000-byte

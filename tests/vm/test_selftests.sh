@@ -15,13 +15,17 @@
 # depth"), as netlink_checks_ports: that half is about datapaths and ports
 # and must pass now.
 #
-# Python (pyroute2) under TCG is slow: CI runs SELFTESTS_CI; `make
-# selftests` runs every case (OVSRS_T_SELFTESTS=all; or a list of cases).
+# Python (pyroute2) under TCG is slow: CI runs SELFTESTS_CI, the kernel's
+# netlink validation and one traffic case; `make selftests` runs every case
+# (OVSRS_T_SELFTESTS=all; or a list of cases). Out of CI: netlink_checks_ports
+# (a prefix of netlink_checks, which must pass whole) and upcall_interfaces
+# (per-vport MISS upcalls, which malformed compares with openvswitch.ko
+# frame by frame).
 # OVSRS_T_SELFTESTS_RS_ONLY=1 skips openvswitch.ko's half (development).
 # flavours: default
 . "$(dirname "$0")/lib.sh"
 
-SELFTESTS_CI="netlink_checks netlink_checks_ports upcall_interfaces connect_v4"
+SELFTESTS_CI="netlink_checks connect_v4"
 CASES=${OVSRS_T_SELFTESTS:-$SELFTESTS_CI}
 
 declare -A EXPECT_RS=(
@@ -52,6 +56,7 @@ run_cases() {
 	local module=$1 c line
 	: >"$WORK/result.$module"
 	for c in $CASES; do
+		t0=$SECONDS
 		line=$(cd "$WORK" && timeout 300 ./openvswitch.sh "$c" 2>&1 | tee -a "$OVSRS_OUT/selftests-$module.log" |
 			grep -E '^TEST: .*\[ *(OK|FAIL|SKIP|PYLIB|NOMOD) *\]$' | tail -n 1) || true
 		case $line in
@@ -59,6 +64,7 @@ run_cases() {
 		*'[SKIP]') echo "$c SKIP" ;;
 		*) echo "$c FAIL" ;;
 		esac >>"$WORK/result.$module"
+		echo "selftest $c on $module: $((SECONDS - t0)) s"
 		assert_datapath_module "$module"
 	done
 }

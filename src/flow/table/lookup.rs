@@ -4,12 +4,14 @@
 //! the lookups over it, through the per-CPU mask cache or not.
 
 use core::cell::Cell;
+use core::sync::atomic::{AtomicU64, Ordering};
 
+use super::flow_cache::{FlowCacheEntry, Probe, UnionMask};
 use super::flows::{Flow, Mask, MaskEntry};
 use crate::fallible::{Arc, Vec};
 use crate::flow::key::{fields, FlowKey};
 use crate::percpu::BhOff;
-use crate::rcu::{read_lock, Guard, RcuCell, RcuChains};
+use crate::rcu::{read_lock, Found, Guard, RcuCell, RcuChains};
 use crate::slab::CacheArc;
 
 /// `MC_HASH_SEGS`, `MC_HASH_SHIFT`: a packet hash picks among 4 cache
@@ -64,6 +66,25 @@ pub fn jhash_1word(a: u32, initval: u32) -> u32 {
 /// The published mask array, in lookup order.
 pub(super) struct MaskArray {
     pub(super) slots: Vec<Arc<MaskEntry>>,
+    /// Never the same for two arrays (from 1): what the flow cache's
+    /// entries were made under.
+    pub(super) id: u64,
+    /// What the masks cover together, if the flow cache can hold it.
+    pub(super) union: Option<UnionMask>,
+}
+
+/// Where [`MaskArray::id`]s come from; a `u64` does not wrap.
+static NEXT_MASKS_ID: AtomicU64 = AtomicU64::new(1);
+
+impl MaskArray {
+    pub(super) fn new(slots: Vec<Arc<MaskEntry>>) -> Self {
+        let union = UnionMask::of(&slots);
+        MaskArray {
+            slots,
+            id: NEXT_MASKS_ID.fetch_add(1, Ordering::Relaxed),
+            union,
+        }
+    }
 }
 
 /// The hash index of flows by masked key: chains readers walk while the
@@ -84,32 +105,27 @@ impl TableShared {
         guard: &'a Guard,
         key: &FlowKey,
         entry: &MaskEntry,
-    ) -> Option<&'a Flow> {
+    ) -> Option<Found<'a, CacheArc<Flow>>> {
         let hash = hash_masked(key, &entry.mask);
-        index
-            .chain(guard, hash)
-            .find(|f| {
-                core::ptr::eq(&*f.mask, entry)
-                    && f.hash == hash
-                    && f.live()
-                    && key.matches(&entry.mask.key, entry.mask.range, &f.key)
-            })
-            .map(|f| &**f)
+        index.find(guard, hash, |f| {
+            core::ptr::eq(&*f.mask, entry)
+                && f.hash == hash
+                && f.live()
+                && key.matches(&entry.mask.key, entry.mask.range, &f.key)
+        })
     }
 
-    /// `flow_lookup()`: probes slot `*hint` first (a cached guess), then
-    /// every other slot in order; on a hit there, `*hint` becomes it. The
-    /// mask that answers counts a use.
+    /// `flow_lookup()`: probes slot `*hint` of `masks` first (a cached
+    /// guess), then every other slot in order; on a hit there, `*hint`
+    /// becomes it. The mask that answers counts a use.
     fn flow_lookup<'a>(
-        &'a self,
+        (masks, index): (&'a MaskArray, &'a FlowIndex),
         guard: &'a Guard,
         key: &FlowKey,
         hint: &mut u32,
         counts: &mut LookupCounts,
         count_use: CountUse<'_>,
-    ) -> Option<&'a Flow> {
-        let masks = self.masks.read(guard)?;
-        let index = self.index.read(guard)?;
+    ) -> Option<Found<'a, CacheArc<Flow>>> {
         let probe = |entry: &MaskEntry, counts: &mut LookupCounts| {
             counts.n_mask_hit = counts.n_mask_hit.wrapping_add(1);
             let f = Self::lookup_under(index, guard, key, entry)?;
@@ -137,16 +153,30 @@ impl TableShared {
         None
     }
 
+    /// The published masks and index, as one reader sees them.
+    fn tables<'a>(&'a self, guard: &'a Guard) -> Option<(&'a MaskArray, &'a FlowIndex)> {
+        Some((self.masks.read(guard)?, self.index.read(guard)?))
+    }
+
     /// `ovs_flow_tbl_lookup()`: the flow a packet of key `key` would hit
     /// (NEW's duplicate check, under `ovs_mutex`). Like C, it counts a use
     /// of the mask that answers.
     pub fn lookup<'a>(&'a self, guard: &'a Guard, key: &FlowKey) -> Option<&'a Flow> {
         let mut counts = LookupCounts::default();
-        self.flow_lookup(guard, key, &mut 0, &mut counts, CountUse::Writer)
+        let f = Self::flow_lookup(
+            self.tables(guard)?,
+            guard,
+            key,
+            &mut 0,
+            &mut counts,
+            CountUse::Writer,
+        )?;
+        Some(f.get())
     }
 
-    /// `ovs_flow_tbl_lookup_stats()`: a packet's lookup through this CPU's
-    /// mask cache `cache` (a power-of-2 number of entries, or none), with
+    /// `ovs_flow_tbl_lookup_stats()`: a packet's lookup, through this
+    /// CPU's flow cache `flows` (see `flow_cache`) and then its mask
+    /// cache `cache` (each a power-of-2 number of entries, or none), with
     /// what it counted for `OVS_DP_ATTR_MEGAFLOW_STATS`. The entries are
     /// `Cell`s: per-CPU memory is shared with whatever else runs on the
     /// CPU, so it is read and written whole, never borrowed. Mask uses
@@ -158,12 +188,39 @@ impl TableShared {
         key: &FlowKey,
         skb_hash: u32,
         cache: &[Cell<CacheEntry>],
+        flows: &[Cell<FlowCacheEntry>],
     ) -> (Option<&'a Flow>, LookupCounts) {
+        let Some(tables) = self.tables(guard) else {
+            return (None, LookupCounts::default());
+        };
+        let probe = Probe::new(tables.0, key, flows);
+        if let Some(f) = probe.as_ref().and_then(|p| p.hit(tables.1, guard)) {
+            f.mask.usage.hit(bh);
+            return (Some(f), LookupCounts::default());
+        }
+        let (found, counts) = Self::mask_cache_lookup(tables, guard, bh, key, skb_hash, cache);
+        let found = found.inspect(|f| {
+            if let Some(p) = probe {
+                p.fill(f)
+            }
+        });
+        (found.map(|f| f.get()).map(|f| &**f), counts)
+    }
+
+    /// The lookup through the mask cache `cache` (C's).
+    fn mask_cache_lookup<'a>(
+        tables: (&'a MaskArray, &'a FlowIndex),
+        guard: &'a Guard,
+        bh: &BhOff,
+        key: &FlowKey,
+        skb_hash: u32,
+        cache: &[Cell<CacheEntry>],
+    ) -> (Option<Found<'a, CacheArc<Flow>>>, LookupCounts) {
         let count_use = CountUse::Cpu(bh);
         let mut counts = LookupCounts::default();
         if skb_hash == 0 || cache.is_empty() {
             let mut discarded = LookupCounts::default();
-            let f = self.flow_lookup(guard, key, &mut 0, &mut discarded, count_use);
+            let f = Self::flow_lookup(tables, guard, key, &mut 0, &mut discarded, count_use);
             counts.n_mask_hit = discarded.n_mask_hit;
             return (f, counts);
         }
@@ -183,7 +240,14 @@ impl TableShared {
             let Some(cell) = cache.get(at) else { break };
             let mut e = cell.get();
             if e.skb_hash == skb_hash {
-                let f = self.flow_lookup(guard, key, &mut e.mask_index, &mut counts, count_use);
+                let f = Self::flow_lookup(
+                    tables,
+                    guard,
+                    key,
+                    &mut e.mask_index,
+                    &mut counts,
+                    count_use,
+                );
                 if f.is_none() {
                     e.skb_hash = 0;
                 }
@@ -203,7 +267,14 @@ impl TableShared {
             return (None, counts);
         };
         let mut ce = cell.get();
-        let f = self.flow_lookup(guard, key, &mut ce.mask_index, &mut counts, count_use);
+        let f = Self::flow_lookup(
+            tables,
+            guard,
+            key,
+            &mut ce.mask_index,
+            &mut counts,
+            count_use,
+        );
         if f.is_some() {
             ce.skb_hash = skb_hash;
         }

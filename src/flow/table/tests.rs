@@ -49,6 +49,27 @@ mod suite {
         Mask { key: m, range }
     }
 
+    /// Four masks that overlap, in this order: source /8, /24, /32 with
+    /// the destination, and the destination alone. On the heap: four masks
+    /// are 2 KiB, a lot for a kernel stack.
+    fn overlapping_masks() -> Result<Vec<Mask>, &'static str> {
+        let mut masks = Vec::new();
+        for (prefix, dst) in [(8, false), (24, false), (32, true), (0, true)] {
+            fallible::push(&mut masks, mask(prefix, dst)).map_err(|_| "alloc")?;
+        }
+        Ok(masks)
+    }
+
+    /// A seeded xorshift: numbers below `n`.
+    fn xorshift(mut seed: u32) -> impl FnMut(u32) -> u32 {
+        move |n| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed % n
+        }
+    }
+
     /// A flow table with a cache of its own, which must outlive every
     /// flow: dropping it frees the flows and waits for the RCU callbacks
     /// that do, before the table lets go of the cache.
@@ -222,22 +243,12 @@ mod suite {
     /// flows and masks kept by C's rules.
     #[test]
     fn agrees_with_a_plain_model() -> TestResult {
-        // On the heap: four masks are 2 KiB, a lot for a kernel stack.
-        let mut masks: Vec<Mask> = Vec::new();
-        for (prefix, dst) in [(8, false), (24, false), (32, true), (0, true)] {
-            fallible::push(&mut masks, mask(prefix, dst)).map_err(|_| "alloc")?;
-        }
+        let masks = overlapping_masks()?;
         let mut t = table().map_err(|_| "alloc")?;
         // (mask index, masked key, ref); masks in C's order.
         let mut flows: Vec<(usize, FlowKey, FlowRef)> = Vec::new();
         let mut order: Vec<usize> = Vec::new();
-        let mut seed: u32 = 0x1234_5678;
-        let mut rand = move |n: u32| {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed % n
-        };
+        let mut rand = xorshift(0x1234_5678);
         for _ in 0..4000 {
             let k = key(
                 1 + rand(3) as u16,
@@ -284,6 +295,151 @@ mod suite {
         Ok(())
     }
 
+    /// The flow cache in front of the walk: every lookup answers as the
+    /// plain model does while flows come and go and masks are reordered,
+    /// and a packet equal to an earlier one on the words the masks cover
+    /// (not on the UDP port, which none covers) is answered without
+    /// probing a mask.
+    #[test]
+    fn flow_cache_answers_as_the_walk() -> TestResult {
+        let masks = overlapping_masks()?;
+        let mut t = table().map_err(|_| "alloc")?;
+        let mut flows: Vec<(usize, FlowKey, FlowRef)> = Vec::new();
+        // Small, so entries are replaced as well as invalidated.
+        let mut fc: Vec<FlowCacheEntry> = Vec::new();
+        for _ in 0..8 {
+            fallible::push(&mut fc, FlowCacheEntry::default()).map_err(|_| "alloc")?;
+        }
+        let mut rand = xorshift(0x0bad_cafe);
+        let (mut hits, mut lookups) = (0, 0);
+        for _ in 0..4000 {
+            let mut k = key(
+                1 + rand(2) as u16,
+                [10, rand(2) as u8, rand(2) as u8, rand(3) as u8],
+                [192, 168, 0, rand(2) as u8],
+            );
+            match rand(8) {
+                0 | 1 => {
+                    let mi = rand(masks.len() as u32) as usize;
+                    let m = masks.get(mi).ok_or("mask")?;
+                    let masked = k.masked(&m.key, m.range);
+                    if flows.iter().any(|(i, fk, _)| *i == mi && *fk == masked) {
+                        continue;
+                    }
+                    let f = insert_keyed(&mut t, &k, m)?;
+                    fallible::push(&mut flows, (mi, masked, f)).map_err(|_| "alloc")?;
+                }
+                2 if !flows.is_empty() => {
+                    let at = rand(flows.len() as u32) as usize;
+                    let (_, _, f) = fallible::swap_remove(&mut flows, at).ok_or("model")?;
+                    t.remove(f).ok_or("remove")?;
+                }
+                3 => t.rebalance(),
+                _ => {
+                    // The first flow in the table's mask order that matches.
+                    let want = t.masks.iter().find_map(|wm| {
+                        let m = &wm.entry.mask;
+                        flows
+                            .iter()
+                            .find(|(i, fk, _)| {
+                                masks.get(*i) == Some(m) && k.matches(&m.key, m.range, fk)
+                            })
+                            .map(|(_, _, f)| *f)
+                    });
+                    let (first, _) = on_cpu(0, |bh| t.lookup_stats(bh, &k, 0, &mut [], &mut fc))
+                        .ok_or("cpu 0")?;
+                    assert!(first == want);
+                    // Another port: the same words under the masks.
+                    k.set_be16(fields::TP_SRC, 1 + rand(1000) as u16);
+                    let (again, c) = on_cpu(0, |bh| t.lookup_stats(bh, &k, 0, &mut [], &mut fc))
+                        .ok_or("cpu 0")?;
+                    assert!(again == want);
+                    if want.is_some() {
+                        assert!(c == LookupCounts::default());
+                        hits += 1;
+                    }
+                    lookups += 1;
+                }
+            }
+        }
+        // The run did look things up, and found flows.
+        assert!(lookups > 1000 && hits > 100);
+        Ok(())
+    }
+
+    /// A flow added under a mask earlier in the order answers a packet
+    /// the cache held another flow for: insertion forgets the cache.
+    #[test]
+    fn flow_cache_sees_new_flows_under_earlier_masks() -> TestResult {
+        let mut t = table().map_err(|_| "alloc")?;
+        let (narrow, wide) = (mask(32, true), mask(8, false));
+        let k = key(1, [10, 0, 0, 1], [1, 1, 1, 1]);
+        // The narrow mask comes first, with a flow for another packet.
+        insert_keyed(&mut t, &key(1, [10, 0, 0, 9], [1, 1, 1, 1]), &narrow)?;
+        let f = insert_keyed(&mut t, &k, &wide)?;
+        let mut fc = [FlowCacheEntry::default(); 4];
+        for _ in 0..2 {
+            let (got, _) =
+                on_cpu(0, |bh| t.lookup_stats(bh, &k, 0, &mut [], &mut fc)).ok_or("cpu 0")?;
+            assert!(got == Some(f));
+        }
+        let g = insert_keyed(&mut t, &k, &narrow)?;
+        let (got, _) =
+            on_cpu(0, |bh| t.lookup_stats(bh, &k, 0, &mut [], &mut fc)).ok_or("cpu 0")?;
+        assert!(got == Some(g) && t.lookup(&k) == Some(g));
+        Ok(())
+    }
+
+    /// Masks that cover more words than an entry holds: no flow cache,
+    /// every lookup walks (and still finds the flow).
+    #[test]
+    fn no_flow_cache_for_wide_masks() -> TestResult {
+        let mut t = table().map_err(|_| "alloc")?;
+        let mut wide = mask(32, true);
+        wide.key.set(fields::TUN_OPTS, &[0xff; 255]);
+        wide.range = Range {
+            start: 0,
+            end: crate::flow::key::KEY_BYTES,
+        };
+        let k = key(1, [10, 0, 0, 1], [1, 1, 1, 1]);
+        let a = insert_keyed(&mut t, &k, &wide)?;
+        let mut fc = [FlowCacheEntry::default(); 4];
+        for _ in 0..2 {
+            let (f, c) =
+                on_cpu(0, |bh| t.lookup_stats(bh, &k, 0, &mut [], &mut fc)).ok_or("cpu 0")?;
+            assert!(f == Some(a) && c.n_mask_hit == 1);
+        }
+        Ok(())
+    }
+
+    /// A flow-cache hit counts a use of the flow's mask, as the walk's
+    /// probe would: rebalancing still puts the busiest mask first.
+    #[test]
+    fn flow_cache_hits_count_mask_use() -> TestResult {
+        let mut t = table().map_err(|_| "alloc")?;
+        let (wide, narrow) = (mask(8, false), mask(32, true));
+        let k1 = key(1, [10, 0, 0, 1], [1, 1, 1, 1]);
+        let k2 = key(2, [10, 0, 0, 2], [2, 2, 2, 2]);
+        insert_keyed(&mut t, &k1, &wide)?;
+        let b = insert_keyed(&mut t, &k2, &narrow)?;
+        // Two uses of the first mask; the second gets one from the walk
+        // and two from flow-cache hits.
+        for _ in 0..2 {
+            let _ = t.lookup(&k1);
+        }
+        let mut fc = [FlowCacheEntry::default(); 4];
+        for i in 0..3 {
+            let (f, c) =
+                on_cpu(0, |bh| t.lookup_stats(bh, &k2, 0, &mut [], &mut fc)).ok_or("cpu 0")?;
+            assert!(f == Some(b));
+            // Walked once, then answered by the cache.
+            assert!((i == 0) == (c.n_mask_hit > 0));
+        }
+        t.rebalance();
+        assert!(t.masks.first().map(|s| &s.entry.mask) == Some(&narrow));
+        Ok(())
+    }
+
     /// Values and orders computed by the kernel's own C (jhash.h, and
     /// lib/sort.c on `struct mask_count` with `compare_mask_and_count`).
     #[test]
@@ -327,10 +483,13 @@ mod suite {
         let b = insert_keyed(&mut t, &k2, &narrow)?;
         let mut cache = [CacheEntry::default(); 8];
         // No hash, or no cache: a plain lookup, no cache hit counted.
-        let (f, c) = on_cpu(0, |bh| t.lookup_stats(bh, &k2, 0, &mut cache)).ok_or("cpu 0")?;
-        assert!(f == Some(b) && c.n_mask_hit == 2 && c.n_cache_hit == 0);
         let (f, c) =
-            on_cpu(0, |bh| t.lookup_stats(bh, &k2, 0x0302_0105, &mut [])).ok_or("cpu 0")?;
+            on_cpu(0, |bh| t.lookup_stats(bh, &k2, 0, &mut cache, &mut [])).ok_or("cpu 0")?;
+        assert!(f == Some(b) && c.n_mask_hit == 2 && c.n_cache_hit == 0);
+        let (f, c) = on_cpu(0, |bh| {
+            t.lookup_stats(bh, &k2, 0x0302_0105, &mut [], &mut [])
+        })
+        .ok_or("cpu 0")?;
         assert!(
             f == Some(b)
                 && c == LookupCounts {
@@ -339,8 +498,10 @@ mod suite {
                 }
         );
         // First packet: misses the cache, fills entry 5 (the low 8 bits).
-        let (f, c) =
-            on_cpu(0, |bh| t.lookup_stats(bh, &k2, 0x0302_0105, &mut cache)).ok_or("cpu 0")?;
+        let (f, c) = on_cpu(0, |bh| {
+            t.lookup_stats(bh, &k2, 0x0302_0105, &mut cache, &mut [])
+        })
+        .ok_or("cpu 0")?;
         assert!(f == Some(b) && c.n_cache_hit == 0);
         assert!(
             cache[5]
@@ -350,8 +511,10 @@ mod suite {
                 }
         );
         // Second: the cached slot answers at once.
-        let (f, c) =
-            on_cpu(0, |bh| t.lookup_stats(bh, &k2, 0x0302_0105, &mut cache)).ok_or("cpu 0")?;
+        let (f, c) = on_cpu(0, |bh| {
+            t.lookup_stats(bh, &k2, 0x0302_0105, &mut cache, &mut [])
+        })
+        .ok_or("cpu 0")?;
         assert!(
             f == Some(b)
                 && c == LookupCounts {
@@ -362,13 +525,16 @@ mod suite {
         // A recirculated packet's hash is mixed with its recirc_id.
         let mut k3 = k2.clone();
         k3.set_u32(fields::RECIRC_ID, 9);
-        let _ = on_cpu(0, |bh| t.lookup_stats(bh, &k3, 0x0302_0105, &mut cache)).ok_or("cpu 0")?;
+        let _ = on_cpu(0, |bh| {
+            t.lookup_stats(bh, &k3, 0x0302_0105, &mut cache, &mut [])
+        })
+        .ok_or("cpu 0")?;
         let mixed = jhash_1word(0x0302_0105, 9);
         assert!(cache.iter().any(|e| e.skb_hash == mixed));
         // k2's mask (slot 1) was used more than slot 0's: it goes first.
         assert!(t.lookup(&k1) == Some(a));
         t.rebalance();
-        assert!(t.masks.first().map(|s| s.entry.mask.range) == Some(narrow.range));
+        assert!(t.masks.first().map(|s| &s.entry.mask) == Some(&narrow));
         assert!(t.masks.iter().all(|s| s.entry.usage.count() == 0));
         assert!(t.lookup(&k1) == Some(a) && t.lookup(&k2) == Some(b));
         // Now k1's mask is used more: back again.
@@ -376,7 +542,7 @@ mod suite {
             let _ = t.lookup(&k1);
         }
         t.rebalance();
-        assert!(t.masks.first().map(|s| s.entry.mask.range) == Some(wide.range));
+        assert!(t.masks.first().map(|s| &s.entry.mask) == Some(&wide));
         Ok(())
     }
 

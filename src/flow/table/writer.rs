@@ -6,6 +6,7 @@
 use core::cell::Cell;
 use core::sync::atomic::{AtomicBool, Ordering};
 
+use super::flow_cache::FlowCacheEntry;
 use super::flows::{key_range, Actions, Flow, FlowStats, Ident, Mask, MaskEntry, Ufid};
 use super::lookup::{hash_masked, CacheEntry, FlowIndex, LookupCounts, MaskArray, TableShared};
 use super::staged::Staged;
@@ -227,10 +228,14 @@ impl FlowTable {
         key: &FlowKey,
         skb_hash: u32,
         cache: &mut [CacheEntry],
+        flows: &mut [FlowCacheEntry],
     ) -> (Option<FlowRef>, LookupCounts) {
         let guard = read_lock();
         let cache = Cell::from_mut(cache).as_slice_of_cells();
-        let (flow, counts) = self.shared.lookup_stats(&guard, bh, key, skb_hash, cache);
+        let flows = Cell::from_mut(flows).as_slice_of_cells();
+        let (flow, counts) = self
+            .shared
+            .lookup_stats(&guard, bh, key, skb_hash, cache, flows);
         (flow.and_then(|f| self.handle(f)), counts)
     }
 
@@ -241,7 +246,7 @@ impl FlowTable {
         let guard = read_lock();
         let index = self.shared.index.read(&guard)?;
         self.masks.iter().find_map(|m| {
-            let flow = TableShared::lookup_under(index, &guard, key, &m.entry)?;
+            let flow = TableShared::lookup_under(index, &guard, key, &m.entry)?.get();
             match &flow.id {
                 Ident::Key(unmasked) if unmasked.equal_in(key, key_range(key, range)) => {
                     self.handle(flow)
@@ -313,7 +318,12 @@ impl FlowTable {
         } else if let Some(m) = existing.and_then(|i| self.masks.get_mut(i)) {
             m.refs += 1;
         }
-        self.index(|index| index.push_front(hash, link));
+        // The new flow may answer packets the flow cache holds another
+        // flow for (one under a later mask).
+        self.index(|index| {
+            index.push_front(hash, link);
+            index.forget_remembered();
+        });
         match self.free.pop() {
             Some(at) => {
                 if let Some(slot) = self.flows.get_mut(at as usize) {
@@ -451,5 +461,5 @@ pub(super) fn mask_array(
     if let Some(e) = extra {
         fallible::push(&mut slots, e.clone())?;
     }
-    Staged::new(MaskArray { slots })
+    Staged::new(MaskArray::new(slots))
 }

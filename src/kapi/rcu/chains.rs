@@ -7,7 +7,7 @@
 
 use core::pin::Pin;
 use core::ptr;
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use kernel::{bindings, new_spinlock, prelude::*, sync::SpinLock};
 
@@ -38,16 +38,91 @@ impl<T> ChainLink<T> {
     }
 }
 
+/// Where every chains' epoch comes from: each value is handed out once,
+/// so two epochs are equal only if they are one epoch of one chains. A
+/// `u64` counting from 1 does not wrap.
+static NEXT_EPOCH: AtomicU64 = AtomicU64::new(1);
+
+fn next_epoch() -> u64 {
+    NEXT_EPOCH.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A value of some [`RcuChains`], remembered past the read-side section
+/// that found it (in a per-CPU cache, say), and given back by
+/// [`RcuChains::recall`] only while those chains have not unlinked
+/// anything since: the value is then still linked, so still alive.
+///
+/// # Invariants
+///
+/// `value` is null (`epoch` 0, which no chains has) or pointed to a
+/// value linked in the chains whose epoch was `epoch` when it was made.
+pub(crate) struct Remembered<T> {
+    value: *const T,
+    epoch: u64,
+}
+
+impl<T> Clone for Remembered<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Remembered<T> {}
+
+impl<T> Default for Remembered<T> {
+    fn default() -> Self {
+        // INVARIANT: null, epoch 0.
+        Remembered {
+            value: ptr::null(),
+            epoch: 0,
+        }
+    }
+}
+
+// SAFETY: the pointer is never dereferenced but by `recall`, which needs
+// the chains (whose `T: Send + Sync`) and a read-side guard: holding or
+// moving the token itself touches no `T`.
+unsafe impl<T> Send for Remembered<T> {}
+// SAFETY: as above.
+unsafe impl<T> Sync for Remembered<T> {}
+
+/// A value found in [`RcuChains`] under a read-side guard, which can be
+/// [`remember`](Found::remember)ed.
+pub(crate) struct Found<'a, T> {
+    value: &'a T,
+    epoch: u64,
+}
+
+impl<'a, T> Found<'a, T> {
+    pub(crate) fn get(&self) -> &'a T {
+        self.value
+    }
+
+    /// A token for [`RcuChains::recall`].
+    pub(crate) fn remember(&self) -> Remembered<T> {
+        // INVARIANT: a linked value of the chains whose epoch was `epoch`
+        // when it was found (read before the search, see `find`).
+        Remembered {
+            value: self.value,
+            epoch: self.epoch,
+        }
+    }
+}
+
 /// A power-of-2 number of chains of `T`s, picked by a hash.
 ///
 /// # Invariants
 ///
 /// Every node reachable from `heads` came from `KBox::into_raw` and is
 /// owned by these chains; a node unlinked from them is freed only by
-/// `retire`, after a grace period. Links change only under `writer`.
+/// `retire`, after a grace period, and only after `epoch` has changed
+/// (`remove`). Links change only under `writer`.
 pub(crate) struct RcuChains<T: Send + Sync + 'static> {
     heads: KVec<AtomicPtr<Node<Link<T>>>>,
     writer: Pin<KBox<SpinLock<()>>>,
+    /// Changes whenever a value is unlinked, or the owner asks
+    /// ([`RcuChains::forget_remembered`]); never equal to another chains'.
+    epoch: AtomicU64,
 }
 
 // SAFETY: readers on any CPU get `&T`, and values are dropped on any CPU
@@ -70,8 +145,12 @@ impl<T: Send + Sync + 'static> RcuChains<T> {
         }
         let writer =
             KBox::pin_init(new_spinlock!(()), GFP_KERNEL).map_err(|_| kernel::alloc::AllocError)?;
-        // INVARIANT: no node yet.
-        Ok(RcuChains { heads, writer })
+        // INVARIANT: no node yet; a fresh epoch.
+        Ok(RcuChains {
+            heads,
+            writer,
+            epoch: AtomicU64::new(next_epoch()),
+        })
     }
 
     /// How many chains there are.
@@ -91,6 +170,43 @@ impl<T: Send + Sync + 'static> RcuChains<T> {
             at: self.head(hash).load(Ordering::Acquire),
             _chains: core::marker::PhantomData,
         }
+    }
+
+    /// The first value of `hash`'s chain that `pred` picks, which may be
+    /// remembered.
+    pub(crate) fn find<'a>(
+        &'a self,
+        guard: &'a Guard,
+        hash: u32,
+        mut pred: impl FnMut(&T) -> bool,
+    ) -> Option<Found<'a, T>> {
+        // Read before the search: a value unlinked after this read is
+        // remembered with an epoch that is stale already; one unlinked
+        // before it is not in the chain this search walks.
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let value = self.chain(guard, hash).find(|v| pred(v))?;
+        Some(Found { value, epoch })
+    }
+
+    /// The value `r` remembers, if these chains have unlinked nothing
+    /// since it was found in them.
+    pub(crate) fn recall<'a>(&'a self, _guard: &'a Guard, r: &Remembered<T>) -> Option<&'a T> {
+        if r.value.is_null() || r.epoch != self.epoch.load(Ordering::Acquire) {
+            return None;
+        }
+        // SAFETY: the epoch is unique to these chains and unchanged since
+        // `r` was made (type invariants of both), so the value is still
+        // linked: a removal changes the epoch before it retires a node,
+        // and a reader that saw the old epoch under this guard holds off
+        // the grace period the free waits for. The borrow ends with the
+        // guard's.
+        Some(unsafe { &*r.value })
+    }
+
+    /// Every token remembered so far stops being recalled (the owner's
+    /// notion of what a value answers changed).
+    pub(crate) fn forget_remembered(&self) {
+        self.epoch.store(next_epoch(), Ordering::Release);
     }
 
     /// Every value, chain by chain.
@@ -134,6 +250,10 @@ impl<T: Send + Sync + 'static> RcuChains<T> {
             if pred(&cur.value) {
                 // Its `next` stays as it is, for readers still on it.
                 link.store(cur.next.load(Ordering::Relaxed), Ordering::Release);
+                // INVARIANT: a new epoch before the node is retired, and
+                // after it is unlinked: a reader that reads the new epoch
+                // (Acquire) sees the chain without it, so cannot remember it.
+                self.forget_remembered();
                 drop(w);
                 // SAFETY: `node` came from `KBox::into_raw` and is no
                 // longer reachable from the chains.

@@ -62,4 +62,50 @@ mod suite {
         assert_eq!(dropped.load(Ordering::Relaxed), 6);
         Ok(())
     }
+
+    /// A remembered value is recalled until the chains unlink anything
+    /// (or are told to forget), and never from other chains.
+    #[test]
+    fn remembered_until_anything_is_unlinked() -> Result {
+        let dropped = Arc::new(AtomicUsize::new(0), GFP_KERNEL)?;
+        let c = RcuChains::new(4)?;
+        let other = RcuChains::new(4)?;
+        for i in 0..3u32 {
+            c.push_front(i, ChainLink::new(Counted(i, dropped.clone()))?);
+        }
+        other.push_front(1, ChainLink::new(Counted(1, dropped.clone()))?);
+        let r = {
+            let guard = read_lock();
+            let found = c.find(&guard, 1, |x| x.0 == 1).ok_or(EINVAL)?;
+            assert_eq!(found.get().0, 1);
+            assert!(c.find(&guard, 1, |x| x.0 == 7).is_none());
+            found.remember()
+        };
+        {
+            let guard = read_lock();
+            assert_eq!(c.recall(&guard, &r).map(|x| x.0), Some(1));
+            assert!(other.recall(&guard, &r).is_none());
+            assert!(c.recall(&guard, &Default::default()).is_none());
+        }
+        // Unlinking another value is enough: the epoch is the chains'.
+        assert!(c.remove(2, |x| x.0 == 2));
+        {
+            let guard = read_lock();
+            assert!(c.recall(&guard, &r).is_none());
+        }
+        let r = {
+            let guard = read_lock();
+            c.find(&guard, 1, |x| x.0 == 1).ok_or(EINVAL)?.remember()
+        };
+        c.forget_remembered();
+        {
+            let guard = read_lock();
+            assert!(c.recall(&guard, &r).is_none());
+        }
+        drop(c);
+        drop(other);
+        wait_for_retired();
+        assert_eq!(dropped.load(Ordering::Relaxed), 4);
+        Ok(())
+    }
 }
