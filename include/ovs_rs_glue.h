@@ -391,7 +391,6 @@ int ovs_rs_ct_lookup(struct net *net, struct sk_buff *skb,
 		     const struct ovs_rs_ct_info *info,
 		     struct ovs_rs_ct_nat_out *nat);
 void ovs_rs_ct_deliver_events(struct sk_buff *skb);
-bool ovs_rs_ct_skb_unconfirmed(const struct sk_buff *skb);
 int ovs_rs_ct_commit(struct sk_buff *skb, const struct ovs_rs_ct_info *info,
 		     struct ovs_rs_ct_key *key, u8 *set);
 

@@ -531,15 +531,6 @@ void ovs_rs_ct_deliver_events(struct sk_buff *skb)
 		nf_ct_deliver_cached_events(ct);
 }
 
-/* Whether @skb has a connection not yet confirmed (a commit creates it). */
-bool ovs_rs_ct_skb_unconfirmed(const struct sk_buff *skb)
-{
-	enum ip_conntrack_info ctinfo;
-	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
-
-	return ct && !nf_ct_is_confirmed(ct);
-}
-
 static bool ovs_rs_labels_nonzero(const u8 *mask)
 {
 	size_t i;
@@ -732,11 +723,6 @@ int ovs_rs_ct_lookup(struct net *net, struct sk_buff *skb,
 
 void ovs_rs_ct_deliver_events(struct sk_buff *skb)
 {
-}
-
-bool ovs_rs_ct_skb_unconfirmed(const struct sk_buff *skb)
-{
-	return false;
 }
 
 int ovs_rs_ct_commit(struct sk_buff *skb, const struct ovs_rs_ct_info *info,
