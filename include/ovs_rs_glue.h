@@ -394,6 +394,10 @@ void ovs_rs_ct_deliver_events(struct sk_buff *skb);
 int ovs_rs_ct_commit(struct sk_buff *skb, const struct ovs_rs_ct_info *info,
 		     struct ovs_rs_ct_key *key, u8 *set);
 
+/* ovs_ct_init()'s nf_connlabels_get() for @net: whether it took it. */
+bool ovs_rs_ct_labels_get(struct net *net);
+void ovs_rs_ct_labels_put(struct net *net);
+
 /* An nf_conncount_data, opaque to Rust. */
 struct ovs_rs_conncount;
 

@@ -734,6 +734,28 @@ int ovs_rs_ct_commit(struct sk_buff *skb, const struct ovs_rs_ct_info *info,
 
 #endif
 
+/*
+ * ovs_ct_init()'s labels: conntrack keeps 128 label bits per connection
+ * in @net (for ct(labels)) while it holds this; false, logged, if not.
+ */
+bool ovs_rs_ct_labels_get(struct net *net)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK_LABELS)
+	if (!nf_connlabels_get(net, OVS_RS_CT_LABELS_LEN * BITS_PER_BYTE - 1))
+		return true;
+	if (net_ratelimit())
+		pr_info("netlink: Failed to set connlabel length\n");
+#endif
+	return false;
+}
+
+void ovs_rs_ct_labels_put(struct net *net)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK_LABELS)
+	nf_connlabels_put(net);
+#endif
+}
+
 #if IS_ENABLED(CONFIG_NETFILTER_CONNCOUNT)
 
 int ovs_rs_conncount_init(struct net *net, unsigned int keylen,
