@@ -293,6 +293,110 @@ struct ovs_rs_nf_conn;
 struct ovs_rs_nf_conn *ovs_rs_ct_tmpl_alloc(struct net *net, u16 zone_id);
 void ovs_rs_ct_tmpl_free(struct ovs_rs_nf_conn *tmpl);
 u16 ovs_rs_ct_zone_id(const struct ovs_rs_nf_conn *ct);
+/* A conntrack helper (struct nf_conntrack_helper), opaque to Rust. */
+struct ovs_rs_ct_helper;
+/* The template's CT action commits: mark it confirmed, as C does. */
+void ovs_rs_ct_tmpl_confirm(struct ovs_rs_nf_conn *tmpl);
+bool ovs_rs_ct_tmpl_confirmed(const struct ovs_rs_nf_conn *tmpl);
+/* nf_ct_set_timeout() on a template: 0 or -errno. */
+int ovs_rs_ct_tmpl_set_timeout(struct net *net, struct ovs_rs_nf_conn *tmpl,
+			       u8 family, u8 proto, const char *name);
+/* nf_ct_destroy_timeout(), whether or not one was attached. */
+void ovs_rs_ct_tmpl_destroy_timeout(struct ovs_rs_nf_conn *tmpl);
+/*
+ * nf_ct_add_helper(): the helper @name (its module loaded on demand, and
+ * its NAT half with @nat) attached to @tmpl; 0 and a reference in *@out,
+ * or -errno and no reference.
+ */
+int ovs_rs_ct_tmpl_add_helper(struct ovs_rs_nf_conn *tmpl, const char *name,
+			      u8 family, u8 proto, bool nat,
+			      struct ovs_rs_ct_helper **out);
+/* Puts what ovs_rs_ct_tmpl_add_helper() took (with @nat, the NAT half). */
+void ovs_rs_ct_helper_put(struct ovs_rs_ct_helper *helper, bool nat);
+/* The template's attached helper, NULL if none. */
+const struct ovs_rs_ct_helper *
+ovs_rs_ct_tmpl_helper(const struct ovs_rs_nf_conn *tmpl);
+
+#define OVS_RS_CT_LABELS_LEN 16
+
+/* What the flow key says of a packet's connection (ovs_ct_update_key()). */
+struct ovs_rs_ct_key {
+	u8 state;
+	/* NFPROTO_* of the (master) connection, 0 without one. */
+	u8 l3num;
+	/* The original tuple's protocol; ports as the key holds them. */
+	u8 orig_proto;
+	u16 zone;
+	u32 mark;
+	u8 labels[OVS_RS_CT_LABELS_LEN];
+	u8 orig_src[16];
+	u8 orig_dst[16];
+	u16 orig_tp_src; /* big-endian */
+	u16 orig_tp_dst; /* big-endian */
+};
+
+/* One ct() action's execution parameters, and the key's CT fields. */
+struct ovs_rs_ct_info {
+	const struct ovs_rs_nf_conn *tmpl;
+	u8 family;
+	bool commit;
+	bool force;
+	bool have_eventmask;
+	u32 eventmask;
+	u32 mark;
+	u32 mark_mask;
+	u8 labels[OVS_RS_CT_LABELS_LEN];
+	u8 labels_mask[OVS_RS_CT_LABELS_LEN];
+	u8 key_state;
+	u16 key_zone;
+	/* The key's IP protocol (which transport header NAT rewrote). */
+	u8 key_proto;
+	/* OVS_RS_CT_NAT_* bits: 0 for no NAT. */
+	u8 nat;
+	/* struct nf_nat_range2: addresses in network order, ports host. */
+	u32 nat_flags;
+	u8 nat_min_addr[16];
+	u8 nat_max_addr[16];
+	u16 nat_min_proto;
+	u16 nat_max_proto;
+};
+
+#define OVS_RS_CT_NAT 1
+#define OVS_RS_CT_NAT_SRC 2
+#define OVS_RS_CT_NAT_DST 4
+
+/* What NAT rewrote, for the key (ovs_nat_update_key()). */
+struct ovs_rs_ct_nat_out {
+	/* OVS_RS_CT_NAT_SRC and _DST: which were done; with _HAS_PORT_*,
+	 * the port too.
+	 */
+	u8 done;
+	u8 src[16];
+	u8 dst[16];
+	u16 sport; /* big-endian */
+	u16 dport; /* big-endian */
+};
+
+#define OVS_RS_CT_NAT_SRC_PORT 8
+#define OVS_RS_CT_NAT_DST_PORT 16
+
+#define OVS_RS_CT_SET_MARK 1
+#define OVS_RS_CT_SET_LABELS 2
+
+void ovs_rs_ct_skb_key(const struct sk_buff *skb, bool post_ct, u16 zone_id,
+		       struct ovs_rs_ct_key *out);
+int ovs_rs_ct_enter_l3(struct sk_buff *skb, u8 family, unsigned int *nh_ofs);
+void ovs_rs_ct_leave_l3(struct sk_buff *skb, unsigned int nh_ofs);
+int ovs_rs_ct_lookup(struct net *net, struct sk_buff *skb,
+		     const struct ovs_rs_ct_info *info,
+		     struct ovs_rs_ct_nat_out *nat);
+void ovs_rs_ct_deliver_events(struct sk_buff *skb);
+int ovs_rs_ct_commit(struct sk_buff *skb, const struct ovs_rs_ct_info *info,
+		     struct ovs_rs_ct_key *key, u8 *set);
+
+/* ovs_ct_init()'s nf_connlabels_get() for @net: whether it took it. */
+bool ovs_rs_ct_labels_get(struct net *net);
+void ovs_rs_ct_labels_put(struct net *net);
 
 /* An nf_conncount_data, opaque to Rust. */
 struct ovs_rs_conncount;

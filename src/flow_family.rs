@@ -11,6 +11,7 @@
 
 use kernel::prelude::*;
 
+use crate::conntrack::Templates;
 use crate::datapath::Datapaths;
 use crate::datapath::Registry;
 use crate::fallible::AllocError;
@@ -34,6 +35,8 @@ pub(crate) const CT: CtSupport = CtSupport {
     zone: cfg!(CONFIG_NF_CONNTRACK_ZONES),
     mark: cfg!(CONFIG_NF_CONNTRACK_MARK),
     labels: cfg!(CONFIG_NF_CONNTRACK_LABELS),
+    nat: cfg!(CONFIG_NF_NAT),
+    timeout: cfg!(CONFIG_NF_CONNTRACK_TIMEOUT),
 };
 
 fn flow_family() -> Result<Family> {
@@ -117,7 +120,7 @@ fn parse_actions(
     unsafe_msg: &str,
 ) -> Result<Actions> {
     let mut sink = VecSink::with_capacity(list.len()).map_err(no_memory)?;
-    let copied = copy_actions(&mut sink, list, masked_key).and_then(|()| {
+    let copied = copy_actions(&mut sink, list, masked_key, CT).and_then(|()| {
         // The reply carries the list in one attribute.
         if sink.bytes().len() > usize::from(u16::MAX) - 4 {
             Err(ActionError::TooBig)
@@ -125,18 +128,31 @@ fn parse_actions(
             Ok(())
         }
     });
+    let refuse = |errno: i32| {
+        nlerr(c.log, format_args!("{}", unsafe_msg));
+        req.set_err_msg(c"Flow actions may not be safe on all matching packets");
+        Error::from_errno(-errno)
+    };
     match copied {
-        Ok(()) => Ok(Actions {
-            program: Program::compile(sink.into_vec()).map_err(compile_error)?,
-            orig_len: list.len(),
-        }),
+        Ok(()) => {
+            // The CT actions' templates: C makes them as it copies.
+            let mut ct = Templates::new(req.net()?, masked_key, CT, c.log);
+            match Program::compile_with(sink.into_vec(), &mut ct) {
+                Ok(program) => Ok(Actions {
+                    program,
+                    orig_len: list.len(),
+                }),
+                Err(e @ (CompileError::Refused(_) | CompileError::NoMemory)) => {
+                    Err(refuse(e.errno()))
+                }
+                Err(e) => Err(compile_error(e)),
+            }
+        }
         Err(e) => {
             if e.logged() {
                 nlerr(c.log, format_args!("{}", e));
             }
-            nlerr(c.log, format_args!("{}", unsafe_msg));
-            req.set_err_msg(c"Flow actions may not be safe on all matching packets");
-            Err(Error::from_errno(-e.errno()))
+            Err(refuse(e.errno()))
         }
     }
 }

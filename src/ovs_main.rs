@@ -19,6 +19,7 @@ use kernel::prelude::*;
 mod kapi;
 
 mod actions;
+mod conntrack;
 mod ct_limit_family;
 mod datapath;
 mod entry;

@@ -143,7 +143,8 @@ pub(crate) fn receive(
         recirc_id: 0,
         mac_proto,
         skb: skb_state(&st),
-        ct: Default::default(),
+        // A connection from the stack (ovs_ct_fill_key(), not post-ct).
+        ct: crate::conntrack::meta_of(&skb.ct_key(false, 0)),
     };
     let mut key = FlowKey::default();
     let off = extract::extract(skb.head(), &meta, &mut key).map_err(|_| EINVAL)?;

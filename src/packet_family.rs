@@ -6,6 +6,7 @@
 use kernel::prelude::*;
 
 use crate::actions::Exec;
+use crate::conntrack::Templates;
 use crate::datapath::Datapaths;
 use crate::flow::actions_nl::copy_actions;
 use crate::flow::extract::{self, SkbState};
@@ -77,14 +78,15 @@ pub(crate) fn cmd_execute(dps: &Datapaths, req: &Request<'_>) -> Result {
     }
 
     let mut sink = VecSink::default();
-    copy_actions(&mut sink, acts_attr.payload(), &key).map_err(|e| {
+    copy_actions(&mut sink, acts_attr.payload(), &key, CT).map_err(|e| {
         if e.logged() {
             nlerr(log, format_args!("{}", e));
         }
         req.set_err_msg(c"Invalid actions");
         Error::from_errno(-e.errno())
     })?;
-    let program = Program::compile(sink.into_vec()).map_err(compile_error)?;
+    let mut ct = Templates::new(req.net()?, &key, CT, log);
+    let program = Program::compile_with(sink.into_vec(), &mut ct).map_err(compile_error)?;
     skb.set_meta(
         key.get_u32(fields::PHY_PRIORITY),
         key.get_u32(fields::PHY_SKB_MARK),

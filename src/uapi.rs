@@ -373,6 +373,50 @@ pub mod action {
     pub const MAX: u16 = 25;
 }
 
+/// `enum ovs_ct_attr`: `OVS_CT_ATTR_*`, the members of a CT action.
+pub mod ct_attr {
+    pub const COMMIT: u16 = 1;
+    pub const ZONE: u16 = 2;
+    pub const MARK: u16 = 3;
+    pub const LABELS: u16 = 4;
+    pub const HELPER: u16 = 5;
+    pub const NAT: u16 = 6;
+    pub const FORCE_COMMIT: u16 = 7;
+    pub const EVENTMASK: u16 = 8;
+    pub const TIMEOUT: u16 = 9;
+    /// `OVS_CT_ATTR_MAX`.
+    pub const MAX: u16 = 9;
+}
+
+/// `enum ovs_nat_attr`: `OVS_NAT_ATTR_*`, the members of `OVS_CT_ATTR_NAT`.
+pub mod nat_attr {
+    pub const SRC: u16 = 1;
+    pub const DST: u16 = 2;
+    pub const IP_MIN: u16 = 3;
+    pub const IP_MAX: u16 = 4;
+    pub const PROTO_MIN: u16 = 5;
+    pub const PROTO_MAX: u16 = 6;
+    pub const PERSISTENT: u16 = 7;
+    pub const PROTO_HASH: u16 = 8;
+    pub const PROTO_RANDOM: u16 = 9;
+    /// `OVS_NAT_ATTR_MAX`.
+    pub const MAX: u16 = 9;
+}
+
+/// `NF_NAT_RANGE_*` (`<uapi/linux/netfilter/nf_nat.h>`): a NAT range's
+/// flags.
+pub mod nat_range {
+    pub const MAP_IPS: u32 = 1 << 0;
+    pub const PROTO_SPECIFIED: u32 = 1 << 1;
+    pub const PROTO_RANDOM: u32 = 1 << 2;
+    pub const PERSISTENT: u32 = 1 << 3;
+    pub const PROTO_RANDOM_FULLY: u32 = 1 << 4;
+}
+
+/// `NFPROTO_IPV4`, `NFPROTO_IPV6`.
+pub const NFPROTO_IPV4: u8 = 2;
+pub const NFPROTO_IPV6: u8 = 10;
+
 /// `OVS_SAMPLE_ATTR_PROBABILITY`, `OVS_SAMPLE_ATTR_ACTIONS`.
 pub mod sample_attr {
     pub const PROBABILITY: u16 = 1;

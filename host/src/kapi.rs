@@ -84,3 +84,18 @@ pub mod tunnel_dst {
         }
     }
 }
+
+/// Conntrack zone templates made at install: here what the module's
+/// `ZoneTemplate` would have been given, for tests to read.
+pub mod conntrack {
+    /// What the module's `ZoneTemplate` carries.
+    #[derive(Debug, Default, PartialEq, Eq)]
+    pub struct ZoneTemplate {
+        pub zone: u16,
+        /// The helper's name and whether its NAT half was taken.
+        pub helper: Option<(Vec<u8>, bool)>,
+        /// The timeout policy's name.
+        pub timeout: Option<Vec<u8>>,
+        pub confirmed: bool,
+    }
+}

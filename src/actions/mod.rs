@@ -17,6 +17,7 @@ pub mod edit;
 
 use kernel::prelude::*;
 
+use crate::conntrack;
 use crate::datapath::DpShared;
 use crate::flow::key::{fields, FlowKey};
 use crate::flow::program::{Branch, List, Meta, Op, Program, Span, Userspace};
@@ -47,6 +48,7 @@ enum DropReason {
     Meter = 5,
     RecursionLimit = 6,
     DeferredLimit = 7,
+    Conntrack = 10,
     IpTtl = 11,
 }
 
@@ -394,6 +396,27 @@ impl<'a> Exec<'a> {
                         return Ok(());
                     }
                     Ok(())
+                }
+                Op::Ct(ct) => {
+                    if !key_valid(key) {
+                        if let Err(e) = packet::key_update(&mut pkt.skb, key) {
+                            pkt.skb.drop_for(DropReason::ActionError);
+                            return Err(e);
+                        }
+                    }
+                    match conntrack::execute(self.dp.net.get(), pkt.skb, key, ct) {
+                        conntrack::Outcome::Continue(skb) => {
+                            pkt.skb = skb;
+                            Ok(())
+                        }
+                        // Hidden from userspace, as C hides stolen
+                        // fragments.
+                        conntrack::Outcome::Stolen => return Ok(()),
+                        conntrack::Outcome::Failed(skb, e) => {
+                            skb.drop_for(DropReason::Conntrack);
+                            return Err(e);
+                        }
+                    }
                 }
                 Op::CtClear => {
                     pkt.skb.ct_clear();

@@ -7,10 +7,12 @@
 //! The list is validated and written in one pass, into the form C's
 //! replies carry: what a flow stores is that form.
 //!
-//! Every action type is validated. CT is refused with `ENOTSUPP`, as a C
-//! module built without conntrack refuses it.
+//! Every action type is validated; CT as [`super::ct_nl`] says, or
+//! refused with `ENOTSUPP` where the kernel has no conntrack, as a C
+//! module built without it refuses it.
 
 use super::key::{fields, FlowKey};
+use super::match_nl::CtSupport;
 use crate::bytes::{be16, be32, ne16, ne32, padded, u8_at};
 use crate::netlink::attr::{Attr, Attrs};
 use crate::netlink::build::{AttrSink, Full};
@@ -47,6 +49,8 @@ pub enum ActionError {
     /// `EINVAL`: a set-tunnel's tunnel or a push_nsh's header, refused
     /// as a flow key's would be.
     Key(super::match_nl::MatchError),
+    /// A CT action C refuses (`EINVAL` or `ERANGE`, always logged).
+    Ct(super::ct_nl::CtError),
 }
 
 impl ActionError {
@@ -62,6 +66,7 @@ impl ActionError {
             ActionError::TooDeep => 75,
             ActionError::TooBig => 90,
             ActionError::NoConntrack => 524,
+            ActionError::Ct(e) => e.errno(),
         }
     }
 }
@@ -73,7 +78,8 @@ impl ActionError {
         match self {
             ActionError::InvalidLogged(_)
             | ActionError::DecTtlTrailing(_)
-            | ActionError::DecTtlDuplicate(_) => true,
+            | ActionError::DecTtlDuplicate(_)
+            | ActionError::Ct(_) => true,
             ActionError::Key(e) => e.logged(),
             _ => false,
         }
@@ -88,6 +94,7 @@ impl core::fmt::Display for ActionError {
             ActionError::DecTtlTrailing(n) => write!(f, "Message has {} unknown bytes.", n),
             ActionError::DecTtlDuplicate(t) => write!(f, "Duplicate or invalid key (type {}).", t),
             ActionError::Key(e) => e.fmt(f),
+            ActionError::Ct(e) => e.fmt(f),
             other => write!(f, "{:?}", other),
         }
     }
@@ -106,6 +113,7 @@ struct State {
     eth_type: u16,
     vlan_tci: u16,
     mpls_label_count: u32,
+    ct: CtSupport,
 }
 
 /// `action_lens[]`: the fixed payload length, `None` when variable.
@@ -300,12 +308,13 @@ fn set_tunnel<S: AttrSink>(sink: &mut S, nest: &[u8]) -> Result<(), ActionError>
 }
 
 /// `ovs_nla_copy_actions()`: validates `list` (an `OVS_FLOW_ATTR_ACTIONS`
-/// payload) for a flow of masked key `key`, and writes the actions as C's
-/// replies show them.
+/// payload) for a flow of masked key `key` on a kernel with conntrack
+/// support `ct`, and writes the actions as C's replies show them.
 pub fn copy_actions<S: AttrSink>(
     sink: &mut S,
     list: &[u8],
     key: &FlowKey,
+    ct: CtSupport,
 ) -> Result<(), ActionError> {
     let eth_type = key.get_be16(fields::ETH_TYPE);
     let state = State {
@@ -316,6 +325,7 @@ pub fn copy_actions<S: AttrSink>(
         } else {
             0
         },
+        ct,
     };
     copy_list(sink, list, key, state, 0)
 }
@@ -544,7 +554,16 @@ fn check_action<'a, S: AttrSink>(
                 0
             };
         }
-        CT => return Err(ActionError::NoConntrack),
+        CT => {
+            if !st.ct.state {
+                return Err(ActionError::NoConntrack);
+            }
+            // The family is the flow's, whatever actions before changed.
+            let ct = super::ct_nl::parse(p, key, st.ct).map_err(ActionError::Ct)?;
+            let family = super::ct_nl::Family::of(key).ok_or(ActionError::Invalid)?;
+            super::ct_nl::put(sink, &ct, family, st.ct)?;
+            return Ok(Nested::None);
+        }
         TRUNC => {
             if ne32(p, 0).unwrap_or(0) < ETH_HLEN as u32 {
                 return Err(ActionError::Invalid);

@@ -530,7 +530,7 @@ pub(crate) fn is_nd(key: &FlowKey) -> bool {
 /// `ovs_ct_fill_key()`'s writes: the original tuple only where the key's
 /// own protocol agrees (and not over ND's fields), else `ct_orig_proto`
 /// 0 says there is none.
-fn fill_ct(key: &mut FlowKey, ct: &CtMeta) {
+pub fn fill_ct(key: &mut FlowKey, ct: &CtMeta) {
     key.set_u8(fields::CT_STATE, ct.state);
     key.set(fields::CT_ZONE, &ct.zone.to_ne_bytes());
     key.set_u32(fields::CT_MARK, ct.mark);

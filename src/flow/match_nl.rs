@@ -21,16 +21,32 @@ use crate::uapi::{DP_MAX_PORTS, MAC_PROTO_ETHERNET, MAC_PROTO_NONE};
 const FRAG_LATER: u8 = crate::uapi::OVS_FRAG_TYPE_LATER;
 
 /// What this datapath supports of conntrack (`ovs_ct_verify()`): the
-/// key's CT attributes are only taken when it is there.
+/// key's CT attributes, and the CT action's members, are only taken
+/// when it is there.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CtSupport {
     pub state: bool,
     pub zone: bool,
     pub mark: bool,
     pub labels: bool,
+    /// `CONFIG_NF_NAT`: the CT action's NAT.
+    pub nat: bool,
+    /// `CONFIG_NF_CONNTRACK_TIMEOUT`: the CT action's timeout policy.
+    pub timeout: bool,
 }
 
 impl CtSupport {
+    /// Everything: a kernel with conntrack, zones, marks, labels, NAT and
+    /// timeout policies (the test kernel's).
+    pub const ALL: CtSupport = CtSupport {
+        state: true,
+        zone: true,
+        mark: true,
+        labels: true,
+        nat: true,
+        timeout: true,
+    };
+
     /// `CT_SUPPORTED_MASK`.
     fn state_mask(self) -> u32 {
         if self.state {

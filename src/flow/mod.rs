@@ -4,6 +4,7 @@
 //! megaflow table and the `ovs_flow` family.
 
 pub mod actions_nl;
+pub mod ct_nl;
 pub mod exthdr;
 pub mod extract;
 pub mod key;

@@ -19,7 +19,10 @@
 use crate::actions::edit::{nsh_header, EditError};
 use crate::bytes::{be16, ne16, ne32};
 use crate::fallible::{self, AllocError, Box, Vec};
+use crate::flow::ct_nl::{self, CtAction, Family};
 use crate::flow::key::fields;
+use crate::flow::match_nl::CtSupport;
+use crate::kapi::conntrack::ZoneTemplate;
 use crate::kapi::tunnel_dst::TunnelDst;
 use crate::netlink::attr::{Attr, Attrs};
 use crate::uapi::proto::NSH_HDR_MAX_LEN;
@@ -36,6 +39,9 @@ pub enum CompileError {
     /// A stored list validation should not have let through: a bug,
     /// warned about, and the list refused (`EINVAL`).
     Malformed,
+    /// The kernel refused what a CT action needs (its helper): the
+    /// errno (positive), already logged.
+    Refused(i32),
 }
 
 impl CompileError {
@@ -44,6 +50,7 @@ impl CompileError {
         match self {
             CompileError::NoMemory => 12,
             CompileError::Malformed => 22,
+            CompileError::Refused(errno) => *errno,
         }
     }
 }
@@ -97,6 +104,43 @@ pub struct Userspace {
 pub struct Branch {
     pub list: List,
     pub clone_key: bool,
+}
+
+/// A compiled `ct()`: the validated action, the family it tracks in,
+/// and the zone template (with helper and timeout policy) its packets
+/// use, released with the program.
+pub struct CtOp {
+    pub action: CtAction,
+    pub family: Family,
+    pub template: ZoneTemplate,
+}
+
+/// What compiling a CT action needs beyond its bytes: the flow's family
+/// and protocol, and the kernel's half of `ovs_ct_copy_action()`.
+pub trait CtTemplates {
+    /// The family the flow's packets are tracked in (`None`: not IP,
+    /// which validation refuses).
+    fn family(&self) -> Option<Family>;
+    /// What the kernel supports (as validation was given it).
+    fn support(&self) -> CtSupport;
+    /// The zone template for `ct`, with its timeout policy and helper
+    /// attached, confirmed if it commits.
+    fn template(&mut self, ct: &CtAction, family: Family) -> Result<ZoneTemplate, CompileError>;
+}
+
+/// For lists without CT actions: one is a bug.
+struct NoConntrack;
+
+impl CtTemplates for NoConntrack {
+    fn family(&self) -> Option<Family> {
+        None
+    }
+    fn support(&self) -> CtSupport {
+        CtSupport::default()
+    }
+    fn template(&mut self, _: &CtAction, _: Family) -> Result<ZoneTemplate, CompileError> {
+        Err(malformed())
+    }
 }
 
 /// One operation. Values are as stored: numbers in host order where the
@@ -162,6 +206,7 @@ pub enum Op {
     /// DEC_TTL: the list to run when the TTL runs out (empty: drop).
     DecTtl(List),
     Meter(u32),
+    Ct(Box<CtOp>),
     CtClear,
     Drop {
         with_error: bool,
@@ -184,9 +229,15 @@ impl Program {
     /// validated and wrote, keeping it. Sleeps to allocate (a tunnel's
     /// metadata dst).
     pub fn compile(attrs: Vec<u8>) -> Result<Program, CompileError> {
+        Self::compile_with(attrs, &mut NoConntrack)
+    }
+
+    /// [`Self::compile`] for a list that may hold CT actions, whose
+    /// templates `ct` makes.
+    pub fn compile_with(attrs: Vec<u8>, ct: &mut dyn CtTemplates) -> Result<Program, CompileError> {
         let len = u16::try_from(attrs.len()).map_err(|_| malformed())?;
         let mut ops = Vec::new();
-        let top = compile_list(&attrs, Span { off: 0, len }, &mut ops)?;
+        let top = compile_list(&attrs, Span { off: 0, len }, &mut ops, ct)?;
         Ok(Program { attrs, ops, top })
     }
 
@@ -256,7 +307,12 @@ fn span_of(base: &[u8], sub: &[u8]) -> Result<Span, CompileError> {
 /// Compiles the list at `span` of `attrs`; its own operations go to
 /// `ops` after those of its nested lists, so that each list's are
 /// contiguous.
-fn compile_list(attrs: &[u8], span: Span, ops: &mut Vec<Op>) -> Result<List, CompileError> {
+fn compile_list(
+    attrs: &[u8],
+    span: Span,
+    ops: &mut Vec<Op>,
+    ct: &mut dyn CtTemplates,
+) -> Result<List, CompileError> {
     let start = usize::from(span.off);
     let bytes = attrs
         .get(start..start + usize::from(span.len))
@@ -266,7 +322,7 @@ fn compile_list(attrs: &[u8], span: Span, ops: &mut Vec<Op>) -> Result<List, Com
     let mut it = Attrs::new(bytes).peekable();
     while let Some(a) = it.next() {
         let last = it.peek().is_none();
-        let op = compile_op(attrs, &a, last, ops)?;
+        let op = compile_op(attrs, &a, last, ops, ct)?;
         fallible::push(&mut mine, op)?;
     }
     let first = u16::try_from(ops.len()).map_err(|_| malformed())?;
@@ -288,8 +344,9 @@ fn nested(
     payload: &[u8],
     last: bool,
     ops: &mut Vec<Op>,
+    ct: &mut dyn CtTemplates,
 ) -> Result<Branch, CompileError> {
-    let list = compile_list(attrs, span_of(attrs, payload)?, ops)?;
+    let list = compile_list(attrs, span_of(attrs, payload)?, ops, ct)?;
     Ok(Branch {
         list,
         clone_key: !last && may_change_flow(payload),
@@ -329,6 +386,7 @@ fn compile_op(
     a: &Attr<'_>,
     last: bool,
     ops: &mut Vec<Op>,
+    ct: &mut dyn CtTemplates,
 ) -> Result<Op, CompileError> {
     let p = a.payload();
     Ok(match a.kind() {
@@ -411,10 +469,10 @@ fn compile_op(
             }
             Op::Sample {
                 probability: field(probability)?,
-                branch: nested(attrs, field(list)?, last, ops)?,
+                branch: nested(attrs, field(list)?, last, ops, ct)?,
             }
         }
-        action::CLONE => Op::Clone(nested(attrs, p, last, ops)?),
+        action::CLONE => Op::Clone(nested(attrs, p, last, ops, ct)?),
         action::CHECK_PKT_LEN => {
             let mut max_len = None;
             let (mut le, mut gt) = (None, None);
@@ -430,8 +488,8 @@ fn compile_op(
             }
             Op::CheckPktLen {
                 max_len: field(max_len)?,
-                less_equal: nested(attrs, field(le)?, last, ops)?,
-                greater: nested(attrs, field(gt)?, last, ops)?,
+                less_equal: nested(attrs, field(le)?, last, ops, ct)?,
+                greater: nested(attrs, field(gt)?, last, ops, ct)?,
             }
         }
         action::DEC_TTL => {
@@ -440,9 +498,20 @@ fn compile_op(
                 .find(|n| n.kind() == OVS_DEC_TTL_ATTR_ACTION)
                 .ok_or_else(malformed)?;
             // The exception list runs on the packet itself, with its key.
-            Op::DecTtl(nested(attrs, list.payload(), true, ops)?.list)
+            Op::DecTtl(nested(attrs, list.payload(), true, ops, ct)?.list)
         }
         action::METER => Op::Meter(u32_of(a)?),
+        action::CT => {
+            // The stored form parses as what was validated.
+            let family = ct.family().ok_or_else(malformed)?;
+            let action = ct_nl::parse_for(p, family, ct.support()).map_err(|_| malformed())?;
+            let template = ct.template(&action, family)?;
+            Op::Ct(fallible::boxed(CtOp {
+                action,
+                family,
+                template,
+            })?)
+        }
         action::CT_CLEAR => Op::CtClear,
         action::DROP => Op::Drop {
             with_error: u32_of(a)? != 0,
@@ -462,7 +531,6 @@ fn compile_op(
                 cookie,
             }
         }
-        // CT is refused at validation until conntrack lands.
         _ => return Err(malformed()),
     })
 }

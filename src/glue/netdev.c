@@ -310,19 +310,36 @@ static struct {
 	const void *ctx;
 } ovs_rs_net_hook;
 
-/* Per namespace: how many Rust objects keep it (NetHandle). */
+/*
+ * Per namespace: how many Rust objects keep it (NetHandle), and whether
+ * it holds conntrack's labels for ct(labels).
+ */
 struct ovs_rs_net {
 	atomic_t handles;
+	bool ct_labels;
 };
 
 static unsigned int ovs_rs_net_id __read_mostly;
 
+static int __net_init ovs_rs_net_init(struct net *net)
+{
+	struct ovs_rs_net *n = net_generic(net, ovs_rs_net_id);
+
+	n->ct_labels = ovs_rs_ct_labels_get(net);
+	return 0;
+}
+
 static void __net_exit ovs_rs_net_exit(struct net *net)
 {
+	struct ovs_rs_net *n = net_generic(net, ovs_rs_net_id);
+
 	ovs_rs_net_hook.exit(ovs_rs_net_hook.ctx, net);
+	if (n->ct_labels)
+		ovs_rs_ct_labels_put(net);
 }
 
 static struct pernet_operations ovs_rs_net_ops = {
+	.init = ovs_rs_net_init,
 	.exit = ovs_rs_net_exit,
 	.id = &ovs_rs_net_id,
 	.size = sizeof(struct ovs_rs_net),

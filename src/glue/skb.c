@@ -678,10 +678,9 @@ int ovs_rs_skb_eth_pop(struct sk_buff *skb)
 void ovs_rs_skb_ct_clear(struct sk_buff *skb)
 {
 #if IS_ENABLED(CONFIG_NF_CONNTRACK)
-	if (skb_nfct(skb)) {
-		nf_conntrack_put(skb_nfct(skb));
-		nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
-	}
+	/* Untracked even without a connection, as C's ovs_ct_clear(). */
+	nf_reset_ct(skb);
+	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
 #endif
 }
 

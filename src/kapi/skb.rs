@@ -137,7 +137,7 @@ impl SkBuff {
         NonNull::new(skb).map(|skb| SkBuff { skb })
     }
 
-    fn into_raw(self) -> *mut bindings::sk_buff {
+    pub(super) fn into_raw(self) -> *mut bindings::sk_buff {
         core::mem::ManuallyDrop::new(self).skb.as_ptr()
     }
 

@@ -280,8 +280,7 @@ def out(port):
 
 
 def action_cases(add):
-    """Flows with actions (SET, SET_MASKED, PUSH_NSH and CT are not
-    validated by openvswitch_rs yet)."""
+    """Flows with actions."""
     tcp4 = eth(0x0800) + ip4(6) + tcp()
     act = lambda name, acts, key=tcp4: add("act-" + name, key, None, acts)  # noqa: E731
     act("output", out(1) + out(2))
@@ -415,6 +414,60 @@ def action_cases(add):
     act("push-nsh-both-md", push(a(1, b1), a(2, bytes(16)), a(3, bytes(4))))
     act("push-nsh-not-nsh", a(PUSH_NSH, a(ETHERTYPE, b"\x08\x00")))
     act("push-nsh-two", a(PUSH_NSH, nest(NSH, a(1, b1), a(2, bytes(16))) + a(1, b"")))
+    ct_cases(act, ip6key)
+
+
+def ct_cases(act, ip6key):
+    """CT actions: parse_ct()/parse_nat() and the reply form."""
+    CT = 12
+    COMMIT, ZONE, MARK, LABELS, HELPER, NAT, FORCE, EVENTMASK, TIMEOUT = range(1, 10)
+    SRC, DST, IP_MIN, IP_MAX, P_MIN, P_MAX, PERSISTENT, P_HASH, P_RANDOM = range(1, 10)
+    ct = lambda *attrs: a(CT, b"".join(attrs))  # noqa: E731
+    nat = lambda *attrs: a(NAT, b"".join(attrs))  # noqa: E731
+    u16 = lambda v: struct.pack("=H", v)  # noqa: E731
+    mark = lambda v, m: a(MARK, struct.pack("=II", v, m))  # noqa: E731
+    labels = bytes([1] + [0] * 15 + [0xff] * 16)
+    act("ct-empty", ct())
+    act("ct-commit-zone", ct(a(COMMIT), a(ZONE, u16(5))) + a(RECIRC, u32(1)))
+    act("ct-out-of-order", ct(a(EVENTMASK, u32(3)), a(LABELS, labels), mark(5, 0xff),
+                              a(ZONE, u16(9)), a(FORCE)) + a(RECIRC, u32(1)))
+    act("ct-mark-no-commit", ct(mark(1, 1)))
+    act("ct-mark-zero-mask", ct(a(COMMIT), mark(1, 0)))
+    act("ct-labels-zero-mask", ct(a(COMMIT), a(LABELS, bytes(32))))
+    act("ct-labels-no-commit", ct(a(LABELS, labels)))
+    act("ct-helper-ftp", ct(a(COMMIT), a(HELPER, b"ftp\0")) + a(RECIRC, u32(1)))
+    act("ct-helper-unterminated", ct(a(HELPER, b"ftp")))
+    act("ct-helper-long", ct(a(HELPER, b"x" * 16 + b"\0")))
+    act("ct-timeout-policy", ct(a(COMMIT), a(TIMEOUT, b"nosuchpolicy\0")) + a(RECIRC, u32(1)))
+    act("ct-timeout-empty", ct(a(TIMEOUT, b"\0")))
+    act("ct-timeout-unterminated", ct(a(TIMEOUT, b"pol")))
+    act("ct-type-10", ct(a(10)))
+    act("ct-type-0", ct(a(0)))
+    act("ct-zone-short", ct(a(ZONE, b"\1")))
+    act("ct-commit-with-data", ct(a(COMMIT, b"\1")))
+    act("ct-trailing", a(CT, a(COMMIT) + b"\0\0"))
+    act("ct-not-ip", ct(), eth(0x0806) + arp())
+    act("ct-nat-src-range", ct(a(COMMIT), nat(a(SRC), a(IP_MIN, bytes([10, 0, 0, 1])),
+                                              a(IP_MAX, bytes([10, 0, 0, 9])), a(P_MIN, u16(1024)),
+                                              a(P_MAX, u16(2048)), a(P_RANDOM), a(P_HASH),
+                                              a(PERSISTENT))) + a(RECIRC, u32(1)))
+    act("ct-nat-dst-min-only", ct(a(COMMIT), nat(a(DST), a(IP_MIN, bytes([10, 0, 0, 1])),
+                                                 a(P_MIN, u16(80)))) + a(RECIRC, u32(1)))
+    act("ct-nat-existing", ct(nat()) + a(RECIRC, u32(1)))
+    act("ct-nat-existing-twice", ct(nat(), nat()))
+    act("ct-nat-before-commit", ct(nat(a(SRC)), a(COMMIT)))
+    act("ct-nat-no-commit", ct(nat(a(DST))))
+    act("ct-nat-two-kinds", ct(a(COMMIT), nat(a(SRC), a(DST))))
+    act("ct-nat-two-nests", ct(a(COMMIT), nat(), nat(a(SRC))))
+    act("ct-nat-flags-only", ct(a(COMMIT), nat(a(PERSISTENT))))
+    act("ct-nat-v6-addr-on-v4", ct(a(COMMIT), nat(a(SRC), a(IP_MIN, bytes(16)))))
+    act("ct-nat-type-10", ct(nat(a(10))))
+    act("ct-nat-trailing", ct(a(NAT, a(SRC) + b"\0\0")))
+    act("ct-nat-v6", ct(a(COMMIT), nat(a(DST), a(IP_MIN, bytes(range(16))),
+                                       a(IP_MAX, bytes(range(16))))) + a(RECIRC, u32(1)),
+        ip6key)
+    act("ct-in-clone", a(CLONE, ct(a(COMMIT)) + a(RECIRC, u32(2))) + out(1))
+    act("ct-then-ct", ct(a(ZONE, u16(1))) + ct(a(ZONE, u16(2))) + a(RECIRC, u32(3)))
 
 
 def run_c(all_cases):

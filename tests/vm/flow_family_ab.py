@@ -10,7 +10,7 @@ fixed sequence of raw OVS_FLOW_CMD_* requests against openvswitch.ko and
 against openvswitch_rs gives two transcripts that must be identical.
 
 The sequence:
-  - datapath tffa0: the 206 cases of tests/vm/flow_codec_ab.py (every key
+  - datapath tffa0: the 240 cases of tests/vm/flow_codec_ab.py (every key
     attribute and action type, malformed ones too) as they are, installed
     one after the other with OVS_FLOW_CMD_NEW, never deleting in between:
     even cases with a UFID (16 bytes derived from the case index), odd

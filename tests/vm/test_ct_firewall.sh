@@ -24,7 +24,6 @@
 # NAT, the marks and labels), the OpenFlow flows that match ct_mark /
 # ct_label counted packets, the datapath flows carry the ct() actions.
 # OVSRS_T_C_ONLY=1 runs the openvswitch.ko half alone.
-# pending: conntrack execution (branch ct)
 # flavours: default
 . "$(dirname "$0")/lib.sh"
 
@@ -175,7 +174,7 @@ check_counted() {
 
 check_state() {
 	local table
-	table=$(timeout 20 ovs-dpctl dump-conntrack zone=1 2>&1 | sed 's/id=[0-9]*/id=<id>/; s/timeout=[0-9]*/timeout=<t>/' | sort)
+	table=$(timeout 20 ovs-dpctl dump-conntrack zone=1 2>&1 | sed -E 's/id=([0-9]+)(,.*)id=\1,/id=<id>\2id=<id>,/; s/id=[0-9]+/id=<id>/; s/timeout=[0-9]*/timeout=<t>/' | sort)
 	printf '%s\n' "$table" >"$OVSRS_OUT/$OUT_TAG-$MOD-conntrack.txt"
 	# The conntrack entries without their TCP states (those depend on
 	# how far each close got when the table was read) and ephemeral ports.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # openvswitch_rs answers ovs_flow requests exactly like openvswitch.ko: the
 # same fixed sequence of raw genetlink requests (tests/vm/flow_family_ab.py:
-# the 206 cases of flow_codec_ab.py installed into one datapath without
+# the 240 cases of flow_codec_ab.py installed into one datapath without
 # deleting in between, by UFID and by key, with CREATE/EXCL/ECHO; the
 # datapath's n_flows and n_masks; GET by UFID and by key with UFID_FLAGS;
 # dumps; the duplicate rules; SET; DEL; flush; malformed requests; the
@@ -44,15 +44,15 @@ PAUSE_EVERY=${OVSRS_T_FLOW_PAUSE:-200}
 # Whatever the deadline, a hung run is killed a minute after it.
 RUN_TIMEOUT=$((DEADLINE + 60))
 
-# How many installs openvswitch.ko accepts: of the 206 corpus cases as they
+# How many installs openvswitch.ko accepts: of the 240 corpus cases as they
 # are, into one datapath (the first, l2-only, wildcards in_port and
 # ethertype and so covers nearly all the others: they meet the duplicate
 # rules), and of the same cases made flows of their own (distinct
-# in_ports), into another: all 112 that flow_codec_ab.py sees accepted.
+# in_ports), into another: all 124 that flow_codec_ab.py sees accepted.
 C_CORPUS_OK=6
-C_DISTINCT_OK=112
-# And tffa1's counts right after those 112 (OVS_DP_CMD_GET): flows, masks.
-C_DISTINCT_COUNTS="n_flows=112 n_masks=54"
+C_DISTINCT_OK=124
+# And tffa1's counts right after those 124 (OVS_DP_CMD_GET): flows, masks.
+C_DISTINCT_COUNTS="n_flows=124 n_masks=54"
 
 # sequence_run OUT [ARG...]: the sequence against the module loaded; with
 # run_against (lib.sh): run_against MODULE sequence_run OUT [ARG...].

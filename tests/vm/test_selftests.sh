@@ -29,9 +29,6 @@ SELFTESTS_CI="netlink_checks connect_v4"
 CASES=${OVSRS_T_SELFTESTS:-$SELFTESTS_CI}
 
 declare -A EXPECT_RS=(
-	[ct_connect_v4]="FAIL conntrack (a later issue)"
-	[nat_connect_v4]="FAIL conntrack (a later issue)"
-	[nat_related_v4]="FAIL conntrack (a later issue)"
 )
 
 SRC="$(readlink -f "$OVSRS_CACHE/linux-src")/tools/testing/selftests/net/openvswitch"

@@ -11,10 +11,33 @@
 
 use libfuzzer_sys::fuzz_target;
 use openvswitch_rs_host::flow::actions_nl::copy_actions;
+use openvswitch_rs_host::flow::ct_nl::{CtAction, Family};
 use openvswitch_rs_host::flow::key::{fields, FlowKey};
-use openvswitch_rs_host::flow::program::Program;
+use openvswitch_rs_host::flow::match_nl::CtSupport;
+use openvswitch_rs_host::flow::program::{CompileError, CtTemplates, Program};
+use openvswitch_rs_host::kapi::conntrack::ZoneTemplate;
 use openvswitch_rs_host::netlink::attr::Attrs;
 use openvswitch_rs_host::netlink::build::SliceSink;
+
+const CT: CtSupport = CtSupport::ALL;
+
+/// Templates as the host stands them in.
+struct Templates(Option<Family>);
+
+impl CtTemplates for Templates {
+    fn family(&self) -> Option<Family> {
+        self.0
+    }
+    fn support(&self) -> CtSupport {
+        CT
+    }
+    fn template(&mut self, ct: &CtAction, _: Family) -> Result<ZoneTemplate, CompileError> {
+        Ok(ZoneTemplate {
+            zone: ct.zone,
+            ..ZoneTemplate::default()
+        })
+    }
+}
 
 fuzz_target!(|data: &[u8]| {
     let Some((&kind, list)) = data.split_first() else {
@@ -33,11 +56,13 @@ fuzz_target!(|data: &[u8]| {
     key.set(fields::NSH_BASE, &[0, 0, 1, kind >> 4 & 7, 0, 0, 0, 0]);
     let mut out = vec![0u8; 1 << 17];
     let mut sink = SliceSink::new(&mut out);
-    if copy_actions(&mut sink, list, &key).is_ok() {
+    if copy_actions(&mut sink, list, &key, CT).is_ok() {
         let mut it = Attrs::new(sink.bytes());
         for _ in it.by_ref() {}
         assert_eq!(it.remaining(), 0);
-        let program = Program::compile(sink.bytes().to_vec()).expect("a validated list compiles");
+        let program =
+            Program::compile_with(sink.bytes().to_vec(), &mut Templates(Family::of(&key)))
+                .expect("a validated list compiles");
         assert!(program.list_bytes(program.top()) == sink.bytes());
     }
 });

@@ -23,6 +23,8 @@ fuzz_target!(|data: &[u8]| {
         zone: ctl & 0x80 != 0,
         mark: ctl & 0x80 != 0,
         labels: false,
+        nat: false,
+        timeout: false,
     };
     for (mask, want_mask) in [(None, true), (Some(mask), true), (None, false)] {
         if let Ok(m) = get_match(key, mask, want_mask, ct) {

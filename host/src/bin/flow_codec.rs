@@ -56,7 +56,7 @@ fn answer(key: &[u8], mask: Option<&[u8]>, acts: &[u8], ct: CtSupport) -> String
     let mut asink = SliceSink::new(&mut abuf);
     let copied = (|| -> Result<(), ActionError> {
         let nest = asink.nest_start(OVS_FLOW_ATTR_ACTIONS)?;
-        copy_actions(&mut asink, acts, &masked)?;
+        copy_actions(&mut asink, acts, &masked, ct)?;
         Ok(asink.nest_end(nest)?)
     })();
     if let Err(e) = copied {
@@ -79,12 +79,7 @@ fn answer(key: &[u8], mask: Option<&[u8]>, acts: &[u8], ct: CtSupport) -> String
 fn main() {
     // openvswitch.ko of the test kernel has conntrack with zones, marks
     // and labels.
-    let ct = CtSupport {
-        state: true,
-        zone: true,
-        mark: true,
-        labels: true,
-    };
+    let ct = CtSupport::ALL;
     let stdin = io::stdin();
     let mut out = io::stdout().lock();
     for line in stdin.lock().lines() {

@@ -23,7 +23,12 @@ mod suite {
     /// error.
     fn run(list: &[u8], key: &FlowKey, out: &mut [u8]) -> Result<usize, ActionError> {
         let mut sink = SliceSink::new(out);
-        copy_actions(&mut sink, list, key)?;
+        copy_actions(
+            &mut sink,
+            list,
+            key,
+            crate::flow::match_nl::CtSupport::default(),
+        )?;
         Ok(sink.bytes().len())
     }
 

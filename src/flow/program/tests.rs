@@ -26,7 +26,13 @@ mod suite {
     /// `list` validated for `key` and compiled.
     fn program(list: &[u8], key: &FlowKey) -> Result<Program, &'static str> {
         let mut sink = VecSink::default();
-        copy_actions(&mut sink, list, key).map_err(|_| "refused by validation")?;
+        copy_actions(
+            &mut sink,
+            list,
+            key,
+            crate::flow::match_nl::CtSupport::default(),
+        )
+        .map_err(|_| "refused by validation")?;
         Program::compile(sink.into_vec()).map_err(|_| "did not compile")
     }
 
@@ -305,5 +311,110 @@ mod suite {
         };
         assert!(p.ops(p.top()).is_empty());
         assert!(p.attrs().is_empty());
+    }
+}
+
+/// CT actions compile into their templates (host only: the stand-in
+/// template records what the module's would be given).
+#[cfg(all(test, not(MODULE)))]
+mod ct {
+    use super::super::*;
+    use crate::flow::actions_nl::copy_actions;
+    use crate::flow::key::FlowKey;
+    use crate::netlink::build::VecSink;
+    use crate::test_support::stream;
+    use crate::uapi::{ct_attr, nat_attr};
+
+    const ALL: CtSupport = CtSupport::ALL;
+
+    /// The kernel's half, as the host sees it: a helper named "bad" does
+    /// not exist.
+    struct Fake;
+
+    impl CtTemplates for Fake {
+        fn family(&self) -> Option<Family> {
+            Some(Family::V4)
+        }
+        fn support(&self) -> CtSupport {
+            ALL
+        }
+        fn template(&mut self, ct: &CtAction, _: Family) -> Result<ZoneTemplate, CompileError> {
+            let helper = ct.helper.map(|h| (h.as_bytes().to_vec(), ct.nat.is_some()));
+            if helper.as_ref().is_some_and(|(h, _)| h == b"bad") {
+                return Err(CompileError::Refused(22));
+            }
+            Ok(ZoneTemplate {
+                zone: ct.zone,
+                helper,
+                timeout: ct.timeout.map(|t| t.as_bytes().to_vec()),
+                confirmed: ct.commit,
+            })
+        }
+    }
+
+    fn compile(ct_payload: &[u8]) -> Result<Program, CompileError> {
+        let mut k = FlowKey::default();
+        k.set_u8(fields::MAC_PROTO, crate::uapi::MAC_PROTO_ETHERNET);
+        k.set_be16(fields::ETH_TYPE, 0x0800);
+        let mut b = [0u8; 256];
+        let inner = {
+            let mut c = [0u8; 200];
+            let n = stream(&mut c, &[(action::CT, ct_payload)]).len();
+            c[..n].to_vec()
+        };
+        let list = stream(
+            &mut b,
+            &[(action::CLONE, &inner), (action::RECIRC, &[1, 0, 0, 0])],
+        );
+        let mut sink = VecSink::default();
+        copy_actions(&mut sink, list, &k, ALL).map_err(|_| CompileError::Malformed)?;
+        Program::compile_with(sink.into_vec(), &mut Fake)
+    }
+
+    #[test]
+    fn ct_actions_get_their_templates() {
+        let mut nat = [0u8; 32];
+        let nat = stream(
+            &mut nat,
+            &[(nat_attr::SRC, &[]), (nat_attr::IP_MIN, &[10, 0, 0, 1])],
+        );
+        let mut b = [0u8; 128];
+        let p = stream(
+            &mut b,
+            &[
+                (ct_attr::COMMIT, &[]),
+                (ct_attr::ZONE, &9u16.to_ne_bytes()),
+                (ct_attr::HELPER, b"ftp\0"),
+                (ct_attr::TIMEOUT, b"pol\0"),
+                (ct_attr::NAT, nat),
+            ],
+        );
+        let prog = compile(p).expect("compiles");
+        let Op::Clone(branch) = &prog.ops(prog.top())[0] else {
+            panic!("not a clone");
+        };
+        let Op::Ct(op) = &prog.ops(branch.list)[0] else {
+            panic!("not a ct");
+        };
+        assert_eq!(op.family, Family::V4);
+        assert_eq!(op.action.zone, 9);
+        assert_eq!(
+            op.template,
+            ZoneTemplate {
+                zone: 9,
+                helper: Some((b"ftp".to_vec(), true)),
+                timeout: Some(b"pol".to_vec()),
+                confirmed: true,
+            }
+        );
+        // The ct() may change the flow: the clone runs on a key copy.
+        assert!(branch.clone_key);
+    }
+
+    #[test]
+    fn a_refused_helper_refuses_the_list() {
+        let mut b = [0u8; 32];
+        let p = stream(&mut b, &[(ct_attr::HELPER, b"bad\0")]);
+        assert!(matches!(compile(p), Err(CompileError::Refused(22))));
     }
 }
