@@ -387,26 +387,26 @@ profile() {
 	echo "  $MOD $name: $(wc -l <"$base.ips") samples"
 }
 
-profiles() {
+# profile_traffic NAME: profile NAME of CPU 0 while pktgen runs (its
+# thread is kpktgend_0, on CPU 0).
+profile_traffic() {
 	local starter
+	echo start >"$PG/pgctrl" &
+	starter=$!
+	sleep 1
+	profile "$1" -C 0 -- sleep "$PROFILE_SECONDS"
+	echo stop >"$PG/pgctrl"
+	wait "$starter" || true
+}
+
+profiles() {
 	dp_up
 	ovs-dpctl add-flow "$DP" "$EXACT_FLOW" 2 2>/dev/null || fail "add-flow $EXACT_FLOW failed"
 	pktgen_setup fixed
-	echo start >"$PG/pgctrl" &
-	starter=$!
-	sleep 1
-	# pktgen's thread is kpktgend_0, on CPU 0.
-	profile forward -C 0 -- sleep "$PROFILE_SECONDS"
-	echo stop >"$PG/pgctrl"
-	wait "$starter" || true
+	profile_traffic forward
 	# The miss path without upcalls (the upcall figure's `disabled`).
 	ovs-dpctl del-flows "$DP" 2>/dev/null || fail "del-flows failed"
-	echo start >"$PG/pgctrl" &
-	starter=$!
-	sleep 1
-	profile miss -C 0 -- sleep "$PROFILE_SECONDS"
-	echo stop >"$PG/pgctrl"
-	wait "$starter" || true
+	profile_traffic miss
 	dp_down
 	profile install -- "$FLOWBENCH" install "$FDP" "$PROFILE_FLOWS" 1
 	"$FLOWBENCH" del "$FDP" >/dev/null
