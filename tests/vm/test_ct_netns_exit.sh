@@ -8,7 +8,6 @@
 # Each module runs the same sequence; openvswitch.ko first, as the
 # reference (a splat there is the kernel's, and the test says so).
 # OVSRS_T_C_ONLY=1 runs the openvswitch.ko half alone.
-# pending: conntrack execution (branch ct)
 # flavours: debug
 . "$(dirname "$0")/lib.sh"
 
