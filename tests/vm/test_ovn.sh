@@ -41,7 +41,6 @@
 # OVSRS_T_OVN_MODULES: the modules to run, in order (default "openvswitch
 # openvswitch_rs"); "openvswitch" proves the test on the C module alone.
 # Runtime: ~2 min per module under TCG.
-# pending: conntrack execution (branch ct)
 # flavours: default
 . "$(dirname "$0")/lib.sh"
 
