@@ -123,7 +123,7 @@ lifecycle() {
 
 	# Races: devices deleted while ports are added and removed by number and
 	# name, and datapaths deleted with ports on them, from two sides at once.
-	ovs-dpctl add-dp dp4
+	ovs-dpctl add-dp dp4 || fail "$module: add-dp dp4 (before the races) failed: $(ovs-dpctl show 2>&1 | head -5)"
 	race_devices() {
 		local i
 		for i in $(seq 15); do
