@@ -391,7 +391,10 @@ impl SkBuff {
     /// dst): for an upcall's `OVS_PACKET_ATTR_EGRESS_TUN_KEY`.
     pub(crate) fn egress_tunnel(&mut self, dev: &DevRef) -> Option<TunnelInfo> {
         let mut t = TunnelInfo::empty();
-        // SAFETY: held device, our skb; buffers as in `tunnel_info`.
+        // SAFETY: held device, our skb; the buffers have the sizes the
+        // glue writes (64 bytes of key, checked by its static_assert; at
+        // most 255 bytes of options, its u8 length; one byte each for the
+        // family and mode).
         let some = unsafe {
             glue::ovs_rs_egress_tunnel_info(
                 dev.as_ptr(),
