@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,22 @@ int del_dp(struct nlsock *s, const char *name)
 	return nl_transact(s, &cm, &cr, 0);
 }
 
+/* Mutated requests make datapaths under names no thread knows: a DEL by
+ * dp_ifindex (no name, as ovs_header allows) for every interface removes
+ * them too, and ENODEV answers the others. */
+void del_all_dps(struct nlsock *s)
+{
+	struct if_nameindex *ifs = if_nameindex();
+
+	for (struct if_nameindex *i = ifs; i && i->if_index; i++) {
+		msg_start(&cm, s->fam_id[F_DP], 0, OVS_DP_CMD_DEL, OVS_DATAPATH_VERSION,
+			  (int)i->if_index, 1);
+		msg_finish(&cm);
+		nl_transact(s, &cm, &cr, 0);
+	}
+	if_freenameindex(ifs);
+}
+
 int get_vport(struct nlsock *s, int dp_ifindex, const char *name, uint32_t *port_no)
 {
 	const struct nlattr *a;
@@ -258,7 +275,7 @@ int main(int argc, char **argv)
 	fprintf(stderr,
 		"usage: ovsfuzz fuzz [--seed N] [--steps N] [--threads 1|2] [--mutate PCT]\n"
 		"                    [--no-ct] [--log FILE [--trace STEP]] [--netdev DEV]...\n"
-		"       ovsfuzz failnth [--max N] [--step K] [--only NAME]\n"
+		"       ovsfuzz failnth [--max N] [--step K] [--only NAME] [--full NAME]\n"
 		"       ovsfuzz perm\n"
 		"       ovsfuzz regress NAME|all\n");
 	return 2;

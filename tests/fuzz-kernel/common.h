@@ -29,6 +29,7 @@ int get_flow(struct nlsock *s, int dp_ifindex, const uint8_t ufid[16]);
 int get_meter(struct nlsock *s, int dp_ifindex, uint32_t id);
 int new_dp(struct nlsock *s, const char *name, int *ifindex);
 int del_dp(struct nlsock *s, const char *name);
+void del_all_dps(struct nlsock *s);
 
 int mode_fuzz(int argc, char **argv);
 int mode_failnth(int argc, char **argv);

@@ -296,6 +296,13 @@ int mode_fuzz(int argc, char **argv)
 	}
 	for (int t = 0; t < nthreads; t++)
 		pthread_join(th[t], NULL);
+	/* Datapaths only mutated requests named outlive the threads' teardown;
+	 * left, they would change the next run's dumps. */
+	static struct nlsock last;
+	if (!nl_open(&last) && !nl_resolve(&last))
+		del_all_dps(&last);
+	else
+		problem("no socket to delete the datapaths left");
 	if (log)
 		fclose(log);
 	if (watch_splats())
