@@ -317,27 +317,28 @@ impl Datapath {
         } else {
             dev.set_rx_headroom(Some(self.max_headroom));
         }
-        let entry = OutputPort {
-            port_no: port.port_no(),
-            vport: port.vport.clone(),
-            dev: port.dev.device().hold(),
-            internal: matches!(port.dev, PortDevice::Internal(_)),
-        };
-        let map = self.port_map(Some(entry), None)?;
-        if port.port_no() == OVSP_LOCAL {
-            self.shared
-                .ifindex
-                .store(port.dev.device().ifindex(), Ordering::Relaxed);
-        }
+        let local_ifindex = (port.port_no() == OVSP_LOCAL).then(|| dev.ifindex());
+        // The port first, then the map that holds its device: a port
+        // dropped on failure unregisters its device, which waits for every
+        // reference to it, so no map may hold one then.
         self.ports.push(port, GFP_KERNEL)?;
+        let map = match self.port_map(None) {
+            Ok(map) => map,
+            Err(e) => {
+                drop(self.ports.pop());
+                return Err(e);
+            }
+        };
+        if let Some(ifindex) = local_ifindex {
+            self.shared.ifindex.store(ifindex, Ordering::Relaxed);
+        }
         self.shared.ports.replace(Some(map));
         Ok(())
     }
 
-    /// The packet path's port map: the current ports plus `add`, minus
-    /// port `remove`.
-    fn port_map(&self, add: Option<OutputPort>, remove: Option<u32>) -> Result<RcuBox<PortMap>> {
-        let mut entries = KVec::with_capacity(self.ports.len() + 1, GFP_KERNEL)?;
+    /// The packet path's port map: the current ports minus port `remove`.
+    fn port_map(&self, remove: Option<u32>) -> Result<RcuBox<PortMap>> {
+        let mut entries = KVec::with_capacity(self.ports.len(), GFP_KERNEL)?;
         for p in self.ports.iter().filter(|p| Some(p.port_no()) != remove) {
             entries.push(
                 OutputPort {
@@ -348,9 +349,6 @@ impl Datapath {
                 },
                 GFP_KERNEL,
             )?;
-        }
-        if let Some(e) = add {
-            entries.push(e, GFP_KERNEL)?;
         }
         crate::sort::sort_by_key(&mut entries, |e| e.port_no);
         Ok(RcuBox::new(PortMap { entries })?)
@@ -385,7 +383,7 @@ impl Datapath {
         // Readers stop finding the port before its device goes; without
         // memory for a new map, none is left (only the local port goes
         // last, with the datapath).
-        match self.port_map(None, Some(port_no)) {
+        match self.port_map(Some(port_no)) {
             Ok(map) => self.shared.ports.replace(Some(map)),
             Err(_) => self.shared.ports.replace(None),
         }

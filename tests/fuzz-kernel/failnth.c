@@ -4,7 +4,8 @@
  * every family, fail the 1st, 2nd, ... slab allocation of the calling task
  * (/proc/thread-self/fail-nth, with failslab's ignore-gfp-wait off) until
  * the call no longer reaches the nth one (--step K: every Kth in the
- * requests that make or remove a device, which allocate hundreds). Each
+ * requests that make or remove a device, which allocate hundreds, but
+ * every one in the recipes named by --full: those that add a port). Each
  * failed call must leave the state a later GET sees as it was, and the
  * identical request must then succeed; its errno is listed. A call that succeeds
  * despite its failed allocation (a notification that could not be sent)
@@ -385,7 +386,7 @@ static void one(const struct recipe *rc, unsigned int max, unsigned int step)
 int mode_failnth(int argc, char **argv)
 {
 	unsigned int max = 1000, step = 1;
-	const char *only = NULL;
+	const char *only = NULL, *full = NULL;
 	int e;
 
 	for (int i = 1; i < argc; i++) {
@@ -395,6 +396,8 @@ int mode_failnth(int argc, char **argv)
 			step = atoi(argv[++i]) > 0 ? atoi(argv[i]) : 1;
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
 			only = argv[++i];
+		else if (!strcmp(argv[i], "--full") && i + 1 < argc)
+			full = argv[++i];
 		else {
 			fprintf(stderr, "ovsfuzz failnth: bad argument %s\n", argv[i]);
 			return 2;
@@ -423,9 +426,14 @@ int mode_failnth(int argc, char **argv)
 		fprintf(stderr, "ovsfuzz failnth: base state: %s\n", errno_name(e));
 		return 2;
 	}
-	for (size_t i = 0; i < sizeof(recipes) / sizeof(recipes[0]); i++)
-		if (!only || strstr(recipes[i].name, only))
+	for (size_t i = 0; i < sizeof(recipes) / sizeof(recipes[0]); i++) {
+		if (only && !strstr(recipes[i].name, only))
+			continue;
+		if (full && strstr(recipes[i].name, full))
+			one(&recipes[i], 1000, 1);
+		else
 			one(&recipes[i], max, recipes[i].heavy ? step : 1);
+	}
 	del_dp(rq, "fn-dp");
 	del_dp(rq, "fn-dp2");
 	ct_limit(OVS_CT_LIMIT_CMD_DEL, 3, 0);

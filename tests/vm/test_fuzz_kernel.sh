@@ -5,15 +5,17 @@
 #    six families (with netdev ports on dummy devices); every acked request
 #    checked by a GET, no splat, taint unchanged;
 #  - failnth: every allocation point of one request of every command failed
-#    in turn (per-task fail-nth, failslab): clean errno, no state change,
-#    the same request then succeeds;
+#    in turn (per-task fail-nth, failslab; of the requests that make or
+#    remove a device every FAILNTH_STEPth, but all of those that add a
+#    port): clean errno, no state change, the same request then succeeds;
 #  - perm: every command's permission for nobody, a user namespace owning
 #    its netns, and sockets handed between root and nobody;
 #  - regress: the recipes of openvswitch.ko's known bugs;
 #  - kmemleak finds nothing after all of it;
 #  - differential: perm, regress and one single-threaded fuzz seed (no ct()
-#    actions, issue 13) run on openvswitch.ko too, and the errno of every
-#    request must match but for tests/fuzz-kernel/known-differences.txt.
+#    actions: the conntrack table is shared) run on openvswitch.ko too, and
+#    the errno of every request must match but for
+#    tests/fuzz-kernel/known-differences.txt.
 # OVSRS_T_FUZZ_SEED and OVSRS_T_FUZZ_STEPS change the run (scripts/fuzz-kernel
 # runs it for the campaign).
 # flavours: debug
@@ -64,7 +66,7 @@ rs_part() {
 	"$FUZZ" fuzz --seed "$SEED" --steps "$STEPS" --threads 2 "${fuzz_args[@]}" \
 		>"$OVSRS_OUT/fuzz-rs.txt" 2>&1 || { cat "$OVSRS_OUT/fuzz-rs.txt"; return 1; }
 	head -n 1 "$OVSRS_OUT/fuzz-rs.txt"
-	"$FUZZ" failnth --max "$FAILNTH_MAX" --step "$FAILNTH_STEP" >"$OVSRS_OUT/failnth-rs.txt" 2>&1 ||
+	"$FUZZ" failnth --max "$FAILNTH_MAX" --step "$FAILNTH_STEP" --full NEW >"$OVSRS_OUT/failnth-rs.txt" 2>&1 ||
 		{ cat "$OVSRS_OUT/failnth-rs.txt"; return 1; }
 	tail -n 2 "$OVSRS_OUT/failnth-rs.txt" | head -n 1
 	"$FUZZ" perm >"$OVSRS_OUT/perm-openvswitch_rs.txt" 2>&1 ||
