@@ -306,7 +306,11 @@ fn span_of(base: &[u8], sub: &[u8]) -> Result<Span, CompileError> {
 
 /// Compiles the list at `span` of `attrs`; its own operations go to
 /// `ops` after those of its nested lists, so that each list's are
-/// contiguous.
+/// contiguous. It recurses for nested lists, 17 levels deep at most on a
+/// kernel stack, so its frame holds only the walk: the nested actions
+/// are compiled by [`compile_nested`], the rest out of line by
+/// [`compile_op`]. (`scripts/lint` fails if this frame grows past 512
+/// bytes.)
 fn compile_list(
     attrs: &[u8],
     span: Span,
@@ -322,7 +326,10 @@ fn compile_list(
     let mut it = Attrs::new(bytes).peekable();
     while let Some(a) = it.next() {
         let last = it.peek().is_none();
-        let op = compile_op(attrs, &a, last, ops, ct)?;
+        let op = match compile_nested(attrs, &a, last, ops, ct)? {
+            Some(op) => op,
+            None => compile_op(attrs, &a, ct)?,
+        };
         fallible::push(&mut mine, op)?;
     }
     let first = u16::try_from(ops.len()).map_err(|_| malformed())?;
@@ -381,13 +388,66 @@ fn only_nested<'a>(a: &Attr<'a>) -> Result<Attr<'a>, CompileError> {
     a.nested().next().ok_or_else(malformed)
 }
 
-fn compile_op(
+/// The action `a` if it nests lists (compiled into `ops`), `None` for
+/// any other.
+fn compile_nested(
     attrs: &[u8],
     a: &Attr<'_>,
     last: bool,
     ops: &mut Vec<Op>,
     ct: &mut dyn CtTemplates,
-) -> Result<Op, CompileError> {
+) -> Result<Option<Op>, CompileError> {
+    Ok(Some(match a.kind() {
+        action::SAMPLE => {
+            let mut probability = None;
+            let mut list = None;
+            for n in a.nested() {
+                match n.kind() {
+                    sample_attr::PROBABILITY => probability = Some(u32_of(&n)?),
+                    sample_attr::ACTIONS => list = Some(n.payload()),
+                    _ => {}
+                }
+            }
+            Op::Sample {
+                probability: field(probability)?,
+                branch: nested(attrs, field(list)?, last, ops, ct)?,
+            }
+        }
+        action::CLONE => Op::Clone(nested(attrs, a.payload(), last, ops, ct)?),
+        action::CHECK_PKT_LEN => {
+            let mut max_len = None;
+            let (mut le, mut gt) = (None, None);
+            for n in a.nested() {
+                match n.kind() {
+                    check_pkt_len_attr::PKT_LEN => {
+                        max_len = Some(n.u16().map_err(|_| malformed())?)
+                    }
+                    check_pkt_len_attr::ACTIONS_IF_LESS_EQUAL => le = Some(n.payload()),
+                    check_pkt_len_attr::ACTIONS_IF_GREATER => gt = Some(n.payload()),
+                    _ => {}
+                }
+            }
+            Op::CheckPktLen {
+                max_len: field(max_len)?,
+                less_equal: nested(attrs, field(le)?, last, ops, ct)?,
+                greater: nested(attrs, field(gt)?, last, ops, ct)?,
+            }
+        }
+        action::DEC_TTL => {
+            let list = a
+                .nested()
+                .find(|n| n.kind() == OVS_DEC_TTL_ATTR_ACTION)
+                .ok_or_else(malformed)?;
+            // The exception list runs on the packet itself, with its key.
+            Op::DecTtl(nested(attrs, list.payload(), true, ops, ct)?.list)
+        }
+        _ => return Ok(None),
+    }))
+}
+
+/// An action that nests no list.
+#[inline(never)]
+fn compile_op(attrs: &[u8], a: &Attr<'_>, ct: &mut dyn CtTemplates) -> Result<Op, CompileError> {
     let p = a.payload();
     Ok(match a.kind() {
         action::OUTPUT => Op::Output(u32_of(a)?),
@@ -456,49 +516,6 @@ fn compile_op(
             let k = only_nested(a)?;
             let (value, mask) = k.payload().split_at(k.payload().len() / 2);
             set_op(attrs, k.kind(), value, Some(mask))?
-        }
-        action::SAMPLE => {
-            let mut probability = None;
-            let mut list = None;
-            for n in a.nested() {
-                match n.kind() {
-                    sample_attr::PROBABILITY => probability = Some(u32_of(&n)?),
-                    sample_attr::ACTIONS => list = Some(n.payload()),
-                    _ => {}
-                }
-            }
-            Op::Sample {
-                probability: field(probability)?,
-                branch: nested(attrs, field(list)?, last, ops, ct)?,
-            }
-        }
-        action::CLONE => Op::Clone(nested(attrs, p, last, ops, ct)?),
-        action::CHECK_PKT_LEN => {
-            let mut max_len = None;
-            let (mut le, mut gt) = (None, None);
-            for n in a.nested() {
-                match n.kind() {
-                    check_pkt_len_attr::PKT_LEN => {
-                        max_len = Some(n.u16().map_err(|_| malformed())?)
-                    }
-                    check_pkt_len_attr::ACTIONS_IF_LESS_EQUAL => le = Some(n.payload()),
-                    check_pkt_len_attr::ACTIONS_IF_GREATER => gt = Some(n.payload()),
-                    _ => {}
-                }
-            }
-            Op::CheckPktLen {
-                max_len: field(max_len)?,
-                less_equal: nested(attrs, field(le)?, last, ops, ct)?,
-                greater: nested(attrs, field(gt)?, last, ops, ct)?,
-            }
-        }
-        action::DEC_TTL => {
-            let list = a
-                .nested()
-                .find(|n| n.kind() == OVS_DEC_TTL_ATTR_ACTION)
-                .ok_or_else(malformed)?;
-            // The exception list runs on the packet itself, with its key.
-            Op::DecTtl(nested(attrs, list.payload(), true, ops, ct)?.list)
         }
         action::METER => Op::Meter(u32_of(a)?),
         action::CT => {
