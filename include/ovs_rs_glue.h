@@ -387,6 +387,14 @@ void ovs_rs_ct_skb_key(const struct sk_buff *skb, bool post_ct, u16 zone_id,
 		       struct ovs_rs_ct_key *out);
 int ovs_rs_ct_enter_l3(struct sk_buff *skb, u8 family, unsigned int *nh_ofs);
 void ovs_rs_ct_leave_l3(struct sk_buff *skb, unsigned int nh_ofs);
+/*
+ * nf_ct_handle_fragments() at L3: 0 with @skb reassembled (*@mru its
+ * largest fragment), -EINPROGRESS with @skb queued, else -errno with @skb
+ * freed.
+ */
+int ovs_rs_ct_defrag(struct net *net, struct sk_buff *skb, u16 zone,
+		     u8 family, u16 *mru);
+void ovs_rs_ct_set_transport(struct sk_buff *skb, unsigned int ofs);
 int ovs_rs_ct_lookup(struct net *net, struct sk_buff *skb,
 		     const struct ovs_rs_ct_info *info,
 		     struct ovs_rs_ct_nat_out *nat);
@@ -408,5 +416,12 @@ void ovs_rs_conncount_destroy(struct net *net, struct ovs_rs_conncount *data);
 unsigned int ovs_rs_conncount_count(struct net *net,
 				    struct ovs_rs_conncount *data,
 				    const u32 *key);
+/* nf_conncount_count_skb() for @skb's connection, under RCU. */
+unsigned int ovs_rs_conncount_count_skb(struct net *net,
+					const struct sk_buff *skb, u8 family,
+					struct ovs_rs_conncount *data,
+					const u32 *key);
+/* Whether @skb has a connection not yet confirmed. */
+bool ovs_rs_ct_unconfirmed(const struct sk_buff *skb);
 
 #endif /* OVS_RS_GLUE_H */

@@ -6,18 +6,20 @@
 
 use kernel::prelude::*;
 
+use crate::ct_limit_view::NetLimits;
 use crate::flow::ct_nl::{CtAction, Family, NatKind};
-use crate::flow::extract::{fill_ct, CtMeta, CtOrig, CtOrigAddrs};
+use crate::flow::extract::{fill_ct, key_extract_l3l4, CtMeta, CtOrig, CtOrigAddrs};
 use crate::flow::key::{fields, FlowKey};
 use crate::flow::match_nl::CtSupport;
 use crate::flow::program::{CompileError, CtOp, CtTemplates};
 use crate::flow_family::nlerr;
 use crate::kapi::conntrack::{
-    CtKey, CtParams, L3Packet, NatDone, NatParams, Step, ZoneTemplate, LABELS_LEN,
+    CtKey, CtParams, Defrag, L3Packet, NatDone, NatParams, Step, ZoneTemplate, LABELS_LEN,
 };
 use crate::kapi::netdev::NetNs;
 use crate::kapi::skb::SkBuff;
 use crate::uapi::proto::{ETH_P_IP, ETH_P_IPV6};
+use crate::uapi::OVS_FRAG_TYPE_NONE;
 
 /// Makes the zone templates of one flow's CT actions, in `net`, for the
 /// flow's masked key, logging as C logs (`log`: not a probe).
@@ -120,19 +122,60 @@ pub(crate) enum Outcome {
     Continue(SkBuff),
     /// Conntrack kept the packet.
     Stolen,
+    /// Conntrack freed the packet; fail the list with the error.
+    Freed(Error),
     /// Drop it (`OVS_DROP_CONNTRACK`) and fail the list with the error.
     Failed(SkBuff, Error),
 }
 
-/// `ovs_ct_execute()`: the packet looked up (and with `commit`
-/// committed) in the action's zone, and the key's CT fields updated.
+/// How much of a reassembled packet key extraction needs linear: its
+/// headers, which the first fragment's head already holds, so that the
+/// pull changes nothing and output can refragment along the frag list.
+const DEFRAG_HEAD_PULL: usize = 512;
+
+/// `ovs_ct_handle_fragments()` after the reassembly: layers 3 and 4 of
+/// the key again (the fragment that completed the datagram may have had
+/// no L4 header), and the transport header where they found it.
+fn update_l3l4(pkt: &mut L3Packet, key: &mut FlowKey) -> Result {
+    pkt.pull(DEFRAG_HEAD_PULL)?;
+    let gso_udp = pkt.gso_udp();
+    let off = key_extract_l3l4(pkt.head(), 0, 0, gso_udp, key).map_err(|_| EINVAL)?;
+    if let Some(t) = off.transport {
+        pkt.set_transport(t);
+    }
+    Ok(())
+}
+
+/// `ovs_ct_execute()`: the packet (a fragment: its datagram, `mru` set
+/// to its largest fragment) looked up (and with `commit` committed) in
+/// the action's zone, and the key's CT fields updated.
 #[inline(never)]
-pub(crate) fn execute(net: NetNs<'_>, skb: SkBuff, key: &mut FlowKey, op: &CtOp) -> Outcome {
+pub(crate) fn execute(
+    net: NetNs<'_>,
+    skb: SkBuff,
+    mru: &mut u16,
+    key: &mut FlowKey,
+    op: &CtOp,
+    limits: Option<&NetLimits>,
+) -> Outcome {
     let a = &op.action;
-    if key.get_u8(fields::IP_FRAG) != 0 {
-        // Pending (issue 13): C reassembles fragments first
-        // (ovs_ct_handle_fragments()); until then they are dropped.
-        return Outcome::Failed(skb, EOPNOTSUPP);
+    let family = op.family.nfproto();
+    let mut pkt = match L3Packet::enter(skb, family) {
+        Ok(p) => p,
+        Err((skb, e)) => return Outcome::Failed(skb, e),
+    };
+    if key.get_u8(fields::IP_FRAG) != OVS_FRAG_TYPE_NONE {
+        pkt = match pkt.defrag(net, a.zone, family) {
+            Defrag::Done(p, max) => {
+                *mru = max;
+                p
+            }
+            Defrag::Stolen => return Outcome::Stolen,
+            Defrag::Freed(e) => return Outcome::Freed(e),
+        };
+        // C ignores a failure here too: the key keeps what it had.
+        let _ = update_l3l4(&mut pkt, key);
+        key.set_u8(fields::IP_FRAG, OVS_FRAG_TYPE_NONE);
     }
     let (labels, labels_mask) = match &a.labels {
         Some(both) => {
@@ -146,7 +189,7 @@ pub(crate) fn execute(net: NetNs<'_>, skb: SkBuff, key: &mut FlowKey, op: &CtOp)
     };
     let params = CtParams {
         template: &op.template,
-        family: op.family.nfproto(),
+        family,
         commit: a.commit,
         force: a.force,
         eventmask: a.eventmask,
@@ -166,10 +209,6 @@ pub(crate) fn execute(net: NetNs<'_>, skb: SkBuff, key: &mut FlowKey, op: &CtOp)
             max_proto: n.range.max_proto,
         }),
     };
-    let pkt = match L3Packet::enter(skb, params.family) {
-        Ok(p) => p,
-        Err((skb, e)) => return Outcome::Failed(skb, e),
-    };
     let mut pkt = match pkt.lookup(net, &params) {
         Step::Done(p, (ran, nat)) => {
             if ran {
@@ -186,6 +225,12 @@ pub(crate) fn execute(net: NetNs<'_>, skb: SkBuff, key: &mut FlowKey, op: &CtOp)
         Step::Stolen => return Outcome::Stolen,
     };
     if a.commit {
+        // `ovs_ct_check_limit()`: only a new connection counts.
+        if let Some(limits) = limits.filter(|_| pkt.unconfirmed()) {
+            if let Err(e) = limits.check(&pkt, family, a.zone) {
+                return Outcome::Failed(pkt.leave(), e);
+            }
+        }
         pkt = match pkt.commit(&params) {
             Step::Done(p, set) => {
                 if let Some(mark) = set.mark {

@@ -94,6 +94,38 @@ impl ZoneLimits {
     pub fn iter(&self) -> impl Iterator<Item = ZoneLimit> + '_ {
         self.buckets.iter().flat_map(|b| b.iter().rev().copied())
     }
+
+    /// A copy for the packet path, which reads it under RCU while the
+    /// next change builds its own (C changes its hash lists in place).
+    pub fn snapshot(&self) -> Result<LimitLookup, AllocError> {
+        let n = self.buckets.iter().map(|b| b.len()).sum();
+        let mut zones = fallible::with_capacity(n)?;
+        for z in self.iter() {
+            fallible::push(&mut zones, z)?;
+        }
+        zones.sort_unstable_by_key(|z: &ZoneLimit| z.zone);
+        Ok(LimitLookup {
+            default_limit: self.default_limit,
+            zones,
+        })
+    }
+}
+
+/// The limits as a commit checks them (`ct_limit_get()`): the zone
+/// limits sorted by zone, for a binary search, and the default.
+pub struct LimitLookup {
+    default_limit: u32,
+    zones: Vec<ZoneLimit>,
+}
+
+impl LimitLookup {
+    /// The zone's limit, else the default; [`UNLIMITED`] for none.
+    pub fn get(&self, zone: u16) -> u32 {
+        match self.zones.binary_search_by_key(&zone, |z| z.zone) {
+            Ok(i) => self.zones.get(i).map_or(self.default_limit, |z| z.limit),
+            Err(_) => self.default_limit,
+        }
+    }
 }
 
 /// What one `struct ovs_zone_limit` of a request names.

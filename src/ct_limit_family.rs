@@ -10,6 +10,7 @@
 //! fresh state does. The state goes with the namespace's exit hook.
 
 use kernel::prelude::*;
+use kernel::sync::Arc;
 
 use crate::ct_limit::{self, Record, ZoneLimits};
 use crate::datapath::Datapaths;
@@ -24,8 +25,10 @@ use crate::uapi::{self, ct_limit_attr, ct_limit_cmd, OVS_ZONE_LIMIT_DEFAULT_ZONE
 pub(crate) struct CtLimitInfo {
     net: NetHandle,
     limits: ZoneLimits,
-    /// Connections per zone, keyed by the zone id (C's `conncount_key`).
-    conns: ConnCount<1>,
+    /// Connections per zone, keyed by the zone id (C's `conncount_key`),
+    /// shared with the packet path's view; this is the last reference
+    /// once the namespace's exit has waited out the view's readers.
+    conns: Arc<ConnCount<1>>,
 }
 
 impl CtLimitInfo {
@@ -33,7 +36,7 @@ impl CtLimitInfo {
         Ok(CtLimitInfo {
             net: net.handle(),
             limits: ZoneLimits::new().map_err(|_| ENOMEM)?,
-            conns: ConnCount::new(net)?,
+            conns: Arc::new(ConnCount::new(net)?, GFP_KERNEL)?,
         })
     }
 }
@@ -54,9 +57,39 @@ fn find_or_create<'a>(
     all.last_mut().ok_or(ENOENT)
 }
 
-/// A namespace is going away: its limits and connection counts go too.
+/// Publishes every namespace's limits to the packet path.
+fn publish(dps: &Datapaths, all: &[CtLimitInfo]) -> Result {
+    dps.ct_limit_view
+        .publish(all.iter().map(|i| (&i.conns, &i.limits)))
+}
+
+/// A namespace is going away: its limits and connection counts go too,
+/// once no packet can be counting (destroying the counts sleeps, so it
+/// cannot wait for an RCU callback).
 pub(crate) fn net_exit(dps: &Datapaths, net: NetNs<'_>) {
-    dps.lock().ct_limits.retain(|i| !i.net.is(net));
+    let mut reg = dps.lock();
+    let Some(i) = reg.ct_limits.iter().position(|i| i.net.is(net)) else {
+        return;
+    };
+    let Ok(info) = reg.ct_limits.remove(i) else {
+        kernel::warn_on!(true);
+        return;
+    };
+    if publish(dps, &reg.ct_limits).is_err() {
+        // No memory for the others' view: none at all rather than one
+        // that still counts in this namespace.
+        dps.ct_limit_view.clear();
+    }
+    drop(reg);
+    crate::kapi::rcu::wait_for_retired();
+    let CtLimitInfo {
+        net: _,
+        limits,
+        conns,
+    } = info;
+    drop(limits);
+    // Every view that shared the counts has been freed by now.
+    kernel::warn_on!(Arc::into_unique_or_drop(conns).is_none());
 }
 
 fn ct_limit_family() -> Result<Family> {
@@ -103,16 +136,24 @@ pub(crate) fn cmd_set(dps: &Datapaths, req: &Request<'_>) -> Result {
     let (records, left) = ct_limit::records(payload);
     let mut reg = dps.lock();
     let info = find_or_create(&mut reg.ct_limits, net)?;
+    let mut set = Ok(());
     for record in records {
         match record {
             Record::Default { limit } => info.limits.set_default(limit),
             Record::OutOfRange => log_out_of_range(),
             Record::Zone { zone, limit } => {
-                info.limits.set(zone, limit).map_err(|_| ENOMEM)?;
+                set = info.limits.set(zone, limit).map_err(|_| ENOMEM);
+                if set.is_err() {
+                    break;
+                }
             }
         }
     }
+    // What was set before a failure holds, as in C.
+    let published = publish(dps, &reg.ct_limits);
     drop(reg);
+    set?;
+    published?;
     change_end(req, reply, "set", left)
 }
 
@@ -131,7 +172,9 @@ pub(crate) fn cmd_del(dps: &Datapaths, req: &Request<'_>) -> Result {
             (_, None) => {}
         }
     }
+    let published = publish(dps, &reg.ct_limits);
     drop(reg);
+    published?;
     change_end(req, reply, "del", left)
 }
 

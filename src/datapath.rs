@@ -39,6 +39,7 @@ use crate::slab::KmemCache;
 type MaskCache = PerCpuArray<CacheEntry>;
 /// The per-CPU flow cache, in front of the mask cache (not in C).
 type FlowCache = PerCpuArray<FlowCacheEntry>;
+use crate::ct_limit_view::CtLimitView;
 use crate::uapi::OVSP_LOCAL;
 use crate::uapi::{self, dp_attr, dp_cmd, OVS_DP_VER_FEATURES};
 use crate::uapi::{OVS_DP_F_DISPATCH_UPCALL_PER_CPU, OVS_DP_F_TC_RECIRC_SHARING};
@@ -69,15 +70,20 @@ pub(crate) struct Datapaths {
     registry: Mutex<Registry>,
     /// Where every datapath's flows are allocated (C's `flow_cache`).
     flow_cache: Arc<KmemCache<Flow>>,
+    /// Every namespace's conntrack limits as the packet path reads them,
+    /// published from `Registry::ct_limits`.
+    pub(crate) ct_limit_view: Arc<CtLimitView>,
 }
 
 impl Datapaths {
     pub(crate) fn new() -> Result<Arc<Self>> {
         let flow_cache = KmemCache::new(c"ovs_rs_flow")?;
+        let ct_limit_view = Arc::new(CtLimitView::new(), GFP_KERNEL)?;
         Arc::pin_init(
             pin_init!(Datapaths {
                 registry <- new_mutex!(Registry::new(), "ovs_mutex"),
                 flow_cache,
+                ct_limit_view,
             }),
             GFP_KERNEL,
         )
@@ -97,8 +103,14 @@ impl Datapaths {
             pr_warn!("{} datapaths left at unload\n", reg.dps.len());
         }
         drop(core::mem::take(&mut reg.dps));
+        // Every namespace's exit took its limits already.
+        let ct_limits = core::mem::take(&mut reg.ct_limits);
+        kernel::warn_on!(!ct_limits.is_empty());
+        self.ct_limit_view.clear();
         drop(reg);
         crate::kapi::rcu::wait_for_retired();
+        // After the grace period: no reader holds their counts.
+        drop(ct_limits);
     }
 }
 
@@ -126,6 +138,8 @@ pub(crate) struct DpShared {
     pub(crate) nested_keys: PerCpuStack<FlowKey, { crate::actions::NESTED_KEYS }>,
     /// The meters as the METER action finds them.
     pub(crate) meters: MeterIndex<Meter>,
+    /// The conntrack zone limits a committing `ct()` checks.
+    pub(crate) ct_limits: Arc<CtLimitView>,
 }
 
 /// A port as the packet path reaches it by number: its device held for
@@ -149,6 +163,7 @@ impl DpShared {
         net: NetNs<'_>,
         table: Arc<TableShared>,
         meters: MeterIndex<Meter>,
+        ct_limits: Arc<CtLimitView>,
     ) -> Result<Arc<Self>> {
         let cache = RcuBox::new(MaskCache::new(MASKS_CACHE_DEFAULT as usize)?)?;
         let flow_cache_entries = if crate::module_parameters::flow_cache.value() {
@@ -169,6 +184,7 @@ impl DpShared {
                 stats: PerCpuCounters::new()?,
                 nested_keys: PerCpuStack::new()?,
                 meters,
+                ct_limits,
             },
             GFP_KERNEL,
         )?)
@@ -623,7 +639,7 @@ pub(crate) fn cmd_new(dps: &Datapaths, req: &Request<'_>) -> Result {
         return Err(ENOMEM);
     }
     let (meters, meter_index) = MeterTable::new(max_meters).map_err(|_| ENOMEM)?;
-    let shared = DpShared::new(net, flows.shared(), meter_index)?;
+    let shared = DpShared::new(net, flows.shared(), meter_index, dps.ct_limit_view.clone())?;
     let vport = Vport::new(OVSP_LOCAL, shared.clone(), &upcall_portids)?;
 
     let mut reg = dps.lock();

@@ -21,6 +21,7 @@ mod kapi;
 mod actions;
 mod conntrack;
 mod ct_limit_family;
+mod ct_limit_view;
 mod datapath;
 mod entry;
 mod flow_family;

@@ -404,7 +404,14 @@ impl<'a> Exec<'a> {
                             return Err(e);
                         }
                     }
-                    match conntrack::execute(self.dp.net.get(), pkt.skb, key, ct) {
+                    let net = self.dp.net.get();
+                    let limits = if ct.action.commit {
+                        self.dp.ct_limits.find(self.guard, net)
+                    } else {
+                        None
+                    };
+                    let mru = &mut pkt.cb.mru;
+                    match conntrack::execute(net, pkt.skb, mru, key, ct, limits) {
                         conntrack::Outcome::Continue(skb) => {
                             pkt.skb = skb;
                             Ok(())
@@ -412,6 +419,7 @@ impl<'a> Exec<'a> {
                         // Hidden from userspace, as C hides stolen
                         // fragments.
                         conntrack::Outcome::Stolen => return Ok(()),
+                        conntrack::Outcome::Freed(e) => return Err(e),
                         conntrack::Outcome::Failed(skb, e) => {
                             skb.drop_for(DropReason::Conntrack);
                             return Err(e);

@@ -52,6 +52,53 @@ mod suite {
         Ok(())
     }
 
+    /// The packet path's copy answers every zone as the limits do, and
+    /// keeps what it was made from when they change afterwards.
+    #[test]
+    fn snapshot_looks_up_as_get() -> TestResult {
+        let mut limits = ZoneLimits::new().map_err(|_| NOMEM)?;
+        let empty = limits.snapshot().map_err(|_| NOMEM)?;
+        limits.set_default(10);
+        for (zone, limit) in [
+            (7, 3),
+            (7 + 512, 4),
+            (u16::MAX, 5),
+            (0, 6),
+            (300, UNLIMITED),
+        ] {
+            limits.set(zone, limit).map_err(|_| NOMEM)?;
+        }
+        limits.set(7, 2).map_err(|_| NOMEM)?;
+        let snap = limits.snapshot().map_err(|_| NOMEM)?;
+        for zone in [
+            0,
+            1,
+            6,
+            7,
+            8,
+            299,
+            300,
+            301,
+            519,
+            7 + 512,
+            1031,
+            u16::MAX - 1,
+            u16::MAX,
+        ] {
+            assert_eq!(snap.get(zone), limits.get(zone));
+        }
+        assert_eq!(snap.get(7), 2);
+        assert_eq!(snap.get(519), 4);
+        assert_eq!(snap.get(300), UNLIMITED);
+        assert_eq!(snap.get(8), 10);
+        limits.del(7);
+        limits.set_default(UNLIMITED);
+        assert_eq!(snap.get(7), 2);
+        assert_eq!(snap.get(8), 10);
+        assert_eq!(empty.get(7), UNLIMITED);
+        Ok(())
+    }
+
     /// C's order: buckets ascending, each newest first; a replaced limit
     /// keeps its place, a deleted and re-added one goes to the head.
     #[test]

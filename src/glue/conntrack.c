@@ -250,6 +250,24 @@ void ovs_rs_ct_leave_l3(struct sk_buff *skb, unsigned int nh_ofs)
 	skb_push_rcsum(skb, nh_ofs);
 }
 
+/*
+ * ovs_ct_handle_fragments()'s netfilter half. The OVS control block lives
+ * on the Rust side, so the IPCB/IP6CB this clears hides nothing.
+ */
+int ovs_rs_ct_defrag(struct net *net, struct sk_buff *skb, u16 zone,
+		     u8 family, u16 *mru)
+{
+	u8 proto = 0;
+
+	return nf_ct_handle_fragments(net, skb, zone, family, &proto, mru);
+}
+
+/* Where key extraction found the reassembled packet's L4 header. */
+void ovs_rs_ct_set_transport(struct sk_buff *skb, unsigned int ofs)
+{
+	skb_set_transport_header(skb, ofs);
+}
+
 static int ovs_rs_verdict_to_errno(unsigned int verdict)
 {
 	switch (verdict & NF_VERDICT_MASK) {
@@ -522,6 +540,14 @@ int ovs_rs_ct_lookup(struct net *net, struct sk_buff *skb,
 	return !cached;
 }
 
+bool ovs_rs_ct_unconfirmed(const struct sk_buff *skb)
+{
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
+
+	return ct && !nf_ct_is_confirmed(ct);
+}
+
 /* ovs_ct_lookup()'s end: events of the connection queued so far. */
 void ovs_rs_ct_deliver_events(struct sk_buff *skb)
 {
@@ -713,6 +739,19 @@ void ovs_rs_ct_leave_l3(struct sk_buff *skb, unsigned int nh_ofs)
 {
 }
 
+int ovs_rs_ct_defrag(struct net *net, struct sk_buff *skb, u16 zone,
+		     u8 family, u16 *mru)
+{
+	WARN_ON_ONCE(1);
+	kfree_skb(skb);
+	return -EOPNOTSUPP;
+}
+
+void ovs_rs_ct_set_transport(struct sk_buff *skb, unsigned int ofs)
+{
+	WARN_ON_ONCE(1);
+}
+
 int ovs_rs_ct_lookup(struct net *net, struct sk_buff *skb,
 		     const struct ovs_rs_ct_info *info,
 		     struct ovs_rs_ct_nat_out *nat)
@@ -723,6 +762,11 @@ int ovs_rs_ct_lookup(struct net *net, struct sk_buff *skb,
 
 void ovs_rs_ct_deliver_events(struct sk_buff *skb)
 {
+}
+
+bool ovs_rs_ct_unconfirmed(const struct sk_buff *skb)
+{
+	return false;
 }
 
 int ovs_rs_ct_commit(struct sk_buff *skb, const struct ovs_rs_ct_info *info,
@@ -788,6 +832,16 @@ unsigned int ovs_rs_conncount_count(struct net *net,
 	return n;
 }
 
+/* ovs_ct_check_limit()'s count: @skb's connection is counted too. */
+unsigned int ovs_rs_conncount_count_skb(struct net *net,
+					const struct sk_buff *skb, u8 family,
+					struct ovs_rs_conncount *data,
+					const u32 *key)
+{
+	return nf_conncount_count_skb(net, skb, family,
+				      (struct nf_conncount_data *)data, key);
+}
+
 #else
 
 int ovs_rs_conncount_init(struct net *net, unsigned int keylen,
@@ -804,6 +858,15 @@ void ovs_rs_conncount_destroy(struct net *net, struct ovs_rs_conncount *data)
 unsigned int ovs_rs_conncount_count(struct net *net,
 				    struct ovs_rs_conncount *data,
 				    const u32 *key)
+{
+	WARN_ON_ONCE(1);
+	return 0;
+}
+
+unsigned int ovs_rs_conncount_count_skb(struct net *net,
+					const struct sk_buff *skb, u8 family,
+					struct ovs_rs_conncount *data,
+					const u32 *key)
 {
 	WARN_ON_ONCE(1);
 	return 0;

@@ -330,6 +330,16 @@ pub(crate) enum Step<T> {
     Stolen,
 }
 
+/// What [`L3Packet::defrag`] made of a fragment.
+pub(crate) enum Defrag {
+    /// The whole datagram, and its largest fragment's size (its MRU).
+    Done(L3Packet, u16),
+    /// Queued until its datagram is complete (`-EINPROGRESS`).
+    Stolen,
+    /// Conntrack freed the packet for this reason.
+    Freed(Error),
+}
+
 impl L3Packet {
     /// Pulls `skb` to L3 and trims it for `family` (`NFPROTO_*`); on a
     /// failure, the packet (pulled) and why.
@@ -348,6 +358,59 @@ impl L3Packet {
         // SAFETY: valid skb we own, pulled by `nh_ofs` in `enter()`.
         unsafe { glue::ovs_rs_ct_leave_l3(self.skb.as_ptr(), self.nh_ofs) };
         self.skb
+    }
+
+    /// `nf_ct_handle_fragments()` for a fragment, in `zone` of `net`:
+    /// the reassembled packet and its MRU, or conntrack keeps the
+    /// fragment until the rest arrives, or it freed the packet.
+    pub(crate) fn defrag(self, net: NetNs<'_>, zone: u16, family: u8) -> Defrag {
+        let mut mru = 0u16;
+        let raw = self.skb.as_ptr();
+        // SAFETY: `net` alive (its type), `raw` a valid skb we own at L3,
+        // `mru` is written; process or softirq context under RCU, as the
+        // actions run.
+        let r = unsafe { glue::ovs_rs_ct_defrag(net.as_ptr(), raw, zone, family, &mut mru) };
+        if r == 0 {
+            return Defrag::Done(self, mru);
+        }
+        // Queued or freed: the packet is conntrack's now.
+        let _ = self.skb.into_raw();
+        if r == EINPROGRESS.to_errno() {
+            Defrag::Stolen
+        } else {
+            Defrag::Freed(Error::from_errno(r))
+        }
+    }
+
+    /// Brings `len` bytes (at most the packet) from the network header
+    /// into the linear head.
+    pub(crate) fn pull(&mut self, len: usize) -> Result {
+        self.skb.pull(len)
+    }
+
+    /// The linear head's bytes from the network header.
+    pub(crate) fn head(&self) -> &[u8] {
+        self.skb.head()
+    }
+
+    /// Whether the packet is UDP GSO (key extraction reads it).
+    pub(crate) fn gso_udp(&self) -> bool {
+        self.skb.state().gso_udp
+    }
+
+    /// Sets the transport header `ofs` bytes after the network header.
+    pub(crate) fn set_transport(&mut self, ofs: usize) {
+        // Extraction found it in the head: anything else is a bug.
+        let fits = ofs <= self.skb.head().len();
+        let Ok(ofs) = u32::try_from(ofs) else {
+            kernel::warn_on!(true);
+            return;
+        };
+        if kernel::warn_on!(!fits) {
+            return;
+        }
+        // SAFETY: valid skb we own; `ofs` lies within its linear head.
+        unsafe { glue::ovs_rs_ct_set_transport(self.skb.as_ptr(), ofs) }
     }
 
     fn step<T>(self, r: i32, ok: T) -> Step<T> {
@@ -386,6 +449,13 @@ impl L3Packet {
             return Step::Done(self, (true, nat));
         }
         self.step(r, (false, nat))
+    }
+
+    /// Whether the packet has a connection not yet confirmed (one a
+    /// commit would add).
+    pub(crate) fn unconfirmed(&self) -> bool {
+        // SAFETY: valid skb we own.
+        unsafe { glue::ovs_rs_ct_unconfirmed(self.skb.as_ptr()) }
     }
 
     /// Queued events of the packet's connection (`ovs_ct_lookup()`).
@@ -467,6 +537,30 @@ impl<const N: usize> ConnCount<N> {
         // handle keeps; the key has the `N` words the data was made for.
         unsafe {
             glue::ovs_rs_conncount_count(self.net.get().as_ptr(), self.data.as_ptr(), key.as_ptr())
+        }
+    }
+
+    /// Whether these are `net`'s counts.
+    pub(crate) fn is_for(&self, net: NetNs<'_>) -> bool {
+        self.net.is(net)
+    }
+
+    /// How many connections are counted under `key` with the packet's
+    /// (`nf_conncount_count_skb()`, which adds it), for protocol family
+    /// `family`; under RCU, as the packet path runs.
+    pub(crate) fn count_packet(&self, pkt: &L3Packet, family: u8, key: &[u32; N]) -> u32 {
+        // SAFETY: `data` is live for `net` (type invariant), which the
+        // handle keeps; a valid skb at L3 (`pkt`); the key has the `N`
+        // words the data was made for; the caller's actions run under
+        // the RCU read lock.
+        unsafe {
+            glue::ovs_rs_conncount_count_skb(
+                self.net.get().as_ptr(),
+                pkt.skb.as_ptr(),
+                family,
+                self.data.as_ptr(),
+                key.as_ptr(),
+            )
         }
     }
 }

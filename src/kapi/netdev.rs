@@ -59,7 +59,7 @@ impl<'a> NetNs<'a> {
 
     /// The initial namespace, which lives as long as the kernel.
     #[cfg(CONFIG_KUNIT = "y")]
-    pub(super) fn init_net() -> Option<NetNs<'static>> {
+    pub(crate) fn init_net() -> Option<NetNs<'static>> {
         // INVARIANT: `init_net` is never freed.
         NonNull::new(&raw mut bindings::init_net).map(|net| NetNs {
             net,

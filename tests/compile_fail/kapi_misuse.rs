@@ -130,3 +130,14 @@ fn cf_zone_template_is_not_copy(tmpl: crate::kapi::conntrack::ZoneTemplate) {
 fn cf_conncount_key_length(conns: &crate::kapi::conntrack::ConnCount<1>) -> u32 {
     conns.count(&[1, 2])
 }
+
+// A fragment conntrack queued or freed is gone: the packet that went
+// into the reassembly cannot be used after it.
+// expect: E0382
+fn cf_defragged_packet_is_consumed(
+    pkt: crate::kapi::conntrack::L3Packet,
+    net: crate::kapi::netdev::NetNs<'_>,
+) -> crate::kapi::skb::SkBuff {
+    let _ = pkt.defrag(net, 0, 2);
+    pkt.leave()
+}

@@ -17,7 +17,6 @@
 # KFENCE, atomic-sleep checks and kmemleak watch both modules' runs.
 # OVSRS_T_C_ONLY=1 runs the openvswitch.ko half alone (for work on the
 # scenario while the module has no conntrack).
-# pending: ct() of fragments (defrag) and zone limits on commit: 15 of 166 cases differ, all there
 # flavours: default debug
 . "$(dirname "$0")/lib.sh"
 
