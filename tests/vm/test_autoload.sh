@@ -6,6 +6,8 @@
 # aliases, is blacklisted), and modprobe openvswitch / modprobe -r
 # openvswitch (what ovs-ctl runs) load and remove openvswitch_rs.
 # flavours: default
+# alone: it leaves openvswitch_rs in /lib/modules and its modprobe.d file
+# in place (a later test's modprobe openvswitch would load openvswitch_rs)
 . "$(dirname "$0")/lib.sh"
 
 staged="$OVSRS_TOP/build/$OVSRS_FLAVOUR/staging/lib/modules/$KVER"

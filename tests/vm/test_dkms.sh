@@ -17,6 +17,8 @@
 #     openvswitch.ko; dkms remove takes the module out of /lib/modules.
 # flavours: default
 # host-prep: dkms-test-build
+# alone: dkms, ovs-ctl and the tmpfs mounts change more of the machine
+# than tests/vm/group.sh clears between tests
 . "$(dirname "$0")/lib.sh"
 
 OVS_CTL=/usr/share/openvswitch/scripts/ovs-ctl
