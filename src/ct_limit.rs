@@ -103,7 +103,7 @@ impl ZoneLimits {
         for z in self.iter() {
             fallible::push(&mut zones, z)?;
         }
-        zones.sort_unstable_by_key(|z: &ZoneLimit| z.zone);
+        crate::sort::sort_by_key(&mut zones, |z: &ZoneLimit| z.zone);
         Ok(LimitLookup {
             default_limit: self.default_limit,
             zones,
