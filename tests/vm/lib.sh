@@ -183,6 +183,18 @@ expect_no() {
 	! grep -qE -- "$2" <<<"$block" || fail "openvswitch.ko: case /$1/ has /$2/: $(head -c 2000 <<<"$block")"
 }
 
+# Conntrack for a test that compares conntrack tables: ctnetlink (for
+# ovs-dpctl dump-conntrack / flush-conntrack), and no entry timing out
+# during the run (an unreplied UDP or ICMP one lasts 30 s, a run on a
+# loaded machine longer), or the tables dumped depend on its speed.
+conntrack_up() {
+	local f
+	modprobe nf_conntrack_netlink
+	for f in /proc/sys/net/netfilter/nf_conntrack_*timeout*; do
+		[ "$(cat "$f")" -ge 3600 ] || echo 3600 >"$f"
+	done
+}
+
 # capture_veths: three veth pairs, taN (a datapath port) and tcN (its peer,
 # where the frames are captured), fixed MACs so that packet types do not
 # vary, IPv6 off everywhere (no stray frames).

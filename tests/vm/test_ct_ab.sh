@@ -30,14 +30,7 @@ DEADLINE=${OVSRS_T_CT_AB_DEADLINE:-240}
 # Datapath ports taN, captured on their peers tcN (lib.sh).
 net_up() {
 	capture_veths
-	# ovs-dpctl dump-conntrack / flush-conntrack talk ctnetlink.
-	modprobe nf_conntrack_netlink
-	# No entry may time out during a run (an unreplied UDP one lasts 30 s,
-	# and a run takes 10-60 s), or the tables dumped depend on its speed.
-	local f
-	for f in /proc/sys/net/netfilter/nf_conntrack_*timeout*; do
-		[ "$(cat "$f")" -ge 3600 ] || echo 3600 >"$f"
-	done
+	conntrack_up
 }
 net_down() {
 	local n

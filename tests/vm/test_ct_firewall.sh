@@ -60,7 +60,7 @@ firewall_net() {
 		fail "$MOD: add-port failed"
 	ip link set br0 up
 	wait_for_log "$OVS_LOG" 'added interface srv-out' 30 || fail "$MOD: ports not added"
-	modprobe nf_conntrack_netlink
+	conntrack_up
 }
 
 # The firewall. Cookies: 0x1x table 0, 0x2x table 1.
