@@ -80,6 +80,11 @@ sequence() {
 
 cleanup_all() {
 	local pid ns
+	# socat's SYSTEM children (sh, sleep) outlive it: end every process
+	# in the hosts' namespaces, not only the jobs.
+	for ns in ctx1 ctx1-h1 ctx1-h2 ctx2 ctx2-h1 ctx2-h2; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+	done
 	for pid in $(jobs -p); do kill "$pid" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	for ns in ctx1 ctx1-h1 ctx1-h2 ctx2 ctx2-h1 ctx2-h2; do ip netns del "$ns" 2>/dev/null || true; done
