@@ -173,7 +173,7 @@ fn msg_size(flow: &Flow, ufid_flags: u32) -> usize {
     }
     if ufid_flags & ufid_flags::OMIT_ACTIONS == 0 {
         let guard = rcu::read_lock();
-        let orig_len = flow.actions(&guard).map_or(0, |a| a.orig_len);
+        let orig_len = flow.actions(&guard).orig_len;
         len += nla_total_size(orig_len);
     }
     // STATS, TCP_FLAGS, USED (no pad attribute where unaligned access is
@@ -263,7 +263,7 @@ fn fill_attrs(
     }
     if ufid_flags & ufid_flags::OMIT_ACTIONS == 0 {
         let guard = rcu::read_lock();
-        let attrs = flow.actions(&guard).map_or(&[][..], |a| a.program.attrs());
+        let attrs = flow.actions(&guard).program.attrs();
         match out.put_bytes(flow_attr::ACTIONS, attrs) {
             Ok(()) => {}
             // Action lists can outgrow a dump buffer: the first flow of
