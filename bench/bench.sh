@@ -18,6 +18,10 @@
 #                           missing (no flow, no upcall), PROFILE_SECONDS (20) each,
 #                           an install of PROFILE_FLOWS (200000) flows) into
 #                           $OVSRS_OUT/profile-MODULE-CASE.txt
+#   OVSRS_T_BENCH_ONLY      comma-separated parts to run, all if empty:
+#                           forward, ceiling, upcall, flows (installs, dumps,
+#                           flushes, memory), installs (installs and memory
+#                           only), module; with PROFILE: forward, miss, install
 set -euo pipefail
 . "$OVSRS_TOP/tests/vm/lib.sh"
 
@@ -28,6 +32,7 @@ FLOWS=${OVSRS_T_BENCH_FLOWS:-10000 100000}
 FLOW_MASKS=${OVSRS_T_BENCH_FLOW_MASKS:-1 10 100}
 PROFILE_SECONDS=${OVSRS_T_BENCH_PROFILE_SECONDS:-20}
 PROFILE_FLOWS=${OVSRS_T_BENCH_PROFILE_FLOWS:-200000}
+ONLY=${OVSRS_T_BENCH_ONLY:-}
 TOOLS=${OVSRS_T_BENCH_TOOLS:-$OVSRS_TOP/build/bench}
 FLOWBENCH=$TOOLS/flowbench
 DRAIN=$TOOLS/upcall_drain
@@ -121,6 +126,9 @@ pktgen_run() {
 	PG_USEC=${BASH_REMATCH[1]} PG_PKTS=${BASH_REMATCH[2]}
 	[ "$PG_PKTS" -gt 0 ] || fail "pktgen sent nothing: $(grep -A1 Result <<<"$result")"
 }
+
+# part NAME: whether OVSRS_T_BENCH_ONLY selects NAME (or is empty).
+part() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 
 tx_packets() { echo "$(<"/sys/class/net/$OUT/statistics/tx_packets")"; }
 
@@ -349,6 +357,10 @@ flow_table() {
 				emit memory "flows=$n,masks=$m" flows "$n" kernel_kb $((after - before)) \
 					bytes_per_flow $(((after - before) * 1024 / n))
 			fi
+			if ! part flows; then
+				"$FLOWBENCH" del "$FDP" >/dev/null || fail "flowbench del"
+				continue
+			fi
 			result=$("$FLOWBENCH" dump "$FDP") || fail "flowbench dump"
 			emit flows "dump,flows=$n,masks=$m" result "$result"
 			result=$("$FLOWBENCH" dump "$FDP" terse) || fail "flowbench dump terse"
@@ -403,11 +415,12 @@ profiles() {
 	dp_up
 	ovs-dpctl add-flow "$DP" "$EXACT_FLOW" 2 2>/dev/null || fail "add-flow $EXACT_FLOW failed"
 	pktgen_setup fixed
-	profile_traffic forward
+	! part forward || profile_traffic forward
 	# The miss path without upcalls (the upcall figure's `disabled`).
 	ovs-dpctl del-flows "$DP" 2>/dev/null || fail "del-flows failed"
-	profile_traffic miss
+	! part miss || profile_traffic miss
 	dp_down
+	part install || return 0
 	profile install -- "$FLOWBENCH" install "$FDP" "$PROFILE_FLOWS" 1
 	"$FLOWBENCH" del "$FDP" >/dev/null
 }
@@ -432,10 +445,10 @@ per_module() {
 		profiles
 		return
 	fi
-	forwarding
-	upcalls
-	flow_table
-	module_size
+	! part forward || forwarding
+	! part upcall || upcalls
+	! { part flows || part installs; } || flow_table
+	! part module || module_size
 }
 
 if [ "${OVSRS_T_BENCH_PROFILE:-0}" = 1 ]; then
@@ -448,7 +461,7 @@ for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
 	done
 	MOD=none
 	assert_datapath_module none
-	[ "${OVSRS_T_BENCH_PROFILE:-0}" = 1 ] || { echo "== round $ROUND: ceilings"; ceilings; }
+	[ "${OVSRS_T_BENCH_PROFILE:-0}" = 1 ] || ! part ceiling || { echo "== round $ROUND: ceilings"; ceilings; }
 	echo "== round $ROUND done at $((SECONDS - t0)) s"
 done
 pass "bench: $ROUNDS round(s), $(wc -l <"$SAMPLES") samples in $((SECONDS - t0)) s"

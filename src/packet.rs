@@ -213,11 +213,9 @@ pub(crate) fn process<'a>(
         key.get_be16(fields::TP_FLAGS),
         time::jiffies(),
     );
-    if let Some(acts) = flow.actions(guard) {
-        if let Err(e) = exec.execute_actions(pkt, acts, key) {
-            if time::net_ratelimit() {
-                pr_debug!("ovs: action execution error: {}\n", e.to_errno());
-            }
+    if let Err(e) = exec.execute_actions(pkt, flow.actions(guard), key) {
+        if time::net_ratelimit() {
+            pr_debug!("ovs: action execution error: {}\n", e.to_errno());
         }
     }
     dp.count_packet(exec.bh(), true, counts);

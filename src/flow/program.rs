@@ -241,6 +241,27 @@ impl Program {
         Ok(Program { attrs, ops, top })
     }
 
+    /// No actions (drop), allocating nothing.
+    pub fn empty() -> Program {
+        Program {
+            attrs: Vec::new(),
+            ops: Vec::new(),
+            top: List {
+                first: 0,
+                len: 0,
+                bytes: Span { off: 0, len: 0 },
+            },
+        }
+    }
+
+    /// Whether an operation holds a kernel reference (a conntrack
+    /// template, a tunnel dst), released when the program is dropped.
+    pub fn holds_refs(&self) -> bool {
+        self.ops
+            .iter()
+            .any(|op| matches!(op, Op::Ct(_) | Op::SetTunnel(_)))
+    }
+
     /// The stored list, as replies show it.
     pub fn attrs(&self) -> &[u8] {
         &self.attrs

@@ -289,6 +289,9 @@ mod suite {
         let p = program(list, &key)?;
         let ops = p.ops(p.top());
         assert!(matches!(ops[0], Op::SetTunnel(_)));
+        // Its dst is a kernel reference: a flow keeps the list in its
+        // RCU cell, released a grace period after a replacement.
+        assert!(p.holds_refs());
         #[cfg(not(MODULE))]
         if let Op::SetTunnel(dst) = &ops[0] {
             assert_eq!(dst.proto, 2); // AF_INET
@@ -300,15 +303,7 @@ mod suite {
 
     #[test]
     fn spans_never_leave_the_stored_list() {
-        let p = Program {
-            attrs: Vec::new(),
-            ops: Vec::new(),
-            top: List {
-                first: 0,
-                len: 0,
-                bytes: Span { off: 0, len: 0 },
-            },
-        };
+        let p = Program::empty();
         assert!(p.ops(p.top()).is_empty());
         assert!(p.attrs().is_empty());
     }
@@ -396,6 +391,8 @@ mod ct {
         let Op::Ct(op) = &prog.ops(branch.list)[0] else {
             panic!("not a ct");
         };
+        // Nested, and still seen: the template is a kernel reference.
+        assert!(prog.holds_refs());
         assert_eq!(op.family, Family::V4);
         assert_eq!(op.action.zone, 9);
         assert_eq!(

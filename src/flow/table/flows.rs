@@ -3,13 +3,15 @@
 //! What the table holds: flows, their identifiers, actions and
 //! counters, and the masks they are matched under.
 
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use crate::fallible::{AllocError, Arc, Box};
 use crate::flow::key::{fields, FlowKey, Range};
 use crate::flow::program::Program;
 use crate::percpu::{BhOff, CpuSlots, PerCpuCounters, Snapshot};
 use crate::rcu::{read_lock, Guard, RcuCell};
+
+use super::staged::Staged;
 
 /// `MAX_UFID_LENGTH`.
 pub const UFID_MAX: usize = 16;
@@ -69,6 +71,49 @@ pub struct Actions {
     pub program: Program,
     /// The length userspace sent, which sizes replies as in C.
     pub orig_len: usize,
+}
+
+/// A flow's actions. Most flows keep the list they were installed with,
+/// so it lives in the flow itself: an install allocates nothing for it
+/// but the list's own arrays (C allocates its `sf_acts`). A later list
+/// (SET, or NEW on an existing flow) is published through the cell and
+/// replaces it for good; the installed one then stays unused until the
+/// flow is freed. So a list that holds kernel references (a conntrack
+/// template, a tunnel dst) goes to the cell from the start: replaced, it
+/// is released one grace period later, as C releases it, not with the
+/// flow.
+pub(super) struct FlowActions {
+    installed: Actions,
+    replaced: RcuCell<Actions>,
+}
+
+impl FlowActions {
+    pub(super) fn new(actions: Actions) -> Result<Self, AllocError> {
+        if actions.program.holds_refs() {
+            Ok(FlowActions {
+                installed: Actions {
+                    program: Program::empty(),
+                    orig_len: 0,
+                },
+                replaced: Staged::new(actions)?.into_cell(),
+            })
+        } else {
+            Ok(FlowActions {
+                installed: actions,
+                replaced: RcuCell::empty(),
+            })
+        }
+    }
+
+    /// The current list.
+    fn read<'a>(&'a self, guard: &'a Guard) -> &'a Actions {
+        self.replaced.read(guard).unwrap_or(&self.installed)
+    }
+
+    /// Replaces the list; readers see the old one or the new one.
+    pub(super) fn replace(&self, actions: Staged<Actions>) {
+        actions.publish(&self.replaced);
+    }
 }
 
 /// A flow's counters as read at one moment.
@@ -140,18 +185,22 @@ pub struct Flow {
     /// The key, masked.
     pub key: FlowKey,
     pub id: Ident,
-    pub(super) actions: RcuCell<Actions>,
+    pub(super) actions: FlowActions,
     pub stats: FlowStats,
     /// Its mask, compared by address as C compares `flow->mask`. This
     /// reference keeps the mask allocated, so no later mask can take its
     /// address, however many come and go.
     pub(super) mask: Arc<MaskEntry>,
     pub(super) hash: u32,
-    /// Its place in the writer's slab.
-    pub(super) at: u32,
-    /// Removed: readers that still find it in a bucket skip it.
-    pub(super) dead: AtomicBool,
+    /// Its place in the writer's slab, or [`DEAD`] once removed: readers
+    /// that still find it in a bucket skip it. (One word for both: a
+    /// flag of its own would cost the flow 8 bytes of padding, and the
+    /// flow cache fits 12 flows to a slab only up to 680 bytes.)
+    pub(super) at: AtomicU32,
 }
+
+/// [`Flow::at`] of a removed flow: no slab has that many slots.
+pub(super) const DEAD: u32 = u32::MAX;
 
 impl Flow {
     /// The flow's own mask, as C's replies read `flow->mask`.
@@ -167,7 +216,7 @@ impl Flow {
     }
 
     /// The flow's actions, as of now.
-    pub fn actions<'a>(&'a self, guard: &'a Guard) -> Option<&'a Actions> {
+    pub fn actions<'a>(&'a self, guard: &'a Guard) -> &'a Actions {
         self.actions.read(guard)
     }
 
@@ -183,7 +232,12 @@ impl Flow {
     }
 
     pub(super) fn live(&self) -> bool {
-        !self.dead.load(Ordering::Relaxed)
+        self.at.load(Ordering::Relaxed) != DEAD
+    }
+
+    /// Marks the flow removed.
+    pub(super) fn kill(&self) {
+        self.at.store(DEAD, Ordering::Relaxed);
     }
 }
 

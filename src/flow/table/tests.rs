@@ -689,4 +689,36 @@ mod suite {
         }
         Ok(())
     }
+
+    /// The installed list lives in the flow; a new one replaces it, and
+    /// replies and the packet path read the new one from then on.
+    #[test]
+    fn set_actions_replaces_the_installed_list() -> TestResult {
+        let mut t = table().map_err(|_| "alloc")?;
+        let k = key(3, [10, 0, 0, 1], [10, 0, 0, 2]);
+        let f = insert_keyed(&mut t, &k, &mask(32, true))?;
+        let output = |port: u8| -> Result<Actions, &'static str> {
+            let mut attrs = Vec::new();
+            fallible::extend_from_slice(&mut attrs, &[8, 0, 1, 0, port, 0, 0, 0])
+                .map_err(|_| "alloc")?;
+            let program = Program::compile(attrs).map_err(|_| "compile")?;
+            Ok(Actions {
+                program,
+                orig_len: 8,
+            })
+        };
+        let attrs_of = |t: &FlowTable| -> Result<[u8; 8], &'static str> {
+            let guard = crate::rcu::read_lock();
+            let flow = t.get(f).ok_or("flow")?;
+            let a = flow.actions(&guard);
+            assert!(a.orig_len == 8 && !a.program.holds_refs());
+            a.program.attrs().try_into().map_err(|_| "length")
+        };
+        assert!(attrs_of(&t)? == [8, 0, 1, 0, 1, 0, 0, 0]);
+        for port in [2, 3] {
+            t.set_actions(f, output(port)?).map_err(|_| "set")?;
+            assert!(attrs_of(&t)? == [8, 0, 1, 0, port, 0, 0, 0]);
+        }
+        Ok(())
+    }
 }

@@ -4,10 +4,12 @@
 //! flushing flows, growing the index, and the UFID index.
 
 use core::cell::Cell;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use super::flow_cache::FlowCacheEntry;
-use super::flows::{key_range, Actions, Flow, FlowStats, Ident, Mask, MaskEntry, Ufid};
+use super::flows::{
+    key_range, Actions, Flow, FlowActions, FlowStats, Ident, Mask, MaskEntry, Ufid, DEAD,
+};
 use super::lookup::{hash_masked, CacheEntry, FlowIndex, LookupCounts, MaskArray, TableShared};
 use super::staged::Staged;
 use crate::fallible::{self, AllocError, Arc, Vec};
@@ -209,7 +211,7 @@ impl FlowTable {
 
     /// The writer's handle on a flow readers found.
     fn handle(&self, flow: &Flow) -> Option<FlowRef> {
-        let f = FlowRef(flow.at);
+        let f = FlowRef(flow.at.load(Ordering::Relaxed));
         let mine = self.get(f)?;
         core::ptr::eq(mine, flow).then_some(f)
     }
@@ -293,9 +295,16 @@ impl FlowTable {
             fallible::reserve(&mut self.flows, 1)?;
         }
         fallible::reserve(&mut self.free, 1)?;
-        let at = self.free.last().copied().unwrap_or(self.flows.len() as u32);
+        let at = match self.free.last() {
+            Some(&at) => at,
+            // Slot numbers stop short of `DEAD` (memory runs out long before).
+            None => u32::try_from(self.flows.len())
+                .ok()
+                .filter(|&at| at != DEAD)
+                .ok_or(AllocError)?,
+        };
         self.by_ufid.reserve(at)?;
-        let actions = Staged::new(new.actions)?.into_cell();
+        let actions = FlowActions::new(new.actions)?;
         let flow = CacheArc::new(
             &self.cache,
             Flow {
@@ -305,8 +314,7 @@ impl FlowTable {
                 stats: FlowStats::default(),
                 mask,
                 hash,
-                at,
-                dead: AtomicBool::new(false),
+                at: AtomicU32::new(at),
             },
         )?;
         let link = ChainLink::new(flow.clone())?;
@@ -369,7 +377,7 @@ impl FlowTable {
     /// Replaces a flow's actions; readers see the old list or the new one.
     pub fn set_actions(&mut self, f: FlowRef, actions: Actions) -> Result<(), AllocError> {
         let flow = self.get(f).ok_or(AllocError)?;
-        Staged::new(actions)?.publish(&flow.actions);
+        flow.actions.replace(Staged::new(actions)?);
         Ok(())
     }
 
@@ -405,7 +413,7 @@ impl FlowTable {
     /// found it may finish with it.
     pub fn remove(&mut self, f: FlowRef) -> Option<CacheArc<Flow>> {
         let flow = self.flows.get_mut(f.0 as usize)?.take()?;
-        flow.dead.store(true, Ordering::Relaxed);
+        flow.kill();
         self.index(|index| {
             index.remove(flow.hash, |f| CacheArc::ptr_eq(f, &flow));
         });
@@ -425,7 +433,7 @@ impl FlowTable {
         let masks = mask_array(&[], None)?;
         let by_ufid = UfidIndex::new(MIN_BUCKETS)?;
         for flow in self.flows.iter().flatten() {
-            flow.dead.store(true, Ordering::Relaxed);
+            flow.kill();
         }
         index.publish(&self.shared.index);
         masks.publish(&self.shared.masks);
