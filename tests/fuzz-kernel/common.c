@@ -16,7 +16,6 @@ int problems;
 static int kmsg = -1, in_dump;
 static long taint0;
 unsigned long cache_dumps;
-char injection_stack[16384];
 
 static const char *const splat_words[] = {
 	"BUG:", "Oops", "WARNING:", "Kernel panic", "general protection fault",
@@ -66,26 +65,23 @@ int watch_splats(void)
 			break;
 		}
 		rec[k] = 0;
-		/* Stack dumps that are no splat, each up to "</TASK>": the one
-		 * the kernel prints for a failed kmem_cache_create()
-		 * (mm/slab_common.c; under fail-nth as for C's module), and
-		 * failslab's own with its verbose on (kept for the caller). */
-		if (strstr(rec, "__kmem_cache_create_args(") && strstr(rec, "failed with error")) {
+		/* Stack dumps that are no splat, each up to "</TASK>": the
+		 * kernel's report of a failed kmem_cache_create()
+		 * (mm/slab_common.c) or vmalloc() (warn_alloc()), which
+		 * fail-nth provokes in module load as for C's module, and
+		 * failslab's own with its verbose on. */
+		if ((strstr(rec, "__kmem_cache_create_args(") && strstr(rec, "failed with error")) ||
+		    strstr(rec, "vmalloc error: size")) {
 			in_dump = 1;
 			cache_dumps++;
 		}
-		if (strstr(rec, "FAULT_INJECTION: forcing a failure")) {
-			in_dump = 2;
-			injection_stack[0] = 0;
-		}
+		if (strstr(rec, "FAULT_INJECTION: forcing a failure"))
+			in_dump = 1;
+		/* kmemleak's own allocation failed under fail-nth. */
+		if (strstr(rec, "kmemleak: Cannot allocate a scan area"))
+			continue;
 		if (in_dump) {
-			const char *text = strchr(rec, ';');
-			size_t used = strlen(injection_stack);
-
-			if (in_dump == 2 && text && used + strlen(text) < sizeof(injection_stack))
-				strcat(injection_stack, text + 1);
-			if (strstr(rec, "</TASK>"))
-				in_dump = 0;
+			in_dump = !strstr(rec, "</TASK>");
 			continue;
 		}
 		for (size_t i = 0; i < sizeof(splat_words) / sizeof(splat_words[0]); i++) {

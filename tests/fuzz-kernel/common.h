@@ -10,12 +10,10 @@
 /* The kernel's log since start: splats, and the taint word. */
 void watch_start(void);
 /* New splat lines since the last call (printed to stderr), or 0. The
- * stack dumps of failed kmem_cache_create() calls are not splats (they are
- * counted in cache_dumps), nor are failslab's (verbose on): the last one's
- * lines are in injection_stack. */
+ * kernel's stack dumps for a failed kmem_cache_create() or vmalloc() are
+ * no splat (they are counted in cache_dumps), nor are failslab's own. */
 int watch_splats(void);
 extern unsigned long cache_dumps;
-extern char injection_stack[16384];
 int watch_taint_changed(void);
 
 /* errno histogram: counts[-err] (0 is success). */

@@ -214,15 +214,16 @@ capture_veths() {
 
 # no_splat_since MARKER [injection-dumps-ok]: with injection-dumps-ok, the
 # stack dumps of fault injection are no splat: failslab's own (verbose on:
-# "FAULT_INJECTION: forcing a failure" to "</TASK>") and the one the kernel
+# "FAULT_INJECTION: forcing a failure" to "</TASK>") and those the kernel
 # prints for a failed kmem_cache_create() (mm/slab_common.c:
-# "__kmem_cache_create_args(NAME) failed with error N", what fail-nth on
-# module init provokes, as for openvswitch.ko).
+# "__kmem_cache_create_args(NAME) failed with error N") or vmalloc()
+# (warn_alloc(): "vmalloc error: size N"), what fail-nth on module load
+# provokes, as for openvswitch.ko.
 no_splat_since() {
 	local log
 	log=$(dmesg | sed -n "/$1/,\$p")
 	[ "${2:-}" != injection-dumps-ok ] ||
-		log=$(awk '/FAULT_INJECTION: forcing a failure|__kmem_cache_create_args\(.*failed with error/ { skip = 1 }
+		log=$(awk '/FAULT_INJECTION: forcing a failure|__kmem_cache_create_args\(.*failed with error|vmalloc error: size/ { skip = 1 }
 			!skip { print } /<\/TASK>/ { skip = 0 }' <<<"$log")
 	if grep -E "$SPLAT_RE" <<<"$log" >/dev/null; then
 		echo "$log" | tail -n 80 >&2
