@@ -59,17 +59,27 @@ lp_up() {
 	ovs-dpctl add-flow lp "in_port(1),eth(),eth_type(0x0800),ipv4()" 2 ||
 		fail "$PHASE: add-flow on lp"
 }
-forwarded() { echo "$(<"/sys/class/net/lpout-p/statistics/rx_packets")"; }
-# forwards WHAT: lpout-p receives frames within 10 s.
-forwards() {
+# veths NAME...: veth pairs NAME / NAME-p, both ends up.
+veths() {
+	local d
+	for d in "$@"; do
+		ip link add "$d" type veth peer name "$d-p"
+		ip link set "$d" up
+		ip link set "$d-p" up
+	done
+}
+# rx_grows DEV: DEV receives frames within 15 s.
+rx_grows() {
 	local before i
-	before=$(forwarded)
-	for i in $(seq 50); do
-		[ "$(forwarded)" -le "$before" ] || return 0
+	before=$(<"/sys/class/net/$1/statistics/rx_packets")
+	for i in $(seq 75); do
+		[ "$(<"/sys/class/net/$1/statistics/rx_packets")" -le "$before" ] || return 0
 		sleep 0.2
 	done
-	fail "$1: lp forwards nothing ($(ovs-dpctl show lp 2>&1 | tr '\n' ' '))"
+	return 1
 }
+# forwards WHAT: lp forwards the flood to lpout.
+forwards() { rx_grows lpout-p || fail "$1: lp forwards nothing ($(ovs-dpctl show lp 2>&1 | tr '\n' ' '))"; }
 # The churn: 100 flows added then deleted, over and over; the dump: every
 # flow of lp read again and again. Both lose their races with rmmod.
 churn_loop() {
@@ -151,9 +161,7 @@ phase_ports() {
 	local c
 	phase_start "b. ports deleted under traffic"
 	for c in $(seq "$PORTS"); do
-		ip link add lpv type veth peer name lpv-p
-		ip link set lpv up
-		ip link set lpv-p up
+		veths lpv
 		ovs-dpctl add-if lp lpv lpint,type=internal || fail "$PHASE: add-if"
 		ip link set lpint up
 		ovs-dpctl show lp | grep -q 'port 3: lpv$' && ovs-dpctl show lp | grep -q 'port 4: lpint (internal)' ||
@@ -245,15 +253,7 @@ phase_netns() {
 # --- d. the same under ovs-vswitchd ------------------------------------------------
 # Bridge br0 (datapath ovs-system): vin flooded, vout's peer vout-p counts
 # what the NORMAL action floods out.
-vs_forwards() {
-	local before i
-	before=$(<"/sys/class/net/vout-p/statistics/rx_packets")
-	for i in $(seq 75); do
-		[ "$(<"/sys/class/net/vout-p/statistics/rx_packets")" -le "$before" ] || return 0
-		sleep 0.2
-	done
-	fail "$1: br0 forwards nothing"
-}
+vs_forwards() { rx_grows vout-p || fail "$1: br0 forwards nothing"; }
 vs_alive() {
 	ovs-appctl --timeout=20 -t ovs-vswitchd version >/dev/null || fail "$1: ovs-vswitchd does not answer"
 }
@@ -261,12 +261,7 @@ vs_alive() {
 phase_vswitchd() {
 	local out
 	phase_start "d. under ovs-vswitchd"
-	local d
-	for d in vin vout; do
-		ip link add "$d" type veth peer name "$d-p"
-		ip link set "$d" up
-		ip link set "$d-p" up
-	done
+	veths vin vout
 	start_ovs
 	ovs-vsctl --timeout=30 add-br br0 -- add-port br0 vin -- add-port br0 vout || fail "$PHASE: add-br"
 	pktgen_flood vin netif_receive "$DELAY"
@@ -337,11 +332,7 @@ for i in $(seq 100); do
 done >"$FLOWS"
 no_ipv6 default
 no_ipv6 all
-for d in lpin lpout; do
-	ip link add "$d" type veth peer name "$d-p"
-	ip link set "$d" up
-	ip link set "$d-p" up
-done
+veths lpin lpout
 load_rust_module
 
 phase_rmmod
