@@ -13,8 +13,9 @@
 unsigned long errno_count[F_COUNT][NERR];
 int problems;
 
-static int kmsg = -1;
+static int kmsg = -1, in_dump;
 static long taint0;
+unsigned long cache_dumps;
 
 static const char *const splat_words[] = {
 	"BUG:", "Oops", "WARNING:", "Kernel panic", "general protection fault",
@@ -64,6 +65,25 @@ int watch_splats(void)
 			break;
 		}
 		rec[k] = 0;
+		/* Stack dumps that are no splat, each up to "</TASK>": the
+		 * kernel's report of a failed kmem_cache_create()
+		 * (mm/slab_common.c) or vmalloc() (warn_alloc()), which
+		 * fail-nth provokes in module load as for C's module, and
+		 * failslab's own with its verbose on. */
+		if ((strstr(rec, "__kmem_cache_create_args(") && strstr(rec, "failed with error")) ||
+		    strstr(rec, "vmalloc error: size")) {
+			in_dump = 1;
+			cache_dumps++;
+		}
+		if (strstr(rec, "FAULT_INJECTION: forcing a failure"))
+			in_dump = 1;
+		/* kmemleak's own allocation failed under fail-nth. */
+		if (strstr(rec, "kmemleak: Cannot allocate a scan area"))
+			continue;
+		if (in_dump) {
+			in_dump = !strstr(rec, "</TASK>");
+			continue;
+		}
 		for (size_t i = 0; i < sizeof(splat_words) / sizeof(splat_words[0]); i++) {
 			if (strstr(rec, splat_words[i])) {
 				fprintf(stderr, "SPLAT: %s", rec);
@@ -272,11 +292,18 @@ int main(int argc, char **argv)
 		return mode_perm(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "regress"))
 		return mode_regress(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "initnth"))
+		return mode_initnth(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "meter"))
+		return mode_meter(argc - 1, argv + 1);
 	fprintf(stderr,
 		"usage: ovsfuzz fuzz [--seed N] [--steps N] [--threads 1|2] [--mutate PCT]\n"
 		"                    [--no-ct] [--log FILE [--trace STEP]] [--netdev DEV]...\n"
 		"       ovsfuzz failnth [--max N] [--step K] [--only NAME] [--full NAME]\n"
 		"       ovsfuzz perm\n"
-		"       ovsfuzz regress NAME|all\n");
+		"       ovsfuzz regress NAME|all\n"
+		"       ovsfuzz initnth --ko FILE [--params S] [--from N|init] [--max N] [--step K]\n"
+		"                       [--cycle-every K]\n"
+		"       ovsfuzz meter DP ID RATE\n");
 	return 2;
 }

@@ -9,8 +9,11 @@
 
 /* The kernel's log since start: splats, and the taint word. */
 void watch_start(void);
-/* New splat lines since the last call (printed to stderr), or 0. */
+/* New splat lines since the last call (printed to stderr), or 0. The
+ * kernel's stack dumps for a failed kmem_cache_create() or vmalloc() are
+ * no splat (they are counted in cache_dumps), nor are failslab's own. */
 int watch_splats(void);
+extern unsigned long cache_dumps;
 int watch_taint_changed(void);
 
 /* errno histogram: counts[-err] (0 is success). */
@@ -35,6 +38,8 @@ int mode_fuzz(int argc, char **argv);
 int mode_failnth(int argc, char **argv);
 int mode_perm(int argc, char **argv);
 int mode_regress(int argc, char **argv);
+int mode_initnth(int argc, char **argv);
+int mode_meter(int argc, char **argv);
 
 const char *cmd_name(enum fam f, int cmd);
 const char *errno_name(int err);

@@ -236,8 +236,7 @@ const struct nlattr *reply_attr(const struct reply *r, uint16_t type)
 	return msg_attr(r, NLMSG_HDRLEN + GENL_HDRLEN + sizeof(struct ovs_header), type);
 }
 
-static uint16_t resolve_one(struct nlsock *s, const char *name, struct msg *m,
-			    struct reply *r)
+uint16_t resolve_one(struct nlsock *s, const char *name, struct msg *m, struct reply *r)
 {
 	const struct nlattr *a;
 

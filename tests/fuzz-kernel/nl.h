@@ -53,6 +53,8 @@ struct reply {
 
 int nl_open(struct nlsock *s);
 int nl_resolve(struct nlsock *s);
+/* The id of the generic netlink family NAME, 0 if it is not registered. */
+uint16_t resolve_one(struct nlsock *s, const char *name, struct msg *m, struct reply *r);
 void msg_start(struct msg *m, uint16_t type, uint16_t flags, uint8_t cmd,
 	       uint8_t version, int dp_ifindex, int with_ovs_header);
 void *put(struct msg *m, uint16_t type, const void *data, size_t len);

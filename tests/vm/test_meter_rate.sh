@@ -45,12 +45,10 @@ CASES=(
 )
 IN=mrin OUT=mrout
 DST_MAC=02:00:00:00:00:02
-PG=/proc/net/pktgen
 RESULTS=$OVSRS_OUT/meter-rate.txt
 : >"$RESULTS"
 
 ofctl() { ovs-ofctl --timeout=20 -O OpenFlow13 "$@"; }
-pg() { echo "$2" >"$PG/$1" || fail "pktgen $1: $2: $(grep -h 'Result' "$PG/$1" 2>/dev/null)"; }
 tx_packets() { echo "$(<"/sys/class/net/$OUT/statistics/tx_packets")"; }
 # sample VAR_COUNT VAR_USEC: mrout's tx_packets and the time it was read,
 # in microseconds (builtins only: a fork under TCG costs 0.1 s and more,
