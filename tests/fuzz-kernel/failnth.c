@@ -92,8 +92,8 @@ static int get_limits(void)
 
 	start(F_CTLIMIT, OVS_CT_LIMIT_CMD_GET, 0, 0);
 	n = nest(&m, OVS_CT_LIMIT_ATTR_ZONE_LIMIT);
-	put(&m, 0, &z3, sizeof(z3));
-	put(&m, 0, &z4, sizeof(z4));
+	put_raw(&m, &z3, sizeof(z3));
+	put_raw(&m, &z4, sizeof(z4));
 	nest_end(&m, n);
 	return go();
 }
@@ -128,18 +128,15 @@ static uint64_t limits_part(int err)
 
 	if (!n)
 		return h;
+	/* A bare array of struct ovs_zone_limit (nla_put_nohdr()). */
 	p = (const uint8_t *)n + NLA_HDRLEN;
 	rem = n->nla_len - NLA_HDRLEN;
-	while (rem >= (int)(NLA_HDRLEN + sizeof(struct ovs_zone_limit))) {
-		const struct nlattr *a = (const void *)p;
-		const struct ovs_zone_limit *z = (const void *)(p + NLA_HDRLEN);
+	for (; rem >= (int)sizeof(struct ovs_zone_limit); rem -= NLA_ALIGN(sizeof(struct ovs_zone_limit))) {
+		const struct ovs_zone_limit *z = (const void *)p;
 
-		if (a->nla_len < NLA_HDRLEN + sizeof(*z) || a->nla_len > rem)
-			break;
 		h = mix(h, &z->zone_id, sizeof(z->zone_id));
 		h = mix(h, &z->limit, sizeof(z->limit));
-		rem -= NLA_ALIGN(a->nla_len);
-		p += NLA_ALIGN(a->nla_len);
+		p += NLA_ALIGN(sizeof(*z));
 	}
 	return h;
 }
@@ -287,9 +284,17 @@ static int base(void)
 	return 0;
 }
 
-/* Which errnos the failed calls of a recipe gave (openvswitch.ko gives
- * EINVAL too, where a failed allocation inside device registration
- * surfaces as one): listed, not judged; the state checks judge. */
+/* A failed allocation must read as one: ENOMEM, or ENOBUFS (no room for
+ * the answer, or recv()'s). openvswitch.ko also answers EINVAL where the
+ * allocation fails inside device registration, so a recipe that makes or
+ * removes a device may too. Anything else (EMSGSIZE, say) tells the caller
+ * its request was wrong when it was the kernel that ran short. */
+static int alloc_errno(const struct recipe *rc, int e)
+{
+	return e == -ENOMEM || e == -ENOBUFS || (rc->heavy && e == -EINVAL);
+}
+
+/* Which errnos the failed calls of a recipe gave, listed. */
 static void note_errno(char *set, size_t size, int e)
 {
 	const char *name = errno_name(e);
@@ -348,6 +353,9 @@ static void one(const struct recipe *rc, unsigned int max, unsigned int step)
 		if (e) {
 			failed_calls++;
 			note_errno(errnos, sizeof(errnos), e);
+			if (!alloc_errno(rc, e))
+				problem("%s: allocation %u failed, answered %s", rc->name, n,
+					errno_name(e));
 		} else {
 			swallowed++;
 		}

@@ -73,6 +73,20 @@ void *put(struct msg *m, uint16_t type, const void *data, size_t len)
 	return (uint8_t *)a + NLA_HDRLEN;
 }
 
+/* Bytes with no attribute header, NLA_ALIGNed: the payload of
+ * OVS_CT_LIMIT_ATTR_ZONE_LIMIT is a bare array of struct ovs_zone_limit,
+ * as ovs-vswitchd writes it (nl_msg_put()). */
+void put_raw(struct msg *m, const void *data, size_t len)
+{
+	if (m->len + NLA_ALIGN(len) > MSG_MAX) {
+		m->overflow = 1;
+		return;
+	}
+	memcpy(m->buf + m->len, data, len);
+	memset(m->buf + m->len + len, 0, NLA_ALIGN(len) - len);
+	m->len += NLA_ALIGN(len);
+}
+
 void put_u8(struct msg *m, uint16_t t, uint8_t v) { put(m, t, &v, 1); }
 void put_u16(struct msg *m, uint16_t t, uint16_t v) { put(m, t, &v, 2); }
 void put_u32(struct msg *m, uint16_t t, uint32_t v) { put(m, t, &v, 4); }

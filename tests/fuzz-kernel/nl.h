@@ -58,6 +58,7 @@ uint16_t resolve_one(struct nlsock *s, const char *name, struct msg *m, struct r
 void msg_start(struct msg *m, uint16_t type, uint16_t flags, uint8_t cmd,
 	       uint8_t version, int dp_ifindex, int with_ovs_header);
 void *put(struct msg *m, uint16_t type, const void *data, size_t len);
+void put_raw(struct msg *m, const void *data, size_t len);
 void put_u8(struct msg *m, uint16_t type, uint8_t v);
 void put_u16(struct msg *m, uint16_t type, uint16_t v);
 void put_u32(struct msg *m, uint16_t type, uint32_t v);

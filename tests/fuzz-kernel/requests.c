@@ -163,7 +163,7 @@ int ct_limit(uint8_t cmd, int zone, uint32_t limit)
 
 	start(F_CTLIMIT, cmd, 0, 0);
 	n = nest(&m, OVS_CT_LIMIT_ATTR_ZONE_LIMIT);
-	put(&m, 0, &z, sizeof(z));
+	put_raw(&m, &z, sizeof(z));
 	nest_end(&m, n);
 	return go();
 }
