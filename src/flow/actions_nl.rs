@@ -15,7 +15,7 @@ use super::key::{fields, FlowKey};
 use super::match_nl::CtSupport;
 use crate::bytes::{be16, be32, ne16, ne32, padded, u8_at};
 use crate::netlink::attr::{Attr, Attrs};
-use crate::netlink::build::{AttrSink, Full};
+use crate::netlink::build::{AttrSink, PutError};
 use crate::uapi::proto::{
     AF_INET, AF_INET6, ETH_HLEN, ETH_P_8021AD, ETH_P_8021Q, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6,
     ETH_P_MPLS_MC, ETH_P_MPLS_UC, ETH_P_NSH, ETH_P_RARP, ETH_P_TEB, VLAN_CFI_MASK,
@@ -44,6 +44,8 @@ pub enum ActionError {
     TooDeep,
     /// `EMSGSIZE`: a nested list past 65535 bytes.
     TooBig,
+    /// `ENOMEM`: the copy could not grow.
+    NoMemory,
     /// `ENOTSUPP` (524): conntrack, which this module does not have.
     NoConntrack,
     /// `EINVAL`: a set-tunnel's tunnel or a push_nsh's header, refused
@@ -65,6 +67,7 @@ impl ActionError {
             ActionError::Range => 34,
             ActionError::TooDeep => 75,
             ActionError::TooBig => 90,
+            ActionError::NoMemory => 12,
             ActionError::NoConntrack => 524,
             ActionError::Ct(e) => e.errno(),
         }
@@ -100,9 +103,12 @@ impl core::fmt::Display for ActionError {
     }
 }
 
-impl From<Full> for ActionError {
-    fn from(_: Full) -> Self {
-        ActionError::TooBig
+impl From<PutError> for ActionError {
+    fn from(e: PutError) -> Self {
+        match e {
+            PutError::NoRoom => ActionError::TooBig,
+            PutError::NoMemory => ActionError::NoMemory,
+        }
     }
 }
 

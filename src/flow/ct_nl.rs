@@ -14,7 +14,7 @@ use super::key::{fields, FlowKey};
 use super::match_nl::CtSupport;
 use crate::bytes::{array, ne16, ne32};
 use crate::netlink::attr::Attrs;
-use crate::netlink::build::{AttrSink, Full};
+use crate::netlink::build::{AttrSink, PutError};
 use crate::uapi::proto::{ETH_P_IP, ETH_P_IPV6};
 use crate::uapi::{ct_attr, nat_attr, nat_range, NFPROTO_IPV4, NFPROTO_IPV6};
 
@@ -467,7 +467,7 @@ pub fn put<S: AttrSink>(
     ct: &CtAction,
     family: Family,
     support: CtSupport,
-) -> Result<(), Full> {
+) -> Result<(), PutError> {
     let nest = sink.nest_start(crate::uapi::action::CT)?;
     if ct.commit {
         sink.put_flag(if ct.force {
@@ -504,7 +504,7 @@ pub fn put<S: AttrSink>(
 }
 
 /// `ovs_ct_nat_to_attr()`.
-fn put_nat<S: AttrSink>(sink: &mut S, nat: &Nat, family: Family) -> Result<(), Full> {
+fn put_nat<S: AttrSink>(sink: &mut S, nat: &Nat, family: Family) -> Result<(), PutError> {
     let nest = sink.nest_start(ct_attr::NAT)?;
     let kind = match nat.kind {
         NatKind::Existing => return sink.nest_end(nest),

@@ -9,7 +9,7 @@
 use super::key::{fields, FlowKey};
 use super::match_nl::CtSupport;
 use super::tunnel_nl::flag as tun_flag;
-use crate::netlink::build::{AttrSink, Full};
+use crate::netlink::build::{AttrSink, PutError};
 use crate::uapi::key_attr as ka;
 use crate::uapi::proto::{
     AF_INET, AF_INET6, ETH_P_8021AD, ETH_P_8021Q, ETH_P_802_2, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6,
@@ -46,7 +46,7 @@ pub fn put_tunnel<S: AttrSink>(
     tun_proto: u8,
     opts_len: u8,
     bridge: bool,
-) -> Result<(), Full> {
+) -> Result<(), PutError> {
     let flags = output.get_u64(fields::TUN_FLAGS);
     let flag = |b: u32| flags & (1 << b) != 0;
     if flag(tun_flag::KEY) {
@@ -143,7 +143,7 @@ pub fn put_key<S: AttrSink>(
     attr: u16,
     is_mask: bool,
     ct: CtSupport,
-) -> Result<(), Full> {
+) -> Result<(), PutError> {
     let nest = sink.nest_start(attr)?;
     let mut encaps: [Option<S::Nest>; 2] = [None, None];
     let result = put_key_body(sink, swkey, output, is_mask, ct, &mut encaps);
@@ -162,7 +162,7 @@ fn put_key_body<S: AttrSink>(
     is_mask: bool,
     ct: CtSupport,
     encaps: &mut [Option<S::Nest>; 2],
-) -> Result<(), Full> {
+) -> Result<(), PutError> {
     sink.put(ka::RECIRC_ID, output.get(fields::RECIRC_ID))?;
     sink.put(ka::DP_HASH, output.get(fields::OVS_FLOW_HASH))?;
     sink.put(ka::PRIORITY, output.get(fields::PHY_PRIORITY))?;

@@ -23,7 +23,7 @@ use super::genl::{Family, Request, GENL_HDRLEN};
 use super::glue;
 use super::netdev::NetNs;
 use crate::netlink::attr::NLA_HDRLEN;
-use crate::netlink::build::{AttrSink, Full};
+use crate::netlink::build::{AttrSink, PutError};
 
 /// Writes generic netlink messages into an skb: one owned by a [`Msg`],
 /// or the one a dump fills.
@@ -248,16 +248,16 @@ impl<'a> MsgWriter<'a> {
 impl AttrSink for MsgWriter<'_> {
     type Nest = Nest;
 
-    fn put(&mut self, kind: u16, payload: &[u8]) -> core::result::Result<(), Full> {
-        self.put_bytes(kind, payload).map_err(|_| Full)
+    fn put(&mut self, kind: u16, payload: &[u8]) -> core::result::Result<(), PutError> {
+        self.put_bytes(kind, payload).map_err(|_| PutError::NoRoom)
     }
 
-    fn nest_start(&mut self, kind: u16) -> core::result::Result<Nest, Full> {
-        MsgWriter::nest_start(self, kind).map_err(|_| Full)
+    fn nest_start(&mut self, kind: u16) -> core::result::Result<Nest, PutError> {
+        MsgWriter::nest_start(self, kind).map_err(|_| PutError::NoRoom)
     }
 
-    fn nest_end(&mut self, nest: Nest) -> core::result::Result<(), Full> {
-        MsgWriter::nest_end(self, nest).map_err(|_| Full)
+    fn nest_end(&mut self, nest: Nest) -> core::result::Result<(), PutError> {
+        MsgWriter::nest_end(self, nest).map_err(|_| PutError::NoRoom)
     }
 }
 

@@ -48,7 +48,7 @@ mod suite {
         let mut buf = [0u8; 64];
         let mut slice = SliceSink::new(&mut buf);
         let mut vec = VecSink::default();
-        fn fill<S: AttrSink>(s: &mut S) -> Result<(), Full> {
+        fn fill<S: AttrSink>(s: &mut S) -> Result<(), PutError> {
             let n = s.nest_start(1)?;
             s.put(2, &[1, 2, 3])?;
             s.put_u32(3, 9)?;
@@ -58,7 +58,7 @@ mod suite {
         fill(&mut slice).map_err(|_| "slice")?;
         fill(&mut vec).map_err(|_| "vec")?;
         assert!(slice.bytes() == vec.bytes());
-        assert!(vec.put(1, &[0; 65532]) == Err(Full));
+        assert!(vec.put(1, &[0; 65532]) == Err(PutError::NoRoom));
         Ok(())
     }
 
@@ -67,7 +67,7 @@ mod suite {
         let mut buf = [0u8; 8];
         let mut sink = SliceSink::new(&mut buf);
         assert!(sink.put(1, &[0; 4]).is_ok());
-        assert!(sink.put(2, &[]) == Err(Full));
+        assert!(sink.put(2, &[]) == Err(PutError::NoRoom));
         assert!(sink.bytes().len() == 8);
     }
 }
