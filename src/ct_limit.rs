@@ -95,6 +95,21 @@ impl ZoneLimits {
         self.buckets.iter().flat_map(|b| b.iter().rev().copied())
     }
 
+    /// A copy to change, so that a change can be built whole before it
+    /// is made (`ENOMEM` leaves the original as it was).
+    pub fn try_clone(&self) -> Result<Self, AllocError> {
+        let mut buckets = fallible::with_capacity(HASH_BUCKETS)?;
+        for b in &self.buckets {
+            let mut copy = fallible::with_capacity(b.len())?;
+            fallible::extend_from_slice(&mut copy, b)?;
+            fallible::push(&mut buckets, copy)?;
+        }
+        Ok(ZoneLimits {
+            default_limit: self.default_limit,
+            buckets,
+        })
+    }
+
     /// A copy for the packet path, which reads it under RCU while the
     /// next change builds its own (C changes its hash lists in place).
     pub fn snapshot(&self) -> Result<LimitLookup, AllocError> {

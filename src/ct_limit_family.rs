@@ -13,6 +13,7 @@ use kernel::prelude::*;
 use kernel::sync::Arc;
 
 use crate::ct_limit::{self, Record, ZoneLimits};
+use crate::ct_limit_view::CtLimitView;
 use crate::datapath::Datapaths;
 use crate::flow_family::nlerr;
 use crate::kapi::conntrack::ConnCount;
@@ -45,22 +46,44 @@ fn find<'a>(all: &'a [CtLimitInfo], net: NetNs<'_>) -> Option<&'a CtLimitInfo> {
     all.iter().find(|i| i.net.is(net))
 }
 
-/// The namespace's limits, made if it has none yet.
-fn find_or_create<'a>(
-    all: &'a mut KVec<CtLimitInfo>,
+/// Changes `net`'s limits as `apply` says (a namespace without any gets
+/// them first if `create`; else it has nothing to change). `apply` works
+/// on a copy, and the packet path's view of the result is built before
+/// the copy takes the original's place: an allocation that fails leaves
+/// every GET and every packet seeing what they saw. An error of `apply`'s
+/// own (C's `ENOMEM` part-way through a SET's records) keeps what it did
+/// before it, as C does.
+fn change(
+    dps: &Datapaths,
     net: NetNs<'_>,
-) -> Result<&'a mut CtLimitInfo> {
-    if let Some(i) = all.iter().position(|i| i.net.is(net)) {
-        return all.get_mut(i).ok_or(ENOENT);
-    }
-    all.push(CtLimitInfo::new(net)?, GFP_KERNEL)?;
-    all.last_mut().ok_or(ENOENT)
-}
-
-/// Publishes every namespace's limits to the packet path.
-fn publish(dps: &Datapaths, all: &[CtLimitInfo]) -> Result {
-    dps.ct_limit_view
-        .publish(all.iter().map(|i| (&i.conns, &i.limits)))
+    create: bool,
+    apply: impl FnOnce(&mut ZoneLimits) -> Result,
+) -> Result {
+    let mut reg = dps.lock();
+    let at = match reg.ct_limits.iter().position(|i| i.net.is(net)) {
+        Some(at) => at,
+        None if create => {
+            reg.ct_limits.push(CtLimitInfo::new(net)?, GFP_KERNEL)?;
+            reg.ct_limits.len() - 1
+        }
+        None => return Ok(()),
+    };
+    let mut limits = reg
+        .ct_limits
+        .get(at)
+        .ok_or(ENOENT)?
+        .limits
+        .try_clone()
+        .map_err(|_| ENOMEM)?;
+    let applied = apply(&mut limits);
+    let view = CtLimitView::prepare(reg.ct_limits.iter().enumerate().map(|(i, info)| {
+        let limits = if i == at { &limits } else { &info.limits };
+        (&info.conns, limits)
+    }))?;
+    let info = reg.ct_limits.get_mut(at).ok_or(ENOENT)?;
+    info.limits = limits;
+    dps.ct_limit_view.publish(view);
+    applied
 }
 
 /// A namespace is going away: its limits and connection counts go too,
@@ -75,10 +98,11 @@ pub(crate) fn net_exit(dps: &Datapaths, net: NetNs<'_>) {
         kernel::warn_on!(true);
         return;
     };
-    if publish(dps, &reg.ct_limits).is_err() {
+    match CtLimitView::prepare(reg.ct_limits.iter().map(|i| (&i.conns, &i.limits))) {
+        Ok(view) => dps.ct_limit_view.publish(view),
         // No memory for the others' view: none at all rather than one
         // that still counts in this namespace.
-        dps.ct_limit_view.clear();
+        Err(_) => dps.ct_limit_view.clear(),
     }
     drop(reg);
     crate::kapi::rcu::wait_for_retired();
@@ -134,26 +158,16 @@ fn change_end(req: &Request<'_>, mut reply: Msg, what: &str, left: usize) -> Res
 pub(crate) fn cmd_set(dps: &Datapaths, req: &Request<'_>) -> Result {
     let (reply, payload, net) = change_start(req, ct_limit_cmd::SET)?;
     let (records, left) = ct_limit::records(payload);
-    let mut reg = dps.lock();
-    let info = find_or_create(&mut reg.ct_limits, net)?;
-    let mut set = Ok(());
-    for record in records {
-        match record {
-            Record::Default { limit } => info.limits.set_default(limit),
-            Record::OutOfRange => log_out_of_range(),
-            Record::Zone { zone, limit } => {
-                set = info.limits.set(zone, limit).map_err(|_| ENOMEM);
-                if set.is_err() {
-                    break;
-                }
+    change(dps, net, true, |limits| {
+        for record in records {
+            match record {
+                Record::Default { limit } => limits.set_default(limit),
+                Record::OutOfRange => log_out_of_range(),
+                Record::Zone { zone, limit } => limits.set(zone, limit).map_err(|_| ENOMEM)?,
             }
         }
-    }
-    // What was set before a failure holds, as in C.
-    let published = publish(dps, &reg.ct_limits);
-    drop(reg);
-    set?;
-    published?;
+        Ok(())
+    })?;
     change_end(req, reply, "set", left)
 }
 
@@ -162,19 +176,16 @@ pub(crate) fn cmd_set(dps: &Datapaths, req: &Request<'_>) -> Result {
 pub(crate) fn cmd_del(dps: &Datapaths, req: &Request<'_>) -> Result {
     let (reply, payload, net) = change_start(req, ct_limit_cmd::DEL)?;
     let (records, left) = ct_limit::records(payload);
-    let mut reg = dps.lock();
-    let mut info = reg.ct_limits.iter_mut().find(|i| i.net.is(net));
-    for record in records {
-        match (record, info.as_deref_mut()) {
-            (Record::OutOfRange, _) => log_out_of_range(),
-            (Record::Default { .. }, Some(info)) => info.limits.set_default(ct_limit::UNLIMITED),
-            (Record::Zone { zone, .. }, Some(info)) => info.limits.del(zone),
-            (_, None) => {}
+    change(dps, net, false, |limits| {
+        for record in records {
+            match record {
+                Record::OutOfRange => log_out_of_range(),
+                Record::Default { .. } => limits.set_default(ct_limit::UNLIMITED),
+                Record::Zone { zone, .. } => limits.del(zone),
+            }
         }
-    }
-    let published = publish(dps, &reg.ct_limits);
-    drop(reg);
-    published?;
+        Ok(())
+    })?;
     change_end(req, reply, "del", left)
 }
 

@@ -39,6 +39,9 @@ impl NetLimits {
     }
 }
 
+/// A view built by [`CtLimitView::prepare`], not yet published.
+pub(crate) struct Prepared(Option<RcuBox<KVec<NetLimits>>>);
+
 /// Every namespace's [`NetLimits`] that has limits.
 pub(crate) struct CtLimitView {
     nets: RcuCell<KVec<NetLimits>>,
@@ -56,13 +59,12 @@ impl CtLimitView {
         self.nets.read(guard)?.iter().find(|n| n.conns.is_for(net))
     }
 
-    /// Publishes `nets` (each namespace's counts and limits) in place of
-    /// what readers saw; on `ENOMEM` they go on seeing that. Under
-    /// `ovs_mutex`, which orders the publishers.
-    pub(crate) fn publish<'a>(
-        &self,
+    /// What readers are to see next: `nets` (each namespace's counts
+    /// and limits), copied. Nothing is published yet, so a change can
+    /// build this before it changes anything and then cannot fail.
+    pub(crate) fn prepare<'a>(
         nets: impl Iterator<Item = (&'a Arc<ConnCount<1>>, &'a crate::ct_limit::ZoneLimits)>,
-    ) -> Result {
+    ) -> Result<Prepared> {
         let mut all = KVec::new();
         for (conns, limits) in nets {
             let limits = limits.snapshot().map_err(|_| ENOMEM)?;
@@ -74,12 +76,17 @@ impl CtLimitView {
                 GFP_KERNEL,
             )?;
         }
-        if all.is_empty() {
-            self.nets.replace(None);
+        Ok(Prepared(if all.is_empty() {
+            None
         } else {
-            self.nets.replace(Some(RcuBox::new(all)?));
-        }
-        Ok(())
+            Some(RcuBox::new(all)?)
+        }))
+    }
+
+    /// Readers see `next` in place of what they saw (freed after a grace
+    /// period). Under `ovs_mutex`, which orders the publishers.
+    pub(crate) fn publish(&self, next: Prepared) {
+        self.nets.replace(next.0);
     }
 
     /// Readers see no limits any more (the old ones are freed after a

@@ -200,4 +200,24 @@ mod suite {
         assert_eq!(b[4..8], 2u32.to_ne_bytes());
         assert_eq!(b[8..], 3u32.to_ne_bytes());
     }
+
+    #[test]
+    fn a_clone_is_the_same_and_changes_alone() -> TestResult {
+        let mut limits = ZoneLimits::new().map_err(|_| NOMEM)?;
+        limits.set(3, 10).map_err(|_| NOMEM)?;
+        limits.set(3 + HASH_BUCKETS as u16, 11).map_err(|_| NOMEM)?;
+        limits.set(4, 20).map_err(|_| NOMEM)?;
+        limits.set_default(5);
+        let mut copy = limits.try_clone().map_err(|_| NOMEM)?;
+        assert!(order(&copy) == order(&limits));
+        assert_eq!(copy.default_limit(), 5);
+
+        copy.del(3);
+        copy.set(9, 1).map_err(|_| NOMEM)?;
+        assert_eq!(limits.get(3), 10);
+        assert_eq!(limits.get(9), 5);
+        assert_eq!(copy.get(3), 5);
+        assert_eq!(copy.get(3 + HASH_BUCKETS as u16), 11);
+        Ok(())
+    }
 }

@@ -21,8 +21,7 @@ mod suite {
             .map_err(|_| "alloc")?;
         let mut limits = ZoneLimits::new().map_err(|_| "alloc")?;
         limits.set(7, 3).map_err(|_| "alloc")?;
-        view.publish([(&conns, &limits)].into_iter())
-            .map_err(|_| "publish")?;
+        view.publish(CtLimitView::prepare([(&conns, &limits)].into_iter()).map_err(|_| "prepare")?);
         {
             let guard = read_lock();
             let found = view.find(&guard, net).ok_or("not published")?;
@@ -35,8 +34,7 @@ mod suite {
             view.find(&read_lock(), net).map(|f| f.limits.get(8)),
             Some(UNLIMITED)
         );
-        view.publish([(&conns, &limits)].into_iter())
-            .map_err(|_| "publish")?;
+        view.publish(CtLimitView::prepare([(&conns, &limits)].into_iter()).map_err(|_| "prepare")?);
         assert_eq!(
             view.find(&read_lock(), net).map(|f| f.limits.get(8)),
             Some(9)
@@ -44,7 +42,7 @@ mod suite {
 
         // Nothing published: nothing found, and the counts are ours alone
         // again once the grace period is over.
-        view.publish(core::iter::empty()).map_err(|_| "publish")?;
+        view.publish(CtLimitView::prepare(core::iter::empty()).map_err(|_| "prepare")?);
         assert!(view.find(&read_lock(), net).is_none());
         wait_for_retired();
         assert!(Arc::into_unique_or_drop(conns).is_some());
