@@ -9,8 +9,8 @@
 # CI starts at the first point of do_init_module() (the points before it
 # are the kernel's module loader's: OVSRS_T_INITNTH_FROM=1 covers them
 # too) and runs the clean load after every OVSRS_T_INITNTH_CYCLE-th
-# failure (4); OVSRS_T_INITNTH_STEP tries every Kth point only (1).
-# The campaign: OVSRS_T_INITNTH_FROM=1 OVSRS_T_INITNTH_CYCLE=1.
+# failure (4); OVSRS_T_INITNTH_STEP tries every Kth point only (CI: 3).
+# The campaign: OVSRS_T_INITNTH_FROM=1 OVSRS_T_INITNTH_STEP=1 OVSRS_T_INITNTH_CYCLE=1.
 # The kernel reports a failed kmem_cache_create() or vmalloc() with a stack
 # dump, which scripts/vm would take for a splat: ovsfuzz and the check
 # below pass those dumps and fail on anything else in the log.
@@ -21,7 +21,7 @@
 
 FUZZ="$OVSRS_TOP/build/fuzz-kernel/ovsfuzz"
 FROM=${OVSRS_T_INITNTH_FROM:-init}
-STEP=${OVSRS_T_INITNTH_STEP:-1}
+STEP=${OVSRS_T_INITNTH_STEP:-3}
 CYCLE=${OVSRS_T_INITNTH_CYCLE:-4}
 TRACING=/sys/kernel/tracing
 

@@ -21,7 +21,7 @@
 # After each phase: no splat, no leftover device or namespace; at the end
 # the module's refcount was 0 at each unload, and kmemleak finds nothing.
 # Sizes: OVSRS_T_LIFE_RMMOD (rmmod cycles, 1), OVSRS_T_LIFE_PORTS (port
-# deletions, 1), OVSRS_T_LIFE_NETNS (namespace cycles, 2; half of them
+# deletions, 1), OVSRS_T_LIFE_NETNS (namespace cycles, 1; half of them
 # again in d), OVSRS_T_LIFE_DELAY (ns between flood frames, 100000).
 # The campaign: OVSRS_T_LIFE_RMMOD=50 OVSRS_T_LIFE_NETNS=200.
 # flavours: debug
@@ -30,7 +30,7 @@
 
 RMMOD=${OVSRS_T_LIFE_RMMOD:-1}
 PORTS=${OVSRS_T_LIFE_PORTS:-1}
-NETNS=${OVSRS_T_LIFE_NETNS:-2}
+NETNS=${OVSRS_T_LIFE_NETNS:-1}
 DELAY=${OVSRS_T_LIFE_DELAY:-100000}
 FUZZ="$OVSRS_TOP/build/fuzz-kernel/ovsfuzz"
 SPLAT_TAG=lifecycle_load
