@@ -272,11 +272,15 @@ int main(int argc, char **argv)
 		return mode_perm(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "regress"))
 		return mode_regress(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "packets"))
+		return mode_packets(argc - 1, argv + 1);
 	fprintf(stderr,
 		"usage: ovsfuzz fuzz [--seed N] [--steps N] [--threads 1|2] [--mutate PCT]\n"
 		"                    [--no-ct] [--log FILE [--trace STEP]] [--netdev DEV]...\n"
 		"       ovsfuzz failnth [--max N] [--step K] [--only NAME] [--full NAME]\n"
 		"       ovsfuzz perm\n"
-		"       ovsfuzz regress NAME|all\n");
+		"       ovsfuzz regress NAME|all\n"
+		"       ovsfuzz packets [--seed N] [--packets N] [--churn N] [--deterministic]\n"
+		"                       [--fail-realloc] [--fail-alloc PCT]\n");
 	return 2;
 }

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ovsfuzz packets: what packets.c (the devices, the run, the counters) and
+ * packet_flows.c (the flow table and its actions) share.
+ */
+#ifndef OVSFUZZ_PACKETS_H
+#define OVSFUZZ_PACKETS_H
+
+#include "common.h"
+#include "frames.h"
+
+#define METER_ID 1
+
+enum { P_TAP, P_OUT, P_INT, NPORTS };
+extern uint32_t port_no[NPORTS];
+extern int dp_index;
+extern uint32_t upcall_pid;
+
+struct packets_opt {
+	uint64_t seed, packets;
+	int deterministic, churn;
+	int fail_realloc, fail_alloc;
+};
+extern struct packets_opt opt;
+
+/* Every flow not installed, with actions of variant v. */
+void install_all(uint32_t v);
+/* One change of the flow table, chosen by g. */
+void churn(struct rng *g);
+/* The flow requests' errnos, per command. */
+void print_ops(void);
+
+#endif
