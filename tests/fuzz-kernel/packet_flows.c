@@ -16,6 +16,11 @@
 
 /* Flow n: a class (0..NCLASS-1), or a recirculation's (RC_*). */
 enum { RC_NEW = NCLASS, RC_EST, RC_OTHER, RC_HASH, NFLOWS };
+/* Flows no packet hits (a recirculation id never used) whose ct() keeps
+ * the netns's conntrack hooks registered: without them the churn takes
+ * the last ct() away and back, and each time the hooks' unregistration
+ * waits for an RCU grace period (seconds under TCG). */
+enum { PIN4 = NFLOWS, PIN6, NALL };
 
 static const struct {
 	uint16_t et; /* host order; 0x1234 with a zero mask: any */
@@ -38,7 +43,7 @@ static const struct {
 	[C_NSH] = { 0x894f },
 };
 
-static int flow_alive[NFLOWS];
+static int flow_alive[NALL];
 static unsigned long flow_ops[4][NERR]; /* NEW, SET, DEL, flush: errnos */
 
 static void ufid_of(int n, uint8_t u[16])
@@ -89,13 +94,15 @@ static void match_l3(int c, int mask)
 static void match(uint16_t type, int n, int mask)
 {
 	size_t k = nest(&m, type);
-	int c = n < NCLASS ? n : C_ANY;
+	int pin = n >= PIN4;
+	int c = pin ? (n == PIN4 ? C_IP4 : C_IP6) : n < NCLASS ? n : C_ANY;
 	struct ovs_key_ethernet e = { 0 };
 	uint16_t et = htons(cls_def[c].et);
 
-	put_u32(&m, OVS_KEY_ATTR_RECIRC_ID, mask ? 0xffffffff : n < NCLASS ? 0 : n == RC_HASH ? 2 : 1);
+	put_u32(&m, OVS_KEY_ATTR_RECIRC_ID, mask ? 0xffffffff : pin ? 0x7fff : n < NCLASS ? 0
+		: n == RC_HASH ? 2 : 1);
 	put_u32(&m, OVS_KEY_ATTR_IN_PORT, mask ? 0xffffffff : port_no[P_TAP]);
-	if (n >= NCLASS && n != RC_HASH) {
+	if (n >= NCLASS && n != RC_HASH && !pin) {
 		/* After ct(): split by the new and established bits. */
 		uint32_t st = n == RC_NEW ? OVS_CS_F_NEW : n == RC_EST ? OVS_CS_F_ESTABLISHED : 0;
 
@@ -105,7 +112,7 @@ static void match(uint16_t type, int n, int mask)
 	if (n < NCLASS)
 		e.eth_src[5] = mask ? 0xff : n;
 	put(&m, OVS_KEY_ATTR_ETHERNET, &e, sizeof(e));
-	if (c == C_ANY || n >= NCLASS) {
+	if (c == C_ANY || (n >= NCLASS && !pin)) {
 		put_u16(&m, OVS_KEY_ATTR_ETHERTYPE, mask ? 0 : et);
 	} else if (c == C_VLAN) {
 		size_t en;
@@ -267,13 +274,14 @@ static void a_vlan_stack(struct rng *g, int k)
  * packet, then an Ethernet header again. */
 static void a_push_nsh(struct rng *g, int mdlen)
 {
-	size_t n = nest(&m, OVS_ACTION_ATTR_PUSH_NSH);
+	size_t n = nest(&m, OVS_ACTION_ATTR_PUSH_NSH), k = nest(&m, OVS_KEY_ATTR_NSH);
 	struct ovs_nsh_key_base b = { .mdtype = mdlen == 16 ? 1 : 2, .np = 1,
 				      .path_hdr = htonl(0x100 | below(g, 256)) };
 	uint8_t md[248] = { 0 };
 
 	put(&m, OVS_NSH_KEY_ATTR_BASE, &b, sizeof(b));
 	put(&m, mdlen == 16 ? OVS_NSH_KEY_ATTR_MD1 : OVS_NSH_KEY_ATTR_MD2, md, mdlen);
+	nest_end(&m, k);
 	nest_end(&m, n);
 }
 
@@ -442,7 +450,8 @@ static void a_last(struct rng *g, int c)
 							 .tun_flags = below(g, 2) };
 
 			put(&m, OVS_ACTION_ATTR_ADD_MPLS, &p, sizeof(p));
-			if (p.tun_flags)
+			/* Without the L3 flag the Ethernet header goes under the label. */
+			if (!p.tun_flags)
 				a_push_eth();
 		}
 		break;
@@ -456,7 +465,9 @@ static void flow_actions(int n, uint32_t variant)
 	size_t a = nest(&m, OVS_FLOW_ATTR_ACTIONS);
 
 	rnd(&g);
-	if (n >= NCLASS) {
+	if (n >= PIN4) {
+		a_ct(&g, n == PIN4 ? C_IP4 : C_IP6, 0, 0);
+	} else if (n >= NCLASS) {
 		/* Recirculated packets: out, or to userspace and the internal port. */
 		if (n == RC_NEW)
 			a_set_eth(&g, 1);
@@ -507,7 +518,7 @@ static void flow_remove(int n)
 
 void install_all(uint32_t v)
 {
-	for (int n = 0; n < NFLOWS; n++)
+	for (int n = 0; n < NALL; n++)
 		if (!flow_alive[n] && flow_put(n, OVS_FLOW_CMD_NEW, v) && !opt.fail_alloc)
 			fprintf(stderr, "packets: flow %d variant %u refused: %s\n", n, v,
 				errno_name(r.err));
@@ -531,6 +542,8 @@ void churn(struct rng *g)
 		flow_ops[3][-r.err < NERR ? -r.err : NERR - 1]++;
 		if (!r.err)
 			memset(flow_alive, 0, sizeof(flow_alive));
+		flow_put(PIN4, OVS_FLOW_CMD_NEW, 0);
+		flow_put(PIN6, OVS_FLOW_CMD_NEW, 0);
 	}
 }
 
