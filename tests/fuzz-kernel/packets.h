@@ -20,6 +20,7 @@ struct packets_opt {
 	uint64_t seed, packets;
 	int deterministic, churn;
 	int fail_realloc, fail_alloc;
+	int gso_cpl_case;
 };
 extern struct packets_opt opt;
 
@@ -27,6 +28,8 @@ extern struct packets_opt opt;
 void install_all(uint32_t v);
 /* One change of the flow table, chosen by g. */
 void churn(struct rng *g);
+/* Flow of class c: check_pkt_len(len), greater to P_OUT, else P_INT. */
+int flow_check_pkt_len(int c, uint16_t len);
 /* The flow requests' errnos, per command. */
 void print_ops(void);
 
