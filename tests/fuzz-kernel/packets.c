@@ -313,6 +313,8 @@ static void faults_on(void)
 		write_file(DEBUGFS "failslab/ignore-gfp-wait", "Y");
 		write_file(DEBUGFS "fail_page_alloc/ignore-gfp-wait", "Y");
 		write_file(DEBUGFS "fail_page_alloc/ignore-gfp-highmem", "N");
+		/* Single pages too (the default spares order 0). */
+		write_file(DEBUGFS "fail_page_alloc/min-order", "0");
 		fault_attr("failslab", pct, "Y");
 		fault_attr("fail_page_alloc", pct, "Y");
 		write_file("/proc/thread-self/make-it-fail", "1");
@@ -327,6 +329,7 @@ static void faults_off(void)
 		write_file("/proc/thread-self/make-it-fail", "0");
 		write_file(DEBUGFS "failslab/probability", "0");
 		write_file(DEBUGFS "fail_page_alloc/probability", "0");
+		write_file(DEBUGFS "fail_page_alloc/min-order", "1");
 	}
 }
 
