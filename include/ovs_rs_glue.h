@@ -241,6 +241,7 @@ int ovs_rs_upcall_put_packet(struct sk_buff *user_skb, struct sk_buff *skb,
 			     unsigned int len, unsigned int hlen, bool unaligned);
 struct sk_buff *ovs_rs_genlmsg_new_atomic(size_t payload);
 int ovs_rs_genlmsg_unicast(struct net *net, struct sk_buff *skb, u32 portid);
+bool ovs_rs_skb_gso_validate_mac_len(const struct sk_buff *skb, unsigned int len);
 struct sk_buff *ovs_rs_skb_gso_segment(struct sk_buff *skb, int *err);
 struct sk_buff *ovs_rs_skb_list_take_next(struct sk_buff *skb);
 int ovs_rs_exec_level_enter(void);

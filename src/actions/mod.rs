@@ -674,9 +674,8 @@ fn fits(pkt: &Packet<'_>, max_len: u16) -> bool {
     } else {
         st.len as usize
     };
-    // C also takes the lesser branch for a GSO packet whose segments fit
-    // (skb_gso_validate_mac_len()); segments are taken to fit here.
-    len <= usize::from(max_len) || st.gso
+    // C also takes the lesser branch for a GSO packet whose segments fit.
+    len <= usize::from(max_len) || (st.gso && pkt.skb.gso_segments_fit(u32::from(max_len)))
 }
 
 /// A heap copy of `key`, out of line: keys are large for the recursive

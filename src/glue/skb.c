@@ -309,6 +309,12 @@ int ovs_rs_genlmsg_unicast(struct net *net, struct sk_buff *skb, u32 portid)
 	return genlmsg_unicast(net, skb, portid);
 }
 
+/* Whether every segment of a GSO packet, with its headers, fits @len. */
+bool ovs_rs_skb_gso_validate_mac_len(const struct sk_buff *skb, unsigned int len)
+{
+	return skb_gso_validate_mac_len(skb, len);
+}
+
 /* GSO packets go to userspace segment by segment (queue_gso_packets()). */
 struct sk_buff *ovs_rs_skb_gso_segment(struct sk_buff *skb, int *err)
 {

@@ -524,6 +524,13 @@ impl SkBuff {
         Ok(UpcallPacket { orig: self, clone })
     }
 
+    /// Whether each segment of this GSO packet, headers included, fits
+    /// `len` bytes (`skb_gso_validate_mac_len()`).
+    pub(crate) fn gso_segments_fit(&self, len: u32) -> bool {
+        // SAFETY: valid skb (type invariant), only read.
+        unsafe { glue::ovs_rs_skb_gso_validate_mac_len(self.as_ptr(), len) }
+    }
+
     /// Segments a GSO packet (`__skb_gso_segment()`), which may unclone
     /// or reallocate its head: `&mut`.
     pub(crate) fn gso_segments(&mut self) -> Result<Segments> {

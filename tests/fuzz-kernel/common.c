@@ -296,6 +296,8 @@ int main(int argc, char **argv)
 		return mode_initnth(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "meter"))
 		return mode_meter(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "packets"))
+		return mode_packets(argc - 1, argv + 1);
 	fprintf(stderr,
 		"usage: ovsfuzz fuzz [--seed N] [--steps N] [--threads 1|2] [--mutate PCT]\n"
 		"                    [--no-ct] [--log FILE [--trace STEP]] [--netdev DEV]...\n"
@@ -304,6 +306,8 @@ int main(int argc, char **argv)
 		"       ovsfuzz regress NAME|all\n"
 		"       ovsfuzz initnth --ko FILE [--params S] [--from N|init] [--max N] [--step K]\n"
 		"                       [--cycle-every K]\n"
-		"       ovsfuzz meter DP ID RATE\n");
+		"       ovsfuzz meter DP ID RATE\n"
+		"       ovsfuzz packets [--seed N] [--packets N] [--churn N] [--deterministic]\n"
+		"                       [--fail-realloc] [--fail-alloc PCT]\n");
 	return 2;
 }

@@ -40,6 +40,7 @@ int mode_perm(int argc, char **argv);
 int mode_regress(int argc, char **argv);
 int mode_initnth(int argc, char **argv);
 int mode_meter(int argc, char **argv);
+int mode_packets(int argc, char **argv);
 
 const char *cmd_name(enum fam f, int cmd);
 const char *errno_name(int err);
