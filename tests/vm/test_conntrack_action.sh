@@ -6,9 +6,10 @@
 # flows deleted) runs against each module, recording the references the
 # installed helpers hold, and the transcripts must be identical. Each
 # module is then unloaded with a ct(helper) flow still installed, which
-# must give back every helper reference. On the debug kernel, kmemleak,
-# lockdep and KFENCE watch openvswitch_rs's run and unload.
-# flavours: default debug
+# must give back every helper reference. On the debug kernel (`make
+# check-debug`; CI's debug boot has ct() under ct_ab and ct_netns_exit),
+# kmemleak, lockdep and KFENCE watch openvswitch_rs's run and unload.
+# flavours: default
 . "$(dirname "$0")/lib.sh"
 
 TRANSCRIPT="$OVSRS_TOP/tests/vm/conntrack_action_transcript.sh"

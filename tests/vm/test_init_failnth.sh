@@ -9,7 +9,7 @@
 # CI starts at the first point of do_init_module() (the points before it
 # are the kernel's module loader's: OVSRS_T_INITNTH_FROM=1 covers them
 # too) and runs the clean load after every OVSRS_T_INITNTH_CYCLE-th
-# failure (4); OVSRS_T_INITNTH_STEP tries every Kth point only (CI: 3).
+# failure (4); OVSRS_T_INITNTH_STEP tries every Kth point only (CI: 6).
 # The campaign: OVSRS_T_INITNTH_FROM=1 OVSRS_T_INITNTH_STEP=1 OVSRS_T_INITNTH_CYCLE=1.
 # The kernel reports a failed kmem_cache_create() or vmalloc() with a stack
 # dump, which scripts/vm would take for a splat: ovsfuzz and the check
@@ -21,7 +21,7 @@
 
 FUZZ="$OVSRS_TOP/build/fuzz-kernel/ovsfuzz"
 FROM=${OVSRS_T_INITNTH_FROM:-init}
-STEP=${OVSRS_T_INITNTH_STEP:-3}
+STEP=${OVSRS_T_INITNTH_STEP:-6}
 CYCLE=${OVSRS_T_INITNTH_CYCLE:-4}
 TRACING=/sys/kernel/tracing
 
